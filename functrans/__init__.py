@@ -1,0 +1,2 @@
+"""functrans: composable transformations of NumPy programs (grad, vmap, jit)."""
+from . import lax  # registers every primitive and its rules

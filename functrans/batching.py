@@ -1,0 +1,137 @@
+"""vmap: batching as an interpreter.
+
+A ``BatchTracer`` carries a value and the axis of it that is the batch (or
+``None``: not mapped). Each primitive's batching rule turns the primitive applied
+to batched operands into primitives applied to whole arrays: no loop over the batch.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from . import core
+from .core import ShapedArray, Trace, Tracer
+
+not_mapped = None
+
+# batching_rules[prim](axis_size, values, dims, **params) -> (outputs, output dims)
+batching_rules: dict[core.Primitive, Callable] = {}
+
+
+def _lax():
+    from . import lax
+
+    return lax
+
+
+class BatchTracer(Tracer):
+    __slots__ = ("val", "batch_dim")
+
+    def __init__(self, trace: "BatchTrace", val: Any, batch_dim: int | None):
+        self._trace = trace
+        self.val = val
+        self.batch_dim = batch_dim
+
+    @property
+    def aval(self) -> ShapedArray:
+        aval = core.get_aval(self.val)
+        if self.batch_dim is None:
+            return aval
+        shape = aval.shape[: self.batch_dim] + aval.shape[self.batch_dim + 1 :]
+        return ShapedArray(shape, aval.dtype, aval.weak_type)
+
+    def full_lower(self) -> Any:
+        return core.full_lower(self.val) if self.batch_dim is None else self
+
+
+class BatchTrace(Trace):
+    @property
+    def axis_size(self) -> int:
+        return self.main.global_data
+
+    def pure(self, val: Any) -> BatchTracer:
+        return BatchTracer(self, val, not_mapped)
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        vals = [t.val for t in tracers]
+        dims = [t.batch_dim for t in tracers]
+        if all(d is None for d in dims):
+            return core.bind(prim, vals, params)
+        rule = batching_rules.get(prim)
+        if rule is None:
+            raise NotImplementedError(f"batching rule for primitive '{prim.name}' is not implemented")
+        outs, out_dims = rule(self.axis_size, vals, dims, **params)
+        return [BatchTracer(self, x, d) for x, d in zip(outs, out_dims)]
+
+
+def vmap_flat(fun: Callable[..., Sequence[Any]], axis_size: int, vals: Sequence[Any], in_dims: Sequence[int | None]) -> tuple[list, list]:
+    """Run ``fun`` on values batched along ``in_dims``; returns outputs and their batch dims."""
+    with core.new_main(BatchTrace, axis_size) as main:
+        trace = BatchTrace(main)
+        tracers_in = [BatchTracer(trace, x, d) if d is not None else x for x, d in zip(vals, in_dims)]
+        outs = fun(*tracers_in)
+        tracers_out = [trace.full_raise(out) for out in outs]
+        return [t.val for t in tracers_out], [t.batch_dim for t in tracers_out]
+
+
+# --------------------------------------------------------------------------- helpers for rules
+
+
+def moveaxis(x: Any, src: int, dst: int) -> Any:
+    if src == dst:
+        return x
+    ndim = core.get_aval(x).ndim
+    perm = [i for i in range(ndim) if i != src]
+    perm.insert(dst, src)
+    return _lax().transpose(x, tuple(perm))
+
+
+def bdim_at(x: Any, bdim: int | None, size: int, dst: int = 0) -> Any:
+    """``x`` with its batch axis at ``dst``, broadcasting it there if not mapped."""
+    if bdim is None:
+        aval = core.get_aval(x)
+        shape = aval.shape[:dst] + (size,) + aval.shape[dst:]
+        dims = tuple(i for i in range(len(shape)) if i != dst)
+        return _lax().broadcast_in_dim(x, shape, dims)
+    return moveaxis(x, bdim, dst)
+
+
+def bdim_at_front(x: Any, bdim: int | None, size: int) -> Any:
+    return bdim_at(x, bdim, size, 0)
+
+
+def vectorized_batcher(prim: core.Primitive) -> None:
+    """For primitives that act on each element independently and take one array."""
+
+    def rule(size, vals, dims, **params):
+        outs = core.bind(prim, vals, params)
+        return outs, [dims[0]] * len(outs)
+
+    batching_rules[prim] = rule
+
+
+def broadcast_batcher(prim: core.Primitive) -> None:
+    """For elementwise primitives of several same-shaped operands: align batch axes."""
+
+    def rule(size, vals, dims, **params):
+        mapped = [d for d in dims if d is not None]
+        ranks = {core.get_aval(v).ndim for v, d in zip(vals, dims)}
+        if len(set(mapped)) == 1 and len(mapped) == len(dims) and len(ranks) == 1:
+            return [core.bind1(prim, *vals, **params)], [mapped[0]]
+        vals = [bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+        return [core.bind1(prim, *vals, **params)], [0]
+
+    batching_rules[prim] = rule
+
+
+def move_batch_axis(size: int, src: int | None, dst: int | None, x: Any) -> Any:
+    """Put the batch axis of an output where ``out_axes`` asks."""
+    if dst is None:
+        if src is None:
+            return x
+        raise ValueError(
+            "vmap has a mapped output but out_axes is None for it: only outputs that do not depend on the "
+            "mapped inputs can have out_axes=None"
+        )
+    return bdim_at(x, src, size, dst)

@@ -1,0 +1,76 @@
+"""Global options: ``functrans.config.debug_nans = True`` or, for a block,
+``with functrans.config.option(debug_nans=True): ...``.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+
+def _default_cache_dir() -> str:
+    env = os.environ.get("FUNCTRANS_CACHE_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "functrans")
+
+
+class Config:
+    """The options, as attributes. Unknown names raise, so typos do not pass silently."""
+
+    _defaults: dict[str, Any] = {
+        # Raise at the first primitive that produces a NaN, naming it.
+        "debug_nans": False,
+        # Where jit keeps generated modules and Numba's compiled code; None disables the disk cache.
+        "cache_dir": _default_cache_dir(),
+        # Log (at WARNING level, logger "functrans.jit") why jit traced or compiled again.
+        "explain_cache_misses": False,
+        # Compile with Numba's bounds checks (slow; for debugging the backend).
+        "boundscheck": bool(int(os.environ.get("FUNCTRANS_BOUNDSCHECK", "0"))),
+        # Use libm calls instead of the vectorisable approximations in compiled loops.
+        "precise_math": False,
+        # Threads for large compiled loops (None: Numba's default).
+        "num_threads": None,
+    }
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_values", dict(self._defaults))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._values)}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in self._values:
+            raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._values)}")
+        self._values[name] = value
+
+    def update(self, name: str, value: Any) -> None:
+        """JAX-style spelling: ``config.update("debug_nans", True)``."""
+        setattr(self, name, value)
+
+    @contextlib.contextmanager
+    def option(self, **values: Any) -> Iterator[None]:
+        """Set options for the duration of a ``with`` block.
+
+        >>> with config.option(debug_nans=True):
+        ...     pass
+        """
+        saved = {name: getattr(self, name) for name in values}
+        try:
+            for name, value in values.items():
+                setattr(self, name, value)
+            yield
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"functrans.config({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+
+
+config = Config()

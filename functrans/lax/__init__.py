@@ -1,0 +1,23 @@
+"""``functrans.lax``: the primitives, and the thin functions that bind them.
+
+Each family module defines its primitives together with every rule they need
+(impl, abstract eval, jvp, transpose, batching).
+"""
+from .elementwise import (
+    abs, acos, acosh, add, add_any, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not, bitwise_or,
+    bitwise_xor, cbrt, ceil, convert_element_type, cos, cosh, digamma, div, eq, erf, exp, exp2, expm1, floor, ge, gt,
+    integer_pow, is_finite, le, lgamma, log, log1p, logistic, lt, max, min, mul, ne, neg, pow, rem, round, rsqrt,
+    select_n, shift_left, shift_right_logical, sign, sin, sinh, sqrt, square, stop_gradient, sub, tan, tanh, trigamma,
+)
+from .shape import (
+    broadcast_in_dim, broadcasted_iota, concatenate, expand_dims, full, full_like, iota, pad, reshape, rev, slice,
+    squeeze, transpose, zeros_like,
+)
+from .reduction import argmax, argmin, cummax, cummin, cumprod, cumsum, reduce_max, reduce_min, reduce_prod, reduce_sum
+from .dot import dot_general
+from .indexing import dynamic_slice, dynamic_update_slice, gather, scatter, take_along_axis
+
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred`` else ``on_false`` (JAX's argument order)."""
+    return select_n(pred, on_false, on_true)

@@ -1,0 +1,135 @@
+"""``dot_general``: contraction over some axes, batched over others."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import core, dtypes
+from ..autodiff import defjvp, is_undefined, transpose_rules
+from ..batching import batching_rules, moveaxis
+from ..core import Primitive, ShapedArray
+from ..errors import DTypeError, ShapeError
+from . import elementwise as _ew
+from . import shape as _shape
+
+DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]]
+
+dot_general_p = Primitive("dot_general")
+
+
+def _free_axes(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> list[int]:
+    return [i for i in range(ndim) if i not in contract and i not in batch]
+
+
+@dot_general_p.def_impl
+def _dot_general_impl(lhs, rhs, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    lf, rf = _free_axes(lhs.ndim, lc, lb), _free_axes(rhs.ndim, rc, rb)
+    batch_shape = [lhs.shape[i] for i in lb]
+    lf_shape, rf_shape = [lhs.shape[i] for i in lf], [rhs.shape[i] for i in rf]
+    k = int(np.prod([lhs.shape[i] for i in lc], dtype=np.int64))
+    b = int(np.prod(batch_shape, dtype=np.int64))
+    m, n = int(np.prod(lf_shape, dtype=np.int64)), int(np.prod(rf_shape, dtype=np.int64))
+    left = np.transpose(lhs, list(lb) + lf + list(lc)).reshape(b, m, k)
+    right = np.transpose(rhs, list(rb) + list(rc) + rf).reshape(b, k, n)
+    return [np.matmul(left, right).reshape(batch_shape + lf_shape + rf_shape)]
+
+
+@dot_general_p.def_abstract_eval
+def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers):
+    (lc, rc), (lb, rb) = dimension_numbers
+    where = f"dot_general of {lhs.str_short()} and {rhs.str_short()} with dimension_numbers {dimension_numbers}"
+    if lhs.dtype != rhs.dtype:
+        raise DTypeError(f"{where}: operands must have equal dtypes")
+    dtypes.check_kinds("dot_general", lhs, dtypes.NUMERIC)
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise ShapeError(f"{where}: contracting and batch axes must pair up")
+    for axes, aval in ((lc + lb, lhs), (rc + rb, rhs)):
+        if len(set(axes)) != len(axes) or any(not 0 <= a < aval.ndim for a in axes):
+            raise ShapeError(f"{where}: axes out of range or repeated")
+    if any(lhs.shape[a] != rhs.shape[b] for a, b in zip(lc + lb, rc + rb)):
+        raise ShapeError(f"{where}: paired axes differ in size")
+    shape = (
+        [lhs.shape[i] for i in lb]
+        + [lhs.shape[i] for i in _free_axes(lhs.ndim, lc, lb)]
+        + [rhs.shape[i] for i in _free_axes(rhs.ndim, rc, rb)]
+    )
+    return [ShapedArray(shape, lhs.dtype, lhs.weak_type and rhs.weak_type)]
+
+
+def dot_general(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers) -> Any:
+    """Contract ``lhs`` and ``rhs``: ``((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``.
+
+    The result's axes are the batch axes, then ``lhs``'s free axes, then ``rhs``'s.
+    """
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn)
+
+
+def _swap(dimension_numbers: DimensionNumbers) -> DimensionNumbers:
+    (lc, rc), (lb, rb) = dimension_numbers
+    return (rc, lc), (rb, lb)
+
+
+def _transpose_lhs(ct: Any, x_aval: ShapedArray, y: Any, dimension_numbers: DimensionNumbers, ct_y_first: bool = False) -> Any:
+    """Cotangent of ``x`` in ``dot_general(x, y)``: contract ``ct`` with ``y`` over ``y``'s free
+    axes, batching over the batch axes, then put the result's axes in ``x``'s order."""
+    (xc, yc), (xb, yb) = dimension_numbers
+    y_ndim = core.get_aval(y).ndim
+    x_free, y_free = _free_axes(x_aval.ndim, xc, xb), _free_axes(y_ndim, yc, yb)
+    nb = len(xb)
+    # Where the pieces of the output (ct) sit: batch, then x's free and y's free axes
+    # (in the opposite order when this is the rhs transpose, which swapped the operands).
+    if ct_y_first:
+        ct_y = tuple(range(nb, nb + len(y_free)))
+    else:
+        ct_y = tuple(range(nb + len(x_free), nb + len(x_free) + len(y_free)))
+    ct_batch = tuple(range(nb))
+    out = dot_general(ct, y, ((ct_y, tuple(y_free)), (ct_batch, tuple(yb))))
+    # out's axes: batch (in x_batch order), x's free axes, then y's contracting axes in
+    # ascending order, which pair with x's contracting axes sorted by their y partner.
+    x_contract_by_y = [xc[i] for i in np.argsort(yc)]
+    source_axes = list(xb) + x_free + x_contract_by_y
+    return _shape.transpose(out, tuple(np.argsort(source_axes)))
+
+
+def _dot_general_transpose(ct, x, y, *, dimension_numbers):
+    if is_undefined(x):
+        return [_transpose_lhs(ct, x.aval, y, dimension_numbers), None]
+    return [None, _transpose_lhs(ct, y.aval, x, _swap(dimension_numbers), ct_y_first=True)]
+
+
+defjvp(
+    dot_general_p,
+    lambda g, ans, x, y, *, dimension_numbers: dot_general(g, y, dimension_numbers),
+    lambda g, ans, x, y, *, dimension_numbers: dot_general(x, g, dimension_numbers),
+)
+transpose_rules[dot_general_p] = _dot_general_transpose
+
+
+def _shift(axes: Sequence[int]) -> tuple[int, ...]:
+    return tuple(a + 1 for a in axes)
+
+
+def _dot_general_batch(size, vals, dims, *, dimension_numbers):
+    (lhs, rhs), (ld, rd) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    nb = len(lb)
+    if ld is not None and rd is not None:
+        lhs, rhs = moveaxis(lhs, ld, 0), moveaxis(rhs, rd, 0)
+        dn = ((_shift(lc), _shift(rc)), ((0,) + _shift(lb), (0,) + _shift(rb)))
+        return [dot_general(lhs, rhs, dn)], [0]
+    if ld is not None:
+        # The batch axis becomes lhs's first free axis, which lands right after the batch axes.
+        lhs = moveaxis(lhs, ld, 0)
+        dn = ((_shift(lc), rc), (_shift(lb), rb))
+        return [dot_general(lhs, rhs, dn)], [nb]
+    rhs = moveaxis(rhs, rd, 0)
+    n_lhs_free = core.get_aval(lhs).ndim - len(lc) - nb
+    dn = ((lc, _shift(rc)), (lb, _shift(rb)))
+    return [dot_general(lhs, rhs, dn)], [nb + n_lhs_free]
+
+
+batching_rules[dot_general_p] = _dot_general_batch

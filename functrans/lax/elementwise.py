@@ -1,0 +1,412 @@
+"""Elementwise primitives: math, arithmetic, comparisons, logic, select, conversion.
+
+Operands of a binary primitive have equal shapes and dtypes (``functrans.numpy``
+broadcasts and promotes before binding); the functions here also accept a Python
+scalar for one operand, taking the other's dtype and shape. Integer ``div`` and
+``rem`` round toward minus infinity, as NumPy's ``//`` and ``%`` do.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+import scipy.special
+
+from .. import core, dtypes
+from ..autodiff import Zero, defjvp, deflinear, defzero, instantiate_zeros, jvp_rules, transpose_rules
+from ..batching import batching_rules, bdim_at_front, broadcast_batcher, vectorized_batcher
+from ..core import Primitive, ShapedArray
+from ..errors import DTypeError, ShapeError
+from . import shape as _shape
+
+from ..dtypes import ANY, FLOAT, INTEGER, LOGICAL, NUMERIC, check_kinds
+
+
+def unop(name: str, impl: Callable, kinds: str, result_dtype: Any = None) -> Primitive:
+    prim = Primitive(name)
+    prim.def_impl(lambda x, **params: [impl(x, **params)])
+
+    @prim.def_abstract_eval
+    def abstract_eval(x, **params):
+        check_kinds(name, x, kinds)
+        return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, x.weak_type)]
+
+    vectorized_batcher(prim)
+    return prim
+
+
+def naryop(name: str, impl: Callable, kinds: str, result_dtype: Any = None, nargs: int = 2) -> Primitive:
+    prim = Primitive(name)
+    prim.def_impl(lambda *args: [impl(*args)])
+
+    @prim.def_abstract_eval
+    def abstract_eval(*avals):
+        for a in avals:
+            check_kinds(name, a, kinds)
+        if len({a.shape for a in avals}) > 1:
+            raise ShapeError(f"{name} requires operands of equal shapes, got {', '.join(a.str_short() for a in avals)}")
+        if len({a.dtype for a in avals}) > 1:
+            raise DTypeError(f"{name} requires operands of equal dtypes, got {', '.join(a.str_short() for a in avals)}")
+        x = avals[0]
+        weak = all(a.weak_type for a in avals)
+        return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, weak)]
+
+    broadcast_batcher(prim)
+    return prim
+
+
+def _operands(x: Any, y: Any) -> tuple[Any, Any]:
+    """Turn a Python scalar operand into an array like the other operand."""
+    if type(x) in core._PY_SCALARS and type(y) not in core._PY_SCALARS:
+        aval = core.get_aval(y)
+        x = _shape.full(aval.shape, x, aval.dtype)
+    elif type(y) in core._PY_SCALARS and type(x) not in core._PY_SCALARS:
+        aval = core.get_aval(x)
+        y = _shape.full(aval.shape, y, aval.dtype)
+    return x, y
+
+
+def _binary(prim: Primitive) -> Callable[[Any, Any], Any]:
+    def fn(x, y):
+        x, y = _operands(x, y)
+        return core.bind1(prim, x, y)
+
+    fn.__name__ = fn.__qualname__ = prim.name
+    return fn
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _int_aware_div(x, y):
+    if x.dtype.kind in "iu":
+        with np.errstate(divide="ignore"):
+            return np.floor_divide(x, y)
+    return np.true_divide(x, y)
+
+
+add_p = naryop("add", np.add, NUMERIC)
+sub_p = naryop("sub", np.subtract, NUMERIC)
+mul_p = naryop("mul", np.multiply, NUMERIC)
+div_p = naryop("div", _int_aware_div, NUMERIC)
+rem_p = naryop("rem", np.mod, NUMERIC)
+pow_p = naryop("pow", np.power, FLOAT)
+max_p = naryop("max", np.maximum, ANY)
+min_p = naryop("min", np.minimum, ANY)
+atan2_p = naryop("atan2", np.arctan2, "f")
+# Adds tangents/cotangents in the autodiff interpreters; a separate name keeps
+# jaxprs readable (it marks where gradients accumulate).
+add_any_p = naryop("add_any", np.add, NUMERIC)
+
+add, sub, mul, div, rem, pow, max, min, atan2, add_any = map(
+    _binary, (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, add_any_p)
+)
+
+
+deflinear(add_p, lambda ct, x, y: [ct, ct])
+deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
+
+
+def _mul_transpose(ct, x, y):
+    # Exactly one operand is linear (the other is a known constant).
+    from ..autodiff import is_undefined
+
+    if is_undefined(x):
+        return [mul(ct, y), None]
+    return [None, mul(x, ct)]
+
+
+defjvp(mul_p, lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(x, g))
+transpose_rules[mul_p] = _mul_transpose
+
+
+def _div_transpose(ct, x, y):
+    return [div(ct, y), None]
+
+
+defjvp(div_p, lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(mul(g, div(ans, y))))
+transpose_rules[div_p] = _div_transpose
+defjvp(rem_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, floor(div(x, y)))))
+
+
+def _pow_jvp_y(g, ans, x, y):
+    # d/dy x**y = log(x) x**y, taken as 0 where x == 0 (the limit along y > 0).
+    safe_log = select_n(eq(x, 0.0), log(x), _shape.zeros_like(x))
+    return mul(g, mul(safe_log, ans))
+
+
+defjvp(pow_p, lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, 1.0)))), _pow_jvp_y)
+
+
+def _balanced(x, y, pick):
+    """1 where ``pick`` holds strictly, 1/2 at ties, 0 elsewhere (gradient of max/min)."""
+    return select_n(eq(x, y), convert_element_type(pick(x, y), core.get_aval(x).dtype), _shape.full_like(x, 0.5))
+
+
+defjvp(
+    max_p,
+    lambda g, ans, x, y: mul(g, _balanced(x, y, gt)),
+    lambda g, ans, x, y: mul(g, _balanced(y, x, gt)),
+)
+defjvp(
+    min_p,
+    lambda g, ans, x, y: mul(g, _balanced(x, y, lt)),
+    lambda g, ans, x, y: mul(g, _balanced(y, x, lt)),
+)
+
+
+def _atan2_denominator(x, y):
+    return add(mul(x, x), mul(y, y))
+
+
+defjvp(
+    atan2_p,
+    lambda g, ans, x, y: mul(g, div(y, _atan2_denominator(x, y))),
+    lambda g, ans, x, y: neg(mul(g, div(x, _atan2_denominator(x, y)))),
+)
+
+# --------------------------------------------------------------------------- unary math
+
+neg_p = unop("neg", np.negative, NUMERIC)
+sign_p = unop("sign", np.sign, NUMERIC)
+floor_p = unop("floor", np.floor, "f")
+ceil_p = unop("ceil", np.ceil, "f")
+round_p = unop("round", np.round, "f")  # half to even, as NumPy
+is_finite_p = unop("is_finite", np.isfinite, "f", result_dtype=dtypes.bool_)
+exp_p = unop("exp", np.exp, FLOAT)
+exp2_p = unop("exp2", np.exp2, FLOAT)
+log_p = unop("log", np.log, FLOAT)
+log1p_p = unop("log1p", np.log1p, FLOAT)
+expm1_p = unop("expm1", np.expm1, FLOAT)
+tanh_p = unop("tanh", np.tanh, FLOAT)
+logistic_p = unop("logistic", scipy.special.expit, FLOAT)
+sin_p = unop("sin", np.sin, FLOAT)
+cos_p = unop("cos", np.cos, FLOAT)
+tan_p = unop("tan", np.tan, FLOAT)
+asin_p = unop("asin", np.arcsin, FLOAT)
+acos_p = unop("acos", np.arccos, FLOAT)
+atan_p = unop("atan", np.arctan, FLOAT)
+sinh_p = unop("sinh", np.sinh, FLOAT)
+cosh_p = unop("cosh", np.cosh, FLOAT)
+asinh_p = unop("asinh", np.arcsinh, FLOAT)
+acosh_p = unop("acosh", np.arccosh, FLOAT)
+atanh_p = unop("atanh", np.arctanh, FLOAT)
+sqrt_p = unop("sqrt", np.sqrt, FLOAT)
+rsqrt_p = unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)), FLOAT)
+cbrt_p = unop("cbrt", np.cbrt, "f")
+abs_p = unop("abs", np.abs, NUMERIC)
+erf_p = unop("erf", scipy.special.erf, "f")
+lgamma_p = unop("lgamma", scipy.special.gammaln, "f")
+digamma_p = unop("digamma", scipy.special.digamma, "f")
+trigamma_p = unop("trigamma", lambda x: scipy.special.polygamma(1, x).astype(x.dtype), "f")
+integer_pow_p = unop("integer_pow", lambda x, y: np.power(x, y) if y >= 0 else np.power(x.astype(float), y).astype(x.dtype), NUMERIC)
+stop_gradient_p = unop("stop_gradient", lambda x: x, ANY)
+
+
+def _unary(prim: Primitive) -> Callable[[Any], Any]:
+    def fn(x):
+        return core.bind1(prim, x)
+
+    fn.__name__ = fn.__qualname__ = prim.name
+    return fn
+
+
+(neg, sign, floor, ceil, round, is_finite, exp, exp2, log, log1p, expm1, tanh, logistic, sin, cos, tan, asin, acos,
+ atan, sinh, cosh, asinh, acosh, atanh, sqrt, rsqrt, cbrt, abs, erf, lgamma, digamma, trigamma) = map(_unary, (
+    neg_p, sign_p, floor_p, ceil_p, round_p, is_finite_p, exp_p, exp2_p, log_p, log1p_p, expm1_p, tanh_p, logistic_p,
+    sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p, atanh_p, sqrt_p, rsqrt_p, cbrt_p,
+    abs_p, erf_p, lgamma_p, digamma_p, trigamma_p))
+
+
+def integer_pow(x: Any, y: int) -> Any:
+    return integer_pow_p.bind(x, y=int(y))
+
+
+def stop_gradient(x: Any) -> Any:
+    """The identity, with a zero derivative.
+
+    >>> grad(lambda x: x * stop_gradient(x))(3.0)     # doctest: +SKIP
+    array(3.)
+    """
+    return stop_gradient_p.bind(x)
+
+
+def square(x: Any) -> Any:
+    return integer_pow(x, 2)
+
+
+def _one_minus_square(v):
+    return sub(1.0, mul(v, v))
+
+
+deflinear(neg_p, lambda ct, x: [neg(ct)])
+defzero(sign_p)
+defzero(floor_p)
+defzero(ceil_p)
+defzero(round_p)
+defzero(is_finite_p)
+defzero(stop_gradient_p)
+defjvp(exp_p, lambda g, ans, x: mul(g, ans))
+defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, math.log(2.0))))
+defjvp(log_p, lambda g, ans, x: div(g, x))
+defjvp(log1p_p, lambda g, ans, x: div(g, add(x, 1.0)))
+defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
+defjvp(tanh_p, lambda g, ans, x: mul(g, _one_minus_square(ans)))
+defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
+defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
+defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
+defjvp(tan_p, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(_one_minus_square(x))))
+defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(_one_minus_square(x)))))
+defjvp(atan_p, lambda g, ans, x: div(g, add(1.0, mul(x, x))))
+defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
+defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
+defjvp(asinh_p, lambda g, ans, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
+defjvp(acosh_p, lambda g, ans, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+defjvp(atanh_p, lambda g, ans, x: div(g, _one_minus_square(x)))
+defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2.0)))
+defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(div(ans, x), -0.5)))
+defjvp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
+# |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
+defjvp(abs_p, lambda g, ans, x: select_n(ge(x, 0.0), neg(g), g))
+defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
+defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
+defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
+defjvp(integer_pow_p, lambda g, ans, x, y: _shape.zeros_like(g) if y == 0 else mul(g, mul(integer_pow(x, y - 1), float(y))))
+
+# --------------------------------------------------------------------------- comparisons and logic
+
+eq_p = naryop("eq", np.equal, ANY, dtypes.bool_)
+ne_p = naryop("ne", np.not_equal, ANY, dtypes.bool_)
+lt_p = naryop("lt", np.less, ANY, dtypes.bool_)
+le_p = naryop("le", np.less_equal, ANY, dtypes.bool_)
+gt_p = naryop("gt", np.greater, ANY, dtypes.bool_)
+ge_p = naryop("ge", np.greater_equal, ANY, dtypes.bool_)
+and_p = naryop("and", np.bitwise_and, LOGICAL)
+or_p = naryop("or", np.bitwise_or, LOGICAL)
+xor_p = naryop("xor", np.bitwise_xor, LOGICAL)
+not_p = unop("not", np.invert, LOGICAL)
+shift_left_p = naryop("shift_left", np.left_shift, INTEGER)
+shift_right_logical_p = naryop("shift_right_logical", np.right_shift, "u")
+for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, shift_left_p, shift_right_logical_p):
+    defzero(_p)
+
+eq, ne, lt, le, gt, ge, bitwise_and, bitwise_or, bitwise_xor, shift_left, shift_right_logical = map(
+    _binary, (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, shift_left_p, shift_right_logical_p)
+)
+bitwise_not = _unary(not_p)
+
+# --------------------------------------------------------------------------- select
+
+
+select_n_p = Primitive("select_n")
+
+
+@select_n_p.def_impl
+def _select_n_impl(which, *cases):
+    if which.dtype == np.bool_:
+        return [np.where(which, cases[1], cases[0])]
+    return [np.choose(np.clip(which, 0, len(cases) - 1), cases)]
+
+
+@select_n_p.def_abstract_eval
+def _select_n_abstract_eval(which, *cases):
+    if not cases:
+        raise TypeError("select_n needs at least one case")
+    if which.dtype != np.bool_ and which.dtype.kind not in "iu":
+        raise DTypeError(f"select_n's predicate must be bool or integer, got {which.str_short()}")
+    if which.dtype == np.bool_ and len(cases) != 2:
+        raise TypeError(f"select_n with a boolean predicate takes 2 cases, got {len(cases)}")
+    if len({c.shape for c in cases}) > 1 or len({c.dtype for c in cases}) > 1:
+        raise DTypeError(f"select_n's cases must have equal types, got {', '.join(c.str_short() for c in cases)}")
+    if which.shape not in ((), cases[0].shape):
+        raise ShapeError(f"select_n's predicate {which.str_short()} must be a scalar or have the cases' shape {cases[0].str_short()}")
+    return [cases[0].update(weak_type=all(c.weak_type for c in cases))]
+
+
+def select_n(which: Any, *cases: Any) -> Any:
+    """``cases[which]`` elementwise: for a boolean ``which``, ``cases[1]`` where true.
+
+    >>> select_n(np.array([True, False]), np.zeros(2), np.ones(2))    # doctest: +SKIP
+    array([1., 0.])
+    """
+    if len(cases) == 2:
+        cases = _operands(*cases)
+    return select_n_p.bind(which, *cases)
+
+
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    out = select_n_p.bind(which, *cases)
+    if all(type(t) is Zero for t in tangents[1:]):
+        return [out], [Zero(core.get_aval(out).strip_weak_type())]
+    return [out], [select_n_p.bind(which, *[instantiate_zeros(t) for t in tangents[1:]])]
+
+
+def _select_n_transpose(ct, which, *cases):
+    zeros = _shape.zeros_like(ct)
+    return [None] + [
+        select_n_p.bind(which, *[ct if j == i else zeros for j in range(len(cases))]) for i in range(len(cases))
+    ]
+
+
+def _select_n_batch(size, vals, dims):
+    which, *cases = vals
+    which_aval = core.get_aval(which)
+    if dims[0] is None and which_aval.ndim == 0 and len(set(dims[1:])) == 1:
+        return [select_n_p.bind(which, *cases)], [dims[1]]
+    vals = [bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    which, *cases = vals
+    case_shape = core.get_aval(cases[0]).shape
+    if core.get_aval(which).shape != case_shape:  # a scalar predicate, now batched: broadcast it
+        which = _shape.broadcast_in_dim(which, case_shape, (0,))
+    return [select_n_p.bind(which, *cases)], [0]
+
+
+jvp_rules[select_n_p] = _select_n_jvp
+transpose_rules[select_n_p] = _select_n_transpose
+batching_rules[select_n_p] = _select_n_batch
+
+# --------------------------------------------------------------------------- conversion
+
+convert_element_type_p = Primitive("convert_element_type")
+
+
+@convert_element_type_p.def_impl
+def _convert_impl(x, *, new_dtype, weak_type):
+    return [np.asarray(x).astype(new_dtype)]
+
+
+@convert_element_type_p.def_abstract_eval
+def _convert_abstract_eval(x, *, new_dtype, weak_type):
+    return [ShapedArray(x.shape, new_dtype, weak_type)]
+
+
+def convert_element_type(x: Any, new_dtype: Any, weak_type: bool = False) -> Any:
+    """``x`` as ``new_dtype`` (a no-op when it already is)."""
+    new_dtype = np.dtype(new_dtype)
+    aval = core.get_aval(x)
+    if aval.dtype == new_dtype and aval.weak_type == weak_type and not type(x) in core._PY_SCALARS:
+        return x
+    if type(x) in core._PY_SCALARS:
+        return np.asarray(x, new_dtype)
+    return convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type)
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    out = convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=weak_type)
+    if type(t) is Zero or not (dtypes.is_inexact(core.get_aval(x).dtype) and dtypes.is_inexact(new_dtype)):
+        return [out], [Zero(ShapedArray(core.get_aval(out).shape, new_dtype))]
+    return [out], [convert_element_type_p.bind(t, new_dtype=new_dtype, weak_type=False)]
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type):
+    return [convert_element_type_p.bind(ct, new_dtype=x.aval.dtype, weak_type=False)]
+
+
+jvp_rules[convert_element_type_p] = _convert_jvp
+transpose_rules[convert_element_type_p] = _convert_transpose
+vectorized_batcher(convert_element_type_p)

@@ -1,0 +1,451 @@
+"""Shape primitives: broadcast, reshape, transpose, squeeze, reverse, concatenate,
+pad, slice, iota. All but iota are linear, so each has a transpose rule."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import core
+from ..autodiff import Zero, deflinear, instantiate_zeros, is_undefined, jvp_rules, transpose_rules
+from ..batching import batching_rules, bdim_at_front, moveaxis
+from ..core import Primitive, ShapedArray
+from ..errors import ShapeError
+from . import elementwise as _ew
+from . import reduction as _red
+
+
+def _shape_error(name: str, message: str) -> ShapeError:
+    return ShapeError(f"{name}: {message}")
+
+
+def _positive_axes(axes: Sequence[int], ndim: int, name: str) -> tuple[int, ...]:
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise _shape_error(name, f"axis {a} is out of bounds for an array of rank {ndim}")
+        out.append(a % ndim)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- broadcast_in_dim
+
+broadcast_in_dim_p = Primitive("broadcast_in_dim")
+
+
+@broadcast_in_dim_p.def_impl
+def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
+    expanded = [1] * len(shape)
+    for src, dst in enumerate(broadcast_dimensions):
+        expanded[dst] = x.shape[src]
+    return [np.ascontiguousarray(np.broadcast_to(np.reshape(x, expanded), shape))]
+
+
+@broadcast_in_dim_p.def_abstract_eval
+def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
+    if len(broadcast_dimensions) != x.ndim:
+        raise _shape_error("broadcast_in_dim", f"operand {x.str_short()} needs {x.ndim} broadcast_dimensions, got {broadcast_dimensions}")
+    if any(b <= a for a, b in zip(broadcast_dimensions, broadcast_dimensions[1:])):
+        raise _shape_error("broadcast_in_dim", f"broadcast_dimensions {broadcast_dimensions} must be strictly increasing")
+    for src, dst in enumerate(broadcast_dimensions):
+        if not 0 <= dst < len(shape) or x.shape[src] not in (1, shape[dst]):
+            raise _shape_error("broadcast_in_dim", f"cannot broadcast {x.str_short()} to shape {shape} with dimensions {broadcast_dimensions}")
+    return [ShapedArray(shape, x.dtype, x.weak_type)]
+
+
+def broadcast_in_dim(x: Any, shape: Sequence[int], broadcast_dimensions: Sequence[int]) -> Any:
+    """Broadcast ``x`` to ``shape``, its axis ``i`` becoming axis ``broadcast_dimensions[i]``."""
+    shape, dims = tuple(int(d) for d in shape), tuple(broadcast_dimensions)
+    aval = core.get_aval(x)
+    if aval.shape == shape and dims == tuple(range(len(shape))) and not type(x) in core._PY_SCALARS:
+        return x
+    return broadcast_in_dim_p.bind(x, shape=shape, broadcast_dimensions=dims)
+
+
+def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
+    in_shape = x.aval.shape
+    summed = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
+    expanded = tuple(dst for src, dst in enumerate(broadcast_dimensions) if in_shape[src] == 1 and shape[dst] != 1)
+    out = _red.reduce_sum(ct, summed + expanded)
+    return [reshape(out, in_shape)]
+
+
+def _broadcast_in_dim_batch(size, vals, dims, *, shape, broadcast_dimensions):
+    x = bdim_at_front(vals[0], dims[0], size)
+    new_dims = (0,) + tuple(d + 1 for d in broadcast_dimensions)
+    return [broadcast_in_dim_p.bind(x, shape=(size,) + shape, broadcast_dimensions=new_dims)], [0]
+
+
+deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+
+
+def full(shape: Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
+    """An array of ``shape`` filled with ``fill_value``."""
+    shape = tuple(int(d) for d in shape)
+    if isinstance(fill_value, core.Tracer):
+        value = fill_value if dtype is None else _ew.convert_element_type(fill_value, dtype)
+        if core.get_aval(value).ndim:
+            raise _shape_error("full", f"fill_value must be a scalar, got {core.get_aval(value).str_short()}")
+    else:
+        value = np.asarray(fill_value, dtype)
+        if value.ndim:
+            raise _shape_error("full", f"fill_value must be a scalar, got shape {value.shape}")
+    return broadcast_in_dim_p.bind(value, shape=shape, broadcast_dimensions=()) if shape else value
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    aval = core.get_aval(x)
+    return full(aval.shape, fill_value, aval.dtype if dtype is None else dtype)
+
+
+def zeros_like(x: Any) -> Any:
+    return full_like(x, 0)
+
+
+# --------------------------------------------------------------------------- reshape
+
+reshape_p = Primitive("reshape")
+reshape_p.def_impl(lambda x, *, new_sizes: [np.reshape(x, new_sizes)])
+
+
+@reshape_p.def_abstract_eval
+def _reshape_abstract_eval(x, *, new_sizes):
+    if int(np.prod(new_sizes, dtype=np.int64)) != x.size or any(d < 0 for d in new_sizes):
+        raise _shape_error("reshape", f"cannot reshape {x.str_short()} (size {x.size}) to shape {new_sizes}")
+    return [ShapedArray(new_sizes, x.dtype, x.weak_type)]
+
+
+def reshape(x: Any, new_sizes: Sequence[int]) -> Any:
+    new_sizes = tuple(int(d) for d in new_sizes)
+    if core.get_aval(x).shape == new_sizes:
+        return x
+    return reshape_p.bind(x, new_sizes=new_sizes)
+
+
+def _reshape_batch(size, vals, dims, *, new_sizes):
+    x = bdim_at_front(vals[0], dims[0], size)
+    return [reshape_p.bind(x, new_sizes=(size,) + new_sizes)], [0]
+
+
+deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
+batching_rules[reshape_p] = _reshape_batch
+
+
+def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
+    aval = core.get_aval(x)
+    ndim = aval.ndim + len(dimensions)
+    dims = sorted(_positive_axes(dimensions, ndim, "expand_dims"))
+    shape = list(aval.shape)
+    for d in dims:
+        shape.insert(d, 1)
+    return reshape(x, shape)
+
+
+# --------------------------------------------------------------------------- transpose
+
+transpose_p = Primitive("transpose")
+transpose_p.def_impl(lambda x, *, permutation: [np.ascontiguousarray(np.transpose(x, permutation))])
+
+
+@transpose_p.def_abstract_eval
+def _transpose_abstract_eval(x, *, permutation):
+    if sorted(permutation) != list(range(x.ndim)):
+        raise _shape_error("transpose", f"permutation {permutation} is not a permutation of the axes of {x.str_short()}")
+    return [ShapedArray(tuple(x.shape[p] for p in permutation), x.dtype, x.weak_type)]
+
+
+def transpose(x: Any, permutation: Sequence[int]) -> Any:
+    permutation = tuple(int(p) for p in permutation)
+    if permutation == tuple(range(len(permutation))):
+        return x
+    return transpose_p.bind(x, permutation=permutation)
+
+
+def _transpose_batch(size, vals, dims, *, permutation):
+    x = bdim_at_front(vals[0], dims[0], size)
+    return [transpose_p.bind(x, permutation=(0,) + tuple(p + 1 for p in permutation))], [0]
+
+
+deflinear(transpose_p, lambda ct, x, *, permutation: [transpose(ct, tuple(np.argsort(permutation)))])
+batching_rules[transpose_p] = _transpose_batch
+
+# --------------------------------------------------------------------------- squeeze
+
+squeeze_p = Primitive("squeeze")
+squeeze_p.def_impl(lambda x, *, dimensions: [np.squeeze(x, dimensions)])
+
+
+@squeeze_p.def_abstract_eval
+def _squeeze_abstract_eval(x, *, dimensions):
+    for d in dimensions:
+        if not 0 <= d < x.ndim or x.shape[d] != 1:
+            raise _shape_error("squeeze", f"cannot squeeze axis {d} of {x.str_short()}: it must have size 1")
+    return [ShapedArray(tuple(s for i, s in enumerate(x.shape) if i not in dimensions), x.dtype, x.weak_type)]
+
+
+def squeeze(x: Any, dimensions: Sequence[int]) -> Any:
+    dims = tuple(sorted(_positive_axes(dimensions, core.get_aval(x).ndim, "squeeze")))
+    return squeeze_p.bind(x, dimensions=dims) if dims else x
+
+
+def _squeeze_batch(size, vals, dims, *, dimensions):
+    x = bdim_at_front(vals[0], dims[0], size)
+    return [squeeze_p.bind(x, dimensions=tuple(d + 1 for d in dimensions))], [0]
+
+
+deflinear(squeeze_p, lambda ct, x, *, dimensions: [reshape(ct, x.aval.shape)])
+batching_rules[squeeze_p] = _squeeze_batch
+
+# --------------------------------------------------------------------------- rev
+
+rev_p = Primitive("rev")
+rev_p.def_impl(lambda x, *, dimensions: [np.ascontiguousarray(np.flip(x, dimensions))])
+
+
+@rev_p.def_abstract_eval
+def _rev_abstract_eval(x, *, dimensions):
+    _positive_axes(dimensions, x.ndim, "rev")
+    return [x]
+
+
+def rev(x: Any, dimensions: Sequence[int]) -> Any:
+    dims = tuple(sorted(_positive_axes(dimensions, core.get_aval(x).ndim, "rev")))
+    return rev_p.bind(x, dimensions=dims) if dims else x
+
+
+def _rev_batch(size, vals, dims, *, dimensions):
+    x = bdim_at_front(vals[0], dims[0], size)
+    return [rev_p.bind(x, dimensions=tuple(d + 1 for d in dimensions))], [0]
+
+
+deflinear(rev_p, lambda ct, x, *, dimensions: [rev_p.bind(ct, dimensions=dimensions)])
+batching_rules[rev_p] = _rev_batch
+
+# --------------------------------------------------------------------------- concatenate
+
+concatenate_p = Primitive("concatenate")
+concatenate_p.def_impl(lambda *xs, dimension: [np.concatenate(xs, axis=dimension)])
+
+
+@concatenate_p.def_abstract_eval
+def _concatenate_abstract_eval(*xs, dimension):
+    if not xs:
+        raise _shape_error("concatenate", "needs at least one operand")
+    x0 = xs[0]
+    if not 0 <= dimension < x0.ndim:
+        raise _shape_error("concatenate", f"dimension {dimension} is out of bounds for operands of rank {x0.ndim}")
+    for x in xs:
+        if x.ndim != x0.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != dimension):
+            raise _shape_error("concatenate", f"operands {', '.join(a.str_short() for a in xs)} differ in shape off axis {dimension}")
+        if x.dtype != x0.dtype:
+            raise _shape_error("concatenate", f"operands {', '.join(a.str_short() for a in xs)} differ in dtype")
+    shape = list(x0.shape)
+    shape[dimension] = sum(x.shape[dimension] for x in xs)
+    return [ShapedArray(shape, x0.dtype, all(x.weak_type for x in xs))]
+
+
+def concatenate(xs: Sequence[Any], dimension: int) -> Any:
+    xs = list(xs)
+    return xs[0] if len(xs) == 1 else concatenate_p.bind(*xs, dimension=int(dimension))
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    cts, start = [], 0
+    for x in xs:
+        aval = x.aval if is_undefined(x) else core.get_aval(x)
+        size = aval.shape[dimension]
+        if is_undefined(x):
+            starts = [0] * aval.ndim
+            limits = list(aval.shape)
+            starts[dimension], limits[dimension] = start, start + size
+            cts.append(slice(ct, starts, limits))
+        else:
+            cts.append(None)
+        start += size
+    return cts
+
+
+def _concatenate_batch(size, vals, dims, *, dimension):
+    vals = [bdim_at_front(v, d, size) for v, d in zip(vals, dims)]
+    return [concatenate_p.bind(*vals, dimension=dimension + 1)], [0]
+
+
+deflinear(concatenate_p, _concatenate_transpose)
+batching_rules[concatenate_p] = _concatenate_batch
+
+# --------------------------------------------------------------------------- pad
+
+pad_p = Primitive("pad")
+
+
+def _padded_size(d: int, lo: int, hi: int, interior: int) -> int:
+    return lo + hi + d + max(d - 1, 0) * interior
+
+
+@pad_p.def_impl
+def _pad_impl(x, padding_value, *, padding_config):
+    grown = [_padded_size(d, max(lo, 0), max(hi, 0), i) for d, (lo, hi, i) in zip(x.shape, padding_config)]
+    out = np.full(grown, padding_value, dtype=x.dtype)
+    inner = tuple(builtins.slice(max(lo, 0), max(lo, 0) + _padded_size(d, 0, 0, i), i + 1) for d, (lo, hi, i) in zip(x.shape, padding_config))
+    out[inner] = x
+    crop = tuple(builtins.slice(max(-lo, 0), g - max(-hi, 0)) for g, (lo, hi, _) in zip(grown, padding_config))
+    return [np.ascontiguousarray(out[crop])]
+
+
+@pad_p.def_abstract_eval
+def _pad_abstract_eval(x, padding_value, *, padding_config):
+    if padding_value.ndim != 0 or padding_value.dtype != x.dtype:
+        raise _shape_error("pad", f"padding value must be a scalar of the operand's dtype {x.dtype}, got {padding_value.str_short()}")
+    if len(padding_config) != x.ndim or any(i < 0 for _, _, i in padding_config):
+        raise _shape_error("pad", f"padding_config {padding_config} does not fit operand {x.str_short()}")
+    shape = [_padded_size(d, lo, hi, i) for d, (lo, hi, i) in zip(x.shape, padding_config)]
+    if any(s < 0 for s in shape):
+        raise _shape_error("pad", f"padding_config {padding_config} removes more than operand {x.str_short()} has")
+    return [ShapedArray(shape, x.dtype, x.weak_type)]
+
+
+def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Any:
+    """Pad each axis with ``(low, high, interior)`` elements (negative low/high crop)."""
+    config = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
+    if type(padding_value) in core._PY_SCALARS:
+        padding_value = np.asarray(padding_value, core.get_aval(x).dtype)
+    return pad_p.bind(x, padding_value, padding_config=config)
+
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+    result = []
+    if is_undefined(x):
+        uncropped = pad(ct, 0, [(max(-lo, 0), max(-hi, 0), 0) for lo, hi, _ in padding_config])
+        shape = x.aval.shape
+        starts = [max(lo, 0) for lo, _, _ in padding_config]
+        limits = [s + _padded_size(d, 0, 0, i) for s, d, (_, _, i) in zip(starts, shape, padding_config)]
+        t_x = slice(uncropped, starts, limits, [i + 1 for _, _, i in padding_config])
+        result.append(t_x)
+    else:
+        t_x = None
+        result.append(None)
+    if is_undefined(padding_value):
+        total = _red.reduce_sum(ct, tuple(range(core.get_aval(ct).ndim)))
+        if t_x is not None:
+            total = _ew.sub(total, _red.reduce_sum(t_x, tuple(range(core.get_aval(t_x).ndim))))
+        else:
+            inner = _pad_transpose(ct, _undefined_like(x), padding_value, padding_config=padding_config)[0]
+            total = _ew.sub(total, _red.reduce_sum(inner, tuple(range(core.get_aval(inner).ndim))))
+        result.append(total)
+    else:
+        result.append(None)
+    return result
+
+
+def _undefined_like(x):
+    from ..autodiff import UndefinedPrimal
+
+    return UndefinedPrimal(core.get_aval(x))
+
+
+def _pad_batch(size, vals, dims, *, padding_config):
+    (x, v), (dx, dv) = vals, dims
+    x = bdim_at_front(x, dx, size)
+    config = ((0, 0, 0),) + padding_config
+    if dv is None:
+        return [pad_p.bind(x, v, padding_config=config)], [0]
+    # A batched padding value: pad with zeros, then select the value where padding went.
+    aval = core.get_aval(x)
+    padded = pad_p.bind(x, np.zeros((), aval.dtype), padding_config=config)
+    mask = pad_p.bind(np.zeros(aval.shape, bool), np.ones((), bool), padding_config=config)
+    out_shape = core.get_aval(padded).shape
+    v = broadcast_in_dim(moveaxis(v, dv, 0), out_shape, (0,))
+    return [_ew.select_n(mask, padded, v)], [0]
+
+
+def _pad_jvp(primals, tangents, *, padding_config):
+    out = pad_p.bind(*primals, padding_config=padding_config)
+    if all(type(t) is Zero for t in tangents):
+        return [out], [Zero(core.get_aval(out).strip_weak_type())]
+    return [out], [pad_p.bind(*[instantiate_zeros(t) for t in tangents], padding_config=padding_config)]
+
+
+jvp_rules[pad_p] = _pad_jvp
+transpose_rules[pad_p] = _pad_transpose
+batching_rules[pad_p] = _pad_batch
+
+# --------------------------------------------------------------------------- slice
+
+slice_p = Primitive("slice")
+
+
+@slice_p.def_impl
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    index = tuple(builtins.slice(s, l, st) for s, l, st in zip(start_indices, limit_indices, strides))
+    return [np.ascontiguousarray(x[index])]
+
+
+@slice_p.def_abstract_eval
+def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
+    if not len(start_indices) == len(limit_indices) == len(strides) == x.ndim:
+        raise _shape_error("slice", f"start/limit/strides must each have {x.ndim} entries for operand {x.str_short()}")
+    for d, s, l, st in zip(x.shape, start_indices, limit_indices, strides):
+        if not (0 <= s <= l <= d) or st < 1:
+            raise _shape_error("slice", f"slice {start_indices}:{limit_indices}:{strides} is out of bounds for {x.str_short()}")
+    shape = [(l - s + st - 1) // st for s, l, st in zip(start_indices, limit_indices, strides)]
+    return [ShapedArray(shape, x.dtype, x.weak_type)]
+
+
+def slice(x: Any, start_indices: Sequence[int], limit_indices: Sequence[int], strides: Sequence[int] | None = None) -> Any:
+    """``x[start:limit:stride]`` along every axis (static bounds)."""
+    ndim = len(start_indices)
+    strides = (1,) * ndim if strides is None else tuple(int(s) for s in strides)
+    start, limit = tuple(int(s) for s in start_indices), tuple(int(l) for l in limit_indices)
+    if start == (0,) * ndim and limit == core.get_aval(x).shape and strides == (1,) * ndim:
+        return x
+    return slice_p.bind(x, start_indices=start, limit_indices=limit, strides=strides)
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    out_shape = core.get_aval(ct).shape
+    config = []
+    for d, s, n, st in zip(shape, start_indices, out_shape, strides):
+        used = s + (n - 1) * st + 1 if n else s
+        config.append((s, d - used, st - 1))
+    return [pad(ct, 0, config)]
+
+
+def _slice_batch(size, vals, dims, *, start_indices, limit_indices, strides):
+    x = bdim_at_front(vals[0], dims[0], size)
+    out = slice_p.bind(x, start_indices=(0,) + start_indices, limit_indices=(size,) + limit_indices, strides=(1,) + strides)
+    return [out], [0]
+
+
+deflinear(slice_p, _slice_transpose)
+batching_rules[slice_p] = _slice_batch
+
+# --------------------------------------------------------------------------- iota
+
+iota_p = Primitive("iota")
+
+
+@iota_p.def_impl
+def _iota_impl(*, dtype, shape, dimension):
+    ramp = np.arange(shape[dimension], dtype=dtype)
+    expanded = [1] * len(shape)
+    expanded[dimension] = shape[dimension]
+    return [np.ascontiguousarray(np.broadcast_to(ramp.reshape(expanded), shape))]
+
+
+@iota_p.def_abstract_eval
+def _iota_abstract_eval(*, dtype, shape, dimension):
+    if not 0 <= dimension < len(shape):
+        raise _shape_error("iota", f"dimension {dimension} is out of bounds for shape {shape}")
+    return [ShapedArray(shape, dtype)]
+
+
+def iota(dtype: Any, size: int) -> Any:
+    """``arange(size)`` as a primitive (so it is staged, not baked in as a constant)."""
+    return iota_p.bind(dtype=np.dtype(dtype), shape=(int(size),), dimension=0)
+
+
+def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:
+    return iota_p.bind(dtype=np.dtype(dtype), shape=tuple(int(d) for d in shape), dimension=int(dimension))
