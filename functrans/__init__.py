@@ -1,2 +1,19 @@
-"""functrans: composable transformations of NumPy programs (grad, vmap, jit)."""
+"""functrans: composable transformations of NumPy programs — grad, vmap, jit.
+
+>>> import functrans as ft
+>>> import functrans.numpy as fnp
+>>> ft.grad(lambda x: fnp.sin(x) * x)(1.0)  # doctest: +SKIP
+array(1.38177329)
+"""
 from . import lax  # registers every primitive and its rules
+from . import numpy, tree_util
+from .api import (
+    ShapeDtypeStruct, eval_shape, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, make_jaxpr, value_and_grad, vjp,
+    vmap,
+)
+from .config import config
+from .core import ShapedArray
+from .errors import ConcretizationError, TracerBoolConversionError, UnexpectedTracerError
+from .lax import stop_gradient
+
+__version__ = "0.1.0"

@@ -15,8 +15,8 @@ import numpy as np
 
 from . import core, dtypes
 from .core import ShapedArray, Trace, Tracer
-from .ir import Jaxpr, Literal, Var
-from .tracing import PartialVal, partial_eval
+from .ir import ClosedJaxpr, Jaxpr, Literal, Var, eval_jaxpr
+from .tracing import PartialVal, partial_eval, trace_to_jaxpr
 
 # Rule tables, filled by the primitive families in functrans.lax.
 jvp_rules: dict[core.Primitive, Callable] = {}
@@ -290,3 +290,42 @@ def check_tangent(t: Any, aval: ShapedArray, where: str) -> None:
         raise ValueError(f"{where}: tangent has shape {t_aval.shape}, but its primal has shape {aval.shape}")
     if dtypes.is_inexact(aval.dtype) and t_aval.dtype != aval.dtype and not t_aval.weak_type:
         raise TypeError(f"{where}: tangent has dtype {t_aval.dtype}, but its primal has dtype {aval.dtype}")
+
+
+# --------------------------------------------------------------------------- jaxpr-level transforms
+# Higher-order primitives (jit, control flow) transform the jaxprs they carry with these.
+
+
+def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool], instantiate: bool | Sequence[bool]):
+    """The jvp of a closed jaxpr as a closed jaxpr taking ``(primals, nonzero tangents)``
+    and returning ``(primals, tangents of outputs marked in out_nonzeros)``."""
+    in_avals = closed.in_avals
+    n_out = len(closed.out_avals)
+    inst = [instantiate] * n_out if isinstance(instantiate, bool) else list(instantiate)
+    out_nonzeros: list[bool] = []
+
+    def fun(*args):
+        tangent_iter = iter(args[len(in_avals):])
+        tangents = [next(tangent_iter) if nz else Zero(tangent_aval(a)) for a, nz in zip(in_avals, nonzeros)]
+        primals_out, tangents_out = jvp_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, xs), args[: len(in_avals)], tangents)
+        out_nonzeros[:] = [type(t) is not Zero or i for t, i in zip(tangents_out, inst)]
+        return [*primals_out, *[instantiate_zeros(t) for t, nz in zip(tangents_out, out_nonzeros) if nz]]
+
+    avals = list(in_avals) + [tangent_aval(a) for a, nz in zip(in_avals, nonzeros) if nz]
+    return trace_to_jaxpr(fun, avals), out_nonzeros
+
+
+def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool]):
+    """A closed jaxpr taking ``(non-linear inputs, output cotangents)`` and returning the
+    cotangents of the linear inputs (zeros where none flowed)."""
+    in_avals = closed.in_avals
+    n_nonlinear = sum(not lin for lin in linear)
+
+    def fun(*args):
+        nonlinear = iter(args[:n_nonlinear])
+        primals = [UndefinedPrimal(a) if lin else next(nonlinear) for a, lin in zip(in_avals, linear)]
+        cts = backward_pass(closed.jaxpr, closed.consts, primals, args[n_nonlinear:])
+        return [instantiate_zeros(ct) for ct in cts]
+
+    avals = [a for a, lin in zip(in_avals, linear) if not lin] + [tangent_aval(a) for a in closed.out_avals]
+    return trace_to_jaxpr(fun, avals)

@@ -10,6 +10,8 @@ from typing import Any, Callable, Sequence
 
 from . import core
 from .core import ShapedArray, Trace, Tracer
+from .ir import ClosedJaxpr, eval_jaxpr
+from .tracing import trace_to_jaxpr
 
 not_mapped = None
 
@@ -135,3 +137,19 @@ def move_batch_axis(size: int, src: int | None, dst: int | None, x: Any) -> Any:
             "mapped inputs can have out_axes=None"
         )
     return bdim_at(x, src, size, dst)
+
+
+def batch_jaxpr(closed: ClosedJaxpr, axis_size: int, in_batched: Sequence[bool], instantiate: bool | Sequence[bool]):
+    """The jaxpr vmapped over leading axis 0 of the inputs marked batched; returns it and
+    which outputs are batched (at axis 0)."""
+    n_out = len(closed.out_avals)
+    inst = [instantiate] * n_out if isinstance(instantiate, bool) else list(instantiate)
+    out_batched: list[bool] = []
+
+    def fun(*args):
+        outs, dims = vmap_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, xs), axis_size, args, [0 if b else None for b in in_batched])
+        out_batched[:] = [d is not None or i for d, i in zip(dims, inst)]
+        return [move_batch_axis(axis_size, d, 0 if b else None, x) for x, d, b in zip(outs, dims, out_batched)]
+
+    avals = [ShapedArray((axis_size,) + a.shape, a.dtype, a.weak_type) if b else a for a, b in zip(closed.in_avals, in_batched)]
+    return trace_to_jaxpr(fun, avals), out_batched

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import core
 from .core import ShapedArray, Trace, Tracer
-from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
+from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr, eval_jaxpr
 
 # --------------------------------------------------------------------------- staging
 
@@ -345,3 +345,37 @@ def _toposort(out_tracers: list[PartialEvalTracer]) -> list[PartialEvalTracer]:
                 if not state.get(id(p)):
                     stack.append((p, False))
     return order
+
+
+def partial_eval_jaxpr(closed: ClosedJaxpr, in_unknowns: Sequence[bool], instantiate: bool | Sequence[bool]):
+    """Split a closed jaxpr into what can run now and what must wait.
+
+    Returns ``(known, unknown, out_unknowns, num_res)``: ``known`` takes the known
+    inputs and returns the known outputs followed by ``num_res`` residuals;
+    ``unknown`` takes the residuals followed by the unknown inputs and returns the
+    unknown outputs.
+    """
+    known_avals = [a for a, uk in zip(closed.in_avals, in_unknowns) if not uk]
+    result: dict[str, Any] = {}
+
+    def known_fun(*known_vals):
+        known_iter = iter(known_vals)
+        pvals = [PartialVal.unknown(a) if uk else PartialVal.known(next(known_iter)) for a, uk in zip(closed.in_avals, in_unknowns)]
+        jaxpr, pvals_out, residuals = partial_eval(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, xs), pvals, instantiate)
+        result["jaxpr"], result["out_unknowns"], result["num_res"] = jaxpr, [not p.is_known for p in pvals_out], len(residuals)
+        return [p.const for p in pvals_out if p.is_known] + list(residuals)
+
+    known = trace_to_jaxpr(known_fun, known_avals)
+    jaxpr = result["jaxpr"]
+    unknown = ClosedJaxpr(Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.eqns, jaxpr.outvars), [])
+    return known, unknown, result["out_unknowns"], result["num_res"]
+
+
+def closure_convert(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list]:
+    """The jaxpr with its constants turned into leading inputs, and those constants
+    (which may be tracers of enclosing transformations: binding them as arguments lets
+    those transformations see them)."""
+    if not closed.consts:
+        return closed, []
+    jaxpr = closed.jaxpr
+    return ClosedJaxpr(Jaxpr([], jaxpr.constvars + jaxpr.invars, jaxpr.eqns, jaxpr.outvars), []), list(closed.consts)

@@ -1,0 +1,93 @@
+"""``functrans.numpy``: NumPy's API (the subset in the docs) on functrans primitives.
+
+Every function works on NumPy arrays and Python values (eagerly, returning NumPy
+arrays) and on traced values inside ``grad``, ``vmap``, ``jit``..., with NumPy's
+broadcasting, dtypes and promotion rules.
+"""
+import numpy as _np
+
+from ..core import Tracer as _Tracer
+from . import linalg
+from ._base import array, asarray, astype, broadcast_arrays, broadcast_shapes, broadcast_to, result_dtype as _result_dtype
+from ._indexing import at, getitem, take, take_along_axis
+from ._products import dot, einsum, inner, matmul, outer, tensordot, vdot
+from ._reductions import (
+    all, amax, amin, any, argmax, argmin, cumprod, cumsum, max, mean, min, prod, std, sum, var,
+)
+from ._shape import (
+    arange, atleast_1d, atleast_2d, concatenate, diag, diagonal, expand_dims, eye, flip, fliplr, flipud, full,
+    full_like, hstack, identity, linspace, moveaxis, ones, ones_like, pad, ravel, repeat, reshape, roll, split,
+    squeeze, stack, swapaxes, tile, trace, transpose, tril, triu, vstack, zeros, zeros_like,
+)
+from ._ufuncs import (
+    abs, absolute, add, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and, bitwise_or,
+    bitwise_xor, cbrt, ceil, clip, cos, cosh, divide, equal, exp, exp2, expm1, floor, floor_divide, greater,
+    greater_equal, hypot, invert, isfinite, isinf, isnan, less, less_equal, log, log1p, log2, log10, logaddexp,
+    logical_and, logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply, negative, not_equal, positive,
+    power, reciprocal, remainder, round, sign, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, where,
+)
+
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
+uint8, uint32, uint64 = _np.uint8, _np.uint32, _np.uint64
+bool_ = _np.bool_
+pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
+dtype, ndarray = _np.dtype, _np.ndarray
+
+
+def shape(a):
+    return _np.shape(a) if not isinstance(a, _Tracer) else a.shape
+
+
+def ndim(a):
+    return len(shape(a))
+
+
+def size(a):
+    return int(_np.prod(shape(a), dtype=_np.int64))
+
+
+def result_type(*args):
+    return _result_dtype(*args)[0]
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _install_tracer_methods() -> None:
+    """Make traced values behave like arrays: operators and the common ndarray methods."""
+    operators = {
+        "add": add, "sub": subtract, "mul": multiply, "truediv": true_divide, "floordiv": floor_divide,
+        "mod": mod, "pow": power, "matmul": matmul, "and": bitwise_and, "or": bitwise_or, "xor": bitwise_xor,
+    }
+    for name, fn in operators.items():
+        setattr(_Tracer, f"__{name}__", fn)
+        setattr(_Tracer, f"__r{name}__", _swap(fn))
+    comparisons = {"eq": equal, "ne": not_equal, "lt": less, "le": less_equal, "gt": greater, "ge": greater_equal}
+    for name, fn in comparisons.items():
+        setattr(_Tracer, f"__{name}__", fn)
+    _Tracer.__neg__ = negative
+    _Tracer.__pos__ = positive
+    _Tracer.__abs__ = absolute
+    _Tracer.__invert__ = invert
+    _Tracer.__getitem__ = getitem
+    # NumPy must hand binary operations with a tracer back to the tracer, not convert it.
+    _Tracer.__array_ufunc__ = None
+    _Tracer.at = property(at)
+    _Tracer.T = property(lambda self: transpose(self))
+    _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
+    _Tracer.reshape = lambda self, *shape, order="C": reshape(self, shape[0] if len(shape) == 1 else shape, order)
+    _Tracer.astype = astype
+    _Tracer.transpose = lambda self, *axes: transpose(self, (axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes) or None)
+    methods = {
+        "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "std": std, "var": var, "all": all,
+        "any": any, "argmax": argmax, "argmin": argmin, "cumsum": cumsum, "cumprod": cumprod, "ravel": ravel,
+        "flatten": ravel, "squeeze": squeeze, "dot": dot, "clip": clip, "round": round, "swapaxes": swapaxes,
+        "take": take, "diagonal": diagonal, "trace": trace, "repeat": repeat,
+    }
+    for name, fn in methods.items():
+        setattr(_Tracer, name, fn)
+
+
+_install_tracer_methods()

@@ -1,0 +1,146 @@
+"""What every ``functrans.numpy`` function shares: turning inputs into arrays,
+NumPy 2 dtype promotion with weak Python scalars, broadcasting, axis handling."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import core, dtypes, lax
+from ..core import Tracer
+
+ArrayLike = Any
+
+
+def typed(x: ArrayLike) -> tuple[np.dtype, bool]:
+    """``(dtype, weak_type)`` of an operand."""
+    if isinstance(x, Tracer):
+        return x.aval.dtype, x.aval.weak_type
+    if type(x) in core._PY_SCALARS:
+        return dtypes.python_scalar_dtype(x), True
+    return np.asarray(x).dtype, False
+
+
+def asarray(x: ArrayLike, dtype: Any = None) -> Any:
+    """``x`` as an array (a NumPy array, or a tracer inside a transformation).
+
+    >>> asarray([1, 2.5]).dtype
+    dtype('float64')
+    """
+    if isinstance(x, Tracer):
+        return x if dtype is None else astype(x, dtype)
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) or isinstance(e, (list, tuple)) for e in x):
+        from ._shape import stack
+
+        if any(_contains_tracer(e) for e in x):
+            return stack([asarray(e, dtype) for e in x])
+    if type(x) in core._PY_SCALARS and dtype is None:
+        return np.asarray(x, dtypes.python_scalar_dtype(x))
+    try:
+        return np.asarray(x, dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"cannot convert {type(x).__name__} to an array: {e}") from None
+
+
+def _contains_tracer(x: Any) -> bool:
+    if isinstance(x, Tracer):
+        return True
+    return isinstance(x, (list, tuple)) and any(_contains_tracer(e) for e in x)
+
+
+array = asarray
+
+
+def astype(x: ArrayLike, dtype: Any) -> Any:
+    """``x`` converted to ``dtype`` (as ``ndarray.astype``)."""
+    dtype = np.dtype(dtype)
+    if not isinstance(x, Tracer):
+        return np.asarray(x).astype(dtype)
+    return lax.convert_element_type(x, dtype)
+
+
+def convert(x: ArrayLike, dtype: np.dtype, weak: bool = False) -> Any:
+    """``x`` as ``dtype``, keeping a tracer's weak type when the promotion said so."""
+    if isinstance(x, Tracer):
+        return lax.convert_element_type(x, dtype, weak_type=weak and x.aval.weak_type)
+    value = np.asarray(x)
+    return value if value.dtype == dtype else value.astype(dtype)
+
+
+def result_dtype(*args: ArrayLike) -> tuple[np.dtype, bool]:
+    return dtypes.result_type(*[typed(a) for a in args])
+
+
+def promote(*args: ArrayLike) -> list:
+    dtype, weak = result_dtype(*args)
+    return [convert(a, dtype, weak) for a in args]
+
+
+def promote_to_inexact(*args: ArrayLike) -> list:
+    """Promote, then make integers and bools float64 (as NumPy's ``sqrt`` does)."""
+    dtype, weak = result_dtype(*args)
+    if not dtypes.is_inexact(dtype):
+        dtype = dtypes.float64
+    return [convert(a, dtype, weak) for a in args]
+
+
+def shape_of(x: ArrayLike) -> tuple[int, ...]:
+    return core.get_aval(x).shape if isinstance(x, Tracer) else np.shape(x)
+
+
+def ndim_of(x: ArrayLike) -> int:
+    return len(shape_of(x))
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"operands could not be broadcast together with shapes {' '.join(map(str, shapes))}") from None
+
+
+def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Any:
+    """``x`` broadcast to ``shape`` by NumPy's rules."""
+    x = asarray(x)
+    shape = tuple(int(d) for d in shape)
+    x_shape = shape_of(x)
+    if x_shape == shape:
+        return x
+    if broadcast_shapes(x_shape, shape) != shape:
+        raise ValueError(f"cannot broadcast an array of shape {x_shape} to shape {shape}")
+    lead = len(shape) - len(x_shape)
+    return lax.broadcast_in_dim(x, shape, tuple(range(lead, len(shape))))
+
+
+def broadcast_arrays(*args: ArrayLike) -> list:
+    shape = broadcast_shapes(*[shape_of(a) for a in args])
+    return [broadcast_to(a, shape) for a in args]
+
+
+def promote_and_broadcast(*args: ArrayLike, inexact: bool = False) -> list:
+    args = promote_to_inexact(*args) if inexact else promote(*args)
+    return broadcast_arrays(*args)
+
+
+def canonical_axis(axis: int, ndim: int) -> int:
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim
+
+
+def canonical_axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, an int or a tuple, negatives allowed) as sorted non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(canonical_axis(a, ndim) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"repeated axis in {tuple(axis)}")
+        return tuple(sorted(axes))
+    return (canonical_axis(axis, ndim),)
+
+
+def static_int(x: Any, what: str) -> int:
+    """A Python int from ``x``, which must not depend on traced values."""
+    return int(core.concrete_or_error(x, what))

@@ -1,0 +1,256 @@
+"""NumPy indexing on read (``x[idx]``), indexed updates (``x.at[idx].set(v)``),
+``take`` and ``take_along_axis``.
+
+Reads clamp out-of-range traced indices into range and writes drop them, as in JAX
+(a static Python int out of range raises IndexError, as in NumPy).
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from .. import core, dtypes, lax
+from ..core import Tracer
+from ._base import ArrayLike, asarray, broadcast_arrays, broadcast_to, canonical_axis, convert, promote
+
+_PY_INTS = (int, np.integer)
+
+
+def _is_bool_array(x: Any) -> bool:
+    if isinstance(x, Tracer):
+        return x.dtype == np.bool_
+    return isinstance(x, (np.ndarray, list, tuple)) and np.asarray(x).dtype == np.bool_ and np.ndim(x) > 0
+
+
+def _normalize(x_ndim: int, idx: Any) -> list:
+    """The index as one entry per axis of the (expanded) operand: slices, ints, index
+    arrays, and None for new axes; boolean masks become integer arrays."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    entries: list = []
+    for item in idx:
+        if _is_bool_array(item):
+            mask = core.concrete_or_error(item, "a boolean mask index (its result's shape depends on its values)")
+            entries.extend(np.nonzero(mask))
+        elif isinstance(item, list):
+            entries.append(np.asarray(item))
+        else:
+            entries.append(item)
+    ellipses = [i for i, e in enumerate(entries) if e is Ellipsis]
+    if len(ellipses) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = len(entries) - len(ellipses) - builtins.sum(1 for e in entries if e is None)
+    if used > x_ndim:
+        raise IndexError(f"too many indices for array: array is {x_ndim}-dimensional, but {used} were indexed")
+    fill = [builtins.slice(None)] * (x_ndim - used)
+    if ellipses:
+        entries[ellipses[0] : ellipses[0] + 1] = fill
+    else:
+        entries += fill
+    for e in entries:
+        if not (e is None or isinstance(e, (builtins.slice, _PY_INTS, Tracer, np.ndarray)) or type(e) is bool):
+            raise IndexError(f"only integers, slices, ellipsis, None and integer or boolean arrays are valid indices, got {e!r}")
+        if isinstance(e, (np.ndarray, Tracer)) and e.dtype.kind not in "iub":
+            raise IndexError(f"arrays used as indices must be of integer (or boolean) type, got {e.dtype}")
+    return entries
+
+
+def _wrap_negative(i: Any, n: int) -> Any:
+    i = asarray(i)
+    if i.dtype.kind == "u":
+        return convert(i, dtypes.int64)
+    i = convert(i, dtypes.int64)
+    return lax.select_n(lax.lt(i, lax.full_like(i, 0)), i, lax.add(i, n))
+
+
+def _static_slice(x: Any, axis: int, s: builtins.slice) -> Any:
+    n = x.shape[axis]
+    r = range(*s.indices(n))
+    start, limit, strides = [0] * x.ndim, list(x.shape), [1] * x.ndim
+    if len(r) == 0:
+        limit[axis] = 0
+        return lax.slice(x, start, limit)
+    if r.step < 0:
+        x = lax.rev(x, [axis])
+        first, last, step = n - 1 - r[0], n - 1 - r[-1], -r.step
+    else:
+        first, last, step = r[0], r[-1], r.step
+    start[axis], limit[axis], strides[axis] = first, last + 1, step
+    return lax.slice(x, start, limit, strides)
+
+
+def _concrete_slice(s: builtins.slice) -> builtins.slice:
+    parts = [None if v is None else int(core.concrete_or_error(v, "a slice bound (use lax.dynamic_slice for traced starts)")) for v in (s.start, s.stop, s.step)]
+    return builtins.slice(*parts)
+
+
+def _index_plan(x: Any, idx: Any, mode: str) -> tuple[Any, list, list]:
+    """Apply the basic part of an index; return the array and the advanced part.
+
+    Returns ``(y, positions, arrays)``: ``y`` is ``x`` after new axes, slices and (when
+    there are no index arrays) integer indices; ``arrays`` index the axes ``positions``
+    of ``y`` and are still to be gathered.
+    """
+    entries = _normalize(x.ndim, idx)
+    # New axes first, as size-1 axes indexed by a full slice.
+    new_axes = [i for i, e in enumerate(entries) if e is None]
+    if new_axes:
+        x = lax.expand_dims(x, new_axes)
+        entries = [builtins.slice(None) if e is None else e for e in entries]
+    has_arrays = builtins.any(isinstance(e, (np.ndarray, Tracer)) and e.ndim > 0 for e in entries)
+    # With index arrays present, NumPy treats integers as 0-d index arrays too; for
+    # writes every integer is one, so that out-of-range ones can be dropped.
+    scalar_as_array = has_arrays or mode == "drop"
+    squeeze_axes, positions, arrays = [], [], []
+    for axis, e in enumerate(entries):
+        n = x.shape[axis]
+        if isinstance(e, builtins.slice):
+            x = _static_slice(x, axis, _concrete_slice(e))
+        elif isinstance(e, _PY_INTS) or type(e) is bool or (isinstance(e, np.ndarray) and e.ndim == 0):
+            i = int(e)
+            if mode == "drop":
+                positions.append(axis)
+                arrays.append(_wrap_negative(np.asarray(i, dtypes.int64), n))
+                continue
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+            i %= n
+            if scalar_as_array:
+                positions.append(axis)
+                arrays.append(np.asarray(i, dtypes.int64))
+            else:
+                start, limit = [0] * x.ndim, list(x.shape)
+                start[axis], limit[axis] = i, i + 1
+                x = lax.slice(x, start, limit)
+                squeeze_axes.append(axis)
+        elif isinstance(e, Tracer) and e.ndim == 0 and not scalar_as_array:
+            starts = [np.asarray(0, dtypes.int64)] * x.ndim
+            starts[axis] = _wrap_negative(e, n)
+            sizes = list(x.shape)
+            sizes[axis] = 1
+            x = lax.dynamic_slice(x, starts, sizes)
+            squeeze_axes.append(axis)
+        else:
+            positions.append(axis)
+            arrays.append(_wrap_negative(e, n))
+    if squeeze_axes:
+        x = lax.squeeze(x, squeeze_axes)
+    return x, positions, arrays
+
+
+def _gather_points(x: Any, positions: list, arrays: list, mode: str) -> Any:
+    """``x`` indexed on axes ``positions`` by (broadcast) integer ``arrays``, NumPy's placement."""
+    arrays = broadcast_arrays(*arrays)
+    point_shape = arrays[0].shape
+    rest = [a for a in range(x.ndim) if a not in positions]
+    moved = lax.transpose(x, positions + rest)
+    indices = lax.concatenate([lax.expand_dims(a, [len(point_shape)]) for a in arrays], len(point_shape))
+    out = lax.gather(moved, indices, 0, mode)
+    contiguous = positions == list(range(positions[0], positions[0] + len(positions)))
+    if contiguous and positions[0] > 0:
+        # NumPy puts the indexed result where the indexed axes were when they are adjacent.
+        npoint, first = len(point_shape), positions[0]
+        perm = list(range(npoint, npoint + first)) + list(range(npoint)) + list(range(npoint + first, out.ndim))
+        out = lax.transpose(out, perm)
+    return out
+
+
+def getitem(x: ArrayLike, idx: Any) -> Any:
+    """``x[idx]`` with NumPy's semantics; traced integer indices are clamped into range."""
+    x = asarray(x)
+    y, positions, arrays = _index_plan(x, idx, "clip")
+    return _gather_points(y, positions, arrays, "clip") if arrays else y
+
+
+def _update(x: ArrayLike, idx: Any, values: ArrayLike, kind: str) -> Any:
+    x = asarray(x)
+    # Index the positions of x (as flat offsets) exactly as a read would, then scatter
+    # into those offsets; offsets read from out of range come back as -1 and are dropped.
+    offsets = lax.add(lax.reshape(lax.iota(dtypes.int64, x.size), x.shape), 1)
+    y, positions, arrays = _index_plan(offsets, idx, "drop")
+    picked = _gather_points(y, positions, arrays, "drop") if arrays else y
+    picked = lax.sub(picked, 1)
+    (values,) = promote(asarray(values))
+    values = broadcast_to(convert(values, x.dtype), picked.shape)
+    flat = lax.reshape(x, (x.size,))
+    out = lax.scatter(flat, lax.reshape(picked, (picked.size, 1)), lax.reshape(values, (picked.size,)), kind, 0, "drop")
+    return lax.reshape(out, x.shape)
+
+
+class _IndexUpdateRef:
+    def __init__(self, array: Any, index: Any):
+        self.array, self.index = array, index
+
+    def get(self) -> Any:
+        """``x[idx]``."""
+        return getitem(self.array, self.index)
+
+    def set(self, values: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx] = values`` (out-of-range indices dropped)."""
+        return _update(self.array, self.index, values, "set")
+
+    def add(self, values: ArrayLike) -> Any:
+        """A copy of ``x`` with ``x[idx] += values`` (repeated indices accumulate)."""
+        return _update(self.array, self.index, values, "add")
+
+    def multiply(self, values: ArrayLike) -> Any:
+        return _update(self.array, self.index, values, "mul")
+
+    mul = multiply
+
+    def min(self, values: ArrayLike) -> Any:
+        return _update(self.array, self.index, values, "min")
+
+    def max(self, values: ArrayLike) -> Any:
+        return _update(self.array, self.index, values, "max")
+
+
+class IndexUpdateHelper:
+    """``x.at[idx]``: functional indexed updates, as in JAX.
+
+    >>> x = np.zeros(3)
+    >>> at(x)[1].add(5.0)  # doctest: +SKIP
+    array([0., 5., 0.])
+    """
+
+    def __init__(self, array: Any):
+        self.array = array
+
+    def __getitem__(self, index: Any) -> _IndexUpdateRef:
+        return _IndexUpdateRef(self.array, index)
+
+
+def at(x: ArrayLike) -> IndexUpdateHelper:
+    return IndexUpdateHelper(x)
+
+
+def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, mode: str | None = None) -> Any:
+    """Elements of ``a`` at ``indices`` along ``axis`` (the flattened array if None);
+    negative indices count from the end, out-of-range ones are clamped."""
+    a = asarray(a)
+    if axis is None:
+        a, axis = lax.reshape(a, (a.size,)), 0
+    axis = canonical_axis(axis, a.ndim)
+    if mode not in (None, "clip"):
+        raise NotImplementedError(f"take: mode {mode!r} is not supported; out-of-range indices are clamped")
+    indices = asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise IndexError(f"take: indices must be integers, got {indices.dtype}")
+    return _gather_points(a, [axis], [_wrap_negative(indices, a.shape[axis])], "clip")
+
+
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None) -> Any:
+    """``arr`` indexed along ``axis`` by ``indices`` of the same rank (shapes broadcast off ``axis``)."""
+    arr = asarray(arr)
+    indices = asarray(indices)
+    if axis is None:
+        arr, axis = lax.reshape(arr, (arr.size,)), 0
+    if indices.ndim != arr.ndim:
+        raise ValueError(f"take_along_axis: indices (rank {indices.ndim}) and arr (rank {arr.ndim}) must have the same rank")
+    axis = canonical_axis(axis, arr.ndim)
+    shape = [builtins.max(a, i) if k != axis else None for k, (a, i) in enumerate(zip(arr.shape, indices.shape))]
+    arr = broadcast_to(arr, [arr.shape[axis] if d is None else d for d in shape])
+    indices = broadcast_to(indices, [indices.shape[axis] if d is None else d for d in shape])
+    return lax.take_along_axis(arr, _wrap_negative(indices, arr.shape[axis]), axis)

@@ -1,0 +1,141 @@
+"""Reductions with NumPy's ``axis``/``keepdims``/``dtype`` conventions."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import dtypes, lax
+from ._base import ArrayLike, asarray, canonical_axes, canonical_axis, convert
+from ._ufuncs import astype_bool
+
+Axis = int | Sequence[int] | None
+
+
+def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
+    """NumPy sums and multiplies small integers and bools in the platform integer."""
+    if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < 8):
+        return dtypes.int64
+    if dtype.kind == "u" and dtype.itemsize < 8:
+        return np.dtype(np.uint64)
+    return dtype
+
+
+def _keep(out: Any, shape: Sequence[int], axes: Sequence[int], keepdims: bool) -> Any:
+    if not keepdims:
+        return out
+    return lax.reshape(out, [1 if i in axes else d for i, d in enumerate(shape)])
+
+
+def _reduce(x: Any, axis: Axis, keepdims: bool, reducer, dtype: Any = None) -> Any:
+    x = asarray(x)
+    axes = canonical_axes(axis, x.ndim)
+    if dtype is not None:
+        x = convert(x, np.dtype(dtype))
+    return _keep(reducer(x, axes), x.shape, axes, keepdims)
+
+
+def sum(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Sum over ``axis`` (all axes by default).
+
+    >>> sum(np.ones((2, 3)), axis=0)  # doctest: +SKIP
+    array([2., 2., 2.])
+    """
+    a = asarray(a)
+    return _reduce(a, axis, keepdims, lax.reduce_sum, dtype or _accumulator_dtype(a.dtype))
+
+
+def prod(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Product over ``axis``."""
+    a = asarray(a)
+    return _reduce(a, axis, keepdims, lax.reduce_prod, dtype or _accumulator_dtype(a.dtype))
+
+
+def max(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Maximum over ``axis`` (NaN if any element is NaN)."""
+    return _reduce(a, axis, keepdims, lax.reduce_max)
+
+
+def min(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
+    """Minimum over ``axis`` (NaN if any element is NaN)."""
+    return _reduce(a, axis, keepdims, lax.reduce_min)
+
+
+amax, amin = max, min
+
+
+def all(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
+    return _reduce(astype_bool(a), axis, keepdims, lax.reduce_min)
+
+
+def any(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
+    return _reduce(astype_bool(a), axis, keepdims, lax.reduce_max)
+
+
+def _count(shape: Sequence[int], axes: Sequence[int]) -> int:
+    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+
+
+def mean(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
+    """Arithmetic mean over ``axis`` (integers give float64)."""
+    a = asarray(a)
+    out_dtype = np.dtype(dtype) if dtype is not None else dtypes.default_float(a.dtype)
+    axes = canonical_axes(axis, a.ndim)
+    total = lax.reduce_sum(convert(a, out_dtype), axes)
+    return _keep(lax.div(total, float(_count(a.shape, axes))), a.shape, axes, keepdims)
+
+
+def var(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
+    a = asarray(a)
+    a = convert(a, np.dtype(dtype) if dtype is not None else dtypes.default_float(a.dtype))
+    axes = canonical_axes(axis, a.ndim)
+    n = _count(a.shape, axes)
+    kept = tuple(i for i in range(a.ndim) if i not in axes)
+    centre = lax.broadcast_in_dim(lax.div(lax.reduce_sum(a, axes), float(n)), a.shape, kept)
+    centered = lax.sub(a, centre)
+    squares = lax.reduce_sum(lax.mul(centered, centered), axes)
+    return _keep(lax.div(squares, float(builtins.max(n - ddof, 0))), a.shape, axes, keepdims)
+
+
+def std(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over ``axis``."""
+    return lax.sqrt(var(a, axis, dtype, ddof, keepdims))
+
+
+def _arg_reduce(a: ArrayLike, axis: int | None, keepdims: bool, reducer) -> Any:
+    a = asarray(a)
+    if axis is None:
+        out = reducer(lax.reshape(a, (a.size,)), 0)
+        return lax.reshape(out, (1,) * a.ndim) if keepdims else out
+    ax = canonical_axis(axis, a.ndim)
+    return _keep(reducer(a, ax), a.shape, (ax,), keepdims)
+
+
+def argmax(a: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the (first) maximum along ``axis`` (of the flattened array if None)."""
+    return _arg_reduce(a, axis, keepdims, lax.argmax)
+
+
+def argmin(a: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Any:
+    """Index of the (first) minimum along ``axis``."""
+    return _arg_reduce(a, axis, keepdims, lax.argmin)
+
+
+def _cumulative(a: ArrayLike, axis: int | None, dtype: Any, op) -> Any:
+    a = asarray(a)
+    if axis is None:
+        a, axis = lax.reshape(a, (a.size,)), 0
+    a = convert(a, np.dtype(dtype) if dtype is not None else _accumulator_dtype(a.dtype))
+    return op(a, canonical_axis(axis, a.ndim))
+
+
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: Any = None) -> Any:
+    """Cumulative sum along ``axis`` (of the flattened array if None)."""
+    return _cumulative(a, axis, dtype, lax.cumsum)
+
+
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: Any = None) -> Any:
+    """Cumulative product along ``axis``."""
+    return _cumulative(a, axis, dtype, lax.cumprod)

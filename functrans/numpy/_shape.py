@@ -1,0 +1,386 @@
+"""Array creation and shape manipulation."""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import core, dtypes, lax
+from ._base import (
+    ArrayLike, asarray, broadcast_to, canonical_axes, canonical_axis, convert, promote, shape_of, static_int,
+)
+
+# --------------------------------------------------------------------------- creation
+
+
+def _shape_tuple(shape: int | Sequence[int]) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)) or (isinstance(shape, core.Tracer) and not shape.shape):
+        return (static_int(shape, "an array shape"),)
+    return tuple(static_int(d, "an array shape") for d in shape)
+
+
+def full(shape: int | Sequence[int], fill_value: ArrayLike, dtype: Any = None) -> Any:
+    """An array of ``shape`` filled with ``fill_value`` (broadcast if it is an array)."""
+    shape = _shape_tuple(shape)
+    value = asarray(fill_value) if dtype is None else convert(asarray(fill_value), np.dtype(dtype))
+    return broadcast_to(value, shape)
+
+
+def zeros(shape: int | Sequence[int], dtype: Any = None) -> Any:
+    """An array of zeros (float64 by default)."""
+    return lax.full(_shape_tuple(shape), 0, np.dtype(dtype or dtypes.float64))
+
+
+def ones(shape: int | Sequence[int], dtype: Any = None) -> Any:
+    """An array of ones (float64 by default)."""
+    return lax.full(_shape_tuple(shape), 1, np.dtype(dtype or dtypes.float64))
+
+
+def _like(a: ArrayLike, dtype: Any, shape: Any) -> tuple[np.dtype, tuple[int, ...]]:
+    a_shape = shape_of(a)
+    a_dtype = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
+    return np.dtype(dtype or a_dtype), a_shape if shape is None else _shape_tuple(shape)
+
+
+def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Any:
+    dtype, shape = _like(a, dtype, shape)
+    return lax.full(shape, 0, dtype)
+
+
+def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Any:
+    dtype, shape = _like(a, dtype, shape)
+    return lax.full(shape, 1, dtype)
+
+
+def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any = None) -> Any:
+    dtype, shape = _like(a, dtype, shape)
+    return full(shape, fill_value, dtype)
+
+
+def arange(start: ArrayLike, stop: ArrayLike = None, step: ArrayLike = None, dtype: Any = None) -> Any:
+    """Evenly spaced values in ``[start, stop)``; the bounds must be concrete."""
+    values = [core.concrete_or_error(v, "the bounds of arange").item() for v in (start, stop, step) if v is not None]
+    result = np.arange(*values, dtype=dtype)
+    if len(values) == 1 and result.dtype.kind in "iu":
+        return lax.iota(result.dtype, result.size)  # staged, not a baked-in constant
+    return result
+
+
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (traced endpoints allowed)."""
+    num = static_int(num, "linspace's num")
+    start, stop = promote(asarray(start, None), asarray(stop, None))
+    out_dtype = np.dtype(dtype) if dtype is not None else dtypes.default_float(start.dtype)
+    start, stop = convert(start, dtypes.default_float(start.dtype)), convert(stop, dtypes.default_float(stop.dtype))
+    div = (num - 1) if endpoint else num
+    steps = lax.convert_element_type(lax.iota(dtypes.int64, num), start.dtype)
+    shape = np.broadcast_shapes(shape_of(start), shape_of(stop))
+    start, stop = broadcast_to(start, shape), broadcast_to(stop, shape)
+    out_shape = (num,) + shape
+    ramp = lax.broadcast_in_dim(steps, out_shape, (0,))
+    s = lax.broadcast_in_dim(start, out_shape, tuple(range(1, len(out_shape))))
+    e = lax.broadcast_in_dim(stop, out_shape, tuple(range(1, len(out_shape))))
+    fraction = lax.div(ramp, float(div)) if div > 0 else lax.mul(ramp, 0.0)
+    out = lax.add(s, lax.mul(lax.sub(e, s), fraction))
+    if endpoint and num > 1:
+        # The last value is exactly ``stop``, as NumPy guarantees.
+        last = lax.broadcast_in_dim(lax.eq(lax.broadcasted_iota(dtypes.int64, (num,), 0), num - 1), out_shape, (0,))
+        out = lax.select_n(last, out, e)
+    return moveaxis(convert(out, out_dtype), 0, axis)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:
+    """A 2-D array with ones on the ``k``-th diagonal."""
+    M = N if M is None else M
+    rows = lax.broadcasted_iota(dtypes.int64, (N, M), 0)
+    cols = lax.broadcasted_iota(dtypes.int64, (N, M), 1)
+    return lax.convert_element_type(lax.eq(lax.add(rows, k), cols), np.dtype(dtype or dtypes.float64))
+
+
+def identity(n: int, dtype: Any = None) -> Any:
+    return eye(n, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- shape
+
+
+def reshape(a: ArrayLike, newshape: int | Sequence[int], order: str = "C") -> Any:
+    """``a`` with a new shape (one entry may be -1)."""
+    if order != "C":
+        raise NotImplementedError("only order='C' reshapes are supported")
+    a = asarray(a)
+    shape = list(_shape_tuple(newshape))
+    if shape.count(-1) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if -1 in shape:
+        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+        if known == 0 or a.size % known:
+            raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(newshape)}")
+        shape[shape.index(-1)] = a.size // known
+    if int(np.prod(shape, dtype=np.int64)) != a.size:
+        raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(shape)}")
+    return lax.reshape(a, shape)
+
+
+def ravel(a: ArrayLike) -> Any:
+    a = asarray(a)
+    return lax.reshape(a, (a.size,))
+
+
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Any:
+    """Permute axes (reverse them by default)."""
+    a = asarray(a)
+    if axes is None:
+        axes = tuple(reversed(range(a.ndim)))
+    axes = tuple(canonical_axis(ax, a.ndim) for ax in axes)
+    if sorted(axes) != list(range(a.ndim)):
+        raise ValueError(f"axes {axes} don't match array of dimension {a.ndim}")
+    return lax.transpose(a, axes)
+
+
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Any:
+    a = asarray(a)
+    perm = list(range(a.ndim))
+    i, j = canonical_axis(axis1, a.ndim), canonical_axis(axis2, a.ndim)
+    perm[i], perm[j] = perm[j], perm[i]
+    return lax.transpose(a, perm)
+
+
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:
+    a = asarray(a)
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of elements")
+    src = [canonical_axis(s, a.ndim) for s in src]
+    dst = [canonical_axis(d, a.ndim) for d in dst]
+    order = [i for i in range(a.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return lax.transpose(a, order)
+
+
+def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Any:
+    a = asarray(a)
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    return lax.expand_dims(a, axes)
+
+
+def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Any:
+    a = asarray(a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
+    else:
+        axes = canonical_axes(axis, a.ndim)
+        for ax in axes:
+            if a.shape[ax] != 1:
+                raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one (axis {ax} of shape {a.shape})")
+    return lax.squeeze(a, axes)
+
+
+def atleast_1d(a: ArrayLike) -> Any:
+    a = asarray(a)
+    return lax.reshape(a, (1,)) if a.ndim == 0 else a
+
+
+def atleast_2d(a: ArrayLike) -> Any:
+    a = atleast_1d(a)
+    return lax.reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+
+
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Any:
+    """Join arrays along an existing axis (flattened first if ``axis`` is None)."""
+    if not len(arrays):
+        raise ValueError("need at least one array to concatenate")
+    arrays = promote(*[asarray(a) for a in arrays])
+    if axis is None:
+        arrays = [ravel(a) for a in arrays]
+        axis = 0
+    if builtins.any(a.ndim == 0 for a in arrays):
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    return lax.concatenate(arrays, canonical_axis(axis, arrays[0].ndim))
+
+
+def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Any:
+    """Join arrays of equal shapes along a new axis."""
+    if not len(arrays):
+        raise ValueError("need at least one array to stack")
+    arrays = [asarray(a) for a in arrays]
+    shapes = {shape_of(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"all input arrays must have the same shape, got {sorted(shapes)}")
+    ndim = arrays[0].ndim + 1
+    axis = canonical_axis(axis, ndim)
+    return concatenate([lax.expand_dims(a, [axis]) for a in promote(*arrays)], axis)
+
+
+def hstack(arrays: Sequence[ArrayLike]) -> Any:
+    arrays = [atleast_1d(a) for a in arrays]
+    return concatenate(arrays, 0 if arrays[0].ndim == 1 else 1)
+
+
+def vstack(arrays: Sequence[ArrayLike]) -> Any:
+    return concatenate([atleast_2d(a) for a in arrays], 0)
+
+
+def split(a: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """Split into equal sections, or at the given indices, along ``axis``."""
+    a = asarray(a)
+    axis = canonical_axis(axis, a.ndim)
+    n = a.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or n % sections:
+            raise ValueError(f"array split does not result in an equal division: {n} into {sections}")
+        bounds = [i * (n // sections) for i in range(sections + 1)]
+    else:
+        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
+    pieces = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        start, limit = [0] * a.ndim, list(a.shape)
+        start[axis], limit[axis] = lo, builtins.max(lo, hi)
+        pieces.append(lax.slice(a, start, limit))
+    return pieces
+
+
+def tile(a: ArrayLike, reps: int | Sequence[int]) -> Any:
+    """Repeat the whole array ``reps`` times along each axis."""
+    a = asarray(a)
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    ndim = builtins.max(a.ndim, len(reps))
+    reps = (1,) * (ndim - len(reps)) + reps
+    a = lax.reshape(a, (1,) * (ndim - a.ndim) + a.shape)
+    # Interleave a new axis of size rep before each axis, broadcast, and merge the pairs.
+    inter_shape = [d for pair in zip(reps, a.shape) for d in pair]
+    out = lax.broadcast_in_dim(a, inter_shape, tuple(range(1, 2 * ndim, 2)))
+    return lax.reshape(out, [r * d for r, d in zip(reps, a.shape)])
+
+
+def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> Any:
+    """Repeat each element ``repeats`` times along ``axis`` (the flattened array if None)."""
+    a = asarray(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = canonical_axis(axis, a.ndim)
+    counts = np.asarray(core.concrete_or_error(repeats, "the repeats of repeat"))
+    if counts.ndim == 0:
+        r = int(counts)
+        shape = a.shape[: axis + 1] + (r,) + a.shape[axis + 1 :]
+        dims = tuple(i for i in range(a.ndim + 1) if i != axis + 1)
+        out = lax.broadcast_in_dim(a, shape, dims)
+        return lax.reshape(out, a.shape[:axis] + (a.shape[axis] * r,) + a.shape[axis + 1 :])
+    from ._indexing import take
+
+    return take(a, np.repeat(np.arange(a.shape[axis]), counts), axis=axis)
+
+
+def flip(m: ArrayLike, axis: int | Sequence[int] | None = None) -> Any:
+    m = asarray(m)
+    return lax.rev(m, canonical_axes(axis, m.ndim))
+
+
+def fliplr(m: ArrayLike) -> Any:
+    return flip(m, 1)
+
+
+def flipud(m: ArrayLike) -> Any:
+    return flip(m, 0)
+
+
+def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Any:
+    """Shift elements cyclically along ``axis`` (the flattened array if None)."""
+    a = asarray(a)
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), a.shape)
+    shifts = [shift] if not isinstance(shift, (tuple, list)) else list(shift)
+    axes = [axis] if not isinstance(axis, (tuple, list)) else list(axis)
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    for s, ax in zip(shifts, axes):
+        ax = canonical_axis(ax, a.ndim)
+        n = a.shape[ax]
+        if n == 0:
+            continue
+        if core.is_concrete(s):
+            k = int(core.concrete_or_error(s)) % n
+            if k:
+                left = split(a, [n - k], ax)
+                a = lax.concatenate([left[1], left[0]], ax)
+        else:
+            from ._indexing import take
+
+            source = lax.rem(lax.sub(lax.iota(dtypes.int64, n), lax.convert_element_type(s, dtypes.int64)), n)
+            a = take(a, source, axis=ax)
+    return a
+
+
+def pad(array: ArrayLike, pad_width: Any, mode: str = "constant", constant_values: ArrayLike = 0) -> Any:
+    """Pad with a constant (``mode='constant'`` only)."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad mode {mode!r} is not supported; only 'constant'")
+    array = asarray(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (array.ndim, 2)) if array.ndim else np.zeros((0, 2), np.int64)
+    if (widths < 0).any():
+        raise ValueError("pad widths must be non-negative")
+    value = convert(asarray(constant_values), array.dtype)
+    if shape_of(value) != ():
+        raise NotImplementedError("pad: only a scalar constant_values is supported")
+    return lax.pad(array, value, [(int(lo), int(hi), 0) for lo, hi in widths])
+
+
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The ``offset`` diagonal of the 2-D slices over ``axis1``/``axis2`` (appended as the last axis)."""
+    a = asarray(a)
+    i, j = canonical_axis(axis1, a.ndim), canonical_axis(axis2, a.ndim)
+    rest = [k for k in range(a.ndim) if k not in (i, j)]
+    a = lax.transpose(a, rest + [i, j])
+    lead = a.shape[:-2]
+    rows, cols = a.shape[-2:]
+    if offset >= 0:
+        n, start = builtins.max(builtins.min(rows, cols - offset), 0), offset
+    else:
+        n, start = builtins.max(builtins.min(rows + offset, cols), 0), -offset * cols
+    flat = lax.reshape(a, lead + (rows * cols,))
+    if n == 0:
+        return lax.full(lead + (0,), 0, a.dtype)
+    limit = start + (n - 1) * (cols + 1) + 1
+    return lax.slice(flat, (0,) * len(lead) + (start,), lead + (limit,), (1,) * len(lead) + (cols + 1,))
+
+
+def diag(v: ArrayLike, k: int = 0) -> Any:
+    """The ``k``-th diagonal of a 2-D array, or a 2-D array with ``v`` on it."""
+    v = asarray(v)
+    if v.ndim == 2:
+        return diagonal(v, k)
+    if v.ndim != 1:
+        raise ValueError("diag: input must be 1-D or 2-D")
+    m = v.shape[0]
+    n = m + builtins.abs(k)
+    start = k if k >= 0 else -k * n
+    # Spread v with n zeros between elements; it then lies on the diagonal of an (n, n) reshape.
+    used = start + (m - 1) * (n + 1) + 1 if m else start
+    flat = lax.pad(v, np.zeros((), v.dtype), [(start, n * n - used, n)])
+    return lax.reshape(flat, (n, n))
+
+
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    from ._reductions import sum
+
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+def tril(m: ArrayLike, k: int = 0) -> Any:
+    m = asarray(m)
+    rows = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 0)
+    cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
+    keep = lax.broadcast_in_dim(lax.le(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
+    return lax.select_n(keep, lax.zeros_like(m), m)
+
+
+def triu(m: ArrayLike, k: int = 0) -> Any:
+    m = asarray(m)
+    rows = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 0)
+    cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
+    keep = lax.broadcast_in_dim(lax.ge(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
+    return lax.select_n(keep, lax.zeros_like(m), m)
