@@ -12,6 +12,7 @@ from .api import (
     vmap,
 )
 from .config import config
+from .dispatch import jit
 from .core import ShapedArray
 from .errors import ConcretizationError, TracerBoolConversionError, UnexpectedTracerError
 from .lax import stop_gradient

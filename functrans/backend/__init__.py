@@ -1,7 +1,2 @@
-"""The Numba backend: lowers closed jaxprs to compiled functions."""
-from ..ir import ClosedJaxpr, eval_jaxpr
-
-
-def execute(closed: ClosedJaxpr, args):
-    """Run a jit-compiled program on concrete arguments."""
-    return eval_jaxpr(closed.jaxpr, closed.consts, args)
+"""The Numba backend: a closed jaxpr becomes one generated, cached Numba function."""
+from .compiler import Compiled, compile_jaxpr, execute, prepare_args

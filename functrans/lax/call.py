@@ -105,5 +105,14 @@ def _jit_impl(*args, jaxpr: ClosedJaxpr, name: str):
 define_call(jit_p, _jit_impl)
 
 
+def _register_inlining() -> None:
+    from ..backend.passes import inlinable_calls
+
+    inlinable_calls.add(jit_p)
+
+
+_register_inlining()
+
+
 def bind_jit(closed: ClosedJaxpr, args: list, name: str) -> list:
     return _rebind(jit_p, closed, list(args), {}, name)

@@ -1,0 +1,242 @@
+"""Code generation: one closed jaxpr becomes the Python source of one Numba function.
+
+Elementwise equations of the same shape (with the broadcasts that feed them and
+the reductions that consume them) are fused into one loop nest that reads each
+input once and keeps intermediates in registers; every other equation is a few
+lines calling NumPy-in-Numba or a precompiled kernel. Each line carries a comment
+with the equation it came from, so the source can be read and debugged.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ir import Eqn, Jaxpr, Literal, Var, pp_eqn, _Names
+from . import lowering
+from .lowering import literal
+
+# --------------------------------------------------------------------------- fusion plan
+
+
+class Group:
+    """A loop nest over ``shape`` computing fusable equations, then reductions of them."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        self.shape = shape
+        self.eqns: list[Eqn] = []
+        self.reductions: list[Eqn] = []
+        self.produced: set[Var] = set()
+        self.reduced: set[Var] = set()
+
+    def accepts(self, eqn: Eqn) -> bool:
+        # A value reduced in this loop is only known after it, so its users start a new loop.
+        if eqn.out_binders[0].aval.shape != self.shape:
+            return False
+        return not any(isinstance(x, Var) and x in self.reduced for x in eqn.inputs)
+
+
+def plan(jaxpr: Jaxpr) -> list:
+    """Split the equations into fused groups and single equations, in program order."""
+    items: list = []
+    group: Group | None = None
+    for eqn in jaxpr.eqns:
+        prim = eqn.primitive
+        if prim in lowering.scalar_rules or prim in lowering.fusable_broadcasts or prim in lowering.fusable_generators:
+            if group is None or not group.accepts(eqn):
+                group = Group(eqn.out_binders[0].aval.shape)
+                items.append(group)
+            group.eqns.append(eqn)
+            group.produced.update(eqn.out_binders)
+        elif prim in lowering.reductions and isinstance(eqn.inputs[0], Var):
+            if group is None or group.shape != eqn.inputs[0].aval.shape:
+                group = Group(eqn.inputs[0].aval.shape)
+                items.append(group)
+            group.reductions.append(eqn)
+            group.reduced.update(eqn.out_binders)
+        else:
+            group = None
+            items.append(eqn)
+    return items
+
+
+# --------------------------------------------------------------------------- emission
+
+
+class Emitter:
+    """Builds the function's source: names for variables, hoisted constants, lines."""
+
+    def __init__(self, jaxpr: Jaxpr, func_name: str):
+        self.jaxpr = jaxpr
+        self.func_name = func_name
+        self.names: dict[Var, str] = {}
+        self.pretty = _Names()
+        self.lines: list[str] = []
+        self.constants: dict[tuple, str] = {}
+        self.counter = 0
+        self.uses = _count_uses(jaxpr)
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def name(self, var: Var) -> str:
+        if var not in self.names:
+            self.names[var] = f"v_{self.pretty[var]}"
+        return self.names[var]
+
+    def constant(self, value: np.ndarray) -> str:
+        key = (value.dtype.str, value.tobytes())
+        if key not in self.constants:
+            self.constants[key] = f"c{len(self.constants)}"
+        return self.constants[key]
+
+    def read_array(self, x: Any) -> str:
+        """An atom as an array expression (a 0-d literal becomes a 0-d array)."""
+        if isinstance(x, Literal):
+            return f"np.full((), {literal(x.val)})"
+        return self.name(x)
+
+    def read_scalar(self, x: Any) -> str:
+        if isinstance(x, Literal):
+            return self.constant(x.val)
+        return f"{self.name(x)}[()]"
+
+    def emit(self, line: str, depth: int = 1) -> None:
+        self.lines.append("    " * depth + line)
+
+    def comment(self, eqn: Eqn, depth: int = 1) -> None:
+        text = pp_eqn(eqn, self.pretty).replace("\n", " ")
+        self.emit(f"# {text[:150]}", depth)
+
+    def source(self) -> str:
+        args = [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars]
+        head = [f"def {self.func_name}({', '.join(args)}):"]
+        consts = [f"    {name} = {literal(np.frombuffer(raw, np.dtype(dt)).reshape(()))}" for (dt, raw), name in self.constants.items()]
+        outs = [self.read_array(x) for x in self.jaxpr.outvars]
+        tail = [f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})"]
+        return "\n".join(head + consts + self.lines + tail) + "\n"
+
+
+def _count_uses(jaxpr: Jaxpr) -> dict[Var, int]:
+    uses: dict[Var, int] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var):
+                uses[x] = uses.get(x, 0) + 1
+    for x in jaxpr.outvars:
+        if isinstance(x, Var):
+            uses[x] = uses.get(x, 0) + 1
+    return uses
+
+
+def generate(jaxpr: Jaxpr, func_name: str = "program") -> str:
+    """The source of a Numba-compilable function computing ``jaxpr``."""
+    em = Emitter(jaxpr, func_name)
+    for item in plan(jaxpr):
+        if isinstance(item, Group):
+            _emit_group(em, item)
+        else:
+            rule = lowering.statement_rules.get(item.primitive)
+            if rule is None:
+                raise NotImplementedError(f"jit: no Numba lowering for primitive '{item.primitive.name}'")
+            em.comment(item)
+            rule(em, item, [em.read_array(x) for x in item.inputs], [em.name(v) for v in item.out_binders])
+    return em.source()
+
+
+def _emit_group(em: Emitter, group: Group) -> None:
+    shape = group.shape
+    ndim = len(shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    body_eqns = group.eqns + group.reductions
+    internal = [v for e in group.eqns for v in e.out_binders]
+    uses_inside = {}
+    for e in body_eqns:
+        for x in e.inputs:
+            if isinstance(x, Var):
+                uses_inside[x] = uses_inside.get(x, 0) + 1
+    # Values needed after the loop are written to arrays; the rest stay in registers.
+    materialized = {v for v in internal if em.uses.get(v, 0) > uses_inside.get(v, 0)}
+    partial_reduction = any(len(e.params["axes"]) < ndim for e in group.reductions)
+    has_broadcast = any(e.primitive in lowering.fusable_broadcasts and e.inputs[0].aval.ndim for e in group.eqns if isinstance(e.inputs[0], Var))
+    # Loops over one flat index vectorise best; broadcasts and partial reductions need the nest.
+    has_iota = any(e.primitive in lowering.fusable_generators for e in group.eqns)
+    flat = ndim > 1 and not partial_reduction and not has_broadcast and not has_iota
+    for e in body_eqns:
+        em.comment(e)
+    for v in internal:
+        if v in materialized:
+            em.emit(f"{em.name(v)} = np.empty({shape!r}, np.{v.aval.dtype.name})")
+    reductions = [lowering.Reduction(em, e) for e in group.reductions]
+    for r in reductions:
+        r.init()
+    if ndim == 0:
+        loop_vars, index, depth = [], "()", 1
+    elif flat:
+        loop_vars = [em.fresh("i")]
+        index, depth = loop_vars[0], 2
+    else:
+        loop_vars = [em.fresh("i") for _ in range(ndim)]
+        index, depth = ", ".join(loop_vars), 1 + ndim
+    prologue, body = [], []
+    flat_views: dict[str, str] = {}
+
+    def view(name: str) -> str:
+        """``name`` as an array indexed by the loop's index (a flat view in a flat loop)."""
+        if not flat:
+            return name
+        if name not in flat_views:
+            flat_views[name] = f"{name}_flat"
+            prologue.append(f"{name}_flat = {name}.reshape({size})")
+        return flat_views[name]
+
+    scalars: dict[Var, str] = {}
+
+    def element(x: Any) -> str:
+        """The scalar value of an operand at the current loop position."""
+        if isinstance(x, Literal):
+            return em.constant(x.val)
+        if x not in scalars:
+            tmp = em.fresh("x")
+            if x.aval.ndim == 0:
+                prologue.append(f"{tmp} = {em.name(x)}[()]")
+            else:
+                body.append(f"{tmp} = {view(em.name(x))}[{index}]")
+            scalars[x] = tmp
+        return scalars[x]
+
+    for eqn in group.eqns:
+        out = eqn.out_binders[0]
+        if eqn.primitive in lowering.fusable_generators:
+            scalars[out] = f"np.{out.aval.dtype.name}({loop_vars[eqn.params['dimension']]})"
+        elif eqn.primitive in lowering.fusable_broadcasts:
+            src = eqn.inputs[0]
+            if isinstance(src, Literal) or src.aval.ndim == 0:
+                scalars[out] = element(src)
+            else:
+                dims = eqn.params["broadcast_dimensions"]
+                idx = ", ".join("0" if src.aval.shape[j] == 1 else loop_vars[d] for j, d in enumerate(dims))
+                scalars[out] = em.fresh("x")
+                body.append(f"{scalars[out]} = {em.name(src)}[{idx}]")
+        else:
+            scalars[out] = em.fresh("t")
+            expr = lowering.scalar_rules[eqn.primitive]([element(x) for x in eqn.inputs], eqn)
+            body.append(f"{scalars[out]} = {expr}")
+        if out in materialized:
+            body.append(f"{view(em.name(out))}[{index}] = {scalars[out]}")
+    for r in reductions:
+        body.extend(r.accumulate(element(r.eqn.inputs[0]), loop_vars))
+    for line in prologue:
+        em.emit(line)
+    if ndim == 0:
+        pass
+    elif flat:
+        em.emit(f"for {loop_vars[0]} in range({size}):")
+    else:
+        for d, (iv, n) in enumerate(zip(loop_vars, shape)):
+            em.emit(f"for {iv} in range({n}):", 1 + d)
+    for line in body:
+        em.emit(line, depth)
+    for r in reductions:
+        r.finish()

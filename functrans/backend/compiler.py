@@ -1,0 +1,141 @@
+"""Compiling generated source with Numba, cached in memory and on disk.
+
+The source of each program is written to ``<cache_dir>/ft_<sha256>.py`` (atomically,
+never rewritten) and imported as a module registered in ``sys.modules`` before it
+runs, so Numba's ``cache=True`` can store the machine code beside it and a new
+process loads it instead of compiling.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+import sys
+import tempfile
+import weakref
+from typing import Any, Sequence
+
+import numba
+import numpy as np
+
+from ..config import config
+from ..errors import CompilationError, NaNError
+from ..ir import ClosedJaxpr, eval_jaxpr
+from .codegen import generate
+from .passes import optimize
+
+log = logging.getLogger("functrans.jit")
+
+_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import kernels\n\n"
+
+
+class Compiled:
+    """A compiled program: the Numba function, its constants and its source."""
+
+    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None):
+        self.closed = closed
+        self.fn = fn
+        self.source = source
+        self.path = path
+        self.consts = [np.ascontiguousarray(c) for c in closed.consts]
+        self.out_avals = closed.out_avals
+        self.checked = False
+
+    def __call__(self, args: Sequence[np.ndarray]) -> list:
+        if not self.checked:
+            return self._first_call(args)
+        return list(self.fn(*self.consts, *args))
+
+    def _first_call(self, args: Sequence[np.ndarray]) -> list:
+        try:
+            outs = list(self.fn(*self.consts, *args))
+        except numba.core.errors.NumbaError as e:
+            raise CompilationError(_explain(e, self.source)) from None
+        self.checked = True
+        return outs
+
+
+def _explain(error: Exception, source: str) -> str:
+    """Name the jaxpr equation behind the generated line Numba failed on."""
+    lines = source.splitlines()
+    message = str(error).strip().splitlines()
+    first = next((m for m in message if m.strip()), "")
+    for m in re.finditer(r"line (\d+)", str(error)):
+        n = int(m.group(1)) - 1 - _HEADER.count("\n") - 1
+        if 0 <= n < len(lines):
+            eqn = next((lines[j].strip()[2:] for j in range(n, -1, -1) if lines[j].strip().startswith("# ")), "?")
+            return f"jit: Numba could not compile equation `{eqn}` (generated line `{lines[n].strip()}`): {first}"
+    return f"jit: Numba could not compile the generated program: {first}\n--- generated source ---\n{source}"
+
+
+def _version_tag() -> str:
+    from .. import __version__
+
+    return f"functrans {__version__} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
+
+
+def _load(source: str) -> tuple[Any, str | None]:
+    cache_dir = config.cache_dir
+    options = f"cache={bool(cache_dir)}, error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True"
+    text = _HEADER + f"@numba.njit({options})\n" + source
+    digest = hashlib.sha256((_version_tag() + "\n" + text).encode()).hexdigest()[:32]
+    module_name = f"ft_{digest}"
+    if module_name in sys.modules:
+        return sys.modules[module_name].program, sys.modules[module_name].__file__
+    if not cache_dir:
+        namespace: dict[str, Any] = {}
+        exec(compile(text, f"<functrans {module_name}>", "exec"), namespace)
+        return namespace["program"], None
+    os.makedirs(cache_dir, exist_ok=True)
+    path = os.path.join(cache_dir, module_name + ".py")
+    if not os.path.exists(path):
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # before exec: Numba's cache locates functions through it
+    spec.loader.exec_module(module)
+    return module.program, path
+
+
+_compiled: "weakref.WeakKeyDictionary[ClosedJaxpr, Compiled]" = weakref.WeakKeyDictionary()
+
+
+def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
+    """The compiled form of ``closed`` (made once per jaxpr object)."""
+    compiled = _compiled.get(closed)
+    if compiled is None:
+        optimized = optimize(closed)
+        source = generate(optimized.jaxpr)
+        fn, path = _load(source)
+        compiled = _compiled[closed] = Compiled(optimized, fn, source, path)
+    return compiled
+
+
+def prepare_args(args: Sequence[Any], avals: Sequence[Any]) -> list:
+    """Arguments as C-contiguous arrays of the traced dtypes (one Numba signature per type)."""
+    out = []
+    for x, aval in zip(args, avals):
+        if type(x) is not np.ndarray or x.dtype != aval.dtype or not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x, dtype=aval.dtype)
+        out.append(x)
+    return out
+
+
+def execute(closed: ClosedJaxpr, args: Sequence[Any]) -> list:
+    """Run ``closed`` compiled on concrete arguments."""
+    compiled = compile_jaxpr(closed)
+    outs = compiled(prepare_args(args, closed.in_avals))
+    if config.debug_nans and any(o.dtype.kind in "fc" and np.isnan(o).any() for o in outs):
+        _find_nan(closed, args)
+    return outs
+
+
+def _find_nan(closed: ClosedJaxpr, args: Sequence[Any]) -> None:
+    """Re-run op by op, as JAX does, so the first primitive producing a NaN is named."""
+    eval_jaxpr(closed.jaxpr, closed.consts, args)
+    raise NaNError("a jit-compiled program produced a NaN, but no single primitive did when re-run op by op")

@@ -1,0 +1,206 @@
+"""Precompiled kernels that generated programs call for the primitives that are not
+elementwise: gathers, scatters, cumulative and arg reductions, batched products.
+
+They are compiled once per argument type and kept in Numba's disk cache, so a
+program that uses them does not pay for compiling them again. Each works on a
+canonical low-rank view (the generated code reshapes around the call), which keeps
+the number of distinct signatures small.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_jit = dict(cache=True, error_model="numpy", nogil=True)
+inline = numba.njit(inline="always", **_jit)
+
+
+@inline
+def max_nan(a, b):
+    """NumPy's ``maximum``: NaN if either is NaN."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@inline
+def min_nan(a, b):
+    """NumPy's ``minimum``: NaN if either is NaN."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@inline
+def logistic(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@numba.njit(**_jit)
+def digamma(x):
+    """psi(x) by the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6, then the asymptotic series."""
+    if x != x or x == -np.inf:
+        return np.nan
+    if x <= 0.0 and math.floor(x) == x:
+        return np.nan
+    result = 0.0
+    if x < 0.0:
+        # Reflection: psi(1 - x) - psi(x) = pi cot(pi x).
+        result -= math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
+    while x < 6.0:
+        result -= 1.0 / x
+        x += 1.0
+    inv = 1.0 / (x * x)
+    series = inv * (1.0 / 12 - inv * (1.0 / 120 - inv * (1.0 / 252 - inv * (1.0 / 240 - inv * (1.0 / 132)))))
+    return result + math.log(x) - 0.5 / x - series
+
+
+@numba.njit(**_jit)
+def trigamma(x):
+    """psi'(x) by the recurrence psi'(x) = psi'(x + 1) + 1/x^2 up to x >= 6, then the asymptotic series."""
+    if x != x:
+        return np.nan
+    if x <= 0.0 and math.floor(x) == x:
+        return np.inf
+    result = 0.0
+    if x < 0.0:
+        # Reflection: psi'(1 - x) + psi'(x) = pi^2 / sin^2(pi x).
+        s = math.sin(math.pi * x)
+        result += (math.pi * math.pi) / (s * s)
+        return result - trigamma(1.0 - x)
+    while x < 6.0:
+        result += 1.0 / (x * x)
+        x += 1.0
+    inv = 1.0 / (x * x)
+    series = 1.0 / x + inv / 2 + inv / x * (1.0 / 6 - inv * (1.0 / 30 - inv * (1.0 / 42 - inv * (1.0 / 30))))
+    return result + series
+
+
+@numba.njit(**_jit)
+def gather(operand, indices, sizes, clip, out):
+    """``out[b, p, s] = operand[b, flat(indices[b, p]), s]`` with operand viewed as
+    (batch, prod(indexed sizes), trailing) and indices as (batch, points, k)."""
+    nb, npts, k = indices.shape
+    for b in range(nb):
+        for p in range(npts):
+            flat = 0
+            valid = True
+            for j in range(k):
+                i = indices[b, p, j]
+                n = sizes[j]
+                if i < 0 or i >= n:
+                    if clip:
+                        i = 0 if i < 0 else n - 1
+                    else:
+                        valid = False
+                flat = flat * n + i
+            if valid:
+                out[b, p, :] = operand[b, flat, :]
+            else:
+                out[b, p, :] = 0
+
+
+@numba.njit(**_jit)
+def scatter(out, indices, updates, sizes, clip, kind):
+    """In place: ``out[b, flat(indices[b, p]), s] (kind)= updates[b, p, s]``; kind 0 set,
+    1 add, 2 mul, 3 min, 4 max. Out-of-range points are dropped unless ``clip``."""
+    nb, npts, k = indices.shape
+    ns = out.shape[2]
+    for b in range(nb):
+        for p in range(npts):
+            flat = 0
+            valid = True
+            for j in range(k):
+                i = indices[b, p, j]
+                n = sizes[j]
+                if i < 0 or i >= n:
+                    if clip:
+                        i = 0 if i < 0 else n - 1
+                    else:
+                        valid = False
+                flat = flat * n + i
+            if not valid:
+                continue
+            for s in range(ns):
+                u = updates[b, p, s]
+                if kind == 0:
+                    out[b, flat, s] = u
+                elif kind == 1:
+                    out[b, flat, s] += u
+                elif kind == 2:
+                    out[b, flat, s] *= u
+                elif kind == 3:
+                    out[b, flat, s] = min_nan(out[b, flat, s], u)
+                else:
+                    out[b, flat, s] = max_nan(out[b, flat, s], u)
+
+
+@numba.njit(**_jit)
+def cumulative(x, kind, reverse, out):
+    """Running sum (0), product (1), max (2) or min (3) along axis 1 of a 3-D view."""
+    n0, n, n2 = x.shape
+    for a in range(n0):
+        for c in range(n2):
+            for step in range(n):
+                i = n - 1 - step if reverse else step
+                v = x[a, i, c]
+                if step > 0:
+                    prev = out[a, i + 1 if reverse else i - 1, c]
+                    if kind == 0:
+                        v = prev + v
+                    elif kind == 1:
+                        v = prev * v
+                    elif kind == 2:
+                        v = max_nan(prev, v)
+                    else:
+                        v = min_nan(prev, v)
+                out[a, i, c] = v
+
+
+@numba.njit(**_jit)
+def argreduce(x, is_max, out):
+    """Index of the first maximum (or minimum) along axis 1 of a 3-D view; NaN wins, as in NumPy."""
+    n0, n, n2 = x.shape
+    for a in range(n0):
+        for c in range(n2):
+            best = x[a, 0, c]
+            where = 0
+            if best == best:
+                for i in range(1, n):
+                    v = x[a, i, c]
+                    if v != v:
+                        where = i
+                        break
+                    if (v > best) if is_max else (v < best):
+                        best = v
+                        where = i
+            out[a, c] = where
+
+
+@numba.njit(**_jit)
+def batched_matmul(lhs, rhs, out):
+    """``out[b] = lhs[b] @ rhs[b]`` for any dtype (BLAS for floats, loops otherwise)."""
+    for b in range(lhs.shape[0]):
+        out[b] = np.dot(lhs[b], rhs[b])
+
+
+@numba.njit(**_jit)
+def matmul_loops(lhs, rhs, out):
+    """``out[b] = lhs[b] @ rhs[b]`` by loops (integer dtypes, which BLAS does not cover)."""
+    nb, m, k = lhs.shape
+    n = rhs.shape[2]
+    for b in range(nb):
+        for i in range(m):
+            for j in range(n):
+                out[b, i, j] = 0
+            for p in range(k):
+                a = lhs[b, i, p]
+                for j in range(n):
+                    out[b, i, j] += a * rhs[b, p, j]

@@ -1,0 +1,372 @@
+"""Lowering rules: how each primitive becomes Numba source.
+
+``scalar_rules[prim](args, eqn)`` gives the expression of one element of an
+elementwise primitive (fused into loops by ``codegen``); ``statement_rules[prim](em,
+eqn, args, outs)`` emits the lines computing a non-elementwise primitive, where
+``args`` and ``outs`` name arrays (0-d arrays for scalars).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from ..ir import Eqn
+from ..lax import dot as _dot
+from ..lax import elementwise as ew
+from ..lax import indexing as _ix
+from ..lax import reduction as _red
+from ..lax import shape as _sh
+
+scalar_rules: dict[Any, Callable[[list[str], Eqn], str]] = {}
+statement_rules: dict[Any, Callable] = {}
+fusable_broadcasts = {_sh.broadcast_in_dim_p}
+fusable_generators = {_sh.iota_p}
+reductions = {_red.reduce_sum_p, _red.reduce_prod_p, _red.reduce_max_p, _red.reduce_min_p}
+
+# --------------------------------------------------------------------------- elementwise
+
+
+def literal(value: np.ndarray) -> str:
+    """Source for a scalar constant of exactly ``value``'s dtype."""
+    dtype = value.dtype
+    v = value.item()
+    if dtype.kind == "b":
+        return repr(bool(v))
+    if dtype.kind == "f":
+        text = repr(float(v)) if math.isfinite(v) else ("np.nan" if v != v else ("np.inf" if v > 0 else "-np.inf"))
+    else:
+        text = repr(int(v))
+    return f"np.{dtype.name}({text})"
+
+
+def _out_dtype(eqn: Eqn) -> np.dtype:
+    return eqn.out_binders[0].aval.dtype
+
+
+def cast(expr: str, dtype: np.dtype) -> str:
+    """Numba computes small integers in int64 and some math in float64: pin the dtype."""
+    if dtype == np.float64 or dtype == np.bool_:
+        return expr
+    return f"np.{dtype.name}({expr})"
+
+
+def _template(template: str) -> Callable[[list[str], Eqn], str]:
+    return lambda args, eqn: cast(template.format(*args), _out_dtype(eqn))
+
+
+def _by_kind(float_template: str, int_template: str) -> Callable[[list[str], Eqn], str]:
+    def rule(args, eqn):
+        template = float_template if eqn.inputs[0].aval.dtype.kind in "fc" else int_template
+        return cast(template.format(*args), _out_dtype(eqn))
+
+    return rule
+
+
+for _prim, _template_text in {
+    ew.add_p: "({0} + {1})", ew.add_any_p: "({0} + {1})", ew.sub_p: "({0} - {1})", ew.mul_p: "({0} * {1})",
+    ew.pow_p: "({0} ** {1})", ew.atan2_p: "np.arctan2({0}, {1})",
+    ew.neg_p: "(-{0})", ew.sign_p: "np.sign({0})", ew.floor_p: "np.floor({0})", ew.ceil_p: "np.ceil({0})",
+    ew.round_p: "np.rint({0})", ew.is_finite_p: "np.isfinite({0})", ew.exp_p: "np.exp({0})",
+    ew.exp2_p: "np.exp2({0})", ew.log_p: "np.log({0})", ew.log1p_p: "np.log1p({0})", ew.expm1_p: "np.expm1({0})",
+    ew.tanh_p: "np.tanh({0})", ew.logistic_p: "kernels.logistic({0})", ew.sin_p: "np.sin({0})",
+    ew.cos_p: "np.cos({0})", ew.tan_p: "np.tan({0})", ew.asin_p: "np.arcsin({0})", ew.acos_p: "np.arccos({0})",
+    ew.atan_p: "np.arctan({0})", ew.sinh_p: "np.sinh({0})", ew.cosh_p: "np.cosh({0})",
+    ew.asinh_p: "np.arcsinh({0})", ew.acosh_p: "np.arccosh({0})", ew.atanh_p: "np.arctanh({0})",
+    ew.sqrt_p: "np.sqrt({0})", ew.rsqrt_p: "(1.0 / np.sqrt({0}))", ew.cbrt_p: "np.cbrt({0})",
+    ew.abs_p: "np.abs({0})", ew.erf_p: "math.erf({0})", ew.lgamma_p: "math.lgamma({0})",
+    ew.digamma_p: "kernels.digamma({0})", ew.trigamma_p: "kernels.trigamma({0})", ew.stop_gradient_p: "{0}",
+    ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})", ew.lt_p: "({0} < {1})", ew.le_p: "({0} <= {1})",
+    ew.gt_p: "({0} > {1})", ew.ge_p: "({0} >= {1})", ew.and_p: "({0} & {1})", ew.or_p: "({0} | {1})",
+    ew.xor_p: "({0} ^ {1})", ew.shift_left_p: "({0} << {1})", ew.shift_right_logical_p: "({0} >> {1})",
+}.items():
+    scalar_rules[_prim] = _template(_template_text)
+
+# Python's // and % on integers round toward minus infinity, as the primitives do.
+scalar_rules[ew.div_p] = _by_kind("({0} / {1})", "({0} // {1})")
+scalar_rules[ew.rem_p] = _by_kind("np.mod({0}, {1})", "({0} % {1})")
+scalar_rules[ew.max_p] = _by_kind("kernels.max_nan({0}, {1})", "max({0}, {1})")
+scalar_rules[ew.min_p] = _by_kind("kernels.min_nan({0}, {1})", "min({0}, {1})")
+scalar_rules[ew.not_p] = lambda args, eqn: f"(not {args[0]})" if _out_dtype(eqn) == np.bool_ else cast(f"(~{args[0]})", _out_dtype(eqn))
+
+
+def _integer_pow(args: list[str], eqn: Eqn) -> str:
+    y = eqn.params["y"]
+    if y == 0:
+        return f"np.{_out_dtype(eqn).name}(1)"
+    product = " * ".join([args[0]] * abs(y)) if abs(y) <= 8 else f"{args[0]} ** {abs(y)}"
+    return cast(f"(1.0 / ({product}))" if y < 0 else f"({product})", _out_dtype(eqn))
+
+
+def _select_n(args: list[str], eqn: Eqn) -> str:
+    which, cases = args[0], args[1:]
+    if eqn.inputs[0].aval.dtype == np.bool_:
+        return f"({cases[1]} if {which} else {cases[0]})"
+    expr = cases[-1]
+    for i in reversed(range(len(cases) - 1)):
+        expr = f"({cases[i]} if {which} <= {i} else {expr})"
+    return expr
+
+
+def _convert(args: list[str], eqn: Eqn) -> str:
+    new = eqn.params["new_dtype"]
+    if new == np.bool_:
+        return f"({args[0]} != 0)"
+    return f"np.{new.name}({args[0]})"
+
+
+scalar_rules[ew.integer_pow_p] = _integer_pow
+scalar_rules[ew.select_n_p] = _select_n
+scalar_rules[ew.convert_element_type_p] = _convert
+
+# --------------------------------------------------------------------------- reductions (fused)
+
+_IDENTITY = {_red.reduce_sum_p: 0, _red.reduce_prod_p: 1}
+
+
+def _reduction_init(prim: Any, dtype: np.dtype) -> str:
+    if prim in _IDENTITY:
+        value = _IDENTITY[prim]
+    elif dtype == np.bool_:
+        value = prim is _red.reduce_min_p
+    elif dtype.kind == "f":
+        value = -np.inf if prim is _red.reduce_max_p else np.inf
+    else:
+        info = np.iinfo(dtype)
+        value = info.min if prim is _red.reduce_max_p else info.max
+    return literal(np.asarray(value, dtype))
+
+
+class Reduction:
+    """Accumulates one reduction inside a fused loop nest."""
+
+    def __init__(self, em, eqn: Eqn):
+        self.em, self.eqn = em, eqn
+        self.axes = eqn.params["axes"]
+        self.in_shape = eqn.inputs[0].aval.shape
+        self.out = eqn.out_binders[0]
+        self.full = len(self.axes) == len(self.in_shape)
+        self.acc = em.fresh("acc")
+
+    def init(self) -> None:
+        init = _reduction_init(self.eqn.primitive, self.out.aval.dtype)
+        if self.full:
+            self.em.emit(f"{self.acc} = {init}")
+        else:
+            self.em.emit(f"{self.acc} = np.full({self.out.aval.shape!r}, {init})")
+
+    def accumulate(self, value: str, loop_vars: list[str]) -> list[str]:
+        kept = [v for d, v in enumerate(loop_vars) if d not in self.axes]
+        target = self.acc if self.full else f"{self.acc}[{', '.join(kept)}]"
+        dtype = self.out.aval.dtype
+        prim = self.eqn.primitive
+        if prim is _red.reduce_sum_p:
+            new = f"{target} + {value}"
+        elif prim is _red.reduce_prod_p:
+            new = f"{target} * {value}"
+        elif dtype.kind == "f":
+            new = f"kernels.{'max' if prim is _red.reduce_max_p else 'min'}_nan({target}, {value})"
+        else:
+            new = f"{'max' if prim is _red.reduce_max_p else 'min'}({target}, {value})"
+        return [f"{target} = {cast(new, dtype)}"]
+
+    def finish(self) -> None:
+        out = self.em.name(self.out)
+        if self.full:
+            self.em.emit(f"{out} = np.empty((), np.{self.out.aval.dtype.name})")
+            self.em.emit(f"{out}[()] = {self.acc}")
+        else:
+            self.em.emit(f"{out} = {self.acc}")
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def statement(prim: Any) -> Callable[[Callable], Callable]:
+    def register(rule: Callable) -> Callable:
+        statement_rules[prim] = rule
+        return rule
+
+    return register
+
+
+def _slices(parts: list[str]) -> str:
+    return ", ".join(parts) if parts else "()"
+
+
+def _prod(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64))
+
+
+@statement(_sh.reshape_p)
+def _reshape(em, eqn, args, outs):
+    em.emit(f"{outs[0]} = {args[0]}.reshape({tuple(eqn.params['new_sizes'])!r})")
+
+
+@statement(_sh.squeeze_p)
+def _squeeze(em, eqn, args, outs):
+    em.emit(f"{outs[0]} = {args[0]}.reshape({eqn.out_binders[0].aval.shape!r})")
+
+
+@statement(_sh.transpose_p)
+def _transpose(em, eqn, args, outs):
+    em.emit(f"{outs[0]} = np.ascontiguousarray(np.transpose({args[0]}, {eqn.params['permutation']!r}))")
+
+
+@statement(_sh.rev_p)
+def _rev(em, eqn, args, outs):
+    ndim = eqn.inputs[0].aval.ndim
+    parts = ["::-1" if d in eqn.params["dimensions"] else ":" for d in range(ndim)]
+    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}[{_slices(parts)}])")
+
+
+@statement(_sh.slice_p)
+def _slice(em, eqn, args, outs):
+    p = eqn.params
+    parts = [f"{s}:{l}:{st}" for s, l, st in zip(p["start_indices"], p["limit_indices"], p["strides"])]
+    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}[{_slices(parts)}])")
+
+
+@statement(_sh.concatenate_p)
+def _concatenate(em, eqn, args, outs):
+    em.emit(f"{outs[0]} = np.concatenate(({', '.join(args)},), axis={eqn.params['dimension']})")
+
+
+@statement(_sh.pad_p)
+def _pad(em, eqn, args, outs):
+    x_shape = eqn.inputs[0].aval.shape
+    config = eqn.params["padding_config"]
+    grown = tuple(lo + hi + d + max(d - 1, 0) * i for d, (lo, hi, i) in zip(x_shape, [(max(lo, 0), max(hi, 0), i) for lo, hi, i in config]))
+    dtype = eqn.out_binders[0].aval.dtype
+    full = em.fresh("padded")
+    em.emit(f"{full} = np.full({grown!r}, {args[1]}[()], np.{dtype.name})")
+    inner = [f"{max(lo, 0)}:{max(lo, 0) + d + max(d - 1, 0) * i}:{i + 1}" for d, (lo, hi, i) in zip(x_shape, config)]
+    em.emit(f"{full}[{_slices(inner)}] = {args[0]}")
+    crop = [f"{max(-lo, 0)}:{g - max(-hi, 0)}" for g, (lo, hi, _) in zip(grown, config)]
+    em.emit(f"{outs[0]} = np.ascontiguousarray({full}[{_slices(crop)}])")
+
+
+@statement(_red.argmax_p)
+@statement(_red.argmin_p)
+def _argreduce(em, eqn, args, outs):
+    shape, axis = eqn.inputs[0].aval.shape, eqn.params["axis"]
+    view = (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1 :]))
+    tmp = em.fresh("idx")
+    em.emit(f"{tmp} = np.empty({(view[0], view[2])!r}, np.int64)")
+    em.emit(f"kernels.argreduce({args[0]}.reshape({view!r}), {eqn.primitive is _red.argmax_p}, {tmp})")
+    dtype = eqn.params["index_dtype"]
+    em.emit(f"{outs[0]} = {tmp}.reshape({eqn.out_binders[0].aval.shape!r}).astype(np.{dtype.name})")
+
+
+_CUMULATIVE_KIND = {_red.cumsum_p: 0, _red.cumprod_p: 1, _red.cummax_p: 2, _red.cummin_p: 3}
+
+
+def _cumulative(em, eqn, args, outs):
+    shape, axis = eqn.inputs[0].aval.shape, eqn.params["axis"]
+    view = (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1 :]))
+    em.emit(f"{outs[0]} = np.empty({shape!r}, np.{eqn.out_binders[0].aval.dtype.name})")
+    kind = _CUMULATIVE_KIND[eqn.primitive]
+    em.emit(f"kernels.cumulative({args[0]}.reshape({view!r}), {kind}, {eqn.params['reverse']}, {outs[0]}.reshape({view!r}))")
+
+
+for _prim in _CUMULATIVE_KIND:
+    statement_rules[_prim] = _cumulative
+
+
+@statement(_dot.dot_general_p)
+def _dot_general(em, eqn, args, outs):
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    lhs, rhs = (x.aval for x in eqn.inputs)
+    lf = [i for i in range(lhs.ndim) if i not in lc and i not in lb]
+    rf = [i for i in range(rhs.ndim) if i not in rc and i not in rb]
+    b = _prod([lhs.shape[i] for i in lb])
+    m, n, k = _prod([lhs.shape[i] for i in lf]), _prod([rhs.shape[i] for i in rf]), _prod([lhs.shape[i] for i in lc])
+    dtype = eqn.out_binders[0].aval.dtype
+    out_shape = eqn.out_binders[0].aval.shape
+
+    def operand(name: str, perm: list[int], view: tuple) -> str:
+        if perm == sorted(perm):
+            return f"{name}.reshape({view!r})"
+        if len(perm) == 2 and len(view) == 2:  # a plain transpose: BLAS reads it without a copy
+            return f"{name}.T"
+        return f"np.ascontiguousarray(np.transpose({name}, {tuple(perm)!r})).reshape({view!r})"
+
+    if dtype.kind == "f" and b == 1:  # one BLAS call
+        left = operand(args[0], list(lb) + lf + list(lc), (m, k))
+        right = operand(args[1], list(rb) + list(rc) + rf, (k, n))
+        em.emit(f"{outs[0]} = np.dot({left}, {right}).reshape({out_shape!r})")
+        return
+    left = operand(args[0], list(lb) + lf + list(lc), (b, m, k))
+    right = operand(args[1], list(rb) + list(rc) + rf, (b, k, n))
+    tmp = em.fresh("prod")
+    em.emit(f"{tmp} = np.empty({(b, m, n)!r}, np.{dtype.name})")
+    kernel = "batched_matmul" if dtype.kind == "f" else "matmul_loops"
+    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {tmp})")
+    em.emit(f"{outs[0]} = {tmp}.reshape({out_shape!r})")
+
+
+def _index_views(eqn: Eqn) -> tuple[tuple, tuple, tuple]:
+    """The (batch, indexed, trailing) view of the operand, the (batch, points, k) view of
+    the indices and the sizes of the indexed axes."""
+    operand, indices = eqn.inputs[0].aval, eqn.inputs[1].aval
+    nb = eqn.params["num_batch_dims"]
+    k = indices.shape[-1]
+    batch = _prod(operand.shape[:nb])
+    sizes = tuple(operand.shape[nb : nb + k])
+    op_view = (batch, _prod(sizes), _prod(operand.shape[nb + k :]))
+    idx_view = (batch, _prod(indices.shape[nb:-1]), k)
+    return op_view, idx_view, sizes
+
+
+@statement(_ix.gather_p)
+def _gather(em, eqn, args, outs):
+    op_view, idx_view, sizes = _index_views(eqn)
+    out = eqn.out_binders[0].aval
+    em.emit(f"{outs[0]} = np.empty({out.shape!r}, np.{out.dtype.name})")
+    clip = eqn.params["mode"] == "clip"
+    em.emit(
+        f"kernels.gather({args[0]}.reshape({op_view!r}), {args[1]}.astype(np.int64).reshape({idx_view!r}), "
+        f"np.array({list(sizes) or [0]!r}, np.int64), {clip}, {outs[0]}.reshape({(op_view[0], idx_view[1], op_view[2])!r}))"
+    )
+
+
+_SCATTER_KIND = {"set": 0, "add": 1, "mul": 2, "min": 3, "max": 4}
+
+
+@statement(_ix.scatter_p)
+def _scatter(em, eqn, args, outs):
+    op_view, idx_view, sizes = _index_views(eqn)
+    em.emit(f"{outs[0]} = {args[0]}.copy()")
+    clip = eqn.params["mode"] == "clip"
+    kind = _SCATTER_KIND[eqn.params["kind"]]
+    em.emit(
+        f"kernels.scatter({outs[0]}.reshape({op_view!r}), {args[1]}.astype(np.int64).reshape({idx_view!r}), "
+        f"{args[2]}.reshape({(op_view[0], idx_view[1], op_view[2])!r}), np.array({list(sizes) or [0]!r}, np.int64), {clip}, {kind})"
+    )
+
+
+def _clamped_starts(em, starts: list[str], shape, sizes) -> list[str]:
+    names = []
+    for s, d, n in zip(starts, shape, sizes):
+        name = em.fresh("start")
+        em.emit(f"{name} = min(max(int({s}[()]), 0), {d - n})")
+        names.append(name)
+    return names
+
+
+@statement(_ix.dynamic_slice_p)
+def _dynamic_slice(em, eqn, args, outs):
+    sizes = eqn.params["slice_sizes"]
+    starts = _clamped_starts(em, args[1:], eqn.inputs[0].aval.shape, sizes)
+    parts = [f"{s}:{s} + {n}" for s, n in zip(starts, sizes)]
+    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}[{_slices(parts)}])")
+
+
+@statement(_ix.dynamic_update_slice_p)
+def _dynamic_update_slice(em, eqn, args, outs):
+    sizes = eqn.inputs[1].aval.shape
+    starts = _clamped_starts(em, args[2:], eqn.inputs[0].aval.shape, sizes)
+    parts = [f"{s}:{s} + {n}" for s, n in zip(starts, sizes)]
+    em.emit(f"{outs[0]} = {args[0]}.copy()")
+    em.emit(f"{outs[0]}[{_slices(parts)}] = {args[1]}")

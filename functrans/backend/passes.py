@@ -1,0 +1,89 @@
+"""Jaxpr-to-jaxpr passes run before code generation: inlining of nested calls,
+common-subexpression elimination, constant folding, dead-code elimination."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import core
+from ..ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
+
+# Primitives whose ``jaxpr`` param is the whole computation (its other params only
+# matter to transformations), so compiled code runs the jaxpr in place.
+inlinable_calls: set[core.Primitive] = set()
+
+
+def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
+    """Splice the jaxprs of nested calls (``jit`` inside ``jit``...) into one program."""
+    if not any(e.primitive in inlinable_calls for e in jaxpr.eqns):
+        return jaxpr
+    eqns: list[Eqn] = []
+    rename: dict[Var, Any] = {}
+    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
+    for eqn in jaxpr.eqns:
+        inputs = [sub(x) for x in eqn.inputs]
+        if eqn.primitive not in inlinable_calls:
+            eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
+            continue
+        inner: ClosedJaxpr = eqn.params["jaxpr"]
+        body = inline_calls(inner.jaxpr)
+        assert not inner.consts, "call primitives pass their constants as arguments"
+        env: dict[Var, Any] = dict(zip(body.invars, inputs))
+        read = lambda x: env.get(x, x) if isinstance(x, Var) else x
+        for e in body.eqns:
+            outs = [Var(v.aval) for v in e.out_binders]
+            env.update(zip(e.out_binders, outs))
+            eqns.append(Eqn(e.primitive, [read(x) for x in e.inputs], e.params, outs))
+        for binder, out in zip(eqn.out_binders, body.outvars):
+            rename[binder] = read(out)
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+
+
+def _literal_key(x: Literal) -> tuple:
+    return ("literal", x.val.dtype.str, x.val.tobytes())
+
+
+def cse(jaxpr: Jaxpr) -> Jaxpr:
+    """Reuse the result of an identical earlier equation (same primitive, inputs, params)."""
+    seen: dict[tuple, list[Var]] = {}
+    rename: dict[Var, Any] = {}
+    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
+    eqns = []
+    for eqn in jaxpr.eqns:
+        inputs = [sub(x) for x in eqn.inputs]
+        try:
+            key = (eqn.primitive, tuple(_literal_key(x) if isinstance(x, Literal) else x for x in inputs), tuple(sorted(eqn.params.items())))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in seen:
+            rename.update(zip(eqn.out_binders, seen[key]))
+            continue
+        if key is not None:
+            seen[key] = eqn.out_binders
+        eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+
+
+def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
+    """Evaluate scalar equations whose inputs are all literals, at compile time."""
+    rename: dict[Var, Any] = {}
+    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
+    eqns = []
+    for eqn in jaxpr.eqns:
+        inputs = [sub(x) for x in eqn.inputs]
+        scalar_out = all(v.aval.ndim == 0 for v in eqn.out_binders)
+        if inputs and scalar_out and all(isinstance(x, Literal) for x in inputs) and eqn.primitive.impl is not None:
+            with np.errstate(all="ignore"):
+                outs = eqn.primitive.impl(*[x.val for x in inputs], **eqn.params)
+            rename.update((v, Literal(np.asarray(o, v.aval.dtype))) for v, o in zip(eqn.out_binders, outs))
+            continue
+        eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+
+
+def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
+    jaxpr = fold_constants(cse(inline_calls(closed.jaxpr)))
+    jaxpr, consts = dce_jaxpr(jaxpr, closed.consts)
+    return ClosedJaxpr(jaxpr, consts)

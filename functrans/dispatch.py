@@ -1,0 +1,250 @@
+"""``jit``: trace once per argument signature, compile with Numba, call cheaply.
+
+A call flattens the arguments, looks up (tree structure, shapes, dtypes, weak
+types, static arguments) in a dictionary, and calls the compiled function. Inside
+another transformation the traced jaxpr is bound as the ``jit`` primitive, so
+``grad(jit(f))`` differentiates it and stays compiled, and an outer ``jit`` inlines it.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import core
+from .backend import compile_jaxpr, prepare_args
+from .backend.compiler import execute
+from .config import config
+from .core import ShapedArray, Tracer
+from .ir import ClosedJaxpr
+from .lax.call import bind_jit
+from .tracing import closure_convert, trace_to_jaxpr
+from .tree_util import tree_flatten, tree_unflatten
+
+log = logging.getLogger("functrans.jit")
+
+_PY_SCALARS = core._PY_SCALARS
+
+
+def _signature(x: Any) -> Any:
+    """What of an argument a compiled program depends on."""
+    t = type(x)
+    if t is np.ndarray:
+        return (x.shape, x.dtype)
+    if t in _PY_SCALARS:
+        return t
+    if isinstance(x, Tracer):
+        aval = x.aval
+        return (aval.shape, aval.dtype, aval.weak_type)
+    x = np.asarray(x)
+    return (x.shape, x.dtype)
+
+
+class _Entry:
+    """One traced and (lazily) compiled specialisation of a jitted function."""
+
+    __slots__ = ("closed", "consts", "out_tree", "in_avals", "compiled")
+
+    def __init__(self, closed: ClosedJaxpr, out_tree: Any):
+        self.closed, self.consts = closure_convert(closed)
+        self.out_tree = out_tree
+        self.in_avals = self.closed.in_avals
+        self.compiled = None
+
+
+class Lowered:
+    """What ``jit(f).lower(*args)`` gives: the jaxpr and the generated Numba source."""
+
+    def __init__(self, closed: ClosedJaxpr):
+        self.jaxpr = closed
+        self.compiled = compile_jaxpr(closed)
+
+    def as_text(self) -> str:
+        """The generated Python source compiled by Numba (one line or loop per equation)."""
+        return self.compiled.source
+
+
+class JitFunction:
+    """A function compiled on first call for each new argument signature."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int], static_argnames: Sequence[str]):
+        self.fun = fun
+        self.__wrapped__ = fun
+        self.__name__ = getattr(fun, "__name__", "fun")
+        self.__doc__ = getattr(fun, "__doc__", None)
+        try:
+            self._params = list(inspect.signature(fun).parameters)
+        except (TypeError, ValueError):
+            self._params = []
+        names = set(static_argnames)
+        nums = {int(i) for i in static_argnums}
+        for i in list(nums):
+            if i < len(self._params):
+                names.add(self._params[i])
+        for name in list(names):
+            if name in self._params:
+                nums.add(self._params.index(name))
+        self._static_nums = frozenset(nums)
+        self._static_names = frozenset(names)
+        self._cache: dict[Any, _Entry] = {}
+        self.trace_count = 0
+
+    def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, tuple]:
+        statics = []
+        if self._static_nums:
+            for i in sorted(self._static_nums):
+                if i < len(args):
+                    statics.append((i, args[i]))
+            args = tuple(a for i, a in enumerate(args) if i not in self._static_nums)
+        if kwargs and self._static_names:
+            for k in sorted(kwargs):
+                if k in self._static_names:
+                    statics.append((k, kwargs[k]))
+            kwargs = {k: v for k, v in kwargs.items() if k not in self._static_names}
+        statics = tuple(statics)
+        try:
+            hash(statics)
+        except TypeError:
+            bad = next(k for k, v in statics if not _hashable(v))
+            raise TypeError(
+                f"jit: static argument {bad!r} of {self.__name__} has an unhashable value of type "
+                f"{type(dict(statics)[bad]).__name__}; static arguments must be hashable (use a tuple instead of a list)"
+            ) from None
+        return args, kwargs, statics
+
+    def _key(self, args: tuple, kwargs: dict) -> tuple[tuple, list, Any, bool, tuple]:
+        """Flatten the dynamic arguments; the cache key says all the program depends on."""
+        split = bool(self._static_nums or self._static_names or kwargs)
+        if split:
+            args, kwargs, statics = self._split(args, kwargs)
+            leaves, treedef = tree_flatten((args, kwargs))
+        else:
+            statics = ()
+            leaves, treedef = tree_flatten(args)
+        return (treedef, statics, *[_signature(x) for x in leaves]), leaves, treedef, split, statics
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key, leaves, treedef, split, statics = self._key(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(key, leaves, treedef, split, statics)
+        if core._dynamic_trace.level or any(isinstance(x, Tracer) for x in leaves):
+            outs = bind_jit(entry.closed, [*entry.consts, *leaves], self.__name__)
+            return tree_unflatten(entry.out_tree, outs)
+        if config.debug_nans:
+            return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
+        compiled = entry.compiled
+        if compiled is None:
+            compiled = entry.compiled = compile_jaxpr(entry.closed)
+        outs = compiled(prepare_args([*entry.consts, *leaves], entry.in_avals))
+        return tree_unflatten(entry.out_tree, outs)
+
+    def _trace(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
+        if config.explain_cache_misses:
+            self._explain_miss(key)
+        self.trace_count += 1
+        static_values = dict(statics)
+        store: dict = {}
+
+        def flat_fun(*flat):
+            structured = tree_unflatten(treedef, flat)
+            args, kwargs = structured if split else (structured, {})
+            full_args = list(args)
+            for i in sorted(k for k in static_values if isinstance(k, int)):
+                full_args.insert(i, static_values[i])
+            kwargs = dict(kwargs, **{k: v for k, v in static_values.items() if isinstance(k, str)})
+            out = self.fun(*full_args, **kwargs)
+            out_leaves, store["out_tree"] = tree_flatten(out)
+            for leaf in out_leaves:
+                if not core.is_valid_value(leaf):
+                    raise TypeError(f"jit: {self.__name__} returned {leaf!r} of type {type(leaf).__name__}, which is not an array")
+            return out_leaves
+
+        avals = [core.get_aval(x if isinstance(x, (Tracer, np.ndarray)) or type(x) in _PY_SCALARS else np.asarray(x)) for x in leaves]
+        closed = trace_to_jaxpr(flat_fun, avals, self._arg_names(treedef, split))
+        entry = _Entry(closed, store["out_tree"])
+        if not any(isinstance(c, Tracer) for c in entry.consts):  # closures over outer tracers are per-trace
+            self._cache[key] = entry
+        return entry
+
+    def _arg_names(self, treedef: Any, split: bool) -> list[str]:
+        """A name for each flat argument, for error messages."""
+        structured = tree_unflatten(treedef, list(range(treedef.num_leaves)))
+        args, kwargs = structured if split else (structured, {})
+        dyn_params = [p for i, p in enumerate(self._params) if i not in self._static_nums]
+        labelled = [(dyn_params[i] if i < len(dyn_params) else f"argument {i}", a) for i, a in enumerate(args)]
+        labelled += sorted(kwargs.items())
+        names = []
+        for label, arg in labelled:
+            n = len(tree_flatten(arg)[0])
+            names.extend([f"'{label}'"] if n == 1 else [f"'{label}' (leaf {j})" for j in range(n)])
+        return names
+
+    def _explain_miss(self, key: tuple) -> None:
+        if not self._cache:
+            log.warning("jit(%s): tracing for the first time", self.__name__)
+            return
+        nearest = min(self._cache, key=lambda k: sum(a != b for a, b in zip(k, key)) + abs(len(k) - len(key)))
+        reasons = []
+        if nearest[0] != key[0]:
+            reasons.append(f"argument structure changed from {nearest[0]} to {key[0]}")
+        if nearest[1] != key[1]:
+            reasons.append(f"static arguments changed from {nearest[1]} to {key[1]}")
+        for i, (a, b) in enumerate(zip(nearest[2:], key[2:])):
+            if a != b:
+                reasons.append(f"leaf {i} changed from {_describe(a)} to {_describe(b)}")
+        log.warning("jit(%s): tracing again because %s", self.__name__, "; ".join(reasons) or "the signature differs")
+
+    def lower(self, *args: Any, **kwargs: Any) -> Lowered:
+        """Trace and compile for these arguments without running; ``.as_text()`` shows the source."""
+        key, leaves, treedef, split, statics = self._key(args, kwargs)
+        entry = self._cache.get(key) or self._trace(key, leaves, treedef, split, statics)
+        return Lowered(entry.closed)
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    def __repr__(self) -> str:
+        return f"jit({self.__name__})"
+
+    def __get__(self, obj, objtype=None):
+        # As a method decorator, bind like a function.
+        return self if obj is None else _BoundJit(self, obj)
+
+
+class _BoundJit:
+    def __init__(self, jitted: JitFunction, obj: Any):
+        self._jitted, self._obj = jitted, obj
+
+    def __call__(self, *args, **kwargs):
+        return self._jitted(self._obj, *args, **kwargs)
+
+
+def _describe(sig: Any) -> str:
+    if isinstance(sig, tuple) and len(sig) >= 2:
+        return f"{np.dtype(sig[1]).name}{list(sig[0])}"
+    return f"Python {sig.__name__}" if isinstance(sig, type) else repr(sig)
+
+
+def _hashable(v: Any) -> bool:
+    try:
+        hash(v)
+        return True
+    except TypeError:
+        return False
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (), static_argnames: str | Sequence[str] = ()) -> Any:
+    """Compile ``fun`` with Numba, once per argument signature.
+
+    >>> f = jit(lambda x: x * 2.0 + 1.0)
+    >>> f(np.arange(3.0))
+    array([1., 3., 5.])
+    """
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    if fun is None:
+        return lambda f: JitFunction(f, nums, names)
+    return JitFunction(fun, nums, names)
