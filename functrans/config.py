@@ -36,18 +36,17 @@ class Config:
     }
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_values", dict(self._defaults))
+        # Options live in the instance dict, so reading one is a plain attribute lookup
+        # (jit's dispatch reads them on every call).
+        self.__dict__.update(self._defaults)
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self._values[name]
-        except KeyError:
-            raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._values)}") from None
+        raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name not in self._values:
-            raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._values)}")
-        self._values[name] = value
+        if name not in self._defaults:
+            raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
+        self.__dict__[name] = value
 
     def update(self, name: str, value: Any) -> None:
         """JAX-style spelling: ``config.update("debug_nans", True)``."""
@@ -70,7 +69,7 @@ class Config:
                 setattr(self, name, value)
 
     def __repr__(self) -> str:
-        return f"functrans.config({', '.join(f'{k}={v!r}' for k, v in self._values.items())})"
+        return f"functrans.config({', '.join(f'{k}={getattr(self, k)!r}' for k in self._defaults)})"
 
 
 config = Config()

@@ -32,7 +32,8 @@ class ShapedArray:
 
     def __init__(self, shape: Sequence[int], dtype: Any, weak_type: bool = False):
         self.shape = tuple(shape)
-        self.dtype = np.dtype(dtype)
+        dtype = np.dtype(dtype)
+        self.dtype = dtype if dtype.isnative else dtype.newbyteorder("=")
         self.weak_type = weak_type
 
     @property

@@ -89,6 +89,10 @@ class JitFunction:
         self._static_nums = frozenset(nums)
         self._static_names = frozenset(names)
         self._cache: dict[Any, _Entry] = {}
+        # Calls with only C-contiguous NumPy arrays, keyed by their (shape, dtype)s, go
+        # straight to the compiled entry point: no flattening, no Numba type dispatch.
+        self._fast: dict[tuple, tuple] = {}
+        self._fast_ok = not (self._static_nums or self._static_names)
         self.trace_count = 0
 
     def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, tuple]:
@@ -126,6 +130,27 @@ class JitFunction:
         return (treedef, statics, *[_signature(x) for x in leaves]), leaves, treedef, split, statics
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._fast and not kwargs:
+            # Keys use id(dtype): builtin dtypes are singletons, and hashing a dtype is slow.
+            if len(args) == 1 and type(args[0]) is np.ndarray:
+                leaves = args
+                a = args[0]
+                fast = self._fast.get((a.shape, id(a.dtype)) if a.flags.c_contiguous else None)
+            else:
+                leaves, treedef = tree_flatten(args)
+                fast = self._fast.get((treedef, *[(a.shape, id(a.dtype)) if type(a) is np.ndarray and a.flags.c_contiguous else None for a in leaves]))
+            if fast is not None and not core._dynamic_trace.level and not config.debug_nans:
+                entry_point, consts, out_specs, out_tree = fast
+                if out_tree is None:
+                    out = np.empty(out_specs[0], out_specs[1])
+                    entry_point(*consts, *leaves, out)
+                    return out
+                outs = [np.empty(shape, dtype) for shape, dtype in out_specs]
+                entry_point(*consts, *leaves, *outs)
+                return tree_unflatten(out_tree, outs)
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict) -> Any:
         key, leaves, treedef, split, statics = self._key(args, kwargs)
         entry = self._cache.get(key)
         if entry is None:
@@ -138,8 +163,27 @@ class JitFunction:
         compiled = entry.compiled
         if compiled is None:
             compiled = entry.compiled = compile_jaxpr(entry.closed)
-        outs = compiled(prepare_args([*entry.consts, *leaves], entry.in_avals))
+        inputs = prepare_args([*entry.consts, *leaves], entry.in_avals)
+        outs = compiled(inputs)
+        if self._fast_ok and not kwargs and all(type(a) is np.ndarray and a.flags.c_contiguous for a in leaves):
+            self._remember_fast(args, leaves, treedef, compiled, inputs, entry)
         return tree_unflatten(entry.out_tree, outs)
+
+    def _remember_fast(self, args: tuple, leaves: list, treedef: Any, compiled: Any, inputs: list, entry: _Entry) -> None:
+        if not all(a.dtype.isbuiltin for a in leaves):
+            return
+        entry_point = compiled.entry_point(inputs)
+        if entry_point is None:
+            return
+        if len(args) == 1 and type(args[0]) is np.ndarray:
+            fast_key = (args[0].shape, id(args[0].dtype))
+        else:
+            fast_key = (treedef, *[(a.shape, id(a.dtype)) for a in leaves])
+        avals = entry.closed.out_avals
+        if entry.out_tree.num_leaves == 1 and entry.out_tree.num_nodes == 1:
+            self._fast[fast_key] = (entry_point, inputs[: len(entry.consts)], (avals[0].shape, avals[0].dtype), None)
+        else:
+            self._fast[fast_key] = (entry_point, inputs[: len(entry.consts)], [(a.shape, a.dtype) for a in avals], entry.out_tree)
 
     def _trace(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
         if config.explain_cache_misses:
@@ -205,6 +249,7 @@ class JitFunction:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._fast.clear()
 
     def __repr__(self) -> str:
         return f"jit({self.__name__})"

@@ -75,6 +75,21 @@ class Emitter:
         self.constants: dict[tuple, str] = {}
         self.counter = 0
         self.uses = _count_uses(jaxpr)
+        # Outputs are written into buffers the caller allocates (boxing returned arrays
+        # costs Numba far more than np.empty does in Python).
+        self.out_slots = [f"out{k}" for k in range(len(jaxpr.outvars))]
+        self.direct: dict[Var, str] = {}
+
+    def allocate(self, var: Var) -> str:
+        """Emit the allocation of ``var``'s array, reusing an output buffer when it is one."""
+        name = self.name(var)
+        slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is var), None)
+        if slot is not None and var not in self.direct:
+            self.direct[var] = slot
+            self.emit(f"{name} = {slot}")
+        else:
+            self.emit(f"{name} = np.empty({var.aval.shape!r}, np.{var.aval.dtype.name})")
+        return name
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -110,12 +125,16 @@ class Emitter:
         self.emit(f"# {text[:150]}", depth)
 
     def source(self) -> str:
-        args = [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars]
+        args = [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
         head = [f"def {self.func_name}({', '.join(args)}):"]
+        tail = []
+        for slot, x in zip(self.out_slots, self.jaxpr.outvars):
+            if isinstance(x, Var) and self.direct.get(x) == slot:
+                continue
+            value = self.read_scalar(x) if isinstance(x, Literal) else self.name(x)
+            tail.append(f"    {slot}[...] = {value}" if x.aval.ndim else f"    {slot}[()] = {self.read_scalar(x)}")
         consts = [f"    {name} = {literal(np.frombuffer(raw, np.dtype(dt)).reshape(()))}" for (dt, raw), name in self.constants.items()]
-        outs = [self.read_array(x) for x in self.jaxpr.outvars]
-        tail = [f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})"]
-        return "\n".join(head + consts + self.lines + tail) + "\n"
+        return "\n".join(head + consts + self.lines + tail + ["    return None"]) + "\n"
 
 
 def _count_uses(jaxpr: Jaxpr) -> dict[Var, int]:
@@ -167,7 +186,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
         em.comment(e)
     for v in internal:
         if v in materialized:
-            em.emit(f"{em.name(v)} = np.empty({shape!r}, np.{v.aval.dtype.name})")
+            em.allocate(v)
     reductions = [lowering.Reduction(em, e) for e in group.reductions]
     for r in reductions:
         r.init()

@@ -39,22 +39,35 @@ class Compiled:
         self.fn = fn
         self.source = source
         self.path = path
-        self.consts = [np.ascontiguousarray(c) for c in closed.consts]
+        # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
+        self.consts = [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
 
     def __call__(self, args: Sequence[np.ndarray]) -> list:
+        outs = self.new_outputs()
         if not self.checked:
-            return self._first_call(args)
-        return list(self.fn(*self.consts, *args))
+            self._first_call(args, outs)
+        else:
+            self.fn(*self.consts, *args, *outs)
+        return outs
 
-    def _first_call(self, args: Sequence[np.ndarray]) -> list:
+    def new_outputs(self) -> list[np.ndarray]:
+        return [np.empty(a.shape, a.dtype) for a in self.out_avals]
+
+    def entry_point(self, args: Sequence[np.ndarray]) -> Any:
+        """The compiled code for exactly these argument types (constants first), callable without Numba's
+        type dispatch (the caller guarantees the types), or None if not compiled."""
+        signature = tuple(numba.typeof(a) for a in [*args, *self.new_outputs()])
+        overload = self.fn.overloads.get(signature)
+        return overload.entry_point if overload is not None else None
+
+    def _first_call(self, args: Sequence[np.ndarray], outs: list[np.ndarray]) -> None:
         try:
-            outs = list(self.fn(*self.consts, *args))
+            self.fn(*self.consts, *args, *outs)
         except numba.core.errors.NumbaError as e:
             raise CompilationError(_explain(e, self.source)) from None
         self.checked = True
-        return outs
 
 
 def _explain(error: Exception, source: str) -> str:
@@ -121,7 +134,7 @@ def prepare_args(args: Sequence[Any], avals: Sequence[Any]) -> list:
     out = []
     for x, aval in zip(args, avals):
         if type(x) is not np.ndarray or x.dtype != aval.dtype or not x.flags.c_contiguous:
-            x = np.ascontiguousarray(x, dtype=aval.dtype)
+            x = np.asarray(x, dtype=aval.dtype, order="C")  # ascontiguousarray would make a 0-d argument 1-d
         out.append(x)
     return out
 

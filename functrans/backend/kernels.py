@@ -42,12 +42,21 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+@inline
+def lgamma(x):
+    """``math.lgamma``, but -inf at -inf, as SciPy's ``gammaln`` (the eager impl)."""
+    return x if x == -np.inf else math.lgamma(x)
+
+
 @numba.njit(**_jit)
 def digamma(x):
     """psi(x) by the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6, then the asymptotic series."""
     if x != x or x == -np.inf:
         return np.nan
-    if x <= 0.0 and math.floor(x) == x:
+    if x == 0.0:
+        return -1.0 / x  # -inf at +0, +inf at -0, as SciPy
+    # np.floor, not math.floor: the latter gives an int64, which overflows for large |x|.
+    if x < 0.0 and np.floor(x) == x:
         return np.nan
     result = 0.0
     if x < 0.0:
@@ -67,14 +76,19 @@ def trigamma(x):
     """psi'(x) by the recurrence psi'(x) = psi'(x + 1) + 1/x^2 up to x >= 6, then the asymptotic series."""
     if x != x:
         return np.nan
-    if x <= 0.0 and math.floor(x) == x:
+    if x <= 0.0 and np.floor(x) == x:  # the poles, and -inf (as SciPy)
         return np.inf
-    result = 0.0
     if x < 0.0:
-        # Reflection: psi'(1 - x) + psi'(x) = pi^2 / sin^2(pi x).
+        # Reflection: psi'(1 - x) + psi'(x) = pi^2 / sin^2(pi x). Not a recursive call:
+        # Numba's disk cache cannot load recursive functions (numba/numba#6061).
         s = math.sin(math.pi * x)
-        result += (math.pi * math.pi) / (s * s)
-        return result - trigamma(1.0 - x)
+        return (math.pi * math.pi) / (s * s) - _trigamma_positive(1.0 - x)
+    return _trigamma_positive(x)
+
+
+@numba.njit(**_jit)
+def _trigamma_positive(x):
+    result = 0.0
     while x < 6.0:
         result += 1.0 / (x * x)
         x += 1.0

@@ -18,6 +18,7 @@ from ..lax import elementwise as ew
 from ..lax import indexing as _ix
 from ..lax import reduction as _red
 from ..lax import shape as _sh
+from ..lax.sort import argsort_p, sort_p
 
 scalar_rules: dict[Any, Callable[[list[str], Eqn], str]] = {}
 statement_rules: dict[Any, Callable] = {}
@@ -75,7 +76,7 @@ for _prim, _template_text in {
     ew.atan_p: "np.arctan({0})", ew.sinh_p: "np.sinh({0})", ew.cosh_p: "np.cosh({0})",
     ew.asinh_p: "np.arcsinh({0})", ew.acosh_p: "np.arccosh({0})", ew.atanh_p: "np.arctanh({0})",
     ew.sqrt_p: "np.sqrt({0})", ew.rsqrt_p: "(1.0 / np.sqrt({0}))", ew.cbrt_p: "np.cbrt({0})",
-    ew.abs_p: "np.abs({0})", ew.erf_p: "math.erf({0})", ew.lgamma_p: "math.lgamma({0})",
+    ew.abs_p: "np.abs({0})", ew.erf_p: "math.erf({0})", ew.lgamma_p: "kernels.lgamma({0})",
     ew.digamma_p: "kernels.digamma({0})", ew.trigamma_p: "kernels.trigamma({0})", ew.stop_gradient_p: "{0}",
     ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})", ew.lt_p: "({0} < {1})", ew.le_p: "({0} <= {1})",
     ew.gt_p: "({0} > {1})", ew.ge_p: "({0} >= {1})", ew.and_p: "({0} & {1})", ew.or_p: "({0} | {1})",
@@ -174,7 +175,7 @@ class Reduction:
     def finish(self) -> None:
         out = self.em.name(self.out)
         if self.full:
-            self.em.emit(f"{out} = np.empty((), np.{self.out.aval.dtype.name})")
+            self.em.allocate(self.out)
             self.em.emit(f"{out}[()] = {self.acc}")
         else:
             self.em.emit(f"{out} = {self.acc}")
@@ -370,3 +371,28 @@ def _dynamic_update_slice(em, eqn, args, outs):
     parts = [f"{s}:{s} + {n}" for s, n in zip(starts, sizes)]
     em.emit(f"{outs[0]} = {args[0]}.copy()")
     em.emit(f"{outs[0]}[{_slices(parts)}] = {args[1]}")
+
+
+@statement(sort_p)
+@statement(argsort_p)
+def _sort_rows(em, eqn, args, outs):
+    # Sort each row of a (rows, n) view with the sorted dimension moved last; mergesort
+    # keeps argsort stable, as the primitive promises.
+    shape, dim = eqn.inputs[0].aval.shape, eqn.params["dimension"]
+    last = dim == len(shape) - 1
+    perm = tuple(d for d in range(len(shape)) if d != dim) + (dim,)
+    moved_shape = tuple(shape[d] for d in perm)
+    view = (_prod(moved_shape[:-1]), shape[dim])
+    is_argsort = eqn.primitive is argsort_p
+    source = args[0] if last else f"np.ascontiguousarray(np.transpose({args[0]}, {perm!r}))"
+    rows, done, r = em.fresh("rows"), em.fresh("sorted"), em.fresh("r")
+    em.emit(f"{rows} = {source}.reshape({view!r})")
+    em.emit(f"{done} = np.empty({view!r}, np.{'int64' if is_argsort else eqn.out_binders[0].aval.dtype.name})")
+    em.emit(f"for {r} in range({view[0]}):")
+    em.emit(f"{done}[{r}] = " + (f"np.argsort({rows}[{r}], kind='mergesort')" if is_argsort else f"np.sort({rows}[{r}])"), 2)
+    result = f"{done}.reshape({moved_shape!r})"
+    if not last:
+        result = f"np.ascontiguousarray(np.transpose({result}, {tuple(np.argsort(perm).tolist())!r}))"
+    if is_argsort:
+        result = f"{result}.astype(np.{eqn.params['index_dtype'].name})"
+    em.emit(f"{outs[0]} = {result}")

@@ -9,9 +9,7 @@ import numpy as np
 from .. import core
 from ..ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
 
-# Primitives whose ``jaxpr`` param is the whole computation (its other params only
-# matter to transformations), so compiled code runs the jaxpr in place.
-inlinable_calls: set[core.Primitive] = set()
+from ..lax.call import inlinable_calls
 
 
 def inline_calls(jaxpr: Jaxpr) -> Jaxpr:

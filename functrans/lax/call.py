@@ -105,13 +105,9 @@ def _jit_impl(*args, jaxpr: ClosedJaxpr, name: str):
 define_call(jit_p, _jit_impl)
 
 
-def _register_inlining() -> None:
-    from ..backend.passes import inlinable_calls
-
-    inlinable_calls.add(jit_p)
-
-
-_register_inlining()
+# Primitives whose ``jaxpr`` param is the whole computation (their other params only
+# matter to transformations): compiled code runs the jaxpr in place.
+inlinable_calls: set[Primitive] = {jit_p}
 
 
 def bind_jit(closed: ClosedJaxpr, args: list, name: str) -> list:
