@@ -15,7 +15,10 @@ from .shape import (
 )
 from .reduction import argmax, argmin, cummax, cummin, cumprod, cumsum, reduce_max, reduce_min, reduce_prod, reduce_sum
 from .dot import dot_general
+from .control_flow import cond, fori_loop, map, scan, switch, while_loop
 from .indexing import dynamic_slice, dynamic_update_slice, gather, scatter, take_along_axis
+from .sort import argsort, sort
+from . import linalg
 
 
 def select(pred, on_true, on_false):

@@ -1,0 +1,665 @@
+"""Structured control flow: ``cond``/``switch``, ``while_loop``, ``fori_loop``, ``scan``, ``map``.
+
+Each is a primitive carrying the jaxprs of its functions, so it stays one
+equation under every transformation: jvp transforms the bodies, partial
+evaluation splits them (reverse mode of ``scan`` stacks the residuals of every
+iteration), transposition runs ``scan`` backwards, batching batches the bodies (a
+batched predicate turns ``cond`` into a ``select`` of both branches and makes
+``while_loop`` run until every lane is done), and the Numba backend emits real
+branches and loops. Values the functions close over become explicit operands.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import core, dtypes
+from ..autodiff import (
+    Zero, instantiate_zeros, is_undefined, jvp_jaxpr, jvp_rules, tangent_aval, transpose_jaxpr, transpose_rules,
+)
+from ..batching import batch_jaxpr, batching_rules, bdim_at_front, moveaxis
+from ..core import Primitive, ShapedArray
+from ..ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
+from ..tracing import closure_convert, partial_eval_jaxpr, partial_eval_rules, trace_to_jaxpr
+from ..tree_util import tree_flatten, tree_unflatten
+from . import elementwise as _ew
+from . import reduction as _red
+from . import shape as _sh
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_value(x: Any) -> Any:
+    return x if isinstance(x, core.Tracer) or type(x) in core._PY_SCALARS or isinstance(x, np.ndarray) else np.asarray(x)
+
+
+def _trace(fun: Callable, in_tree: Any, in_avals: Sequence[ShapedArray]) -> tuple[ClosedJaxpr, Any]:
+    """Stage ``fun`` on pytree arguments of the given avals; returns the closed jaxpr and output tree."""
+    store: dict = {}
+
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, leaves))
+        out_leaves, store["out_tree"] = tree_flatten(out)
+        return [_as_value(x) for x in out_leaves]
+
+    return trace_to_jaxpr(flat, [a.strip_weak_type() for a in in_avals]), store["out_tree"]
+
+
+def _types(avals: Sequence[ShapedArray]) -> str:
+    return "(" + ", ".join(a.str_short() for a in avals) + ")"
+
+
+def _check_types(where: str, what: str, tree_a: Any, avals_a: Sequence[ShapedArray], tree_b: Any, avals_b: Sequence[ShapedArray]) -> None:
+    if tree_a != tree_b:
+        raise TypeError(f"{where}: {what} must have the same structure, got {tree_a} and {tree_b}")
+    if [(a.shape, a.dtype) for a in avals_a] != [(b.shape, b.dtype) for b in avals_b]:
+        raise TypeError(f"{where}: {what} must have the same types, got {_types(avals_a)} and {_types(avals_b)}")
+
+
+def _fun_of(closed: ClosedJaxpr) -> Callable:
+    return lambda *args: eval_jaxpr(closed.jaxpr, closed.consts, args)
+
+
+def _rearranged(closed: ClosedJaxpr, in_avals: Sequence[ShapedArray], take_inputs: Callable, give_outputs: Callable) -> ClosedJaxpr:
+    """A jaxpr computing ``closed`` with inputs and outputs rearranged by the two functions."""
+    return trace_to_jaxpr(lambda *args: give_outputs(_fun_of(closed)(*take_inputs(list(args)))), in_avals)
+
+
+def _split(xs: Sequence[Any], *sizes: int) -> list[list]:
+    out, start = [], 0
+    for n in sizes:
+        out.append(list(xs[start : start + n]))
+        start += n
+    out.append(list(xs[start:]))
+    return out
+
+
+def _or(a: Sequence[bool], b: Sequence[bool]) -> list[bool]:
+    return [x or y for x, y in zip(a, b)]
+
+
+# --------------------------------------------------------------------------- cond / switch
+
+cond_p = Primitive("cond", multiple_results=True)
+
+
+@cond_p.def_impl
+def _cond_impl(index, *args, branches):
+    i = int(np.clip(index, 0, len(branches) - 1))
+    return eval_jaxpr(branches[i].jaxpr, branches[i].consts, args)
+
+
+@cond_p.def_abstract_eval
+def _cond_abstract_eval(index, *args, branches):
+    if index.shape != () or index.dtype.kind not in "iu":
+        raise TypeError(f"cond: the branch index must be an integer scalar, got {index.str_short()}")
+    return [a.strip_weak_type() for a in branches[0].out_avals]
+
+
+def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
+    """``branches[index](*operands)``, with ``index`` clamped into range; only the chosen
+    branch runs, and it stays a real branch under ``jit``.
+
+    >>> switch(1, [lambda x: x + 1.0, lambda x: x * 2.0], 3.0)   # doctest: +SKIP
+    array(6.)
+    """
+    if not branches:
+        raise ValueError("switch needs at least one branch")
+    index = _as_value(index)
+    index_aval = core.get_aval(index)
+    if index_aval.shape != ():
+        raise TypeError(f"switch: index must be a scalar, got shape {index_aval.shape}")
+    if index_aval.dtype.kind not in "biu":
+        raise TypeError(f"switch: index must be an integer or boolean scalar, got {index_aval.dtype}")
+    index = _ew.convert_element_type(index, dtypes.int32)
+    index = _ew.max(_ew.min(index, np.int32(len(branches) - 1)), np.int32(0))
+    leaves, in_tree = tree_flatten(operands)
+    leaves = [_as_value(x) for x in leaves]
+    avals = [core.get_aval(x) for x in leaves]
+    traced = [_trace(branch, in_tree, avals) for branch in branches]
+    (first, out_tree), rest = traced[0], traced[1:]
+    for i, (closed, tree) in enumerate(rest, 1):
+        _check_types("cond/switch", f"branch 0 and branch {i} outputs", out_tree, first.out_avals, tree, closed.out_avals)
+    jaxprs, consts = _join_consts([closed for closed, _ in traced])
+    outs = cond_p.bind(index, *consts, *leaves, branches=tuple(jaxprs))
+    return tree_unflatten(out_tree, outs)
+
+
+def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
+    """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one traced branch.
+
+    >>> cond(x > 0, lambda x: x, lambda x: -x, x)   # doctest: +SKIP
+    """
+    pred = _as_value(pred)
+    aval = core.get_aval(pred)
+    if aval.shape != ():
+        raise TypeError(f"cond: pred must be a scalar, got shape {aval.shape}; use functrans.numpy.where for elementwise selection")
+    if aval.dtype != np.bool_:
+        pred = _ew.ne(pred, _sh.zeros_like(pred))
+    return switch(pred, [false_fun, true_fun], *operands)
+
+
+def _join_consts(closed_list: Sequence[ClosedJaxpr]) -> tuple[list[ClosedJaxpr], list]:
+    """Give every branch all branches' constants as leading inputs (each ignores the others')."""
+    converted = [closure_convert(c) for c in closed_list]
+    all_consts = [c for _, consts in converted for c in consts]
+    const_avals = [core.get_aval(c) for c in all_consts]
+    jaxprs, start = [], 0
+    for closed, consts in converted:
+        n = len(consts)
+        before, mine, after = const_avals[:start], const_avals[start : start + n], const_avals[start + n :]
+        body = closed.jaxpr
+        extra_before = [Var(a) for a in before]
+        extra_after = [Var(a) for a in after]
+        invars = extra_before + body.invars[:n] + extra_after + body.invars[n:]
+        jaxprs.append(ClosedJaxpr(Jaxpr([], invars, body.eqns, body.outvars), []))
+        start += n
+    return jaxprs, all_consts
+
+
+def _cond_jvp(primals, tangents, *, branches):
+    index, *ops = primals
+    op_tangents = tangents[1:]
+    nonzeros = [type(t) is not Zero for t in op_tangents]
+    out_nz = [False] * len(branches[0].out_avals)
+    for br in branches:
+        out_nz = _or(out_nz, jvp_jaxpr(br, nonzeros, instantiate=False)[1])
+    jvps = tuple(jvp_jaxpr(br, nonzeros, instantiate=out_nz)[0] for br in branches)
+    outs = cond_p.bind(index, *ops, *[t for t in op_tangents if type(t) is not Zero], branches=jvps)
+    n = len(out_nz)
+    tangent_iter = iter(outs[n:])
+    return outs[:n], [next(tangent_iter) if nz else Zero(tangent_aval(a)) for a, nz in zip(branches[0].out_avals, out_nz)]
+
+
+def _cond_partial_eval(trace, tracers, *, branches):
+    index, *ops = tracers
+    if not index.pval.is_known:
+        avals = [a for a in branches[0].out_avals]
+        return trace.record(cond_p, tracers, dict(branches=branches), avals)
+    unknowns = [not t.pval.is_known for t in ops]
+    out_uk = [False] * len(branches[0].out_avals)
+    for br in branches:
+        out_uk = _or(out_uk, partial_eval_jaxpr(br, unknowns, instantiate=False)[2])
+    splits = [partial_eval_jaxpr(br, unknowns, instantiate=out_uk) for br in branches]
+    n_known_out = sum(not u for u in out_uk)
+    res_avals = [known.out_avals[n_known_out:] for known, _, _, _ in splits]
+    known_ops = [t.pval.const for t in ops if t.pval.is_known]
+    known_avals = [core.get_aval(x) for x in known_ops]
+    # Every branch returns every branch's residuals (zeros for the others'), so types agree.
+    known_branches = tuple(_pad_residuals(known, i, res_avals, n_known_out, known_avals) for i, (known, _, _, _) in enumerate(splits))
+    known_outs = cond_p.bind(index.pval.const, *known_ops, branches=known_branches)
+    residuals = [trace.instantiate_const(trace.pure(r)) for r in known_outs[n_known_out:]]
+    unknown_in = [trace.instantiate_const(t) for t in ops if not t.pval.is_known]
+    all_res = [a for avals in res_avals for a in avals]
+    unknown_avals = all_res + [t.aval for t in unknown_in]
+    unknown_branches = tuple(_pick_residuals(unknown, i, res_avals, unknown_avals) for i, (_, unknown, _, _) in enumerate(splits))
+    out_avals = [a for a, u in zip(branches[0].out_avals, out_uk) if u]
+    unknown_outs = trace.record(cond_p, [trace.instantiate_const(index)] + residuals + unknown_in, dict(branches=unknown_branches), out_avals)
+    known_iter, unknown_iter = iter(known_outs[:n_known_out]), iter(unknown_outs)
+    return [next(unknown_iter) if u else next(known_iter) for u in out_uk]
+
+
+def _pad_residuals(known: ClosedJaxpr, i: int, res_avals: list, n_known_out: int, in_avals: list) -> ClosedJaxpr:
+    def fun(*args):
+        outs = _fun_of(known)(*args)
+        padded = []
+        for j, avals in enumerate(res_avals):
+            padded += outs[n_known_out:] if j == i else [_sh.full(a.shape, 0, a.dtype) for a in avals]
+        return outs[:n_known_out] + padded
+
+    return trace_to_jaxpr(fun, in_avals)
+
+
+def _pick_residuals(unknown: ClosedJaxpr, i: int, res_avals: list, in_avals: list) -> ClosedJaxpr:
+    start = sum(len(a) for a in res_avals[:i])
+    total = sum(len(a) for a in res_avals)
+    mine = len(res_avals[i])
+    return trace_to_jaxpr(lambda *args: _fun_of(unknown)(*args[start : start + mine], *args[total:]), in_avals)
+
+
+def _cond_transpose(cts, index, *ops, branches):
+    linear = [is_undefined(x) for x in ops]
+    cts = [instantiate_zeros(ct) for ct in cts]
+    transposed = tuple(transpose_jaxpr(br, linear) for br in branches)
+    nonlinear = [x for x in ops if not is_undefined(x)]
+    cts_in = iter(cond_p.bind(index, *nonlinear, *cts, branches=transposed))
+    return [None] + [next(cts_in) if lin else None for lin in linear]
+
+
+def _cond_batch(size, vals, dims, *, branches):
+    index, *ops = vals
+    index_dim, *op_dims = dims
+    if index_dim is None:
+        ops = [moveaxis(x, d, 0) if d is not None else x for x, d in zip(ops, op_dims)]
+        in_batched = [d is not None for d in op_dims]
+        out_b = [False] * len(branches[0].out_avals)
+        for br in branches:
+            out_b = _or(out_b, batch_jaxpr(br, size, in_batched, instantiate=False)[1])
+        batched = tuple(batch_jaxpr(br, size, in_batched, instantiate=out_b)[0] for br in branches)
+        return cond_p.bind(index, *ops, branches=batched), [0 if b else None for b in out_b]
+    # A batched index: every branch runs on the whole batch and each lane selects its result.
+    ops = [bdim_at_front(x, d, size) for x, d in zip(ops, op_dims)]
+    index = moveaxis(index, index_dim, 0)
+    results = [_fun_of(batch_jaxpr(br, size, [True] * len(ops), instantiate=True)[0])(*ops) for br in branches]
+    outs = []
+    for k in range(len(results[0])):
+        shape = core.get_aval(results[0][k]).shape
+        which = _sh.broadcast_in_dim(index, shape, (0,))
+        outs.append(_ew.select_n(which, *[r[k] for r in results]))
+    return outs, [0] * len(outs)
+
+
+jvp_rules[cond_p] = _cond_jvp
+partial_eval_rules[cond_p] = _cond_partial_eval
+transpose_rules[cond_p] = _cond_transpose
+batching_rules[cond_p] = _cond_batch
+
+# --------------------------------------------------------------------------- while_loop
+
+while_p = Primitive("while", multiple_results=True)
+
+
+@while_p.def_impl
+def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cconsts, bconsts, carry = _split(args, cond_nconsts, body_nconsts)
+    while eval_jaxpr(cond_jaxpr.jaxpr, [], [*cconsts, *carry])[0]:
+        carry = eval_jaxpr(body_jaxpr.jaxpr, [], [*bconsts, *carry])
+    return carry
+
+
+@while_p.def_abstract_eval
+def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    return list(body_jaxpr.out_avals)
+
+
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any, max_iterations: int | None = None) -> Any:
+    """Repeat ``val = body_fun(val)`` while ``cond_fun(val)``; returns the final ``val``.
+
+    With ``max_iterations`` (a Python int) the loop is a ``scan`` of at most that many
+    steps that stops changing once ``cond_fun`` is false, which makes it
+    reverse-differentiable (an extension: JAX's while_loop is not).
+
+    >>> while_loop(lambda x: x < 10, lambda x: x * 2, 1)   # doctest: +SKIP
+    array(16)
+    """
+    if max_iterations is not None:
+        return _bounded_while(cond_fun, body_fun, init_val, int(max_iterations))
+    leaves, in_tree = tree_flatten(init_val)
+    leaves = [_as_value(x) for x in leaves]
+    avals = [core.get_aval(x).strip_weak_type() for x in leaves]
+    leaves = [_ew.convert_element_type(x, a.dtype) if type(x) in core._PY_SCALARS else x for x, a in zip(leaves, avals)]
+    args_tree = tree_flatten((init_val,))[1]
+    cond_closed, cond_tree = _trace(cond_fun, args_tree, avals)
+    if cond_tree.num_leaves != 1 or cond_closed.out_avals[0].shape != () or cond_closed.out_avals[0].dtype != np.bool_:
+        raise TypeError(f"while_loop: cond_fun must return a boolean scalar, got {_types(cond_closed.out_avals)}")
+    body_closed, body_tree = _trace(body_fun, args_tree, avals)
+    _check_types("while_loop", "body_fun's output and its input (the carry)", in_tree, avals, body_tree, body_closed.out_avals)
+    cond_closed, cconsts = closure_convert(cond_closed)
+    body_closed, bconsts = closure_convert(body_closed)
+    outs = while_p.bind(*cconsts, *bconsts, *leaves, cond_jaxpr=cond_closed, body_jaxpr=body_closed, cond_nconsts=len(cconsts), body_nconsts=len(bconsts))
+    return tree_unflatten(in_tree, outs)
+
+
+def _bounded_while(cond_fun: Callable, body_fun: Callable, init_val: Any, max_iterations: int) -> Any:
+    def step(state, _):
+        val, running = state
+        running = _ew.bitwise_and(running, _as_bool(cond_fun(val)))
+        new = cond(running, body_fun, lambda v: v, val)
+        return (new, running), None
+
+    (final, _), _ = scan(step, (init_val, np.asarray(True)), None, length=max_iterations)
+    return final
+
+
+def _as_bool(x: Any) -> Any:
+    x = _as_value(x)
+    return x if core.get_aval(x).dtype == np.bool_ else _ew.ne(x, _sh.zeros_like(x))
+
+
+def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cconsts, bconsts, carry = _split(primals, cond_nconsts, body_nconsts)
+    _, bconst_t, carry_t = _split(tangents, cond_nconsts, body_nconsts)
+    bconst_nz = [type(t) is not Zero for t in bconst_t]
+    carry_nz = [type(t) is not Zero for t in carry_t]
+    while True:
+        _, out_nz = jvp_jaxpr(body_jaxpr, bconst_nz + carry_nz, instantiate=carry_nz)
+        if out_nz == carry_nz:
+            break
+        carry_nz = _or(carry_nz, out_nz)
+    body_jvp, _ = jvp_jaxpr(body_jaxpr, bconst_nz + carry_nz, instantiate=carry_nz)
+    n_bc, n_c = len(bconsts), len(carry)
+    n_bct, n_ct = sum(bconst_nz), sum(carry_nz)
+    bconst_avals = [core.get_aval(x) for x in bconsts]
+    carry_avals = [a.strip_weak_type() for a in body_jaxpr.out_avals]
+    bct_avals = [tangent_aval(a) for a, nz in zip(bconst_avals, bconst_nz) if nz]
+    ct_avals = [tangent_aval(a) for a, nz in zip(carry_avals, carry_nz) if nz]
+    # The loop's constants become (consts, const tangents), its carry (carry, carry tangents).
+    new_body = _rearranged(
+        body_jvp,
+        bconst_avals + bct_avals + carry_avals + ct_avals,
+        lambda a: a[:n_bc] + a[n_bc + n_bct : n_bc + n_bct + n_c] + a[n_bc : n_bc + n_bct] + a[n_bc + n_bct + n_c :],
+        lambda outs: outs,
+    )
+    cconst_avals = [core.get_aval(x) for x in cconsts]
+    new_cond = trace_to_jaxpr(lambda *a: _fun_of(cond_jaxpr)(*a[: len(cconsts) + n_c]), cconst_avals + carry_avals + ct_avals)
+    t_in = [instantiate_zeros(t) if nz else None for t, nz in zip(carry_t, carry_nz)]
+    outs = while_p.bind(
+        *cconsts, *bconsts, *[t for t in bconst_t if type(t) is not Zero], *carry, *[t for t in t_in if t is not None],
+        cond_jaxpr=new_cond, body_jaxpr=new_body, cond_nconsts=len(cconsts), body_nconsts=n_bc + n_bct,
+    )
+    tangent_iter = iter(outs[n_c:])
+    return outs[:n_c], [next(tangent_iter) if nz else Zero(tangent_aval(a)) for a, nz in zip(carry_avals, carry_nz)]
+
+
+def _while_partial_eval(trace, tracers, **params):
+    raise TypeError(
+        "Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with traced bounds "
+        "(the number of iterations is not known when the backward pass is built). Use lax.scan, lax.fori_loop "
+        "with Python-int bounds, or while_loop(..., max_iterations=N)."
+    )
+
+
+def _while_batch(size, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
+    cconsts, bconsts, carry = _split(vals, cond_nconsts, body_nconsts)
+    cc_d, bc_d, carry_d = _split(dims, cond_nconsts, body_nconsts)
+    cc_b, bc_b = [d is not None for d in cc_d], [d is not None for d in bc_d]
+    carry_b = [d is not None for d in carry_d]
+    while True:
+        _, out_b = batch_jaxpr(body_jaxpr, size, bc_b + carry_b, instantiate=carry_b)
+        _, (pred_b,) = batch_jaxpr(cond_jaxpr, size, cc_b + carry_b, instantiate=False)
+        if pred_b:  # lanes finish at different times: every carry is per lane
+            out_b = [True] * len(carry_b)
+        if _or(carry_b, out_b) == carry_b:
+            break
+        carry_b = _or(carry_b, out_b)
+    cconsts = [moveaxis(x, d, 0) if d is not None else x for x, d in zip(cconsts, cc_d)]
+    bconsts = [moveaxis(x, d, 0) if d is not None else x for x, d in zip(bconsts, bc_d)]
+    carry = [bdim_at_front(x, d, size) if b else x for x, d, b in zip(carry, carry_d, carry_b)]
+    body_b, _ = batch_jaxpr(body_jaxpr, size, bc_b + carry_b, instantiate=carry_b)
+    cond_b, (pred_b,) = batch_jaxpr(cond_jaxpr, size, cc_b + carry_b, instantiate=False)
+    if pred_b:
+        n_cc, n_bc = len(cconsts), len(bconsts)
+        cc_avals = [core.get_aval(x) for x in cconsts]
+        bc_avals = [core.get_aval(x) for x in bconsts]
+        carry_avals = [core.get_aval(x) for x in carry]
+
+        lane_cond = _fun_of(cond_b)
+
+        def any_lane(*args):
+            (pred,) = lane_cond(*args)
+            return [_red.reduce_max(pred, (0,))]
+
+        def step_running_lanes(*args):
+            cc, bc, c = args[:n_cc], args[n_cc : n_cc + n_bc], args[n_cc + n_bc :]
+            (pred,) = lane_cond(*cc, *c)
+            new = _fun_of(body_b)(*bc, *c)
+            return [_ew.select_n(_sh.broadcast_in_dim(pred, core.get_aval(n).shape, (0,)), old, n) for old, n in zip(c, new)]
+
+        cond_b = trace_to_jaxpr(any_lane, cc_avals + carry_avals)
+        body_b = trace_to_jaxpr(step_running_lanes, cc_avals + bc_avals + carry_avals)
+        bconsts = cconsts + bconsts
+    outs = while_p.bind(
+        *cconsts, *bconsts, *carry, cond_jaxpr=cond_b, body_jaxpr=body_b, cond_nconsts=len(cconsts), body_nconsts=len(bconsts)
+    )
+    return outs, [0 if b else None for b in carry_b]
+
+
+jvp_rules[while_p] = _while_jvp
+partial_eval_rules[while_p] = _while_partial_eval
+batching_rules[while_p] = _while_batch
+
+# --------------------------------------------------------------------------- scan
+
+scan_p = Primitive("scan", multiple_results=True)
+
+
+def _scan_order(length: int, reverse: bool) -> range:
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+@scan_p.def_impl
+def _scan_impl(*args, jaxpr, num_consts, num_carry, length, reverse):
+    consts, carry, xs = _split(args, num_consts, num_carry)
+    n_ys = len(jaxpr.out_avals) - num_carry
+    ys: list[list] = [[None] * length for _ in range(n_ys)]
+    for i in _scan_order(length, reverse):
+        outs = eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, [*consts, *carry, *[x[i] for x in xs]])
+        carry = outs[:num_carry]
+        for k, y in enumerate(outs[num_carry:]):
+            ys[k][i] = y
+    y_avals = jaxpr.out_avals[num_carry:]
+    stacked = [np.stack(y) if length else np.empty((0,) + a.shape, a.dtype) for y, a in zip(ys, y_avals)]
+    return list(carry) + stacked
+
+
+@scan_p.def_abstract_eval
+def _scan_abstract_eval(*avals, jaxpr, num_consts, num_carry, length, reverse):
+    outs = jaxpr.out_avals
+    return [a.strip_weak_type() for a in outs[:num_carry]] + [ShapedArray((length,) + a.shape, a.dtype) for a in outs[num_carry:]]
+
+
+def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False, unroll: int = 1) -> tuple[Any, Any]:
+    """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
+    carry and the stacked ``y``s.
+
+    >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))   # doctest: +SKIP
+    (array(6.), array([0., 0., 2., 9.]))
+    """
+    init_leaves, carry_tree = tree_flatten(init)
+    x_leaves, x_tree = tree_flatten(xs)
+    init_leaves = [_as_value(x) for x in init_leaves]
+    x_leaves = [_as_value(x) for x in x_leaves]
+    lengths = {core.get_aval(x).shape[0] if core.get_aval(x).ndim else None for x in x_leaves}
+    if None in lengths:
+        raise ValueError("scan: every leaf of xs must have a leading axis to scan over")
+    if length is not None:
+        lengths.add(int(length))
+    if len(lengths) > 1:
+        raise ValueError(f"scan: xs leaves and length disagree on the number of iterations: {sorted(lengths)}")
+    if not lengths:
+        raise ValueError("scan: with no xs, pass length=")
+    n = lengths.pop()
+    carry_avals = [core.get_aval(x).strip_weak_type() for x in init_leaves]
+    init_leaves = [_ew.convert_element_type(x, a.dtype) if type(x) in core._PY_SCALARS else x for x, a in zip(init_leaves, carry_avals)]
+    x_avals = [ShapedArray(core.get_aval(x).shape[1:], core.get_aval(x).dtype) for x in x_leaves]
+    in_tree = tree_flatten((init, xs))[1]
+    body, out_tree = _trace(f, in_tree, carry_avals + x_avals)
+    children = out_tree.children()
+    if len(children) != 2:
+        raise TypeError(f"scan: f must return a pair (carry, y), got structure {out_tree}")
+    new_carry_tree, y_tree = children
+    n_carry = carry_tree.num_leaves
+    _check_types("scan", "the carry f returns and the carry it takes", carry_tree, carry_avals, new_carry_tree, body.out_avals[:n_carry])
+    body, consts = closure_convert(body)
+    outs = scan_p.bind(*consts, *init_leaves, *x_leaves, jaxpr=body, num_consts=len(consts), num_carry=n_carry, length=n, reverse=bool(reverse))
+    return tree_unflatten(carry_tree, outs[:n_carry]), tree_unflatten(y_tree, outs[n_carry:])
+
+
+def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, reverse):
+    consts, carry, xs = _split(primals, num_consts, num_carry)
+    const_t, carry_t, xs_t = _split(tangents, num_consts, num_carry)
+    const_nz = [type(t) is not Zero for t in const_t]
+    xs_nz = [type(t) is not Zero for t in xs_t]
+    carry_nz = [type(t) is not Zero for t in carry_t]
+    n_ys = len(jaxpr.out_avals) - num_carry
+    while True:
+        _, out_nz = jvp_jaxpr(jaxpr, const_nz + carry_nz + xs_nz, instantiate=carry_nz + [False] * n_ys)
+        if _or(carry_nz, out_nz[:num_carry]) == carry_nz:
+            break
+        carry_nz = _or(carry_nz, out_nz[:num_carry])
+    body_jvp, out_nz = jvp_jaxpr(jaxpr, const_nz + carry_nz + xs_nz, instantiate=carry_nz + [False] * n_ys)
+    ys_nz = out_nz[num_carry:]
+    in_avals = jaxpr.in_avals
+    n_c, n_x = num_carry, len(xs)
+    n_ct, n_cat, n_xt = sum(const_nz), sum(carry_nz), sum(xs_nz)
+    p_consts, p_carry, p_xs = _split(in_avals, num_consts, num_carry)
+    t_of = lambda avals, nz: [tangent_aval(a) for a, m in zip(avals, nz) if m]
+    new_in_avals = p_consts + t_of(p_consts, const_nz) + p_carry + t_of(p_carry, carry_nz) + p_xs + t_of(p_xs, xs_nz)
+    nc = num_consts
+
+    def take(a):
+        cs, cts, cr, crt, x, xt = _split(a, nc, n_ct, n_c, n_cat, n_x)
+        return cs + cr + x + cts + crt + xt
+
+    def give(outs):
+        carry_out, ys_out, carry_t_out, ys_t_out = _split(outs, n_c, n_ys, n_cat)
+        return carry_out + carry_t_out + ys_out + ys_t_out
+
+    body = _rearranged(body_jvp, new_in_avals, take, give)
+    nz_only = lambda ts, nz: [instantiate_zeros(t) for t, m in zip(ts, nz) if m]
+    outs = scan_p.bind(
+        *consts, *nz_only(const_t, const_nz), *carry, *nz_only(carry_t, carry_nz), *xs, *nz_only(xs_t, xs_nz),
+        jaxpr=body, num_consts=nc + n_ct, num_carry=n_c + n_cat, length=length, reverse=reverse,
+    )
+    carry_out, carry_t_out, ys_out, ys_t_out = _split(outs, n_c, n_cat, n_ys)
+    carry_avals = [a.strip_weak_type() for a in jaxpr.out_avals[:n_c]]
+    y_avals = [ShapedArray((length,) + a.shape, a.dtype) for a in jaxpr.out_avals[n_c:]]
+    ct_iter, yt_iter = iter(carry_t_out), iter(ys_t_out)
+    tangents_out = [next(ct_iter) if nz else Zero(tangent_aval(a)) for a, nz in zip(carry_avals, carry_nz)]
+    tangents_out += [next(yt_iter) if nz else Zero(tangent_aval(a)) for a, nz in zip(y_avals, ys_nz)]
+    return carry_out + ys_out, tangents_out
+
+
+def _scan_partial_eval(trace, tracers, *, jaxpr, num_consts, num_carry, length, reverse):
+    const_tr, carry_tr, xs_tr = _split(tracers, num_consts, num_carry)
+    const_uk = [not t.pval.is_known for t in const_tr]
+    xs_uk = [not t.pval.is_known for t in xs_tr]
+    carry_uk = [not t.pval.is_known for t in carry_tr]
+    n_ys = len(jaxpr.out_avals) - num_carry
+    while True:
+        out_uk = partial_eval_jaxpr(jaxpr, const_uk + carry_uk + xs_uk, instantiate=carry_uk + [False] * n_ys)[2]
+        if _or(carry_uk, out_uk[:num_carry]) == carry_uk:
+            break
+        carry_uk = _or(carry_uk, out_uk[:num_carry])
+    known, unknown, out_uk, num_res = partial_eval_jaxpr(jaxpr, const_uk + carry_uk + xs_uk, instantiate=carry_uk + [False] * n_ys)
+    known_in = [t.pval.const for t, u in zip(tracers, const_uk + carry_uk + xs_uk) if not u]
+    n_kc = sum(not u for u in const_uk)
+    n_kcarry = sum(not u for u in carry_uk)
+    # Residuals leave the known loop stacked, one per iteration, as extra ys.
+    known_outs = scan_p.bind(*known_in, jaxpr=known, num_consts=n_kc, num_carry=n_kcarry, length=length, reverse=reverse)
+    n_known_out = len(known_outs) - num_res
+    residuals = [trace.instantiate_const(trace.pure(r)) for r in known_outs[n_known_out:]]
+    # The unknown body takes (residuals, unknown consts, carry, xs); the scan wants
+    # (consts, carry, residual slices, xs).
+    n_uc, n_ucarry, n_ux = sum(const_uk), sum(carry_uk), sum(xs_uk)
+    res_avals = unknown.in_avals[:num_res]
+    u_consts, u_carry, u_xs = _split(unknown.in_avals[num_res:], n_uc, n_ucarry)
+    body = _rearranged(
+        unknown,
+        u_consts + u_carry + res_avals + u_xs,
+        lambda a: a[n_uc + n_ucarry : n_uc + n_ucarry + num_res] + a[: n_uc + n_ucarry] + a[n_uc + n_ucarry + num_res :],
+        lambda outs: outs,
+    )
+    uk_const = [trace.instantiate_const(t) for t, u in zip(const_tr, const_uk) if u]
+    uk_carry = [trace.instantiate_const(t) for t, u in zip(carry_tr, carry_uk) if u]
+    uk_xs = [trace.instantiate_const(t) for t, u in zip(xs_tr, xs_uk) if u]
+    all_out_avals = _scan_abstract_eval(jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry, length=length, reverse=reverse)
+    out_avals = [a for a, u in zip(all_out_avals, out_uk) if u]
+    unknown_outs = trace.record(
+        scan_p, uk_const + uk_carry + residuals + uk_xs,
+        dict(jaxpr=body, num_consts=n_uc, num_carry=n_ucarry, length=length, reverse=reverse), out_avals,
+    )
+    known_iter, unknown_iter = iter(known_outs[:n_known_out]), iter(unknown_outs)
+    return [next(unknown_iter) if u else next(known_iter) for u in out_uk]
+
+
+def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse):
+    consts, init, xs = _split(args, num_consts, num_carry)
+    # A carry that is a known value here (zeros instantiated by partial evaluation) is still
+    # linear: the loop is linear in its carry, so it is transposed like the others.
+    const_lin = [is_undefined(c) for c in consts]
+    xs_lin = [is_undefined(x) for x in xs]
+    ct_carry, ct_ys = cts[:num_carry], cts[num_carry:]
+    ct_carry = [instantiate_zeros(ct) for ct in ct_carry]
+    ct_ys = [instantiate_zeros(ct) for ct in ct_ys]
+    body_t = transpose_jaxpr(jaxpr, const_lin + [True] * num_carry + xs_lin)
+    nl_consts = [c for c in consts if not is_undefined(c)]
+    nl_xs = [x for x in xs if not is_undefined(x)]
+    lin_const_avals = [c.aval for c in consts if is_undefined(c)]
+    n_nlc, n_lc, n_nlx = len(nl_consts), len(lin_const_avals), len(nl_xs)
+    carry_avals = [tangent_aval(a) for a in jaxpr.out_avals[:num_carry]]
+    y_avals = [tangent_aval(a) for a in jaxpr.out_avals[num_carry:]]
+    nl_x_avals = [ShapedArray(core.get_aval(x).shape[1:], core.get_aval(x).dtype) for x in nl_xs]
+
+    def backward_step(*a):
+        nlc, acc, ctc, nlx, cty = _split(a, n_nlc, n_lc, num_carry, n_nlx)
+        ct_lin_consts, ct_carry_in, ct_lin_xs = _split(_fun_of(body_t)(*nlc, *nlx, *ctc, *cty), n_lc, num_carry)
+        return [_ew.add_any(s, c) for s, c in zip(acc, ct_lin_consts)] + ct_carry_in + ct_lin_xs
+
+    in_avals = [core.get_aval(c) for c in nl_consts] + [tangent_aval(a) for a in lin_const_avals] + carry_avals + nl_x_avals + y_avals
+    body = trace_to_jaxpr(backward_step, in_avals)
+    zeros = [_sh.full(a.shape, 0, a.dtype) for a in lin_const_avals]
+    outs = scan_p.bind(
+        *nl_consts, *zeros, *ct_carry, *nl_xs, *ct_ys,
+        jaxpr=body, num_consts=n_nlc, num_carry=n_lc + num_carry, length=length, reverse=not reverse,
+    )
+    ct_consts, ct_init, ct_xs = _split(outs, n_lc, num_carry)
+    const_iter, xs_iter = iter(ct_consts), iter(ct_xs)
+    ct_init = [ct if is_undefined(c) else None for c, ct in zip(init, ct_init)]
+    return [next(const_iter) if lin else None for lin in const_lin] + ct_init + [next(xs_iter) if lin else None for lin in xs_lin]
+
+
+def _scan_batch(size, vals, dims, *, jaxpr, num_consts, num_carry, length, reverse):
+    consts, carry, xs = _split(vals, num_consts, num_carry)
+    const_d, carry_d, xs_d = _split(dims, num_consts, num_carry)
+    const_b = [d is not None for d in const_d]
+    xs_b = [d is not None for d in xs_d]
+    carry_b = [d is not None for d in carry_d]
+    n_ys = len(jaxpr.out_avals) - num_carry
+    while True:
+        _, out_b = batch_jaxpr(jaxpr, size, const_b + carry_b + xs_b, instantiate=carry_b + [False] * n_ys)
+        if _or(carry_b, out_b[:num_carry]) == carry_b:
+            break
+        carry_b = _or(carry_b, out_b[:num_carry])
+    body, out_b = batch_jaxpr(jaxpr, size, const_b + carry_b + xs_b, instantiate=carry_b + [False] * n_ys)
+    consts = [moveaxis(x, d, 0) if d is not None else x for x, d in zip(consts, const_d)]
+    carry = [bdim_at_front(x, d, size) if b else x for x, d, b in zip(carry, carry_d, carry_b)]
+    # Each iteration sees a slice of xs: its batch axis must come right after the scanned axis.
+    xs = [moveaxis(x, d, 1) if d is not None else x for x, d in zip(xs, xs_d)]
+    outs = scan_p.bind(*consts, *carry, *xs, jaxpr=body, num_consts=num_consts, num_carry=num_carry, length=length, reverse=reverse)
+    out_dims = [0 if b else None for b in out_b[:num_carry]] + [1 if b else None for b in out_b[num_carry:]]
+    return outs, out_dims
+
+
+jvp_rules[scan_p] = _scan_jvp
+partial_eval_rules[scan_p] = _scan_partial_eval
+transpose_rules[scan_p] = _scan_transpose
+batching_rules[scan_p] = _scan_batch
+
+# --------------------------------------------------------------------------- fori_loop, map
+
+
+def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
+    """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``. With Python-int
+    bounds it is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``.
+
+    >>> fori_loop(0, 10, lambda i, x: x + i, 0)   # doctest: +SKIP
+    array(45)
+    """
+    if core.is_concrete(lower) and core.is_concrete(upper) and not isinstance(lower, core.Tracer) and not isinstance(upper, core.Tracer):
+        lo, hi = int(lower), int(upper)
+
+        def step(carry, _):
+            i, val = carry
+            return (_ew.add(i, np.asarray(1, i.dtype if hasattr(i, "dtype") else np.int64)), body_fun(i, val)), None
+
+        (_, final), _ = scan(step, (np.asarray(lo, np.int64), init_val), None, length=max(hi - lo, 0))
+        return final
+    lower, upper = _as_value(lower), _as_value(upper)
+    dtype = np.result_type(core.get_aval(lower).dtype, core.get_aval(upper).dtype)
+    lower = _ew.convert_element_type(lower, dtype)
+    upper = _ew.convert_element_type(upper, dtype)
+
+    def body(state):
+        i, hi, val = state
+        return _ew.add(i, np.asarray(1, dtype)), hi, body_fun(i, val)
+
+    _, _, final = while_loop(lambda s: _ew.lt(s[0], s[1]), body, (lower, upper, init_val))
+    return final
+
+
+def map(f: Callable, xs: Any) -> Any:
+    """``f`` applied to each slice of ``xs`` along its leading axis, stacked (a sequential ``vmap``)."""
+    _, ys = scan(lambda _, x: (None, f(x)), None, xs)
+    return ys
