@@ -181,9 +181,9 @@ class JitFunction:
             fast_key = (treedef, *[(a.shape, id(a.dtype)) for a in leaves])
         avals = entry.closed.out_avals
         if entry.out_tree.num_leaves == 1 and entry.out_tree.num_nodes == 1:
-            self._fast[fast_key] = (entry_point, inputs[: len(entry.consts)], (avals[0].shape, avals[0].dtype), None)
+            self._fast[fast_key] = (entry_point, compiled.consts + inputs[: len(entry.consts)], (avals[0].shape, avals[0].dtype), None)
         else:
-            self._fast[fast_key] = (entry_point, inputs[: len(entry.consts)], [(a.shape, a.dtype) for a in avals], entry.out_tree)
+            self._fast[fast_key] = (entry_point, compiled.consts + inputs[: len(entry.consts)], [(a.shape, a.dtype) for a in avals], entry.out_tree)
 
     def _trace(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
         if config.explain_cache_misses:

@@ -8,7 +8,7 @@ with the equation it came from, so the source can be read and debugged.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -79,6 +79,9 @@ class Emitter:
         # costs Numba far more than np.empty does in Python).
         self.out_slots = [f"out{k}" for k in range(len(jaxpr.outvars))]
         self.direct: dict[Var, str] = {}
+        # Array constants of nested jaxprs (loop bodies, branches) become leading arguments.
+        self.hoisted: list[np.ndarray] = []
+        self.base = 0
 
     def allocate(self, var: Var) -> str:
         """Emit the allocation of ``var``'s array, reusing an output buffer when it is one."""
@@ -118,14 +121,19 @@ class Emitter:
         return f"{self.name(x)}[()]"
 
     def emit(self, line: str, depth: int = 1) -> None:
-        self.lines.append("    " * depth + line)
+        self.lines.append("    " * (depth + self.base) + line)
+
+    def hoist(self, value: Any) -> str:
+        self.hoisted.append(np.asarray(value, order="C"))
+        return f"k{len(self.hoisted) - 1}"
 
     def comment(self, eqn: Eqn, depth: int = 1) -> None:
         text = pp_eqn(eqn, self.pretty).replace("\n", " ")
         self.emit(f"# {text[:150]}", depth)
 
     def source(self) -> str:
-        args = [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
+        hoisted = [f"k{i}" for i in range(len(self.hoisted))]
+        args = hoisted + [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
         head = [f"def {self.func_name}({', '.join(args)}):"]
         tail = []
         for slot, x in zip(self.out_slots, self.jaxpr.outvars):
@@ -149,9 +157,35 @@ def _count_uses(jaxpr: Jaxpr) -> dict[Var, int]:
     return uses
 
 
-def generate(jaxpr: Jaxpr, func_name: str = "program") -> str:
-    """The source of a Numba-compilable function computing ``jaxpr``."""
+def generate(jaxpr: Jaxpr, func_name: str = "program") -> tuple[str, list[np.ndarray]]:
+    """The source of a Numba-compilable function computing ``jaxpr``, and the arrays to
+    pass before the jaxpr's own constants (constants of nested jaxprs)."""
     em = Emitter(jaxpr, func_name)
+    emit_body(em, jaxpr)
+    return em.source(), em.hoisted
+
+
+def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> list[str]:
+    """Emit a nested jaxpr (a branch or loop body) in place, at ``depth``, on the named
+    arguments; returns the names of its results."""
+    from .passes import optimize
+
+    closed = optimize(closed)
+    jaxpr = closed.jaxpr
+    saved = (em.jaxpr, em.uses, em.out_slots, em.base)
+    em.jaxpr, em.uses, em.out_slots, em.base = jaxpr, _count_uses(jaxpr), [], em.base + depth - 1
+    try:
+        for v, c in zip(jaxpr.constvars, closed.consts):
+            em.emit(f"{em.name(v)} = {em.hoist(c)}")
+        for v, a in zip(jaxpr.invars, args):
+            em.emit(f"{em.name(v)} = {a}")
+        emit_body(em, jaxpr)
+        return [em.read_array(x) for x in jaxpr.outvars]
+    finally:
+        em.jaxpr, em.uses, em.out_slots, em.base = saved
+
+
+def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
     for item in plan(jaxpr):
         if isinstance(item, Group):
             _emit_group(em, item)
@@ -161,7 +195,6 @@ def generate(jaxpr: Jaxpr, func_name: str = "program") -> str:
                 raise NotImplementedError(f"jit: no Numba lowering for primitive '{item.primitive.name}'")
             em.comment(item)
             rule(em, item, [em.read_array(x) for x in item.inputs], [em.name(v) for v in item.out_binders])
-    return em.source()
 
 
 def _emit_group(em: Emitter, group: Group) -> None:
@@ -178,7 +211,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
     # Values needed after the loop are written to arrays; the rest stay in registers.
     materialized = {v for v in internal if em.uses.get(v, 0) > uses_inside.get(v, 0)}
     partial_reduction = any(len(e.params["axes"]) < ndim for e in group.reductions)
-    has_broadcast = any(e.primitive in lowering.fusable_broadcasts and e.inputs[0].aval.ndim for e in group.eqns if isinstance(e.inputs[0], Var))
+    has_broadcast = any(e.primitive in lowering.fusable_broadcasts and e.inputs[0].aval.ndim for e in group.eqns if e.inputs and isinstance(e.inputs[0], Var))
     # Loops over one flat index vectorise best; broadcasts and partial reductions need the nest.
     has_iota = any(e.primitive in lowering.fusable_generators for e in group.eqns)
     flat = ndim > 1 and not partial_reduction and not has_broadcast and not has_iota

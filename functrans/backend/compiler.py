@@ -34,13 +34,13 @@ _HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend
 class Compiled:
     """A compiled program: the Numba function, its constants and its source."""
 
-    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None):
+    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list):
         self.closed = closed
         self.fn = fn
         self.source = source
         self.path = path
         # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
-        self.consts = [np.asarray(c, order="C") for c in closed.consts]
+        self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
 
@@ -56,9 +56,9 @@ class Compiled:
         return [np.empty(a.shape, a.dtype) for a in self.out_avals]
 
     def entry_point(self, args: Sequence[np.ndarray]) -> Any:
-        """The compiled code for exactly these argument types (constants first), callable without Numba's
+        """The compiled code for exactly these argument types (after the constants), callable without Numba's
         type dispatch (the caller guarantees the types), or None if not compiled."""
-        signature = tuple(numba.typeof(a) for a in [*args, *self.new_outputs()])
+        signature = tuple(numba.typeof(a) for a in [*self.consts, *args, *self.new_outputs()])
         overload = self.fn.overloads.get(signature)
         return overload.entry_point if overload is not None else None
 
@@ -123,9 +123,9 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
     compiled = _compiled.get(closed)
     if compiled is None:
         optimized = optimize(closed)
-        source = generate(optimized.jaxpr)
+        source, hoisted = generate(optimized.jaxpr)
         fn, path = _load(source)
-        compiled = _compiled[closed] = Compiled(optimized, fn, source, path)
+        compiled = _compiled[closed] = Compiled(optimized, fn, source, path, hoisted)
     return compiled
 
 

@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..ir import Eqn
+from ..lax import control_flow as cf
 from ..lax import dot as _dot
 from ..lax import elementwise as ew
 from ..lax import indexing as _ix
@@ -200,6 +201,12 @@ def _prod(shape) -> int:
     return int(np.prod(shape, dtype=np.int64))
 
 
+def _contiguous_view(array: str, parts: list[str]) -> str:
+    """A C-contiguous copy of ``array[parts]``. A 0-d array (no parts) is copied whole: indexing
+    it with ``()`` gives a scalar, and ``np.ascontiguousarray`` makes 0-d arrays 1-d."""
+    return f"np.ascontiguousarray({array}[{', '.join(parts)}])" if parts else f"{array}.copy()"
+
+
 @statement(_sh.reshape_p)
 def _reshape(em, eqn, args, outs):
     em.emit(f"{outs[0]} = {args[0]}.reshape({tuple(eqn.params['new_sizes'])!r})")
@@ -212,21 +219,22 @@ def _squeeze(em, eqn, args, outs):
 
 @statement(_sh.transpose_p)
 def _transpose(em, eqn, args, outs):
-    em.emit(f"{outs[0]} = np.ascontiguousarray(np.transpose({args[0]}, {eqn.params['permutation']!r}))")
+    perm = eqn.params["permutation"]
+    em.emit(f"{outs[0]} = np.ascontiguousarray(np.transpose({args[0]}, {perm!r}))" if perm else f"{outs[0]} = {args[0]}.copy()")
 
 
 @statement(_sh.rev_p)
 def _rev(em, eqn, args, outs):
     ndim = eqn.inputs[0].aval.ndim
     parts = ["::-1" if d in eqn.params["dimensions"] else ":" for d in range(ndim)]
-    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}[{_slices(parts)}])")
+    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
 
 
 @statement(_sh.slice_p)
 def _slice(em, eqn, args, outs):
     p = eqn.params
     parts = [f"{s}:{l}:{st}" for s, l, st in zip(p["start_indices"], p["limit_indices"], p["strides"])]
-    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}[{_slices(parts)}])")
+    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
 
 
 @statement(_sh.concatenate_p)
@@ -245,7 +253,7 @@ def _pad(em, eqn, args, outs):
     inner = [f"{max(lo, 0)}:{max(lo, 0) + d + max(d - 1, 0) * i}:{i + 1}" for d, (lo, hi, i) in zip(x_shape, config)]
     em.emit(f"{full}[{_slices(inner)}] = {args[0]}")
     crop = [f"{max(-lo, 0)}:{g - max(-hi, 0)}" for g, (lo, hi, _) in zip(grown, config)]
-    em.emit(f"{outs[0]} = np.ascontiguousarray({full}[{_slices(crop)}])")
+    em.emit(f"{outs[0]} = {_contiguous_view(full, crop)}")
 
 
 @statement(_red.argmax_p)
@@ -361,7 +369,7 @@ def _dynamic_slice(em, eqn, args, outs):
     sizes = eqn.params["slice_sizes"]
     starts = _clamped_starts(em, args[1:], eqn.inputs[0].aval.shape, sizes)
     parts = [f"{s}:{s} + {n}" for s, n in zip(starts, sizes)]
-    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}[{_slices(parts)}])")
+    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
 
 
 @statement(_ix.dynamic_update_slice_p)
@@ -396,3 +404,72 @@ def _sort_rows(em, eqn, args, outs):
     if is_argsort:
         result = f"{result}.astype(np.{eqn.params['index_dtype'].name})"
     em.emit(f"{outs[0]} = {result}")
+
+
+# --------------------------------------------------------------------------- control flow
+
+
+def emit_inline(*args):
+    from .codegen import emit_inline  # codegen imports this module
+
+    return emit_inline(*args)
+
+
+@statement(cf.cond_p)
+def _cond(em, eqn, args, outs):
+    branches = eqn.params["branches"]
+    index = em.fresh("branch")
+    em.emit(f"{index} = {args[0]}[()]")
+    for i, branch in enumerate(branches):
+        if i == len(branches) - 1:
+            em.emit("else:" if i else "if True:")
+        else:
+            em.emit(f"{'if' if i == 0 else 'elif'} {index} <= {i}:")
+        results = emit_inline(em, branch, args[1:], 2)
+        for o, r in zip(outs, results):
+            em.emit(f"{o} = {r}", 2)
+
+@statement(cf.while_p)
+def _while(em, eqn, args, outs):
+    p = eqn.params
+    cconsts, bconsts, init = args[: p["cond_nconsts"]], args[p["cond_nconsts"] : p["cond_nconsts"] + p["body_nconsts"]], args[p["cond_nconsts"] + p["body_nconsts"] :]
+    carry = [em.fresh("carry") for _ in init]
+    for c, x in zip(carry, init):
+        em.emit(f"{c} = {x}")
+    em.emit("while True:")
+    (pred,) = emit_inline(em, p["cond_jaxpr"], cconsts + carry, 2)
+    em.emit(f"if not {pred}[()]:", 2)
+    em.emit("break", 3)
+    new = emit_inline(em, p["body_jaxpr"], bconsts + carry, 2)
+    for c, n in zip(carry, new):
+        em.emit(f"{c} = {n}", 2)
+    for o, c in zip(outs, carry):
+        em.emit(f"{o} = {c}")
+
+@statement(cf.scan_p)
+def _scan(em, eqn, args, outs):
+    p = eqn.params
+    nc, ncarry, length = p["num_consts"], p["num_carry"], p["length"]
+    consts, init, xs = args[:nc], args[nc : nc + ncarry], args[nc + ncarry :]
+    carry = [em.fresh("carry") for _ in init]
+    for c, x in zip(carry, init):
+        em.emit(f"{c} = {x}")
+    for o, v in zip(outs[ncarry:], eqn.out_binders[ncarry:]):
+        em.emit(f"{o} = np.empty({v.aval.shape!r}, np.{v.aval.dtype.name})")
+    step, i = em.fresh("step"), em.fresh("i")
+    em.emit(f"for {step} in range({length}):")
+    em.emit(f"{i} = {length - 1} - {step}" if p["reverse"] else f"{i} = {step}", 2)
+    slices = []
+    for x, atom in zip(xs, eqn.inputs[nc + ncarry :]):
+        name = em.fresh("x")
+        em.emit(f"{name} = np.full((), {x}[{i}])" if atom.aval.ndim == 1 else f"{name} = {x}[{i}]", 2)
+        slices.append(name)
+    results = emit_inline(em, p["jaxpr"], consts + carry + slices, 2)
+    for c, r in zip(carry, results[:ncarry]):
+        em.emit(f"{c} = {r}", 2)
+    for o, r, v in zip(outs[ncarry:], results[ncarry:], eqn.out_binders[ncarry:]):
+        em.emit(f"{o}[{i}] = {r}[()]" if v.aval.ndim == 1 else f"{o}[{i}] = {r}", 2)
+    for o, c in zip(outs, carry):
+        em.emit(f"{o} = {c}")
+
+
