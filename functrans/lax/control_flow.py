@@ -104,23 +104,27 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     >>> switch(1, [lambda x: x + 1.0, lambda x: x * 2.0], 3.0)   # doctest: +SKIP
     array(6.)
     """
+    return _switch(index, branches, operands, "switch", [f"branch {i}" for i in range(len(branches))])
+
+
+def _switch(index: Any, branches: Sequence[Callable], operands: tuple, where: str, names: list[str]) -> Any:
     if not branches:
-        raise ValueError("switch needs at least one branch")
+        raise ValueError(f"{where} needs at least one branch")
     index = _as_value(index)
     index_aval = core.get_aval(index)
     if index_aval.shape != ():
-        raise TypeError(f"switch: index must be a scalar, got shape {index_aval.shape}")
+        raise TypeError(f"{where}: index must be a scalar, got shape {index_aval.shape}")
     if index_aval.dtype.kind not in "biu":
-        raise TypeError(f"switch: index must be an integer or boolean scalar, got {index_aval.dtype}")
+        raise TypeError(f"{where}: index must be an integer or boolean scalar, got {index_aval.dtype}")
     index = _ew.convert_element_type(index, dtypes.int32)
     index = _ew.max(_ew.min(index, np.int32(len(branches) - 1)), np.int32(0))
     leaves, in_tree = tree_flatten(operands)
     leaves = [_as_value(x) for x in leaves]
     avals = [core.get_aval(x) for x in leaves]
     traced = [_trace(branch, in_tree, avals) for branch in branches]
-    (first, out_tree), rest = traced[0], traced[1:]
-    for i, (closed, tree) in enumerate(rest, 1):
-        _check_types("cond/switch", f"branch 0 and branch {i} outputs", out_tree, first.out_avals, tree, closed.out_avals)
+    (first, out_tree), rest = traced[-1], traced[:-1]
+    for name, (closed, tree) in zip(names, rest):
+        _check_types(where, f"the outputs of {names[-1]} and {name}", out_tree, first.out_avals, tree, closed.out_avals)
     jaxprs, consts = _join_consts([closed for closed, _ in traced])
     outs = cond_p.bind(index, *consts, *leaves, branches=tuple(jaxprs))
     return tree_unflatten(out_tree, outs)
@@ -137,7 +141,7 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> 
         raise TypeError(f"cond: pred must be a scalar, got shape {aval.shape}; use functrans.numpy.where for elementwise selection")
     if aval.dtype != np.bool_:
         pred = _ew.ne(pred, _sh.zeros_like(pred))
-    return switch(pred, [false_fun, true_fun], *operands)
+    return _switch(pred, [false_fun, true_fun], operands, "cond", ["false_fun", "true_fun"])
 
 
 def _join_consts(closed_list: Sequence[ClosedJaxpr]) -> tuple[list[ClosedJaxpr], list]:
