@@ -1,0 +1,488 @@
+"""Linear algebra primitives: ``cholesky``, ``triangular_solve``, ``lu`` and ``det``.
+
+Each acts on a stack of matrices: operands are ``(..., n, n)`` (and ``(..., n, k)``
+or ``(..., k, n)`` right-hand sides), the leading axes being a batch, so batching
+rules only have to move the vmapped axis among the leading ones. Only float32 and
+float64 are accepted (LAPACK's real types). The NumPy impls raise
+``numpy.linalg.LinAlgError`` where NumPy/LAPACK would: ``cholesky`` of a matrix
+that is not positive definite, ``triangular_solve`` with a zero on a diagonal it reads.
+
+Every jvp rule is written with functrans operations, so derivatives of any order
+follow. ``det`` is a primitive (not ``prod(diag(lu))``) only for its jvp: the
+derivative of the determinant is its cofactor matrix, which exists at singular
+matrices, where the derivative of the LU factors does not.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import core, dtypes
+from ..autodiff import Zero, defjvp, is_undefined, jvp_rules, tangent_aval, transpose_rules
+from ..batching import batching_rules, bdim_at_front, moveaxis
+from ..core import Primitive, ShapedArray
+from ..errors import DTypeError, ShapeError
+from . import elementwise as _ew
+from . import indexing as _indexing
+from . import reduction as _reduction
+from . import shape as _shape
+from .dot import dot_general
+
+_LAPACK_DTYPES = (dtypes.float32, dtypes.float64)
+
+# --------------------------------------------------------------------------- checks shared by the primitives
+
+
+def _check_dtype(name: str, *avals: ShapedArray) -> None:
+    for aval in avals:
+        if aval.dtype not in _LAPACK_DTYPES:
+            raise DTypeError(f"{name} takes float32 or float64 matrices, got {aval.str_short()}")
+    if len({a.dtype for a in avals}) > 1:
+        raise DTypeError(f"{name} requires operands of equal dtypes, got {', '.join(a.str_short() for a in avals)}")
+
+
+def _check_square(name: str, a: ShapedArray) -> int:
+    """The size ``n`` of a stack of square matrices ``(..., n, n)``."""
+    if a.ndim < 2:
+        raise ShapeError(f"{name} takes a matrix or a stack of matrices (..., n, n), got {a.str_short()}")
+    if a.shape[-1] != a.shape[-2]:
+        raise ShapeError(f"{name} takes square matrices (..., n, n), got {a.str_short()}")
+    _check_dtype(name, a)
+    return a.shape[-1]
+
+
+def _raise_singular(name: str, index: tuple, what: str) -> None:
+    where = f" (matrix {index} of the stack)" if index else ""
+    raise np.linalg.LinAlgError(f"{name}: {what}{where}")
+
+
+# --------------------------------------------------------------------------- matrix helpers (traceable)
+
+
+def _mT(x: Any) -> Any:
+    """Swap the last two axes."""
+    nd = core.get_aval(x).ndim
+    return _shape.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` for stacks with equal leading (batch) shapes."""
+    nd = core.get_aval(a).ndim
+    batch = tuple(range(nd - 2))
+    return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
+
+
+def _matrix_iotas(shape: tuple) -> tuple[Any, Any]:
+    """Row and column indices of every entry of a stack of matrices of ``shape``."""
+    nd = len(shape)
+    rows = _shape.broadcasted_iota(dtypes.int32, shape, nd - 2)
+    cols = _shape.broadcasted_iota(dtypes.int32, shape, nd - 1)
+    return rows, cols
+
+
+def _triangle(x: Any, lower: bool, k: int = 0) -> Any:
+    """``tril(x, k)`` if ``lower`` else ``triu(x, k)``, on the last two axes."""
+    rows, cols = _matrix_iotas(core.get_aval(x).shape)
+    diagonal_offset = _ew.sub(cols, rows)
+    keep = _ew.le(diagonal_offset, k) if lower else _ew.ge(diagonal_offset, k)
+    return _ew.select_n(keep, _shape.zeros_like(x), x)
+
+
+def _eye_like(x: Any) -> Any:
+    """Identity matrices with the shape and dtype of the stack ``x``."""
+    aval = core.get_aval(x)
+    rows, cols = _matrix_iotas(aval.shape)
+    return _ew.convert_element_type(_ew.eq(rows, cols), aval.dtype)
+
+
+def _diagonal(x: Any) -> Any:
+    """The diagonals ``(..., n)`` of a stack of square matrices ``(..., n, n)``."""
+    aval = core.get_aval(x)
+    *batch, n, _ = aval.shape
+    batch = tuple(batch)
+    flat = _shape.reshape(x, batch + (n * n,))
+    nb = len(batch)
+    return _shape.slice(flat, (0,) * (nb + 1), batch + (n * n,), (1,) * nb + (n + 1,))
+
+
+def _diagonal_matrix(v: Any) -> Any:
+    """Square matrices ``(..., n, n)`` with ``v`` ``(..., n)`` on their diagonals."""
+    aval = core.get_aval(v)
+    shape = aval.shape + aval.shape[-1:]
+    nd = len(shape)
+    rows_of_v = _shape.broadcast_in_dim(v, shape, tuple(range(nd - 2)) + (nd - 1,))
+    return _ew.mul(rows_of_v, _eye_like(rows_of_v))
+
+
+def _permute_rows(x: Any, permutation: Any) -> Any:
+    """``x[..., permutation, :]``: row ``i`` of the result is row ``permutation[i]`` of ``x``."""
+    nb = core.get_aval(permutation).ndim - 1
+    return _indexing.gather(x, _shape.expand_dims(permutation, [nb + 1]), num_batch_dims=nb)
+
+
+def _last_two_axes(x: Any) -> tuple[int, int]:
+    nd = core.get_aval(x).ndim
+    return nd - 2, nd - 1
+
+
+def _matrix_batcher(prim: Primitive) -> None:
+    """Batching for one-operand primitives on stacks: the vmapped axis is one more
+    leading axis (moved to the front only if it sat among the matrix axes)."""
+
+    def rule(size, vals, dims):
+        (x,), (d,) = vals, dims
+        if d >= core.get_aval(x).ndim - 2:
+            x, d = moveaxis(x, d, 0), 0
+        outs = core.bind(prim, [x], {})
+        return outs, [d] * len(outs)
+
+    batching_rules[prim] = rule
+
+
+# --------------------------------------------------------------------------- cholesky
+
+cholesky_p = Primitive("cholesky")
+
+
+@cholesky_p.def_impl
+def _cholesky_impl(a):
+    try:
+        return [np.linalg.cholesky(a)]
+    except np.linalg.LinAlgError:
+        _raise_singular("cholesky", (), f"a matrix of the {core.get_aval(a).str_short()} operand is not positive definite")
+
+
+@cholesky_p.def_abstract_eval
+def _cholesky_abstract_eval(a):
+    _check_square("cholesky", a)
+    return [ShapedArray(a.shape, a.dtype)]
+
+
+def cholesky(a: Any) -> Any:
+    """The lower Cholesky factor ``L`` of symmetric positive-definite matrices: ``a = L @ L.T``.
+
+    Only the lower triangle of ``a`` is read (as ``numpy.linalg.cholesky``), and the
+    derivative is that of this function: the upper triangle has none.
+
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))  # doctest: +SKIP
+    array([[2., 0.],
+           [1., 2.]])
+    """
+    return cholesky_p.bind(a)
+
+
+def _reflect_lower(x: Any) -> Any:
+    """The symmetric matrix whose lower triangle is ``x``'s (what ``cholesky`` factors)."""
+    return _ew.add(_triangle(x, lower=True), _mT(_triangle(x, lower=True, k=-1)))
+
+
+def _cholesky_jvp(g, ans, a):
+    # With A = L L^T: L^-1 dA L^-T = Phi + Phi^T for Phi = L^-1 dL, lower triangular,
+    # so Phi is the lower triangle of L^-1 dA L^-T with its diagonal halved.
+    left = triangular_solve(ans, _reflect_lower(g), left_side=True, lower=True)
+    both = triangular_solve(ans, left, left_side=False, lower=True, transpose_a=True)
+    phi = _ew.add(_triangle(both, lower=True, k=-1), _ew.mul(_diagonal_matrix(_diagonal(both)), 0.5))
+    return _matmul(ans, phi)
+
+
+defjvp(cholesky_p, _cholesky_jvp)
+_matrix_batcher(cholesky_p)
+
+# --------------------------------------------------------------------------- triangular_solve
+
+triangular_solve_p = Primitive("triangular_solve")
+
+
+def _substitute(a: np.ndarray, b: np.ndarray, lower: bool, unit_diagonal: bool) -> np.ndarray:
+    """Solve ``a x = b`` by forward (``lower``) or back substitution, over stacks.
+
+    Written with NumPy rather than SciPy's ``solve_triangular``: SciPy's BLAS has its own
+    thread pool, which fights NumPy's over the cores (10 ms for a 3x3 solve after a matmul).
+    """
+    n = a.shape[-1]
+    x = np.empty(b.shape, np.result_type(a, b))
+    for i in range(n) if lower else reversed(range(n)):
+        solved = slice(0, i) if lower else slice(i + 1, n)
+        residual = b[..., i, :] - (a[..., i : i + 1, solved] @ x[..., solved, :])[..., 0, :]
+        x[..., i, :] = residual if unit_diagonal else residual / a[..., i, i, None]
+    return x
+
+
+@triangular_solve_p.def_impl
+def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    if not unit_diagonal:
+        singular = np.argwhere(np.any(np.diagonal(a, axis1=-2, axis2=-1) == 0, axis=-1))
+        if len(singular):
+            _raise_singular("triangular_solve", tuple(int(i) for i in singular[0]), "singular matrix (a zero on its diagonal)")
+    op_a, op_lower = (np.swapaxes(a, -1, -2), not lower) if transpose_a else (a, lower)
+    if left_side:
+        return [_substitute(op_a, b, op_lower, unit_diagonal)]
+    # x op(a) = b  <=>  op(a)^T x^T = b^T
+    x_t = _substitute(np.swapaxes(op_a, -1, -2), np.swapaxes(b, -1, -2), not op_lower, unit_diagonal)
+    return [np.ascontiguousarray(np.swapaxes(x_t, -1, -2))]
+
+
+@triangular_solve_p.def_abstract_eval
+def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    where = f"triangular_solve of a={a.str_short()} and b={b.str_short()} (left_side={left_side})"
+    n = _check_square("triangular_solve", a)
+    _check_dtype("triangular_solve", a, b)
+    if b.ndim != a.ndim or b.shape[:-2] != a.shape[:-2]:
+        raise ShapeError(f"{where}: b must be a stack of matrices with a's batch shape {a.shape[:-2]}")
+    solved_axis = -2 if left_side else -1
+    if b.shape[solved_axis] != n:
+        side = "rows" if left_side else "columns"
+        raise ShapeError(f"{where}: b must have {n} {side}, got {b.shape[solved_axis]}")
+    return [ShapedArray(b.shape, b.dtype)]
+
+
+def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = False, transpose_a: bool = False,
+                     unit_diagonal: bool = False) -> Any:
+    """Solve ``op(a) @ x = b`` (``left_side``) or ``x @ op(a) = b`` for triangular ``a``.
+
+    ``op(a)`` is ``a.T`` if ``transpose_a`` else ``a``. Only the ``lower`` (or upper)
+    triangle of ``a`` is read, and not its diagonal if ``unit_diagonal`` (taken as ones).
+    ``a`` is ``(..., n, n)``; ``b`` is ``(..., n, k)`` or, on the right, ``(..., k, n)``.
+
+    >>> triangular_solve(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[2.0], [3.0]]), left_side=True, lower=True)  # doctest: +SKIP
+    array([[1.],
+           [2.]])
+    """
+    return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower), transpose_a=bool(transpose_a),
+                                   unit_diagonal=bool(unit_diagonal))
+
+
+def _triangular_solve_jvp_a(g, ans, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    # op(a) x = b  =>  op(da) x + op(a) dx = 0, with da restricted to the entries the solve reads.
+    g = _triangle(g, lower, k=(-1 if lower else 1) if unit_diagonal else 0)
+    op_g = _mT(g) if transpose_a else g
+    rhs = _matmul(op_g, ans) if left_side else _matmul(ans, op_g)
+    dx = triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal)
+    return _ew.neg(dx)
+
+
+def _triangular_solve_jvp_b(g, ans, a, b, **params):
+    return triangular_solve_p.bind(a, g, **params)
+
+
+def _triangular_solve_transpose(ct, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+    # x = op(a)^-1 b is linear in b; its transpose applies op(a)^-T.
+    if is_undefined(a):
+        raise NotImplementedError("triangular_solve is linear only in b; it cannot be transposed with respect to a")
+    return [None, triangular_solve(a, ct, left_side, lower, not transpose_a, unit_diagonal)]
+
+
+def _triangular_solve_batch(size, vals, dims, **params):
+    a, b = (bdim_at_front(v, d, size) for v, d in zip(vals, dims))
+    return [triangular_solve_p.bind(a, b, **params)], [0]
+
+
+defjvp(triangular_solve_p, _triangular_solve_jvp_a, _triangular_solve_jvp_b)
+transpose_rules[triangular_solve_p] = _triangular_solve_transpose
+batching_rules[triangular_solve_p] = _triangular_solve_batch
+
+# --------------------------------------------------------------------------- lu
+
+lu_p = Primitive("lu", multiple_results=True)
+
+
+def _pivots_to_permutation(pivots: np.ndarray) -> np.ndarray:
+    """LAPACK's sequence of row swaps (row ``i`` swapped with row ``pivots[i]``) as a permutation."""
+    permutation = np.broadcast_to(np.arange(pivots.shape[-1], dtype=np.int32), pivots.shape).copy()
+    for index in np.ndindex(*pivots.shape[:-1]):
+        perm = permutation[index]
+        for i, j in enumerate(pivots[index]):
+            perm[i], perm[j] = perm[j], perm[i]
+    return permutation
+
+
+_LU_BLOCK = 32
+
+
+def _lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LU with partial pivoting of a stack of matrices, as LAPACK's getrf (same pivots):
+    each block of columns is factored swap by swap, then the rest of the matrix is updated
+    with one triangular solve and one matmul. NumPy, not SciPy, for the reason in ``_substitute``.
+    """
+    n = a.shape[-1]
+    lu = np.array(a.reshape((int(np.prod(a.shape[:-2])), n, n)))
+    pivots = np.empty(lu.shape[:-1], np.int32)
+    stack = np.arange(lu.shape[0])
+    for start in range(0, n, _LU_BLOCK):
+        end = min(start + _LU_BLOCK, n)
+        for k in range(start, end):
+            pivot_row = k + np.argmax(np.abs(lu[:, k:, k]), axis=-1)
+            pivots[:, k] = pivot_row
+            row_k = lu[:, k, :].copy()
+            lu[:, k, :] = lu[stack, pivot_row, :]
+            lu[stack, pivot_row, :] = row_k
+            pivot = lu[:, k, k]
+            # A zero pivot means the column below is zero too: LAPACK leaves it unscaled.
+            lu[:, k + 1 :, k] /= np.where(pivot == 0, 1, pivot)[:, None]
+            lu[:, k + 1 :, k + 1 : end] -= lu[:, k + 1 :, k, None] * lu[:, k, None, k + 1 : end]
+        if end < n:
+            lu[:, start:end, end:] = _substitute(lu[:, start:end, start:end], lu[:, start:end, end:], lower=True, unit_diagonal=True)
+            lu[:, end:, end:] -= lu[:, end:, start:end] @ lu[:, start:end, end:]
+    return lu.reshape(a.shape), pivots.reshape(a.shape[:-1])
+
+
+@lu_p.def_impl
+def _lu_impl(a):
+    lu, pivots = _lu_factor(a)
+    return [lu, pivots, _pivots_to_permutation(pivots)]
+
+
+@lu_p.def_abstract_eval
+def _lu_abstract_eval(a):
+    _check_square("lu", a)
+    indices = ShapedArray(a.shape[:-1], dtypes.int32)
+    return [ShapedArray(a.shape, a.dtype), indices, indices]
+
+
+def lu(a: Any) -> tuple[Any, Any, Any]:
+    """LU decomposition with partial pivoting: ``(lu, pivots, permutation)`` with
+    ``a[..., permutation, :] = L @ U``, ``L`` unit lower triangular (below ``lu``'s
+    diagonal) and ``U`` upper triangular (the rest of ``lu``). ``pivots`` are LAPACK's
+    (row ``i`` was swapped with row ``pivots[i]``), 0-based, int32 like ``permutation``.
+    Singular matrices are factored too (``U`` then has zeros on its diagonal).
+
+    >>> lu(np.array([[1.0, 2.0], [3.0, 4.0]]))[2]  # doctest: +SKIP
+    array([1, 0], dtype=int32)
+    """
+    return tuple(lu_p.bind(a))
+
+
+def _unit_lower(lu: Any) -> Any:
+    return _ew.add(_triangle(lu, lower=True, k=-1), _eye_like(lu))
+
+
+def _lu_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    lu, pivots, permutation = outs = lu_p.bind(a)
+    index_tangents = [Zero(tangent_aval(core.get_aval(x))) for x in (pivots, permutation)]
+    if type(da) is Zero:
+        return outs, [Zero(tangent_aval(core.get_aval(lu)))] + index_tangents
+    # P A = L U  =>  L^-1 P dA U^-1 = L^-1 dL + dU U^-1, strictly lower plus upper.
+    l, u = _unit_lower(lu), _triangle(lu, lower=False)
+    x = triangular_solve(l, _permute_rows(da, permutation), left_side=True, lower=True, unit_diagonal=True)
+    x = triangular_solve(u, x, left_side=False, lower=False)
+    dl = _matmul(l, _triangle(x, lower=True, k=-1))
+    du = _matmul(_triangle(x, lower=False), u)
+    return outs, [_ew.add(dl, du)] + index_tangents
+
+
+jvp_rules[lu_p] = _lu_jvp
+_matrix_batcher(lu_p)
+
+
+def lu_solve(lu: Any, permutation: Any, b: Any) -> Any:
+    """Solve ``a @ x = b`` from ``a``'s LU factors (as returned by ``lu``); ``b`` is ``(..., n, k)``
+    with the factors' batch shape. A functrans extension (JAX has it in ``jax.scipy.linalg``).
+
+    >>> factors, _, perm = lu(a); lu_solve(factors, perm, b)  # doctest: +SKIP
+    """
+    y = triangular_solve(lu, _permute_rows(b, permutation), left_side=True, lower=True, unit_diagonal=True)
+    return triangular_solve(lu, y, left_side=True, lower=False)
+
+
+def permutation_sign(pivots: Any, dtype: Any) -> Any:
+    """The determinant (+1 or -1, of ``dtype``) of the row permutation that ``lu``'s ``pivots`` describe.
+
+    >>> permutation_sign(lu(a)[1], np.float64)  # doctest: +SKIP
+    """
+    aval = core.get_aval(pivots)
+    unmoved = _shape.broadcasted_iota(aval.dtype, aval.shape, aval.ndim - 1)
+    swaps = _reduction.reduce_sum(_ew.convert_element_type(_ew.ne(pivots, unmoved), dtypes.int32), (aval.ndim - 1,))
+    odd = _ew.convert_element_type(_ew.rem(swaps, 2), dtype)
+    return _ew.sub(1.0, _ew.mul(odd, 2.0))
+
+
+# --------------------------------------------------------------------------- det
+
+det_p = Primitive("det")
+det_p.def_impl(lambda a: [np.asarray(np.linalg.det(a))])
+
+
+@det_p.def_abstract_eval
+def _det_abstract_eval(a):
+    _check_square("det", a)
+    return [ShapedArray(a.shape[:-2], a.dtype)]
+
+
+def det(a: Any) -> Any:
+    """Determinants of a stack of square matrices (through LU with partial pivoting, as NumPy).
+
+    Exactly singular matrices give 0, and the derivative is the cofactor matrix
+    everywhere, singular matrices included. A functrans extension (JAX has no
+    ``lax.linalg.det``); ``functrans.numpy.linalg.det`` is the public entry.
+
+    >>> det(np.array([[1.0, 2.0], [3.0, 4.0]]))  # doctest: +SKIP
+    array(-2.)
+    """
+    return det_p.bind(a)
+
+
+def _broadcast_leading(x: Any, shape: tuple) -> Any:
+    """``x`` of shape ``shape[:x.ndim]`` broadcast along the trailing axes of ``shape``."""
+    return _shape.broadcast_in_dim(x, shape, tuple(range(core.get_aval(x).ndim)))
+
+
+def _pick(x: Any, index: Any, axis: int) -> Any:
+    """Column (``axis=-1``) or row (``axis=-2``) ``index[...]`` of each matrix of ``x``, keeping the axis."""
+    aval = core.get_aval(x)
+    shape = aval.shape[:-2] + ((1, aval.shape[-1]) if axis == -2 else (aval.shape[-2], 1))
+    return _indexing.take_along_axis(x, _broadcast_leading(index, shape), aval.ndim + axis)
+
+
+def _zero_pivot_chain(m: Any, is_zero: Any) -> Any:
+    """``M[k1,k2] M[k2,k3] ... M[k(z-1),kz]`` over the zero pivots ``k1 < ... < kz`` (1 if z < 2)."""
+    shape = core.get_aval(is_zero).shape
+    axis, n = len(shape) - 1, shape[-1]
+    position = _shape.broadcasted_iota(dtypes.int32, shape, axis)
+    zero_positions = _ew.select_n(is_zero, _shape.full_like(position, n), position)
+    # successor[k]: the first zero pivot after k (n if none).
+    following = _reduction.cummin(zero_positions, axis, reverse=True)
+    successor = _shape.concatenate([_shape.slice(following, (0,) * axis + (1,), shape), _shape.full(shape[:-1] + (1,), n, dtypes.int32)], axis)
+    link = _indexing.take_along_axis(m, _shape.expand_dims(_ew.min(successor, n - 1), [axis + 1]), axis + 1)
+    link = _shape.squeeze(link, [axis + 1])
+    has_successor = _ew.bitwise_and(is_zero, _ew.lt(successor, n))
+    return _reduction.reduce_prod(_ew.select_n(has_successor, _shape.full_like(link, 1.0), link), (axis,))
+
+
+def _adjugate_upper(u: Any) -> Any:
+    """``adj(U)`` of upper-triangular matrices, exact also when their diagonals have zeros.
+
+    With ``Ut`` = U with each zero pivot replaced by 1, ``M = Ut^-1``, ``p`` the product of
+    the nonzero pivots and ``k1 < ... < kz`` the zero pivots: ``adj(U) = p M`` if there is
+    none, else ``p * M[k1,k2] ... M[k(z-1),kz] * M[:, k1] M[kz, :]`` (the limit of
+    ``det(U) U^-1`` as the zero pivots go to 0, expanding ``U^-1`` over paths).
+    """
+    aval = core.get_aval(u)
+    axis = aval.ndim - 2  # the pivots' axis
+    pivots = _diagonal(u)
+    is_zero = _ew.eq(pivots, 0.0)
+    zero = _ew.convert_element_type(is_zero, aval.dtype)
+    m = triangular_solve(_ew.add(u, _diagonal_matrix(zero)), _eye_like(u), left_side=True, lower=False)
+    nonzero_product = _reduction.reduce_prod(_ew.select_n(is_zero, pivots, _shape.full_like(pivots, 1.0)), (axis,))
+    first = _reduction.argmax(zero, axis, dtypes.int32)
+    last = _ew.sub(aval.shape[-1] - 1, _reduction.argmax(_shape.rev(zero, (axis,)), axis, dtypes.int32))
+    rank_one = _matmul(_pick(m, first, -1), _pick(m, last, -2))
+    rank_one = _ew.mul(rank_one, _broadcast_leading(_zero_pivot_chain(m, is_zero), aval.shape))
+    invertible = _broadcast_leading(_ew.eq(_reduction.reduce_sum(zero, (axis,)), 0.0), aval.shape)
+    return _ew.mul(_ew.select_n(invertible, rank_one, m), _broadcast_leading(nonzero_product, aval.shape))
+
+
+def _det_jvp(g, ans, a):
+    # d det(A) = tr(adj(A) dA), and with P A = L U: adj(A) = sign(P) adj(U) L^-1 P.
+    aval = core.get_aval(a)
+    if aval.shape[-1] == 0:
+        return _shape.full(aval.shape[:-2], 0, aval.dtype)
+    lu, pivots, permutation = lu_p.bind(a)
+    adj_u = _ew.mul(_adjugate_upper(_triangle(lu, lower=False)), _broadcast_leading(permutation_sign(pivots, aval.dtype), aval.shape))
+    weights = triangular_solve(_unit_lower(lu), adj_u, left_side=False, lower=True, unit_diagonal=True)
+    return _reduction.reduce_sum(_ew.mul(_mT(weights), _permute_rows(g, permutation)), _last_two_axes(g))
+
+
+defjvp(det_p, _det_jvp)
+_matrix_batcher(det_p)
