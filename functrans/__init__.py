@@ -12,6 +12,7 @@ from .api import (
     vmap,
 )
 from .config import config
+from .custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat
 from .dispatch import jit
 from .core import ShapedArray
 from .errors import ConcretizationError, TracerBoolConversionError, UnexpectedTracerError

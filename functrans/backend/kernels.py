@@ -218,3 +218,81 @@ def matmul_loops(lhs, rhs, out):
                 a = lhs[b, i, p]
                 for j in range(n):
                     out[b, i, j] += a * rhs[b, p, j]
+
+
+# --------------------------------------------------------------------------- linear algebra
+
+
+@numba.njit(**_jit)
+def cholesky(a, out):
+    """Lower Cholesky factors of a stack ``(batch, n, n)``."""
+    for b in range(a.shape[0]):
+        out[b] = np.linalg.cholesky(a[b])
+
+
+@numba.njit(**_jit)
+def det(a, out):
+    for b in range(a.shape[0]):
+        out[b] = np.linalg.det(a[b])
+
+
+@numba.njit(**_jit)
+def lu(a, out, pivots, permutation):
+    """LU with partial pivoting (LAPACK's getrf pivots: first largest magnitude) of a stack."""
+    n = a.shape[1]
+    for b in range(a.shape[0]):
+        m = out[b]
+        m[:, :] = a[b]
+        for i in range(n):
+            permutation[b, i] = i
+        for k in range(n):
+            p = k
+            best = abs(m[k, k])
+            for i in range(k + 1, n):
+                if abs(m[i, k]) > best:
+                    best = abs(m[i, k])
+                    p = i
+            pivots[b, k] = p
+            if p != k:
+                for j in range(n):
+                    t = m[k, j]
+                    m[k, j] = m[p, j]
+                    m[p, j] = t
+                t2 = permutation[b, k]
+                permutation[b, k] = permutation[b, p]
+                permutation[b, p] = t2
+            pivot = m[k, k]
+            if pivot != 0:
+                for i in range(k + 1, n):
+                    m[i, k] /= pivot
+            for i in range(k + 1, n):
+                factor = m[i, k]
+                for j in range(k + 1, n):
+                    m[i, j] -= factor * m[k, j]
+
+
+@numba.njit(**_jit)
+def triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal, out):
+    """Solve ``op(a) x = rhs`` (left side) or ``x op(a) = rhs`` for triangular ``a``, over
+    a stack. Both are one substitution ``M y = c``: on the right, ``y = x^T``, ``c = rhs^T``
+    and ``M = op(a)^T``."""
+    n = a.shape[1]
+    transposed = transpose_a if left_side else not transpose_a
+    m_lower = lower != transposed
+    k_cols = rhs.shape[2] if left_side else rhs.shape[1]
+    for b in range(a.shape[0]):
+        for col in range(k_cols):
+            for step in range(n):
+                i = step if m_lower else n - 1 - step
+                c = rhs[b, i, col] if left_side else rhs[b, col, i]
+                lo, hi = (0, i) if m_lower else (i + 1, n)
+                for j in range(lo, hi):
+                    mij = a[b, j, i] if transposed else a[b, i, j]
+                    yj = out[b, j, col] if left_side else out[b, col, j]
+                    c -= mij * yj
+                if not unit_diagonal:
+                    c /= a[b, i, i]
+                if left_side:
+                    out[b, i, col] = c
+                else:
+                    out[b, col, i] = c

@@ -473,3 +473,59 @@ def _scan(em, eqn, args, outs):
         em.emit(f"{o} = {c}")
 
 
+
+
+# --------------------------------------------------------------------------- linear algebra
+
+from ..lax import linalg as _la  # noqa: E402  (after the tables it registers into)
+
+
+def _stack_view(aval) -> tuple:
+    return (_prod(aval.shape[:-2]), *aval.shape[-2:])
+
+
+@statement(_la.cholesky_p)
+def _cholesky(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    em.emit(f"{outs[0]} = np.empty({a.shape!r}, np.{a.dtype.name})")
+    em.emit(f"kernels.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
+
+
+@statement(_la.det_p)
+def _det(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    out = eqn.out_binders[0].aval
+    em.emit(f"{outs[0]} = np.empty({out.shape!r}, np.{out.dtype.name})")
+    em.emit(f"kernels.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(_prod(a.shape[:-2]),)!r}))")
+
+
+@statement(_la.lu_p)
+def _lu(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    view = _stack_view(a)
+    em.emit(f"{outs[0]} = np.empty({a.shape!r}, np.{a.dtype.name})")
+    em.emit(f"{outs[1]} = np.empty({a.shape[:-1]!r}, np.int32)")
+    em.emit(f"{outs[2]} = np.empty({a.shape[:-1]!r}, np.int32)")
+    em.emit(f"kernels.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
+
+
+@statement(_la.triangular_solve_p)
+def _triangular_solve(em, eqn, args, outs):
+    a, b = (x.aval for x in eqn.inputs)
+    p = eqn.params
+    em.emit(f"{outs[0]} = np.empty({b.shape!r}, np.{b.dtype.name})")
+    em.emit(
+        f"kernels.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
+        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
+    )
+
+
+# --------------------------------------------------------------------------- custom derivatives
+
+from .. import custom_derivatives as _cd  # noqa: E402
+
+
+@statement(_cd.custom_lin_p)
+def _custom_lin(em, eqn, args, outs):
+    # Only reachable by forward-mode differentiation of a custom_vjp function: the same error as eagerly.
+    _cd.custom_lin_p.impl(*[v.aval for v in eqn.inputs], **eqn.params)
