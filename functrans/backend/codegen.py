@@ -36,13 +36,74 @@ class Group:
         return not any(isinstance(x, Var) and x in self.reduced for x in eqn.inputs)
 
 
-def plan(jaxpr: Jaxpr) -> list:
+def _fusable(eqn: Eqn) -> bool:
+    prim = eqn.primitive
+    return prim in lowering.scalar_rules or prim in lowering.fusable_broadcasts or prim in lowering.fusable_generators
+
+
+def virtual_broadcasts(jaxpr: Jaxpr) -> dict[Var, Any]:
+    """Broadcasts of scalars that only feed fused loops: those loops read the scalar,
+    and the array is never built."""
+    consumers: dict[Var, list[Eqn]] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var):
+                consumers.setdefault(x, []).append(eqn)
+    outs = {x for x in jaxpr.outvars if isinstance(x, Var)}
+    virtual = {}
+    for eqn in jaxpr.eqns:
+        if eqn.primitive in lowering.fusable_broadcasts and eqn.inputs[0].aval.ndim == 0:
+            out = eqn.out_binders[0]
+            users = consumers.get(out, [])
+            if out not in outs and all(_fusable(u) or u.primitive in lowering.reductions for u in users):
+                virtual[out] = eqn.inputs[0]
+    return virtual
+
+
+def schedule(eqns: list[Eqn]) -> list[Eqn]:
+    """A topological order that keeps fusable equations of one shape together, so they
+    share a loop: after each equation, prefer a ready one that can join its loop."""
+    produced_by: dict[Var, int] = {v: i for i, e in enumerate(eqns) for v in e.out_binders}
+    waiting = [sum(1 for x in set(e.inputs) if isinstance(x, Var) and x in produced_by) for e in eqns]
+    users: dict[int, list[int]] = {}
+    for i, e in enumerate(eqns):
+        for x in set(e.inputs):
+            if isinstance(x, Var) and x in produced_by:
+                users.setdefault(produced_by[x], []).append(i)
+    ready = sorted(i for i, n in enumerate(waiting) if n == 0)
+    order: list[Eqn] = []
+    shape, reduced = None, set()
+    while ready:
+        pick = next(
+            (i for i in ready if _fusable(eqns[i]) and eqns[i].out_binders[0].aval.shape == shape
+             and not any(x in reduced for x in eqns[i].inputs if isinstance(x, Var))),
+            ready[0],
+        )
+        ready.remove(pick)
+        eqn = eqns[pick]
+        order.append(eqn)
+        if _fusable(eqn):
+            if eqn.out_binders[0].aval.shape != shape:
+                shape, reduced = eqn.out_binders[0].aval.shape, set()
+        elif eqn.primitive in lowering.reductions and eqn.inputs[0].aval.shape == shape:
+            reduced.update(eqn.out_binders)
+        else:
+            shape, reduced = None, set()
+        for u in users.get(pick, []):
+            waiting[u] -= 1
+            if waiting[u] == 0:
+                ready.append(u)
+        ready.sort()
+    return order
+
+
+def plan(eqns: list[Eqn]) -> list:
     """Split the equations into fused groups and single equations, in program order."""
     items: list = []
     group: Group | None = None
-    for eqn in jaxpr.eqns:
+    for eqn in eqns:
         prim = eqn.primitive
-        if prim in lowering.scalar_rules or prim in lowering.fusable_broadcasts or prim in lowering.fusable_generators:
+        if _fusable(eqn):
             if group is None or not group.accepts(eqn):
                 group = Group(eqn.out_binders[0].aval.shape)
                 items.append(group)
@@ -58,9 +119,6 @@ def plan(jaxpr: Jaxpr) -> list:
             group = None
             items.append(eqn)
     return items
-
-
-# --------------------------------------------------------------------------- emission
 
 
 class Emitter:
@@ -82,6 +140,7 @@ class Emitter:
         # Array constants of nested jaxprs (loop bodies, branches) become leading arguments.
         self.hoisted: list[np.ndarray] = []
         self.base = 0
+        self.virtual: dict[Var, Any] = {}
 
     def allocate(self, var: Var) -> str:
         """Emit the allocation of ``var``'s array, reusing an output buffer when it is one."""
@@ -186,7 +245,9 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
 
 
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
-    for item in plan(jaxpr):
+    em.virtual.update(virtual_broadcasts(jaxpr))
+    eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.virtual]
+    for item in plan(schedule(eqns)):
         if isinstance(item, Group):
             _emit_group(em, item)
         else:
@@ -247,6 +308,8 @@ def _emit_group(em: Emitter, group: Group) -> None:
 
     def element(x: Any) -> str:
         """The scalar value of an operand at the current loop position."""
+        if isinstance(x, Var) and x in em.virtual:
+            return element(em.virtual[x])
         if isinstance(x, Literal):
             return em.constant(x.val)
         if x not in scalars:
@@ -264,7 +327,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
             scalars[out] = f"np.{out.aval.dtype.name}({loop_vars[eqn.params['dimension']]})"
         elif eqn.primitive in lowering.fusable_broadcasts:
             src = eqn.inputs[0]
-            if isinstance(src, Literal) or src.aval.ndim == 0:
+            if isinstance(src, Literal) or src.aval.ndim == 0 or src in em.virtual:
                 scalars[out] = element(src)
             else:
                 dims = eqn.params["broadcast_dimensions"]

@@ -81,7 +81,43 @@ def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
 
 
+def _literal_broadcast(eqn: Eqn) -> Any:
+    """The scalar a ``broadcast_in_dim`` of a literal fills its array with, else None."""
+    if eqn.primitive.name == "broadcast_in_dim" and isinstance(eqn.inputs[0], Literal):
+        return eqn.inputs[0].val
+    return None
+
+
+def simplify(jaxpr: Jaxpr) -> Jaxpr:
+    """Drop multiplications by arrays of ones and ``x ** 1`` (left behind by jvp seeds and
+    the transposes of sums), so they cost neither time nor compilation."""
+    ones: set[Var] = set()
+    rename: dict[Var, Any] = {}
+    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
+    eqns = []
+    for eqn in jaxpr.eqns:
+        inputs = [sub(x) for x in eqn.inputs]
+        out = eqn.out_binders[0] if len(eqn.out_binders) == 1 else None
+        name = eqn.primitive.name
+        fill = _literal_broadcast(eqn)
+        if fill is not None and fill == 1:
+            ones.add(out)
+        if name == "mul" and out is not None:
+            for keep, drop in ((0, 1), (1, 0)):
+                x = inputs[keep]
+                if (inputs[drop] in ones or (isinstance(inputs[drop], Literal) and inputs[drop].val == 1)) and isinstance(x, Var) and x.aval.shape == out.aval.shape and x.aval.dtype == out.aval.dtype:
+                    rename[out] = x
+                    break
+            if out in rename:
+                continue
+        if name == "integer_pow" and eqn.params["y"] == 1 and isinstance(inputs[0], Var):
+            rename[out] = inputs[0]
+            continue
+        eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+
+
 def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
-    jaxpr = fold_constants(cse(inline_calls(closed.jaxpr)))
+    jaxpr = fold_constants(simplify(cse(inline_calls(closed.jaxpr))))
     jaxpr, consts = dce_jaxpr(jaxpr, closed.consts)
     return ClosedJaxpr(jaxpr, consts)

@@ -80,7 +80,8 @@ def _binary(prim: Primitive) -> Callable[[Any, Any], Any]:
 
 
 def _int_aware_div(x, y):
-    if x.dtype.kind in "iu":
+    # x may be a Python scalar: a jvp of a function of a Python float carries it as the primal.
+    if np.asarray(x).dtype.kind in "iu":
         with np.errstate(divide="ignore"):
             return np.floor_divide(x, y)
     return np.true_divide(x, y)
@@ -274,7 +275,15 @@ defjvp(abs_p, lambda g, ans, x: select_n(ge(x, 0.0), neg(g), g))
 defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
 defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
 defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
-defjvp(integer_pow_p, lambda g, ans, x, y: _shape.zeros_like(g) if y == 0 else mul(g, mul(integer_pow(x, y - 1), float(y))))
+def _integer_pow_jvp(g, ans, x, y):
+    if y == 0:
+        return _shape.zeros_like(g)
+    if y == 1:
+        return g
+    return mul(g, mul(x if y == 2 else integer_pow(x, y - 1), float(y)))
+
+
+defjvp(integer_pow_p, _integer_pow_jvp)
 
 # --------------------------------------------------------------------------- comparisons and logic
 
