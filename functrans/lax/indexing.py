@@ -77,7 +77,7 @@ def _gather_impl(operand, indices, *, num_batch_dims, mode):
     if mode == "drop":
         trailing = out.ndim - valid.ndim
         out = np.where(valid.reshape(valid.shape + (1,) * trailing), out, np.zeros((), operand.dtype))
-    return [np.ascontiguousarray(out)]
+    return [np.require(out, requirements="C")]  # ascontiguousarray would make a 0-d result 1-d
 
 
 def _gather_shape(operand_shape, indices_shape, nbatch):
@@ -189,9 +189,12 @@ def _scatter_jvp(primals, tangents, *, kind, num_batch_dims, mode):
     gathered = lambda x: gather(x, indices, num_batch_dims, "drop" if mode == "drop" else "clip")
     zeros = _shape.zeros_like(operand)
     if kind == "mul":
-        # Exact when no position is updated twice (as in JAX).
-        t_out = _ew.add(scatter(t_op, indices, updates, "mul", *args), scatter(zeros, indices, _ew.mul(t_up, gathered(operand)), "add", *args))
-        return [out], [t_out]
+        # d out_i = t_op_i U_i + op_i sum_k t_up_k (product of the other updates at i), U_i
+        # being the product of all updates at i. Exact with repeated indices to first order;
+        # to higher orders unless a repeated position also receives a zero update.
+        others = _products_of_other_updates(operand, indices, updates, num_batch_dims, mode)
+        from_updates = scatter(zeros, indices, _ew.mul(t_up, _ew.mul(others, gathered(operand))), "add", *args)
+        return [out], [_ew.add(scatter(t_op, indices, updates, "mul", *args), from_updates)]
     # min / max: the tangent of whichever value won; the operand wins ties.
     operand_won = _ew.eq(operand, out)
     update_won = _ew.bitwise_and(_ew.eq(updates, gathered(out)), _ew.ne(gathered(operand), gathered(out)))
@@ -202,17 +205,51 @@ def _scatter_jvp(primals, tangents, *, kind, num_batch_dims, mode):
     return [out], [t_out]
 
 
+def _products_of_other_updates(operand: Any, indices: Any, updates: Any, num_batch_dims: int, mode: str) -> Any:
+    """For each update of a scatter-mul, the product of the other updates to its position,
+    without dividing by zero: a zero update's others are the nonzero product if it is the
+    only zero there; a nonzero update's are the nonzero product over it, or 0 if a zero is there."""
+    args = (num_batch_dims, mode)
+    gathered = lambda x: gather(x, indices, num_batch_dims, "drop" if mode == "drop" else "clip")
+    is_zero = _ew.eq(updates, _shape.zeros_like(updates))
+    safe = _ew.select_n(is_zero, updates, _shape.full_like(updates, 1))
+    nonzero_product = gathered(scatter(_shape.full_like(operand, 1), indices, safe, "mul", *args))
+    dtype = core.get_aval(updates).dtype
+    zero_count = gathered(scatter(_shape.zeros_like(operand), indices, _ew.convert_element_type(is_zero, dtype), "add", *args))
+    zeros = _shape.zeros_like(updates)
+    when_nonzero = _ew.select_n(_ew.eq(zero_count, zeros), zeros, _ew.div(nonzero_product, safe))
+    when_zero = _ew.select_n(_ew.eq(zero_count, _shape.full_like(updates, 1)), zeros, nonzero_product)
+    return _ew.select_n(is_zero, when_nonzero, when_zero)
+
+
 def _scatter_transpose(ct, operand, indices, updates, *, kind, num_batch_dims, mode):
+    args = (num_batch_dims, mode)
+    if kind == "mul" and not is_undefined(updates):
+        # Linear in the operand alone (as its jvp uses it): a scaling by the known updates.
+        return [scatter(ct, indices, updates, "mul", *args), None, None]
     if kind not in ("set", "add"):
         raise NotImplementedError(f"scatter-{kind} is not linear; it has no transpose")
     read_mode = "drop" if mode == "drop" else "clip"
-    ct_updates = gather(ct, indices, num_batch_dims, read_mode) if is_undefined(updates) else None
+    ct_updates = None
+    if is_undefined(updates):
+        ct_updates = gather(ct, indices, num_batch_dims, read_mode)
+        if kind == "set":
+            landed = _landed_updates(indices, updates.aval.shape, core.get_aval(ct).shape, *args)
+            ct_updates = _ew.select_n(landed, _shape.zeros_like(ct_updates), ct_updates)
     if not is_undefined(operand):
         return [None, None, ct_updates]
     if kind == "add":
         return [ct, None, ct_updates]
     zeros = _shape.full(core.get_aval(updates).shape if not is_undefined(updates) else updates.aval.shape, 0, core.get_aval(ct).dtype)
-    return [scatter(ct, indices, zeros, "set", num_batch_dims, mode), None, ct_updates]
+    return [scatter(ct, indices, zeros, "set", *args), None, ct_updates]
+
+
+def _landed_updates(indices: Any, updates_shape: Sequence[int], operand_shape: Sequence[int], num_batch_dims: int, mode: str) -> Any:
+    """Which elements of a scatter-set's updates are in its result: where indices repeat,
+    one write per position wins (found by scattering each update's id the same way)."""
+    ids = _shape.reshape(_shape.iota(dtypes.int64, int(np.prod(updates_shape, dtype=np.int64))), updates_shape)
+    board = scatter(_shape.full(operand_shape, -1, dtypes.int64), indices, ids, "set", num_batch_dims, mode)
+    return _ew.eq(gather(board, indices, num_batch_dims, "drop" if mode == "drop" else "clip"), ids)
 
 
 def _scatter_batch(size, vals, dims, *, kind, num_batch_dims, mode):
@@ -238,7 +275,7 @@ dynamic_slice_p = Primitive("dynamic_slice")
 @dynamic_slice_p.def_impl
 def _dynamic_slice_impl(operand, *starts, slice_sizes):
     begin = [min(max(int(s), 0), d - n) for s, d, n in zip(starts, operand.shape, slice_sizes)]
-    return [np.ascontiguousarray(operand[tuple(slice(b, b + n) for b, n in zip(begin, slice_sizes))])]
+    return [np.require(operand[tuple(slice(b, b + n) for b, n in zip(begin, slice_sizes))], requirements="C")]
 
 
 def _check_starts(name: str, operand: ShapedArray, starts: Sequence[ShapedArray]) -> None:

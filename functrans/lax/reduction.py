@@ -99,6 +99,8 @@ def _reduce_prod_jvp(g, ans, x, *, axes):
     g_moved = _shape.transpose(g, kept + list(axes))
     kept_shape = tuple(aval.shape[i] for i in kept)
     n = int(np.prod([aval.shape[a] for a in axes], dtype=np.int64))
+    if n == 0:  # an empty product is the constant 1: a zero tangent, linear in g
+        return reduce_sum(g, axes)
     flat = _shape.reshape(moved, kept_shape + (n,))
     g_flat = _shape.reshape(g_moved, kept_shape + (n,))
     last = len(kept_shape)
@@ -192,8 +194,19 @@ deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not revers
 
 
 def _cumprod_jvp(g, ans, x, *, axis, reverse):
-    # d(prod_{j<=i} x_j) = prod_{j<=i} x_j * sum_{j<=i} g_j / x_j, valid where x has no zeros.
-    return _ew.mul(ans, cumsum(_ew.div(g, x), axis, reverse))
+    # A scan over (product, tangent) pairs, doubling the reach each step (log2(n) steps of
+    # pads and multiplies): no division by x, so it is exact where x has zeros, and
+    # reduce_prod's rule (which calls cumprod) stays exact at higher orders too.
+    aval = core.get_aval(x)
+    n = aval.shape[axis]
+    product, tangent, reach = x, g, 1
+    while reach < n:
+        config = [(0, 0, 0)] * aval.ndim
+        config[axis] = (-reach, reach, 0) if reverse else (reach, -reach, 0)
+        prev_product, prev_tangent = _shape.pad(product, 1, config), _shape.pad(tangent, 0, config)
+        product, tangent = _ew.mul(product, prev_product), _ew.add(_ew.mul(tangent, prev_product), _ew.mul(product, prev_tangent))
+        reach *= 2
+    return tangent
 
 
 def _cum_extremum_jvp(g, ans, x, *, axis, reverse):

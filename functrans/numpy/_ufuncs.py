@@ -1,13 +1,14 @@
 """Elementwise functions with NumPy's broadcasting and promotion."""
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any, Callable
 
 import numpy as np
 
-from .. import dtypes, lax
-from ._base import ArrayLike, asarray, broadcast_arrays, promote_and_broadcast, typed
+from .. import core, dtypes, lax
+from ._base import ArrayLike, asarray, broadcast_arrays, promote, promote_and_broadcast, typed
 
 
 def _float_unary(name: str, op: Callable) -> Callable[[ArrayLike], Any]:
@@ -60,12 +61,34 @@ tanh = _float_unary("tanh", lax.tanh)
 arcsinh = _float_unary("arcsinh", lax.asinh)
 arccosh = _float_unary("arccosh", lax.acosh)
 arctanh = _float_unary("arctanh", lax.atanh)
-reciprocal = _float_unary("reciprocal", lambda x: lax.div(1.0, x))
 negative = _numeric_unary("negative", lax.neg)
 sign = _numeric_unary("sign", lax.sign)
 absolute = _numeric_unary("absolute", lambda x: x if x.dtype.kind in "bu" else lax.abs(x))
 abs = absolute
-square = _numeric_unary("square", lax.square)
+
+
+def _int8_if_bool(x: Any) -> Any:
+    """NumPy has no boolean loop for some arithmetic (``square``, ``//``, ``%``, ``**``,
+    ``reciprocal``): it computes them on booleans in int8."""
+    return lax.convert_element_type(x, np.int8) if x.dtype == np.bool_ else x
+
+
+square = _numeric_unary("square", lambda x: lax.square(_int8_if_bool(x)))
+
+
+def reciprocal(x: ArrayLike) -> Any:
+    """``1 / x`` elementwise, keeping the dtype as ``numpy.reciprocal`` does: for integers
+    that is 0 unless ``|x| == 1``. (An integer 0 gives 0, as integer division by zero does;
+    NumPy's value there depends on the integer width.)
+
+    >>> reciprocal(np.array([4.0, -1, 3]))  # doctest: +SKIP
+    array([ 0.25, -1.  ,  0.333])
+    """
+    x = _int8_if_bool(asarray(x))
+    if dtypes.is_inexact(x.dtype):
+        return lax.div(1.0, x)
+    unit = lax.eq(lax.abs(x), lax.full_like(x, 1))
+    return lax.select_n(unit, lax.zeros_like(x), x)
 
 
 def positive(x: ArrayLike) -> Any:
@@ -88,14 +111,35 @@ ceil = _float_or_same("ceil", lax.ceil)
 
 
 def round(x: ArrayLike, decimals: int = 0) -> Any:
-    """Round half to even to ``decimals`` places, as ``numpy.round``."""
+    """Round half to even to ``decimals`` places, as ``numpy.round`` (booleans give float64,
+    where NumPy gives float16).
+
+    >>> round(np.array([0.125, 25.0]), 2), round(np.array([15, 25]), -1)  # doctest: +SKIP
+    (array([ 0.12, 25.  ]), array([20, 20]))
+    """
     x = asarray(x)
-    if not dtypes.is_inexact(x.dtype):
-        return x
+    decimals = int(decimals)
+    if x.dtype == np.bool_:
+        x = lax.convert_element_type(x, dtypes.float64)
+    if dtypes.is_integer(x.dtype):
+        return _round_integer(x, decimals) if decimals < 0 else x
     if decimals == 0:
         return lax.round(x)
-    scale = 10.0 ** decimals
-    return lax.div(lax.round(lax.mul(x, scale)), scale)
+    # Scale by an exact power of ten in the direction NumPy does, so results agree bit for bit.
+    scale = 10.0 ** builtins.abs(decimals)
+    if decimals > 0:
+        return lax.div(lax.round(lax.mul(x, scale)), scale)
+    return lax.mul(lax.round(lax.div(x, scale)), scale)
+
+
+def _round_integer(x: Any, decimals: int) -> Any:
+    """Integers rounded half to even to a multiple of ``10 ** -decimals``."""
+    scale = 10 ** -decimals
+    quotient, remainder = lax.div(x, scale), lax.rem(x, scale)  # floored, so 0 <= remainder < scale
+    odd = lax.ne(lax.rem(quotient, 2), 0)
+    half = lax.full_like(x, scale // 2)
+    up = lax.bitwise_or(lax.gt(remainder, half), lax.bitwise_and(lax.eq(remainder, half), odd))
+    return lax.mul(lax.add(quotient, lax.convert_element_type(up, x.dtype)), scale)
 
 
 around = round
@@ -113,15 +157,18 @@ minimum = _binary("minimum", lax.min)
 
 def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
     """``x // y`` (rounds toward minus infinity)."""
-    x, y = promote_and_broadcast(x, y)
-    if dtypes.is_inexact(x.dtype):
-        return lax.floor(lax.div(x, y))
-    return lax.div(x, y)
+    x, y = map(_int8_if_bool, promote_and_broadcast(x, y))
+    if not dtypes.is_inexact(x.dtype):
+        return lax.div(x, y)
+    # As NumPy: remove the remainder first, so that 1.0 // 0.1 is 9.0 (floor(1.0 / 0.1) is 10.0);
+    # the quotient is then an integer up to rounding.
+    quotient = lax.round(lax.div(lax.sub(x, lax.rem(x, y)), y))
+    return lax.select_n(lax.eq(y, lax.zeros_like(y)), quotient, lax.div(x, y))
 
 
 def mod(x: ArrayLike, y: ArrayLike) -> Any:
     """``x % y`` with the sign of ``y``, as ``numpy.mod``."""
-    x, y = promote_and_broadcast(x, y)
+    x, y = map(_int8_if_bool, promote_and_broadcast(x, y))
     return lax.rem(x, y)
 
 
@@ -134,9 +181,11 @@ def power(x: ArrayLike, y: ArrayLike) -> Any:
         x = asarray(x)
         if y >= 0 or dtypes.is_inexact(x.dtype):
             return lax.integer_pow(x, y)
-    x, y = promote_and_broadcast(x, y)
+    x, y = map(_int8_if_bool, promote_and_broadcast(x, y))
     if dtypes.is_inexact(x.dtype):
         return lax.pow(x, y)
+    if core.is_concrete(y) and (core.concrete_or_error(y) < 0).any():
+        raise ValueError("Integers to negative integer powers are not allowed.")
     # Integer powers of integer arrays: exact by repeated squaring over the bits of y.
     return _integer_power(x, y)
 
@@ -155,9 +204,13 @@ def _integer_power(x: Any, y: Any) -> Any:
 def logaddexp(x: ArrayLike, y: ArrayLike) -> Any:
     """``log(exp(x) + exp(y))`` without overflow."""
     x, y = promote_and_broadcast(x, y, inexact=True)
-    top = lax.max(x, y)
+    # top + log1p(exp(-|x - y|)), with top and -|x - y| chosen by the same comparison: each
+    # side is then a smooth formula, so derivatives at x == y are exact (1/2 each), where
+    # max's and abs's kink conventions would not cancel.
+    x_wins = lax.ge(x, y)
+    top = lax.select_n(x_wins, y, x)
     delta = lax.sub(x, y)
-    finite = lax.add(top, lax.log1p(lax.exp(lax.neg(lax.abs(delta)))))
+    finite = lax.add(top, lax.log1p(lax.exp(lax.select_n(x_wins, delta, lax.neg(delta)))))
     # delta is nan when both are the same infinity: the answer is that infinity (or nan).
     return lax.select_n(lax.ne(delta, delta), finite, lax.add(x, y))
 
@@ -166,19 +219,32 @@ def hypot(x: ArrayLike, y: ArrayLike) -> Any:
     """``sqrt(x**2 + y**2)`` without overflow."""
     x, y = promote_and_broadcast(x, y, inexact=True)
     ax, ay = lax.abs(x), lax.abs(y)
-    big, small = lax.max(ax, ay), lax.min(ax, ay)
+    # One comparison picks both (not max and min, whose tie conventions would make the
+    # second derivative wrong where |x| == |y|): each side is then a smooth formula.
+    x_bigger = lax.ge(ax, ay)
+    big, small = lax.select_n(x_bigger, ay, ax), lax.select_n(x_bigger, ax, ay)
     safe_big = lax.select_n(lax.eq(big, 0.0), big, lax.full_like(big, 1.0))
     ratio = lax.div(small, safe_big)
     return lax.select_n(lax.eq(big, 0.0), lax.mul(big, lax.sqrt(lax.add(1.0, lax.mul(ratio, ratio)))), big)
 
 
-def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None) -> Any:
-    """Limit values to ``[a_min, a_max]`` (either may be None)."""
-    a = asarray(a)
+def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None, *,
+         min: ArrayLike | None = None, max: ArrayLike | None = None) -> Any:
+    """Limit values to ``[a_min, a_max]`` (either may be None; ``min``/``max`` are NumPy 2's
+    spellings); the three promote together, as ``numpy.clip``'s operands do.
+
+    >>> clip(np.arange(5), 1, 3), clip(np.arange(5), max=2)  # doctest: +SKIP
+    (array([1, 1, 2, 3, 3]), array([0, 1, 2, 2, 2]))
+    """
+    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
+        raise TypeError("clip: give each bound once (a_min or min, a_max or max)")
+    a_min, a_max = (a_min if min is None else min), (a_max if max is None else max)
+    bounds = [b for b in (a_min, a_max) if b is not None]
+    a, *bounds = promote(asarray(a), *bounds)
     if a_min is not None:
-        a = maximum(a, a_min)
+        a = maximum(a, bounds.pop(0))
     if a_max is not None:
-        a = minimum(a, a_max)
+        a = minimum(a, bounds.pop(0))
     return a
 
 
