@@ -82,8 +82,11 @@ def _wrap(fun: Callable, transform: str, wrapper: Callable) -> Callable:
 def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., ClosedJaxpr]:
     """A function returning the jaxpr ``fun`` traces to at the given arguments.
 
-    >>> print(make_jaxpr(lambda x: x * 2.0)(np.ones(3)))
-    { lambda ; a:f64[3]. let b:f64[3] = mul a 2.0:f64[3] in (b,) }
+    >>> print(make_jaxpr(lambda x: fnp.sin(x) * x)(np.ones(3)))  # doctest: +SKIP
+    { lambda ; a:f64[3]. let
+        b:f64[3] = sin a
+        c:f64[3] = mul b a
+      in (c,) }
     """
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 

@@ -197,6 +197,8 @@ class EvalTrace(Trace):
 
     def process_primitive(self, prim, values, params):
         avals = prim.abstract_eval(*[get_aval(v) for v in values], **params)
+        # Impls take arrays: a Python scalar (from a rule or a literal) becomes one of its dtype.
+        values = [np.asarray(v, dtypes.python_scalar_dtype(v)) if type(v) in _PY_SCALARS else v for v in values]
         outs = prim.impl(*values, **params)
         outs = [
             out if type(out) is np.ndarray and out.dtype == aval.dtype else np.asarray(out, aval.dtype)

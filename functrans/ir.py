@@ -139,6 +139,8 @@ def typecheck_jaxpr(jaxpr: Jaxpr) -> None:
     types are those its primitive's abstract-eval rule gives; raise JaxprTypeError."""
     env: set[Var] = set()
     names = _Names()
+    for v in itertools.chain(jaxpr.constvars, jaxpr.invars):
+        names[v]  # name binders first, in the printer's order
 
     def bind_var(v: Var, where: str) -> None:
         if not isinstance(v, Var):

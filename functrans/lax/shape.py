@@ -286,12 +286,13 @@ def _padded_size(d: int, lo: int, hi: int, interior: int) -> int:
 
 @pad_p.def_impl
 def _pad_impl(x, padding_value, *, padding_config):
+    x = np.asarray(x)  # a Python scalar operand (a weakly typed primal) has no shape
     grown = [_padded_size(d, max(lo, 0), max(hi, 0), i) for d, (lo, hi, i) in zip(x.shape, padding_config)]
     out = np.full(grown, padding_value, dtype=x.dtype)
     inner = tuple(builtins.slice(max(lo, 0), max(lo, 0) + _padded_size(d, 0, 0, i), i + 1) for d, (lo, hi, i) in zip(x.shape, padding_config))
     out[inner] = x
     crop = tuple(builtins.slice(max(-lo, 0), g - max(-hi, 0)) for g, (lo, hi, _) in zip(grown, padding_config))
-    return [np.ascontiguousarray(out[crop])]
+    return [np.require(out[crop], requirements="C")]  # ascontiguousarray would make a 0-d result 1-d
 
 
 @pad_p.def_abstract_eval
@@ -379,7 +380,7 @@ slice_p = Primitive("slice")
 @slice_p.def_impl
 def _slice_impl(x, *, start_indices, limit_indices, strides):
     index = tuple(builtins.slice(s, l, st) for s, l, st in zip(start_indices, limit_indices, strides))
-    return [np.ascontiguousarray(x[index])]
+    return [np.require(x[index], requirements="C")]
 
 
 @slice_p.def_abstract_eval

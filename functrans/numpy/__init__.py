@@ -14,6 +14,7 @@ from ._products import dot, einsum, inner, matmul, outer, tensordot, vdot
 from ._reductions import (
     all, amax, amin, any, argmax, argmin, cumprod, cumsum, max, mean, min, prod, std, sum, var,
 )
+from ._sorting import argsort, sort
 from ._shape import (
     arange, atleast_1d, atleast_2d, concatenate, diag, diagonal, expand_dims, eye, flip, fliplr, flipud, full,
     full_like, hstack, identity, linspace, moveaxis, ones, ones_like, pad, ravel, repeat, reshape, roll, split,
@@ -84,7 +85,7 @@ def _install_tracer_methods() -> None:
         "sum": sum, "mean": mean, "max": max, "min": min, "prod": prod, "std": std, "var": var, "all": all,
         "any": any, "argmax": argmax, "argmin": argmin, "cumsum": cumsum, "cumprod": cumprod, "ravel": ravel,
         "flatten": ravel, "squeeze": squeeze, "dot": dot, "clip": clip, "round": round, "swapaxes": swapaxes,
-        "take": take, "diagonal": diagonal, "trace": trace, "repeat": repeat,
+        "take": take, "diagonal": diagonal, "trace": trace, "repeat": repeat, "argsort": argsort,
     }
     for name, fn in methods.items():
         setattr(_Tracer, name, fn)

@@ -59,6 +59,13 @@ def astype(x: ArrayLike, dtype: Any) -> Any:
     return lax.convert_element_type(x, dtype)
 
 
+def strong(x: Any) -> Any:
+    """``x`` without a weak type: what ``np.asarray`` makes of a Python scalar."""
+    if isinstance(x, Tracer) and x.aval.weak_type:
+        return lax.convert_element_type(x, x.aval.dtype, weak_type=False)
+    return x
+
+
 def convert(x: ArrayLike, dtype: np.dtype, weak: bool = False) -> Any:
     """``x`` as ``dtype``, keeping a tracer's weak type when the promotion said so."""
     if isinstance(x, Tracer):

@@ -24,16 +24,24 @@ def _is_bool_array(x: Any) -> bool:
     return isinstance(x, (np.ndarray, list, tuple)) and np.asarray(x).dtype == np.bool_ and np.ndim(x) > 0
 
 
-def _normalize(x_ndim: int, idx: Any) -> list:
+_EMPTY_ELLIPSIS = object()
+
+
+def _normalize(x_shape: tuple[int, ...], idx: Any) -> tuple[list, int | None]:
     """The index as one entry per axis of the (expanded) operand: slices, ints, index
-    arrays, and None for new axes; boolean masks become integer arrays."""
+    arrays, and None for new axes; boolean masks become integer arrays.
+
+    Also returns where an Ellipsis that stands for no axes was (or None): NumPy still
+    counts it as separating the index arrays on its two sides."""
     if not isinstance(idx, tuple):
         idx = (idx,)
     entries: list = []
     for item in idx:
+        if _is_bool_scalar(item):
+            raise IndexError("a boolean scalar index is not supported; use None to add an axis")
         if _is_bool_array(item):
             mask = core.concrete_or_error(item, "a boolean mask index (its result's shape depends on its values)")
-            entries.extend(np.nonzero(mask))
+            entries.append(np.asarray(mask))
         elif isinstance(item, list):
             entries.append(np.asarray(item))
         else:
@@ -41,20 +49,52 @@ def _normalize(x_ndim: int, idx: Any) -> list:
     ellipses = [i for i, e in enumerate(entries) if e is Ellipsis]
     if len(ellipses) > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
-    used = len(entries) - len(ellipses) - builtins.sum(1 for e in entries if e is None)
-    if used > x_ndim:
-        raise IndexError(f"too many indices for array: array is {x_ndim}-dimensional, but {used} were indexed")
-    fill = [builtins.slice(None)] * (x_ndim - used)
+    # A mask indexes as many axes as it has.
+    width = lambda e: e.ndim if _is_mask(e) else int(e is not None and e is not Ellipsis)
+    used = builtins.sum(width(e) for e in entries)
+    if used > len(x_shape):
+        raise IndexError(f"too many indices for array: array is {len(x_shape)}-dimensional, but {used} were indexed")
+    fill = [builtins.slice(None)] * (len(x_shape) - used)
     if ellipses:
-        entries[ellipses[0] : ellipses[0] + 1] = fill
+        entries[ellipses[0] : ellipses[0] + 1] = fill or [_EMPTY_ELLIPSIS]
     else:
         entries += fill
+    entries = _masks_to_indices(entries, x_shape)
+    split = next((i for i, e in enumerate(entries) if e is _EMPTY_ELLIPSIS), None)
+    if split is not None:
+        del entries[split]
     for e in entries:
-        if not (e is None or isinstance(e, (builtins.slice, _PY_INTS, Tracer, np.ndarray)) or type(e) is bool):
+        if not (e is None or isinstance(e, (builtins.slice, _PY_INTS, Tracer, np.ndarray))):
             raise IndexError(f"only integers, slices, ellipsis, None and integer or boolean arrays are valid indices, got {e!r}")
         if isinstance(e, (np.ndarray, Tracer)) and e.dtype.kind not in "iub":
             raise IndexError(f"arrays used as indices must be of integer (or boolean) type, got {e.dtype}")
-    return entries
+    return entries, split
+
+
+def _is_bool_scalar(x: Any) -> bool:
+    if isinstance(x, (np.ndarray, Tracer)):
+        return x.ndim == 0 and x.dtype == np.bool_
+    return type(x) in (bool, np.bool_)
+
+
+def _is_mask(e: Any) -> bool:
+    return isinstance(e, np.ndarray) and e.dtype == np.bool_ and e.ndim > 0
+
+
+def _masks_to_indices(entries: list, x_shape: tuple[int, ...]) -> list:
+    """Each boolean mask replaced by the integer arrays of its true positions, after
+    checking its shape against the axes it covers."""
+    out, axis = [], 0
+    for e in entries:
+        if _is_mask(e):
+            covered = x_shape[axis : axis + e.ndim]
+            if e.shape != covered:
+                raise IndexError(f"boolean index of shape {e.shape} does not match the shape {covered} of the axes it indexes (from axis {axis})")
+            out.extend(np.nonzero(e))
+        else:
+            out.append(e)
+        axis += e.ndim if _is_mask(e) else int(e is not None and e is not _EMPTY_ELLIPSIS)
+    return out
 
 
 def _wrap_negative(i: Any, n: int) -> Any:
@@ -86,14 +126,15 @@ def _concrete_slice(s: builtins.slice) -> builtins.slice:
     return builtins.slice(*parts)
 
 
-def _index_plan(x: Any, idx: Any, mode: str) -> tuple[Any, list, list]:
+def _index_plan(x: Any, idx: Any, mode: str) -> tuple[Any, list, list, bool]:
     """Apply the basic part of an index; return the array and the advanced part.
 
-    Returns ``(y, positions, arrays)``: ``y`` is ``x`` after new axes, slices and (when
-    there are no index arrays) integer indices; ``arrays`` index the axes ``positions``
-    of ``y`` and are still to be gathered.
+    Returns ``(y, positions, arrays, adjacent)``: ``y`` is ``x`` after new axes, slices and
+    (when there are no index arrays) integer indices; ``arrays`` index the axes
+    ``positions`` of ``y`` and are still to be gathered; ``adjacent`` says whether NumPy
+    counts those axes as next to each other.
     """
-    entries = _normalize(x.ndim, idx)
+    entries, split = _normalize(x.shape, idx)
     # New axes first, as size-1 axes indexed by a full slice.
     new_axes = [i for i, e in enumerate(entries) if e is None]
     if new_axes:
@@ -108,7 +149,7 @@ def _index_plan(x: Any, idx: Any, mode: str) -> tuple[Any, list, list]:
         n = x.shape[axis]
         if isinstance(e, builtins.slice):
             x = _static_slice(x, axis, _concrete_slice(e))
-        elif isinstance(e, _PY_INTS) or type(e) is bool or (isinstance(e, np.ndarray) and e.ndim == 0):
+        elif isinstance(e, _PY_INTS) or (isinstance(e, np.ndarray) and e.ndim == 0):
             i = int(e)
             if mode == "drop":
                 positions.append(axis)
@@ -137,19 +178,22 @@ def _index_plan(x: Any, idx: Any, mode: str) -> tuple[Any, list, list]:
             arrays.append(_wrap_negative(e, n))
     if squeeze_axes:
         x = lax.squeeze(x, squeeze_axes)
-    return x, positions, arrays
+    adjacent = positions == list(range(positions[0], positions[0] + len(positions))) if positions else True
+    if split is not None and positions and positions[0] < split <= positions[-1]:
+        adjacent = False
+    return x, positions, arrays, adjacent
 
 
-def _gather_points(x: Any, positions: list, arrays: list, mode: str) -> Any:
-    """``x`` indexed on axes ``positions`` by (broadcast) integer ``arrays``, NumPy's placement."""
+def _gather_points(x: Any, positions: list, arrays: list, mode: str, adjacent: bool = True) -> Any:
+    """``x`` indexed on axes ``positions`` by (broadcast) integer ``arrays``, NumPy's placement
+    (``adjacent``: the axes count as next to each other, so the result goes where they were)."""
     arrays = broadcast_arrays(*arrays)
     point_shape = arrays[0].shape
     rest = [a for a in range(x.ndim) if a not in positions]
     moved = lax.transpose(x, positions + rest)
     indices = lax.concatenate([lax.expand_dims(a, [len(point_shape)]) for a in arrays], len(point_shape))
     out = lax.gather(moved, indices, 0, mode)
-    contiguous = positions == list(range(positions[0], positions[0] + len(positions)))
-    if contiguous and positions[0] > 0:
+    if adjacent and positions[0] > 0:
         # NumPy puts the indexed result where the indexed axes were when they are adjacent.
         npoint, first = len(point_shape), positions[0]
         perm = list(range(npoint, npoint + first)) + list(range(npoint)) + list(range(npoint + first, out.ndim))
@@ -160,8 +204,8 @@ def _gather_points(x: Any, positions: list, arrays: list, mode: str) -> Any:
 def getitem(x: ArrayLike, idx: Any) -> Any:
     """``x[idx]`` with NumPy's semantics; traced integer indices are clamped into range."""
     x = asarray(x)
-    y, positions, arrays = _index_plan(x, idx, "clip")
-    return _gather_points(y, positions, arrays, "clip") if arrays else y
+    y, positions, arrays, adjacent = _index_plan(x, idx, "clip")
+    return _gather_points(y, positions, arrays, "clip", adjacent) if arrays else y
 
 
 def _update(x: ArrayLike, idx: Any, values: ArrayLike, kind: str) -> Any:
@@ -169,8 +213,8 @@ def _update(x: ArrayLike, idx: Any, values: ArrayLike, kind: str) -> Any:
     # Index the positions of x (as flat offsets) exactly as a read would, then scatter
     # into those offsets; offsets read from out of range come back as -1 and are dropped.
     offsets = lax.add(lax.reshape(lax.iota(dtypes.int64, x.size), x.shape), 1)
-    y, positions, arrays = _index_plan(offsets, idx, "drop")
-    picked = _gather_points(y, positions, arrays, "drop") if arrays else y
+    y, positions, arrays, adjacent = _index_plan(offsets, idx, "drop")
+    picked = _gather_points(y, positions, arrays, "drop", adjacent) if arrays else y
     picked = lax.sub(picked, 1)
     (values,) = promote(asarray(values))
     values = broadcast_to(convert(values, x.dtype), picked.shape)

@@ -11,10 +11,16 @@ from ._ufuncs import multiply
 
 
 def _operands(a: ArrayLike, b: ArrayLike) -> list:
-    a, b = promote(asarray(a), asarray(b))
-    if a.dtype == np.bool_:
-        raise TypeError("products of boolean arrays are not supported; convert to an integer or float dtype")
-    return [a, b]
+    return promote(asarray(a), asarray(b))
+
+
+def _dot_general(a: Any, b: Any, dimension_numbers: Any) -> Any:
+    """``lax.dot_general``, also for booleans: NumPy's boolean product is an or of ands,
+    i.e. whether the integer product is nonzero."""
+    if a.dtype != np.bool_:
+        return lax.dot_general(a, b, dimension_numbers)
+    as_int = lambda x: lax.convert_element_type(x, np.int64)
+    return lax.ne(lax.dot_general(as_int(a), as_int(b), dimension_numbers), 0)
 
 
 def dot(a: ArrayLike, b: ArrayLike) -> Any:
@@ -27,7 +33,7 @@ def dot(a: ArrayLike, b: ArrayLike) -> Any:
     if a.ndim == 0 or b.ndim == 0:
         return multiply(a, b)
     b_axis = 0 if b.ndim == 1 else b.ndim - 2
-    return lax.dot_general(a, b, (((a.ndim - 1,), (b_axis,)), ((), ())))
+    return _dot_general(a, b, (((a.ndim - 1,), (b_axis,)), ((), ())))
 
 
 def matmul(a: ArrayLike, b: ArrayLike) -> Any:
@@ -44,7 +50,7 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Any:
     b2 = broadcast_to(b2, batch + b2.shape[-2:])
     nb = len(batch)
     bdims = tuple(range(nb))
-    out = lax.dot_general(a2, b2, (((nb + 1,), (nb,)), (bdims, bdims)))
+    out = _dot_general(a2, b2, (((nb + 1,), (nb,)), (bdims, bdims)))
     if a.ndim == 1:
         out = lax.squeeze(out, [out.ndim - 2])
     if b.ndim == 1:
@@ -55,7 +61,7 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Any:
 def vdot(a: ArrayLike, b: ArrayLike) -> Any:
     """Dot product of the flattened arrays."""
     a, b = _operands(a, b)
-    return lax.dot_general(lax.reshape(a, (a.size,)), lax.reshape(b, (b.size,)), (((0,), (0,)), ((), ())))
+    return _dot_general(lax.reshape(a, (a.size,)), lax.reshape(b, (b.size,)), (((0,), (0,)), ((), ())))
 
 
 def inner(a: ArrayLike, b: ArrayLike) -> Any:
@@ -63,13 +69,13 @@ def inner(a: ArrayLike, b: ArrayLike) -> Any:
     a, b = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         return multiply(a, b)
-    return lax.dot_general(a, b, (((a.ndim - 1,), (b.ndim - 1,)), ((), ())))
+    return _dot_general(a, b, (((a.ndim - 1,), (b.ndim - 1,)), ((), ())))
 
 
 def outer(a: ArrayLike, b: ArrayLike) -> Any:
     """``a.ravel()[:, None] * b.ravel()[None, :]``."""
     a, b = _operands(a, b)
-    return lax.dot_general(lax.reshape(a, (a.size, 1)), lax.reshape(b, (1, b.size)), (((1,), (0,)), ((), ())))
+    return _dot_general(lax.reshape(a, (a.size, 1)), lax.reshape(b, (1, b.size)), (((1,), (0,)), ((), ())))
 
 
 def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2) -> Any:
@@ -86,7 +92,7 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2) -> Any:
     b_axes = tuple(canonical_axis(x, b.ndim) for x in b_axes)
     if len(a_axes) != len(b_axes) or any(a.shape[i] != b.shape[j] for i, j in zip(a_axes, b_axes)):
         raise ValueError(f"tensordot: shape mismatch for sum over axes {a_axes} of {a.shape} and {b_axes} of {b.shape}")
-    return lax.dot_general(a, b, ((a_axes, b_axes), ((), ())))
+    return _dot_general(a, b, ((a_axes, b_axes), ((), ())))
 
 
 def einsum(subscripts: str, *operands: ArrayLike) -> Any:
@@ -108,6 +114,10 @@ def einsum(subscripts: str, *operands: ArrayLike) -> Any:
     if len(labels) != len(operands):
         raise ValueError(f"einsum: {len(labels)} operand labels in {subscripts!r} but {len(operands)} operands")
     arrays = promote(*[asarray(x) for x in operands])
+    logical = arrays[0].dtype == np.bool_
+    if logical:
+        # A boolean einsum is an or of ands: count in integers, then test for nonzero.
+        arrays = [lax.convert_element_type(x, np.int64) for x in arrays]
     sizes: dict[str, int] = {}
     for lab, x in zip(labels, arrays):
         if len(lab) != x.ndim:
@@ -140,4 +150,5 @@ def einsum(subscripts: str, *operands: ArrayLike) -> Any:
         current = lax.dot_general(current, other, dn)
         cur_lab = "".join(batch) + "".join(c for c in cur_lab if c not in shared) + "".join(c for c in other_lab if c not in shared)
     current, cur_lab = sum_unneeded(current, cur_lab, set(output))
-    return lax.transpose(current, tuple(cur_lab.index(c) for c in output))
+    current = lax.transpose(current, tuple(cur_lab.index(c) for c in output))
+    return lax.ne(current, 0) if logical else current

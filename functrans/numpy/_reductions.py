@@ -36,6 +36,18 @@ def _reduce(x: Any, axis: Axis, keepdims: bool, reducer, dtype: Any = None) -> A
     return _keep(reducer(x, axes), x.shape, axes, keepdims)
 
 
+def _logical_reduce(a: ArrayLike, axis: Axis, keepdims: bool, reducer, empty: bool) -> Any:
+    """``all``/``any`` as a min/max over booleans; over an empty axis they are ``empty``
+    (max and min have no identity, so that case is not a reduction)."""
+    a = astype_bool(a)
+    axes = canonical_axes(axis, a.ndim)
+    if builtins.any(a.shape[i] == 0 for i in axes):
+        out = lax.full([d for i, d in enumerate(a.shape) if i not in axes], empty, dtypes.bool_)
+    else:
+        out = reducer(a, axes)
+    return _keep(out, a.shape, axes, keepdims)
+
+
 def sum(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """Sum over ``axis`` (all axes by default).
 
@@ -66,11 +78,13 @@ amax, amin = max, min
 
 
 def all(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
-    return _reduce(astype_bool(a), axis, keepdims, lax.reduce_min)
+    """Whether every element along ``axis`` is true (True over an empty axis)."""
+    return _logical_reduce(a, axis, keepdims, lax.reduce_min, True)
 
 
 def any(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
-    return _reduce(astype_bool(a), axis, keepdims, lax.reduce_max)
+    """Whether some element along ``axis`` is true (False over an empty axis)."""
+    return _logical_reduce(a, axis, keepdims, lax.reduce_max, False)
 
 
 def _count(shape: Sequence[int], axes: Sequence[int]) -> int:
@@ -83,11 +97,23 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = Fa
     out_dtype = np.dtype(dtype) if dtype is not None else dtypes.default_float(a.dtype)
     axes = canonical_axes(axis, a.ndim)
     total = lax.reduce_sum(convert(a, out_dtype), axes)
-    return _keep(lax.div(total, float(_count(a.shape, axes))), a.shape, axes, keepdims)
+    # An integer dtype sums in that dtype, then divides as float and truncates, as NumPy does.
+    quotient = lax.div(convert(total, dtypes.default_float(out_dtype)), float(_count(a.shape, axes)))
+    return _keep(convert(quotient, out_dtype), a.shape, axes, keepdims)
 
 
-def var(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance over ``axis`` with ``ddof`` delta degrees of freedom."""
+def var(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
+        correction: int | None = None) -> Any:
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (``correction`` is NumPy 2's
+    name for it).
+
+    >>> var(np.array([1.0, 2.0, 3.0]), correction=1)  # doctest: +SKIP
+    array(1.)
+    """
+    if correction is not None:
+        if ddof:
+            raise TypeError("var: give ddof or correction, not both")
+        ddof = correction
     a = asarray(a)
     a = convert(a, np.dtype(dtype) if dtype is not None else dtypes.default_float(a.dtype))
     axes = canonical_axes(axis, a.ndim)
@@ -99,9 +125,10 @@ def var(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepd
     return _keep(lax.div(squares, float(builtins.max(n - ddof, 0))), a.shape, axes, keepdims)
 
 
-def std(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over ``axis``."""
-    return lax.sqrt(var(a, axis, dtype, ddof, keepdims))
+def std(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
+        correction: int | None = None) -> Any:
+    """Standard deviation over ``axis`` (``ddof``/``correction`` as for ``var``)."""
+    return lax.sqrt(var(a, axis, dtype, ddof, keepdims, correction=correction))
 
 
 def _arg_reduce(a: ArrayLike, axis: int | None, keepdims: bool, reducer) -> Any:

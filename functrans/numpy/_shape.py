@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import core, dtypes, lax
 from ._base import (
-    ArrayLike, asarray, broadcast_to, canonical_axes, canonical_axis, convert, promote, shape_of, static_int,
+    ArrayLike, asarray, broadcast_to, canonical_axes, canonical_axis, convert, promote, shape_of, static_int, strong,
 )
 
 # --------------------------------------------------------------------------- creation
@@ -67,8 +67,14 @@ def arange(start: ArrayLike, stop: ArrayLike = None, step: ArrayLike = None, dty
     return result
 
 
-def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, dtype: Any = None, axis: int = 0) -> Any:
-    """``num`` evenly spaced values from ``start`` to ``stop`` (traced endpoints allowed)."""
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype: Any = None, axis: int = 0) -> Any:
+    """``num`` evenly spaced values from ``start`` to ``stop`` (traced endpoints allowed);
+    with ``retstep``, also the spacing.
+
+    >>> linspace(0.0, 1.0, 5, retstep=True)  # doctest: +SKIP
+    (array([0.  , 0.25, 0.5 , 0.75, 1.  ]), array(0.25))
+    """
     num = static_int(num, "linspace's num")
     start, stop = promote(asarray(start, None), asarray(stop, None))
     out_dtype = np.dtype(dtype) if dtype is not None else dtypes.default_float(start.dtype)
@@ -87,7 +93,11 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
         # The last value is exactly ``stop``, as NumPy guarantees.
         last = lax.broadcast_in_dim(lax.eq(lax.broadcasted_iota(dtypes.int64, (num,), 0), num - 1), out_shape, (0,))
         out = lax.select_n(last, out, e)
-    return moveaxis(convert(out, out_dtype), 0, axis)
+    out = moveaxis(convert(out, out_dtype), 0, axis)
+    if not retstep:
+        return out
+    step = lax.div(lax.sub(stop, start), float(div)) if div > 0 else lax.full((), np.nan, dtypes.float64)  # NumPy's NaN
+    return out, step
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:
@@ -105,22 +115,30 @@ def identity(n: int, dtype: Any = None) -> Any:
 # --------------------------------------------------------------------------- shape
 
 
-def reshape(a: ArrayLike, newshape: int | Sequence[int], order: str = "C") -> Any:
-    """``a`` with a new shape (one entry may be -1)."""
+def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
+            newshape: int | Sequence[int] | None = None) -> Any:
+    """``a`` with a new shape (one entry may be -1); ``newshape`` is NumPy's older spelling.
+
+    >>> reshape(np.arange(6), (2, -1)).shape  # doctest: +SKIP
+    (2, 3)
+    """
     if order != "C":
         raise NotImplementedError("only order='C' reshapes are supported")
+    if (shape is None) == (newshape is None):
+        raise TypeError("reshape needs exactly one of shape and newshape")
     a = asarray(a)
-    shape = list(_shape_tuple(newshape))
-    if shape.count(-1) > 1:
+    requested = _shape_tuple(shape if newshape is None else newshape)
+    sizes = list(requested)
+    if sizes.count(-1) > 1:
         raise ValueError("can only specify one unknown dimension")
-    if -1 in shape:
-        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    if -1 in sizes:
+        known = int(np.prod([d for d in sizes if d != -1], dtype=np.int64))
         if known == 0 or a.size % known:
-            raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(newshape)}")
-        shape[shape.index(-1)] = a.size // known
-    if int(np.prod(shape, dtype=np.int64)) != a.size:
-        raise ValueError(f"cannot reshape array of size {a.size} into shape {tuple(shape)}")
-    return lax.reshape(a, shape)
+            raise ValueError(f"cannot reshape array of size {a.size} into shape {requested}")
+        sizes[sizes.index(-1)] = a.size // known
+    if int(np.prod(sizes, dtype=np.int64)) != a.size:
+        raise ValueError(f"cannot reshape array of size {a.size} into shape {requested}")
+    return lax.reshape(a, sizes)
 
 
 def ravel(a: ArrayLike) -> Any:
@@ -164,7 +182,7 @@ def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Seque
 def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Any:
     a = asarray(a)
     axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
-    return lax.expand_dims(a, axes)
+    return lax.expand_dims(a, canonical_axes(axes, a.ndim + len(axes)))
 
 
 def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Any:
@@ -189,11 +207,16 @@ def atleast_2d(a: ArrayLike) -> Any:
     return lax.reshape(a, (1,) + a.shape) if a.ndim == 1 else a
 
 
-def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Any:
-    """Join arrays along an existing axis (flattened first if ``axis`` is None)."""
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, *, dtype: Any = None) -> Any:
+    """Join arrays along an existing axis (flattened first if ``axis`` is None), in their
+    promoted dtype or ``dtype``."""
     if not len(arrays):
         raise ValueError("need at least one array to concatenate")
-    arrays = promote(*[asarray(a) for a in arrays])
+    # The inputs are arrays: a (traced) Python scalar among them counts as float64/int64,
+    # not weakly, as NumPy's conversion of each input to an array makes it.
+    arrays = promote(*[strong(asarray(a)) for a in arrays])
+    if dtype is not None:
+        arrays = [convert(a, np.dtype(dtype)) for a in arrays]
     if axis is None:
         arrays = [ravel(a) for a in arrays]
         axis = 0
@@ -202,8 +225,8 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0) -> Any:
     return lax.concatenate(arrays, canonical_axis(axis, arrays[0].ndim))
 
 
-def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Any:
-    """Join arrays of equal shapes along a new axis."""
+def stack(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype: Any = None) -> Any:
+    """Join arrays of equal shapes along a new axis (in their promoted dtype or ``dtype``)."""
     if not len(arrays):
         raise ValueError("need at least one array to stack")
     arrays = [asarray(a) for a in arrays]
@@ -212,7 +235,7 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0) -> Any:
         raise ValueError(f"all input arrays must have the same shape, got {sorted(shapes)}")
     ndim = arrays[0].ndim + 1
     axis = canonical_axis(axis, ndim)
-    return concatenate([lax.expand_dims(a, [axis]) for a in promote(*arrays)], axis)
+    return concatenate([lax.expand_dims(a, [axis]) for a in arrays], axis, dtype=dtype)
 
 
 def hstack(arrays: Sequence[ArrayLike]) -> Any:
@@ -235,9 +258,11 @@ def split(a: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0)
             raise ValueError(f"array split does not result in an equal division: {n} into {sections}")
         bounds = [i * (n // sections) for i in range(sections + 1)]
     else:
-        bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
+        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
     pieces = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
+        # Each piece is ``a[lo:hi]`` along ``axis``, with Python's slicing of negative and large bounds.
+        lo, hi, _ = builtins.slice(lo, hi).indices(n)
         start, limit = [0] * a.ndim, list(a.shape)
         start[axis], limit[axis] = lo, builtins.max(lo, hi)
         pieces.append(lax.slice(a, start, limit))
@@ -310,7 +335,8 @@ def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | N
         else:
             from ._indexing import take
 
-            source = lax.rem(lax.sub(lax.iota(dtypes.int64, n), lax.convert_element_type(s, dtypes.int64)), n)
+            shift = lax.broadcast_in_dim(lax.convert_element_type(s, dtypes.int64), (n,), ())  # lax.sub needs equal shapes
+            source = lax.rem(lax.sub(lax.iota(dtypes.int64, n), shift), n)
             a = take(a, source, axis=ax)
     return a
 

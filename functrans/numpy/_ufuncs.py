@@ -163,6 +163,9 @@ def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
     # As NumPy: remove the remainder first, so that 1.0 // 0.1 is 9.0 (floor(1.0 / 0.1) is 10.0);
     # the quotient is then an integer up to rounding.
     quotient = lax.round(lax.div(lax.sub(x, lax.rem(x, y)), y))
+    # An infinite divisor leaves a finite x whole: the quotient is 0, or -1 when the signs differ.
+    by_infinity = lax.select_n(lax.lt(lax.mul(x, y), 0.0), lax.zeros_like(x), lax.full_like(x, -1.0))
+    quotient = lax.select_n(lax.bitwise_and(lax.eq(lax.abs(y), np.inf), lax.is_finite(x)), quotient, by_infinity)
     return lax.select_n(lax.eq(y, lax.zeros_like(y)), quotient, lax.div(x, y))
 
 
@@ -225,7 +228,12 @@ def hypot(x: ArrayLike, y: ArrayLike) -> Any:
     big, small = lax.select_n(x_bigger, ay, ax), lax.select_n(x_bigger, ax, ay)
     safe_big = lax.select_n(lax.eq(big, 0.0), big, lax.full_like(big, 1.0))
     ratio = lax.div(small, safe_big)
-    return lax.select_n(lax.eq(big, 0.0), lax.mul(big, lax.sqrt(lax.add(1.0, lax.mul(ratio, ratio)))), big)
+    out = lax.select_n(lax.eq(big, 0.0), lax.mul(big, lax.sqrt(lax.add(1.0, lax.mul(ratio, ratio)))), big)
+    # A NaN side gives NaN (the comparison above may have set it aside), unless the other
+    # side is infinite: then the result is infinite (C99, NumPy).
+    out = lax.select_n(lax.bitwise_or(lax.ne(x, x), lax.ne(y, y)), out, lax.full_like(out, np.nan))
+    infinite = lax.bitwise_or(lax.eq(ax, np.inf), lax.eq(ay, np.inf))
+    return lax.select_n(infinite, out, lax.full_like(out, np.inf))
 
 
 def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None = None, *,

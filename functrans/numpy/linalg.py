@@ -6,7 +6,7 @@ from typing import Any, NamedTuple, Sequence
 import numpy as np
 
 from .. import lax
-from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axes, promote_to_inexact
+from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axes, canonical_axis, promote_to_inexact
 from ._reductions import max as _max, min as _min, sum as _sum
 from ._shape import diagonal, eye, swapaxes
 
@@ -19,6 +19,9 @@ def norm(x: ArrayLike, ord: Any = None, axis: int | Sequence[int] | None = None,
     """
     (x,) = promote_to_inexact(asarray(x))
     axes = canonical_axes(axis, x.ndim)
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        # A matrix norm's axes are (rows, columns) in the order given, not sorted.
+        axes = tuple(canonical_axis(a, x.ndim) for a in axis)
     if len(axes) == 2 or (axis is None and x.ndim == 2 and ord is not None):
         if ord in (None, "fro"):
             return lax.sqrt(_sum(lax.mul(x, x), axes, keepdims=keepdims))
