@@ -392,7 +392,8 @@ def _while_batch(size, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body
 
         def any_lane(*args):
             (pred,) = lane_cond(*args)
-            return [_red.reduce_max(pred, (0,))]
+            # An empty batch has no running lane (reduce_max has no identity over an empty axis).
+            return [_red.reduce_max(pred, (0,)) if size else np.asarray(False)]
 
         def step_running_lanes(*args):
             cc, bc, c = args[:n_cc], args[n_cc : n_cc + n_bc], args[n_cc + n_bc :]
