@@ -1,0 +1,4 @@
+"""``functrans.scipy``: the subset of ``jax.scipy`` written on functrans primitives."""
+from . import special
+
+__all__ = ["special"]
