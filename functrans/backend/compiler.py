@@ -7,6 +7,7 @@ process loads it instead of compiling.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -15,6 +16,7 @@ import re
 import sys
 import tempfile
 import weakref
+from pathlib import Path
 from typing import Any, Sequence
 
 import numba
@@ -28,7 +30,7 @@ from .passes import optimize
 
 log = logging.getLogger("functrans.jit")
 
-_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import kernels\n\n"
+_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import fastmath as fm, kernels\n\n"
 
 
 class Compiled:
@@ -73,8 +75,9 @@ class Compiled:
 def _explain(error: Exception, source: str) -> str:
     """Name the jaxpr equation behind the generated line Numba failed on."""
     lines = source.splitlines()
-    message = str(error).strip().splitlines()
-    first = next((m for m in message if m.strip()), "")
+    message = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()  # without Numba's terminal colours
+    # Numba's first lines only name the failing pipeline stage; the cause follows.
+    first = next((m.strip() for m in message if m.strip() and not m.strip().startswith(("Failed in", "During:"))), "")
     for m in re.finditer(r"line (\d+)", str(error)):
         n = int(m.group(1)) - 1 - _HEADER.count("\n") - 1
         if 0 <= n < len(lines):
@@ -83,10 +86,15 @@ def _explain(error: Exception, source: str) -> str:
     return f"jit: Numba could not compile the generated program: {first}\n--- generated source ---\n{source}"
 
 
+@functools.cache
 def _version_tag() -> str:
     from .. import __version__
 
-    return f"functrans {__version__} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
+    # Numba's cache of a generated program holds the machine code of the kernels it calls, but
+    # is keyed on the program's own file: an edited kernel must change the key (numba keeps it stale).
+    sources = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+    backend = hashlib.sha256(sources).hexdigest()[:16]
+    return f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
 
 
 def _load(source: str) -> tuple[Any, str | None]:

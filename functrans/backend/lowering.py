@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..config import config
 from ..ir import Eqn
 from ..lax import control_flow as cf
 from ..lax import dot as _dot
@@ -81,15 +82,51 @@ for _prim, _template_text in {
     ew.digamma_p: "kernels.digamma({0})", ew.trigamma_p: "kernels.trigamma({0})", ew.stop_gradient_p: "{0}",
     ew.eq_p: "({0} == {1})", ew.ne_p: "({0} != {1})", ew.lt_p: "({0} < {1})", ew.le_p: "({0} <= {1})",
     ew.gt_p: "({0} > {1})", ew.ge_p: "({0} >= {1})", ew.and_p: "({0} & {1})", ew.or_p: "({0} | {1})",
-    ew.xor_p: "({0} ^ {1})", ew.shift_left_p: "({0} << {1})", ew.shift_right_logical_p: "({0} >> {1})",
+    ew.xor_p: "({0} ^ {1})",
 }.items():
     scalar_rules[_prim] = _template(_template_text)
 
 # Python's // and % on integers round toward minus infinity, as the primitives do.
+# Vectorisable implementations (functrans.backend.fastmath) unless config.precise_math asks for libm.
+_FAST_MATH = {
+    ew.exp_p: "exp", ew.expm1_p: "expm1", ew.log_p: "log", ew.log1p_p: "log1p", ew.tanh_p: "tanh",
+    ew.logistic_p: "logistic", ew.sin_p: "sin", ew.cos_p: "cos",
+}
+
+
+def _fast_or_precise(prim: Any, name: str) -> Callable[[list[str], Eqn], str]:
+    precise = scalar_rules[prim]
+
+    def rule(args, eqn):
+        if config.precise_math or eqn.inputs[0].aval.dtype not in (np.float32, np.float64):
+            return precise(args, eqn)
+        return f"fm.{name}({args[0]})"
+
+    return rule
+
+
+for _prim, _name in _FAST_MATH.items():
+    scalar_rules[_prim] = _fast_or_precise(_prim, _name)
+
 scalar_rules[ew.div_p] = _by_kind("({0} / {1})", "({0} // {1})")
 scalar_rules[ew.rem_p] = _by_kind("np.mod({0}, {1})", "({0} % {1})")
 scalar_rules[ew.max_p] = _by_kind("kernels.max_nan({0}, {1})", "max({0}, {1})")
 scalar_rules[ew.min_p] = _by_kind("kernels.min_nan({0}, {1})", "min({0}, {1})")
+
+
+def _shift(op: str) -> Callable[[list[str], Eqn], str]:
+    # Shifting by the bit width or more (or by a negative amount) gives 0, as in NumPy; the
+    # machine instruction would take the amount modulo the width instead.
+    def rule(args, eqn):
+        dtype = _out_dtype(eqn)
+        bits = 8 * dtype.itemsize
+        return cast(f"(({args[0]} {op} {args[1]}) if 0 <= {args[1]} < {bits} else np.{dtype.name}(0))", dtype)
+
+    return rule
+
+
+scalar_rules[ew.shift_left_p] = _shift("<<")
+scalar_rules[ew.shift_right_logical_p] = _shift(">>")
 scalar_rules[ew.not_p] = lambda args, eqn: f"(not {args[0]})" if _out_dtype(eqn) == np.bool_ else cast(f"(~{args[0]})", _out_dtype(eqn))
 
 
