@@ -566,7 +566,9 @@ def _getitem_case(draw):
         second = draw(st.sampled_from([0, slice(None), "traced"]))
         if second == "traced":
             return Case(lambda a, i, j: fnp.getitem(a, (i, j)), [Values("real", shape), _read_index(n0, idx_shape), _read_index(shape[1], ())])
-        return Case(lambda a, i: fnp.getitem(a, (slice(None), i) if second == 0 else (i, second)), [Values("real", shape), _read_index(n0, idx_shape)])
+        # With second == 0 the traced index reads axis 1; otherwise axis 0.
+        size = shape[1] if second == 0 else n0
+        return Case(lambda a, i: fnp.getitem(a, (slice(None), i) if second == 0 else (i, second)), [Values("real", shape), _read_index(size, idx_shape)])
     return Case(lambda a, i: fnp.getitem(a, i), [Values("real", shape), _read_index(n0, idx_shape)])
 
 
