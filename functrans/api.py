@@ -383,6 +383,20 @@ def _split_columns(stacked: list, out_avals: list, in_avals: list) -> list[list]
     return blocks
 
 
+def _flat_jacobian_inputs(fun: Callable, args: tuple, kwargs: dict, argnums: int | Sequence[int], name: str):
+    """``fun`` as a function of the flat leaves of the differentiated arguments, those
+    leaves, their structure and their avals (which must be floating point)."""
+    nums = _argnums_tuple(argnums, len(args), name)
+    flat_dyn, dyn_tree = tree_flatten(tuple(args[i] for i in nums))
+    flat_dyn = [_canonicalize(x) for x in flat_dyn]
+    in_avals = [core.get_aval(x) for x in flat_dyn]
+    for a in in_avals:
+        if not dtypes.is_inexact(a.dtype):
+            raise TypeError(f"{name} requires floating point inputs, got dtype {a.dtype}")
+    partial = _partial_args(fun, args, kwargs, nums)
+    return (lambda *leaves: partial(*tree_unflatten(dyn_tree, leaves))), flat_dyn, dyn_tree, in_avals
+
+
 def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
     """The Jacobian by forward mode: one batched jvp over the input basis.
 
@@ -392,16 +406,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     """
 
     def wrapped(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "jacfwd")
-        dyn = tuple(args[i] for i in nums)
-        flat_dyn, dyn_tree = tree_flatten(dyn)
-        flat_dyn = [_canonicalize(x) for x in flat_dyn]
-        in_avals = [core.get_aval(x) for x in flat_dyn]
-        for a in in_avals:
-            if not dtypes.is_inexact(a.dtype):
-                raise TypeError(f"jacfwd requires floating point inputs, got dtype {a.dtype}")
-        partial = _partial_args(fun, args, kwargs, nums)
-        flat_partial = lambda *leaves: partial(*tree_unflatten(dyn_tree, leaves))
+        flat_partial, flat_dyn, dyn_tree, in_avals = _flat_jacobian_inputs(fun, args, kwargs, argnums, "jacfwd")
         total, basis = _std_basis(in_avals)
 
         def push(*tangents):
@@ -434,16 +439,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     from . import numpy as fnp
 
     def wrapped(*args, **kwargs):
-        nums = _argnums_tuple(argnums, len(args), "jacrev")
-        dyn = tuple(args[i] for i in nums)
-        flat_dyn, dyn_tree = tree_flatten(dyn)
-        flat_dyn = [_canonicalize(x) for x in flat_dyn]
-        in_avals = [core.get_aval(x) for x in flat_dyn]
-        for a in in_avals:
-            if not dtypes.is_inexact(a.dtype):
-                raise TypeError(f"jacrev requires floating point inputs, got dtype {a.dtype}")
-        partial = _partial_args(fun, args, kwargs, nums)
-        flat_partial = lambda *leaves: partial(*tree_unflatten(dyn_tree, leaves))
+        flat_partial, flat_dyn, dyn_tree, in_avals = _flat_jacobian_inputs(fun, args, kwargs, argnums, "jacrev")
         result = vjp(flat_partial, *flat_dyn, has_aux=has_aux)
         y, pullback = result[0], result[1]
         y_leaves, out_tree = tree_flatten(y)
