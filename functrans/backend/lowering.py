@@ -347,7 +347,9 @@ def _dot_general(em, eqn, args, outs):
     right = operand(args[1], list(rb) + list(rc) + rf, (b, k, n))
     tmp = em.fresh("prod")
     em.emit(f"{tmp} = np.empty({(b, m, n)!r}, np.{dtype.name})")
-    kernel = "batched_matmul" if dtype.kind == "f" else "matmul_loops"
+    # BLAS for large float products; loops for integers, and for many small products where
+    # a BLAS call per batch element costs more than the arithmetic (per-example outer products).
+    kernel = "batched_matmul" if dtype.kind == "f" and m * n * k >= 4096 else "matmul_loops"
     em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {tmp})")
     em.emit(f"{outs[0]} = {tmp}.reshape({out_shape!r})")
 
