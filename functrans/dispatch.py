@@ -155,7 +155,8 @@ class JitFunction:
         entry = self._cache.get(key)
         if entry is None:
             entry = self._trace(key, leaves, treedef, split, statics)
-        if core._dynamic_trace.level or any(isinstance(x, Tracer) for x in leaves):
+        # A closure over an outer transformation's tracer (a constant of the jaxpr) must be bound too.
+        if core._dynamic_trace.level or any(isinstance(x, Tracer) for x in (*entry.consts, *leaves)):
             outs = bind_jit(entry.closed, [*entry.consts, *leaves], self.__name__)
             return tree_unflatten(entry.out_tree, outs)
         if config.debug_nans:

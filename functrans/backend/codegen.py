@@ -29,11 +29,22 @@ class Group:
         self.produced: set[Var] = set()
         self.reduced: set[Var] = set()
 
-    def accepts(self, eqn: Eqn) -> bool:
+    def accepts(self, eqn: Eqn, virtual: dict[Var, Any]) -> bool:
         # A value reduced in this loop is only known after it, so its users start a new loop.
         if eqn.out_binders[0].aval.shape != self.shape:
             return False
-        return not any(isinstance(x, Var) and x in self.reduced for x in eqn.inputs)
+        return not _reads(eqn, virtual) & self.reduced
+
+
+def _reads(eqn: Eqn, virtual: dict[Var, Any]) -> set[Var]:
+    """The variables ``eqn`` reads, seeing through virtual broadcasts to the scalars they stand for."""
+    reads = set()
+    for x in eqn.inputs:
+        while isinstance(x, Var) and x in virtual:
+            x = virtual[x]
+        if isinstance(x, Var):
+            reads.add(x)
+    return reads
 
 
 def _fusable(eqn: Eqn) -> bool:
@@ -60,23 +71,23 @@ def virtual_broadcasts(jaxpr: Jaxpr) -> dict[Var, Any]:
     return virtual
 
 
-def schedule(eqns: list[Eqn]) -> list[Eqn]:
+def schedule(eqns: list[Eqn], virtual: dict[Var, Any]) -> list[Eqn]:
     """A topological order that keeps fusable equations of one shape together, so they
     share a loop: after each equation, prefer a ready one that can join its loop."""
     produced_by: dict[Var, int] = {v: i for i, e in enumerate(eqns) for v in e.out_binders}
-    waiting = [sum(1 for x in set(e.inputs) if isinstance(x, Var) and x in produced_by) for e in eqns]
+    reads = [_reads(e, virtual) & produced_by.keys() for e in eqns]
+    waiting = [len(r) for r in reads]
     users: dict[int, list[int]] = {}
-    for i, e in enumerate(eqns):
-        for x in set(e.inputs):
-            if isinstance(x, Var) and x in produced_by:
-                users.setdefault(produced_by[x], []).append(i)
+    for i, r in enumerate(reads):
+        for x in r:
+            users.setdefault(produced_by[x], []).append(i)
     ready = sorted(i for i, n in enumerate(waiting) if n == 0)
     order: list[Eqn] = []
     shape, reduced = None, set()
     while ready:
         pick = next(
             (i for i in ready if _fusable(eqns[i]) and eqns[i].out_binders[0].aval.shape == shape
-             and not any(x in reduced for x in eqns[i].inputs if isinstance(x, Var))),
+             and not reads[i] & reduced),
             ready[0],
         )
         ready.remove(pick)
@@ -97,20 +108,20 @@ def schedule(eqns: list[Eqn]) -> list[Eqn]:
     return order
 
 
-def plan(eqns: list[Eqn]) -> list:
+def plan(eqns: list[Eqn], virtual: dict[Var, Any]) -> list:
     """Split the equations into fused groups and single equations, in program order."""
     items: list = []
     group: Group | None = None
     for eqn in eqns:
         prim = eqn.primitive
         if _fusable(eqn):
-            if group is None or not group.accepts(eqn):
+            if group is None or not group.accepts(eqn, virtual):
                 group = Group(eqn.out_binders[0].aval.shape)
                 items.append(group)
             group.eqns.append(eqn)
             group.produced.update(eqn.out_binders)
         elif prim in lowering.reductions and isinstance(eqn.inputs[0], Var):
-            if group is None or group.shape != eqn.inputs[0].aval.shape:
+            if group is None or group.shape != eqn.inputs[0].aval.shape or _reads(eqn, virtual) & group.reduced:
                 group = Group(eqn.inputs[0].aval.shape)
                 items.append(group)
             group.reductions.append(eqn)
@@ -186,9 +197,12 @@ class Emitter:
         self.hoisted.append(np.asarray(value, order="C"))
         return f"k{len(self.hoisted) - 1}"
 
+    def describe(self, eqn: Eqn) -> str:
+        """A comment line showing ``eqn`` (error messages name the comment above a failing line)."""
+        return "# " + pp_eqn(eqn, self.pretty).replace("\n", " ")[:150]
+
     def comment(self, eqn: Eqn, depth: int = 1) -> None:
-        text = pp_eqn(eqn, self.pretty).replace("\n", " ")
-        self.emit(f"# {text[:150]}", depth)
+        self.emit(self.describe(eqn), depth)
 
     def source(self) -> str:
         hoisted = [f"k{i}" for i in range(len(self.hoisted))]
@@ -247,7 +261,7 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
     em.virtual.update(virtual_broadcasts(jaxpr))
     eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.virtual]
-    for item in plan(schedule(eqns)):
+    for item in plan(schedule(eqns, em.virtual), em.virtual):
         if isinstance(item, Group):
             _emit_group(em, item)
         else:
@@ -276,8 +290,6 @@ def _emit_group(em: Emitter, group: Group) -> None:
     # Loops over one flat index vectorise best; broadcasts and partial reductions need the nest.
     has_iota = any(e.primitive in lowering.fusable_generators for e in group.eqns)
     flat = ndim > 1 and not partial_reduction and not has_broadcast and not has_iota
-    for e in body_eqns:
-        em.comment(e)
     for v in internal:
         if v in materialized:
             em.allocate(v)
@@ -323,6 +335,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
 
     for eqn in group.eqns:
         out = eqn.out_binders[0]
+        body.append(em.describe(eqn))  # in the loop, so a failing line is traced to its equation
         if eqn.primitive in lowering.fusable_generators:
             scalars[out] = f"np.{out.aval.dtype.name}({loop_vars[eqn.params['dimension']]})"
         elif eqn.primitive in lowering.fusable_broadcasts:
@@ -341,6 +354,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
         if out in materialized:
             body.append(f"{view(em.name(out))}[{index}] = {scalars[out]}")
     for r in reductions:
+        body.append(em.describe(r.eqn))
         body.extend(r.accumulate(element(r.eqn.inputs[0]), loop_vars))
     for line in prologue:
         em.emit(line)

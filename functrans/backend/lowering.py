@@ -70,7 +70,7 @@ def _by_kind(float_template: str, int_template: str) -> Callable[[list[str], Eqn
 for _prim, _template_text in {
     ew.add_p: "({0} + {1})", ew.add_any_p: "({0} + {1})", ew.sub_p: "({0} - {1})", ew.mul_p: "({0} * {1})",
     ew.pow_p: "({0} ** {1})", ew.atan2_p: "np.arctan2({0}, {1})",
-    ew.neg_p: "(-{0})", ew.sign_p: "np.sign({0})", ew.floor_p: "np.floor({0})", ew.ceil_p: "np.ceil({0})",
+    ew.neg_p: "(-{0})", ew.floor_p: "np.floor({0})", ew.ceil_p: "np.ceil({0})",
     ew.round_p: "np.rint({0})", ew.is_finite_p: "np.isfinite({0})", ew.exp_p: "np.exp({0})",
     ew.exp2_p: "np.exp2({0})", ew.log_p: "np.log({0})", ew.log1p_p: "np.log1p({0})", ew.expm1_p: "np.expm1({0})",
     ew.tanh_p: "np.tanh({0})", ew.logistic_p: "kernels.logistic({0})", ew.sin_p: "np.sin({0})",
@@ -110,6 +110,8 @@ for _prim, _name in _FAST_MATH.items():
 
 scalar_rules[ew.div_p] = _by_kind("({0} / {1})", "({0} // {1})")
 scalar_rules[ew.rem_p] = _by_kind("np.mod({0}, {1})", "({0} % {1})")
+# Numba's np.sign takes unsigned integers with the high bit set for negative.
+scalar_rules[ew.sign_p] = _by_kind("np.sign({0})", "(({0} > 0) - ({0} < 0))")
 scalar_rules[ew.max_p] = _by_kind("kernels.max_nan({0}, {1})", "max({0}, {1})")
 scalar_rules[ew.min_p] = _by_kind("kernels.min_nan({0}, {1})", "min({0}, {1})")
 
