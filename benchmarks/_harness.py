@@ -151,6 +151,15 @@ def wants(impl: str) -> bool:
     return not only or impl in {s.strip() for s in only.split(",")}
 
 
+def numba_and_njit():
+    """Numba and the ``njit`` the hand-written kernels use (the identity when Numba is missing)."""
+    try:
+        import numba
+    except ImportError:
+        return None, lambda f: f
+    return numba, numba.njit(cache=True, error_model="numpy")
+
+
 def import_jax(x64: bool):
     """Import JAX on CPU (x64 for float64 workloads) after the thread settings."""
     env_for_threads(os.environ)

@@ -37,14 +37,7 @@ def numpy_grad(x):
     return (1.0 - t * t) * (x * c + s - 2.0 * x * e) * c - t * s + 2.0 * x / (1.0 + x * x)
 
 
-try:
-    import numba
-    njit = numba.njit(cache=True, error_model="numpy")
-except ImportError:
-    numba = None
-
-    def njit(f):
-        return f
+numba, njit = H.numba_and_njit()
 
 
 @njit

@@ -45,14 +45,7 @@ def numpy_hessian(x):
     return Hm
 
 
-try:
-    import numba
-    njit = numba.njit(cache=True, error_model="numpy")
-except ImportError:
-    numba = None
-
-    def njit(f):
-        return f
+numba, njit = H.numba_and_njit()
 
 
 @njit

@@ -47,14 +47,7 @@ def f_dict(d):
     return {k: v * 2.0 + 1.0 for k, v in d.items()}
 
 
-try:
-    import numba
-    njit = numba.njit(cache=True, error_model="numpy")
-except ImportError:
-    numba = None
-
-    def njit(f):
-        return f
+numba, njit = H.numba_and_njit()
 
 
 @njit

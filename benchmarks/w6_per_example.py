@@ -38,14 +38,7 @@ def numpy_per_example_grads(w, x, y):
     return (s - y)[:, None] * x
 
 
-try:
-    import numba
-    njit = numba.njit(cache=True, error_model="numpy")
-except ImportError:
-    numba = None
-
-    def njit(f):
-        return f
+numba, njit = H.numba_and_njit()
 
 _ONE = np.float32(1.0)
 
