@@ -256,10 +256,20 @@ def _squeeze(em, eqn, args, outs):
     em.emit(f"{outs[0]} = {args[0]}.reshape({eqn.out_binders[0].aval.shape!r})")
 
 
+def _transpose_loops(em, dst: str, src: str, perm: tuple, dst_shape: tuple) -> None:
+    """Fill ``dst`` with ``src``'s axes permuted by ``perm``, in an explicit loop nest: Numba takes
+    ~2 s to compile np.transpose with axes the first time a process uses it; the loop runs as fast."""
+    loop_vars = [em.fresh("i") for _ in perm]
+    source_index = [loop_vars[perm.index(d)] for d in range(len(perm))]
+    for depth, (i, n) in enumerate(zip(loop_vars, dst_shape)):
+        em.emit(f"for {i} in range({n}):", 1 + depth)
+    em.emit(f"{dst}[{_slices(loop_vars)}] = {src}[{_slices(source_index)}]", 1 + len(perm))
+
+
 @statement(_sh.transpose_p)
 def _transpose(em, eqn, args, outs):
-    perm = eqn.params["permutation"]
-    em.emit(f"{outs[0]} = np.ascontiguousarray(np.transpose({args[0]}, {perm!r}))" if perm else f"{outs[0]} = {args[0]}.copy()")
+    em.allocate(eqn.out_binders[0])
+    _transpose_loops(em, outs[0], args[0], eqn.params["permutation"], eqn.out_binders[0].aval.shape)
 
 
 @statement(_sh.rev_p)
@@ -333,20 +343,23 @@ def _dot_general(em, eqn, args, outs):
     dtype = eqn.out_binders[0].aval.dtype
     out_shape = eqn.out_binders[0].aval.shape
 
-    def operand(name: str, perm: list[int], view: tuple) -> str:
+    def operand(name: str, aval: Any, perm: list[int], view: tuple) -> str:
         if perm == sorted(perm):
             return f"{name}.reshape({view!r})"
         if len(perm) == 2 and len(view) == 2:  # a plain transpose: BLAS reads it without a copy
             return f"{name}.T"
-        return f"np.ascontiguousarray(np.transpose({name}, {tuple(perm)!r})).reshape({view!r})"
+        moved, moved_shape = em.fresh("moved"), tuple(aval.shape[d] for d in perm)
+        em.emit(f"{moved} = np.empty({moved_shape!r}, np.{aval.dtype.name})")
+        _transpose_loops(em, moved, name, tuple(perm), moved_shape)
+        return f"{moved}.reshape({view!r})"
 
     if dtype.kind == "f" and b == 1:  # one BLAS call
-        left = operand(args[0], list(lb) + lf + list(lc), (m, k))
-        right = operand(args[1], list(rb) + list(rc) + rf, (k, n))
+        left = operand(args[0], lhs, list(lb) + lf + list(lc), (m, k))
+        right = operand(args[1], rhs, list(rb) + list(rc) + rf, (k, n))
         em.emit(f"{outs[0]} = np.dot({left}, {right}).reshape({out_shape!r})")
         return
-    left = operand(args[0], list(lb) + lf + list(lc), (b, m, k))
-    right = operand(args[1], list(rb) + list(rc) + rf, (b, k, n))
+    left = operand(args[0], lhs, list(lb) + lf + list(lc), (b, m, k))
+    right = operand(args[1], rhs, list(rb) + list(rc) + rf, (b, k, n))
     tmp = em.fresh("prod")
     em.emit(f"{tmp} = np.empty({(b, m, n)!r}, np.{dtype.name})")
     # BLAS for large float products; loops for integers, and for many small products where
