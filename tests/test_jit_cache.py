@@ -1,0 +1,58 @@
+"""jit's on-disk cache: a new Python process running the same jitted function loads the
+compiled machine code written by an earlier one instead of compiling it again."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+
+import functrans as ft
+import functrans.numpy as fnp
+
+# Prints how Numba got the program's machine code: compiled it (a miss) or loaded it (a hit).
+PROGRAM = textwrap.dedent(
+    """
+    import json
+    import numpy as np
+    import functrans as ft
+    import functrans.numpy as fnp
+
+    step = ft.jit(lambda w, x: fnp.tanh(x @ w) * 3.0 + fnp.sum(w))
+    w, x = np.linspace(-1, 1, 12).reshape(4, 3), np.linspace(0, 1, 8).reshape(2, 4)
+    out = step(w, x)
+    stats = step.lower(w, x).compiled.fn.stats
+    print(json.dumps({"hits": sum(stats.cache_hits.values()), "misses": sum(stats.cache_misses.values()), "out": out.tolist()}))
+    """
+)
+
+
+def run_in_new_process(cache_dir: Path) -> dict:
+    env = dict(os.environ, FUNCTRANS_CACHE_DIR=str(cache_dir))
+    done = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_second_process_loads_the_compiled_program_from_disk_instead_of_compiling(tmp_path):
+    first = run_in_new_process(tmp_path)
+    second = run_in_new_process(tmp_path)
+    assert (first["hits"], first["misses"]) == (0, 1)
+    assert (second["hits"], second["misses"]) == (1, 0)
+    assert second["out"] == first["out"]
+    # The generated source is kept beside Numba's cache, so a user can read what ran.
+    assert any(path.suffix == ".py" and path.name.startswith("ft_") for path in tmp_path.iterdir())
+
+
+def test_without_a_cache_directory_programs_compile_in_memory_and_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with ft.config.option(cache_dir=None):
+        f = ft.jit(lambda x: fnp.cos(x) * 5.0 - 1.0)
+        x = np.linspace(0, 1, 9)
+        np.testing.assert_allclose(f(x), np.cos(x) * 5.0 - 1.0, rtol=1e-14)
+        assert f.lower(x).compiled.path is None
+    assert list(tmp_path.iterdir()) == []
