@@ -33,6 +33,10 @@ class Config:
         "precise_math": False,
         # Threads for large compiled loops (None: Numba's default).
         "num_threads": None,
+        # Run a program's first calls eagerly (NumPy, op by op) while one background thread compiles it, then its
+        # compiled code; exit waits for the compiles, so the disk cache is written. False (or the environment variable
+        # FUNCTRANS_BACKGROUND_COMPILE=0) compiles on the first call.
+        "background_compile": bool(int(os.environ.get("FUNCTRANS_BACKGROUND_COMPILE", "1"))),
     }
 
     def __init__(self) -> None:

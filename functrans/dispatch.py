@@ -1,7 +1,8 @@
 """``jit``: trace once per argument signature, compile with Numba, call cheaply.
 
 A call flattens the arguments, looks up (tree structure, shapes, dtypes, weak
-types, static arguments) in a dictionary, and calls the compiled function. Inside
+types, static arguments) in a dictionary, and calls the compiled function (run eagerly
+until its background compile is done, with ``config.background_compile``). Inside
 another transformation the traced jaxpr is bound as the ``jit`` primitive, so
 ``grad(jit(f))`` differentiates it and stays compiled, and an outer ``jit`` inlines it.
 """
@@ -9,13 +10,15 @@ from __future__ import annotations
 
 import inspect
 import logging
+from itertools import starmap
+from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import core
 from .backend import compile_jaxpr, prepare_args
-from .backend.compiler import execute
+from .backend.compiler import execute, run_eager
 from .config import config
 from .core import ShapedArray, Tracer
 from .ir import ClosedJaxpr
@@ -40,6 +43,25 @@ def _signature(x: Any) -> Any:
         return (aval.shape, aval.dtype, aval.weak_type)
     x = np.asarray(x)
     return (x.shape, x.dtype)
+
+
+# What the compiled entry point needs of a leaf, read at C speed: its exact type (no subclass, no NumPy
+# scalar), shape, dtype, and strides (the strides of a C-contiguous array of that shape and dtype: equal
+# strides mean C-contiguous too). A leaf that is not an array has no shape: AttributeError.
+_leaf_key = attrgetter("__class__", "shape", "strides", "dtype")
+
+
+def _fast_key(args: tuple) -> tuple[tuple, Sequence]:
+    """The key of positional arguments in ``JitFunction._fast``, and their leaves."""
+    if len(args) == 1:
+        if type(args[0]) is np.ndarray:
+            return _leaf_key(args[0]), args
+        # The argument's structure, not its 1-tuple's (a dict of arrays then takes tree_flatten's fast path);
+        # len(args) in the key tells f((a, b)) from f(a, b).
+        leaves, treedef = tree_flatten(args[0])
+    else:
+        leaves, treedef = tree_flatten(args)
+    return (treedef, len(args), *map(_leaf_key, leaves)), leaves
 
 
 class _Entry:
@@ -89,8 +111,8 @@ class JitFunction:
         self._static_nums = frozenset(nums)
         self._static_names = frozenset(names)
         self._cache: dict[Any, _Entry] = {}
-        # Calls with only C-contiguous NumPy arrays, keyed by their (shape, dtype)s, go
-        # straight to the compiled entry point: no flattening, no Numba type dispatch.
+        # Calls with only C-contiguous NumPy arrays, keyed by _fast_key, go straight to the
+        # compiled entry point: no signature building, no Numba type dispatch.
         self._fast: dict[tuple, tuple] = {}
         self._fast_ok = not (self._static_nums or self._static_names)
         self.trace_count = 0
@@ -131,23 +153,20 @@ class JitFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._fast and not kwargs:
-            # Keys use id(dtype): builtin dtypes are singletons, and hashing a dtype is slow.
-            if len(args) == 1 and type(args[0]) is np.ndarray:
-                leaves = args
-                a = args[0]
-                fast = self._fast.get((a.shape, id(a.dtype)) if a.flags.c_contiguous else None)
-            else:
-                leaves, treedef = tree_flatten(args)
-                fast = self._fast.get((treedef, *[(a.shape, id(a.dtype)) if type(a) is np.ndarray and a.flags.c_contiguous else None for a in leaves]))
+            try:
+                key, leaves = _fast_key(args)
+                fast = self._fast.get(key)
+            except AttributeError:  # a leaf that is not an array
+                fast = None
             if fast is not None and not core._dynamic_trace.level and not config.debug_nans:
-                entry_point, consts, out_specs, out_tree = fast
-                if out_tree is None:
-                    out = np.empty(out_specs[0], out_specs[1])
+                entry_point, consts, out_specs, unflatten = fast
+                if unflatten is None:
+                    out = np.empty(*out_specs)
                     entry_point(*consts, *leaves, out)
                     return out
-                outs = [np.empty(shape, dtype) for shape, dtype in out_specs]
+                outs = list(starmap(np.empty, out_specs))
                 entry_point(*consts, *leaves, *outs)
-                return tree_unflatten(out_tree, outs)
+                return unflatten(outs)
         return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
@@ -165,26 +184,27 @@ class JitFunction:
         if compiled is None:
             compiled = entry.compiled = compile_jaxpr(entry.closed)
         inputs = prepare_args([*entry.consts, *leaves], entry.in_avals)
+        if config.background_compile and not compiled.ready(inputs):
+            # Eagerly until the background compile is done; only a compiled call installs the fast path.
+            return tree_unflatten(entry.out_tree, run_eager(entry.closed, inputs))
         outs = compiled(inputs)
         if self._fast_ok and not kwargs and all(type(a) is np.ndarray and a.flags.c_contiguous for a in leaves):
-            self._remember_fast(args, leaves, treedef, compiled, inputs, entry)
+            self._remember_fast(args, leaves, compiled, inputs, entry)
         return tree_unflatten(entry.out_tree, outs)
 
-    def _remember_fast(self, args: tuple, leaves: list, treedef: Any, compiled: Any, inputs: list, entry: _Entry) -> None:
+    def _remember_fast(self, args: tuple, leaves: list, compiled: Any, inputs: list, entry: _Entry) -> None:
         if not all(a.dtype.isbuiltin for a in leaves):
             return
         entry_point = compiled.entry_point(inputs)
         if entry_point is None:
             return
-        if len(args) == 1 and type(args[0]) is np.ndarray:
-            fast_key = (args[0].shape, id(args[0].dtype))
-        else:
-            fast_key = (treedef, *[(a.shape, id(a.dtype)) for a in leaves])
+        consts = compiled.consts + inputs[: len(entry.consts)]
         avals = entry.closed.out_avals
+        key = _fast_key(args)[0]
         if entry.out_tree.num_leaves == 1 and entry.out_tree.num_nodes == 1:
-            self._fast[fast_key] = (entry_point, compiled.consts + inputs[: len(entry.consts)], (avals[0].shape, avals[0].dtype), None)
+            self._fast[key] = (entry_point, consts, (avals[0].shape, avals[0].dtype), None)
         else:
-            self._fast[fast_key] = (entry_point, compiled.consts + inputs[: len(entry.consts)], [(a.shape, a.dtype) for a in avals], entry.out_tree)
+            self._fast[key] = (entry_point, consts, [(a.shape, a.dtype) for a in avals], entry.out_tree.unflatten)
 
     def _trace(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
         if config.explain_cache_misses:

@@ -4,17 +4,24 @@ The source of each program is written to ``<cache_dir>/ft_<sha256>.py`` (atomica
 never rewritten) and imported as a module registered in ``sys.modules`` before it
 runs, so Numba's ``cache=True`` can store the machine code beside it and a new
 process loads it instead of compiling.
+
+With ``config.background_compile``, a program's first calls run eagerly (each
+primitive's NumPy implementation) while one background thread compiles it; later
+calls use the machine code once it exists.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import importlib.util
 import logging
 import os
+import queue
 import re
 import sys
 import tempfile
+import threading
 import weakref
 from pathlib import Path
 from typing import Any, Sequence
@@ -57,12 +64,24 @@ class Compiled:
     def new_outputs(self) -> list[np.ndarray]:
         return [np.empty(a.shape, a.dtype) for a in self.out_avals]
 
+    def signature(self, args: Sequence[np.ndarray]) -> tuple:
+        """The Numba argument types of a call with these arguments (after the constants)."""
+        return tuple(numba.typeof(a) for a in [*self.consts, *args, *self.new_outputs()])
+
     def entry_point(self, args: Sequence[np.ndarray]) -> Any:
         """The compiled code for exactly these argument types (after the constants), callable without Numba's
         type dispatch (the caller guarantees the types), or None if not compiled."""
-        signature = tuple(numba.typeof(a) for a in [*self.consts, *args, *self.new_outputs()])
-        overload = self.fn.overloads.get(signature)
+        overload = self.fn.overloads.get(self.signature(args))
         return overload.entry_point if overload is not None else None
+
+    def ready(self, args: Sequence[np.ndarray]) -> bool:
+        """Whether to call now: True once Numba has machine code (compiled or loaded from disk) for
+        these argument types, or when their background compile failed (the call then raises as
+        synchronous compilation does); otherwise the compile is queued and this returns False."""
+        if self.checked:
+            return True
+        signature = self.signature(args)
+        return signature in self.fn.overloads or _compile_in_background(self.fn, signature)
 
     def _first_call(self, args: Sequence[np.ndarray], outs: list[np.ndarray]) -> None:
         try:
@@ -148,9 +167,14 @@ def prepare_args(args: Sequence[Any], avals: Sequence[Any]) -> list:
 
 
 def execute(closed: ClosedJaxpr, args: Sequence[Any]) -> list:
-    """Run ``closed`` compiled on concrete arguments."""
+    """Run ``closed`` compiled on concrete arguments (eagerly while its compile is in flight)."""
+    inputs = prepare_args(args, closed.in_avals)
+    if _eager.running:  # a nested call of an eager run: compiling it would be wasted, the outer program inlines it
+        return run_eager(closed, inputs)
     compiled = compile_jaxpr(closed)
-    outs = compiled(prepare_args(args, closed.in_avals))
+    if config.background_compile and not config.debug_nans and not compiled.ready(inputs):
+        return run_eager(closed, inputs)
+    outs = compiled(inputs)
     if config.debug_nans and any(o.dtype.kind in "fc" and np.isnan(o).any() for o in outs):
         _find_nan(closed, args)
     return outs
@@ -160,3 +184,102 @@ def _find_nan(closed: ClosedJaxpr, args: Sequence[Any]) -> None:
     """Re-run op by op, as JAX does, so the first primitive producing a NaN is named."""
     eval_jaxpr(closed.jaxpr, closed.consts, args)
     raise NaNError("a jit-compiled program produced a NaN, but no single primitive did when re-run op by op")
+
+
+# --------------------------------------------------------------------------- tiered execution
+
+
+class _EagerState(threading.local):
+    running = False
+
+
+_eager = _EagerState()
+
+
+def run_eager(closed: ClosedJaxpr, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Run ``closed`` with each primitive's NumPy implementation, returning what the compiled
+    program would: new C-contiguous arrays of the output dtypes (0-d for scalars)."""
+    outer, _eager.running = _eager.running, True
+    try:
+        values = eval_jaxpr(closed.jaxpr, closed.consts, inputs)
+    finally:
+        _eager.running = outer
+    # Always copied: an impl may return an input, a constant, a literal or a view, none of which the caller may own.
+    return [np.array(v, dtype=aval.dtype, order="C") for v, aval in zip(values, closed.out_avals)]
+
+
+class _Compile:
+    """One queued compile of a Numba dispatcher for one argument signature."""
+
+    __slots__ = ("fn", "signature", "failed")
+
+    def __init__(self, fn: Any, signature: tuple):
+        self.fn, self.signature, self.failed = fn, signature, False
+
+    def run(self) -> None:
+        try:
+            self.fn.compile(self.signature)
+        except Exception:  # noqa: BLE001 -- the next call compiles in the foreground and raises it there
+            self.failed = True
+            return
+        _jobs.pop((self.fn, self.signature), None)
+
+
+# Compiles queued or failed, by (dispatcher, signature): a program queued once, however many calls wait for it.
+_jobs: dict[tuple, _Compile] = {}
+_queue: "queue.Queue[_Compile]" = queue.Queue()
+_worker: threading.Thread | None = None
+_worker_lock = threading.Lock()
+
+
+def _compile_in_background(fn: Any, signature: tuple) -> bool:
+    """Queue the compile of ``fn`` for ``signature`` (once). True if it failed: the caller then compiles
+    in the foreground, which raises the error exactly as synchronous compilation does."""
+    job = _jobs.get((fn, signature))
+    if job is None:
+        job = _jobs[(fn, signature)] = _Compile(fn, signature)
+        _start_worker()
+        _queue.put(job)
+    return job.failed
+
+
+def _start_worker() -> None:
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = threading.Thread(target=_work, name="functrans-compile", daemon=True)
+            _worker.start()
+            atexit.register(_finish_at_exit)
+
+
+def _work() -> None:
+    # One thread, so compiles run one at a time (Numba's compiler lock serialises them anyway).
+    while True:
+        job = _queue.get()
+        try:
+            job.run()
+        finally:
+            _queue.task_done()
+
+
+def wait_for_compiles() -> None:
+    """Block until every queued background compile has finished (or failed)."""
+    _queue.join()
+
+
+def _finish_at_exit() -> None:
+    # Finishing the compiles writes Numba's disk cache, so the next process starts warm.
+    try:
+        wait_for_compiles()
+    except KeyboardInterrupt:
+        pass  # the user wants out now: the daemon thread dies with the interpreter
+
+
+def _forget_worker() -> None:
+    # A forked child has no worker thread: it starts its own and queues its compiles again.
+    global _worker, _queue, _worker_lock
+    _worker, _queue, _worker_lock = None, queue.Queue(), threading.Lock()
+    _jobs.clear()
+
+
+os.register_at_fork(after_in_child=_forget_worker)
