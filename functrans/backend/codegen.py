@@ -29,77 +29,89 @@ class Group:
         self.produced: set[Var] = set()
         self.reduced: set[Var] = set()
 
-    def accepts(self, eqn: Eqn, virtual: dict[Var, Any]) -> bool:
-        # A value reduced in this loop is only known after it, so its users start a new loop.
-        if eqn.out_binders[0].aval.shape != self.shape:
+    def accepts(self, eqn: Eqn, views: dict[Var, Eqn], shape: tuple[int, ...]) -> bool:
+        # A value reduced in this loop is only known after it, and a value made in this loop
+        # exists only at the current position: reading either elsewhere needs a new loop.
+        if shape != self.shape:
             return False
-        return not _reads(eqn, virtual) & self.reduced
+        direct, mapped = _reads(eqn, views)
+        return not (direct | mapped) & self.reduced and not mapped & self.produced
 
 
-def _reads(eqn: Eqn, virtual: dict[Var, Any]) -> set[Var]:
-    """The variables ``eqn`` reads, seeing through virtual broadcasts to the scalars they stand for."""
-    reads = set()
+def _reads(eqn: Eqn, views: dict[Var, Eqn]) -> tuple[set[Var], set[Var]]:
+    """The arrays ``eqn`` reads, seeing through virtual views: those read at the loop's own
+    position (or 0-d) and those read at a mapped position."""
+    direct: set[Var] = set()
+    mapped: set[Var] = set()
+
+    def visit(x: Any, through: bool) -> None:
+        if not isinstance(x, Var):
+            return
+        view = views.get(x)
+        if view is not None:
+            for y in view.inputs:
+                visit(y, True)
+        else:
+            (mapped if through and x.aval.ndim else direct).add(x)
+
+    looped = eqn.primitive in lowering.looped_maps
     for x in eqn.inputs:
-        while isinstance(x, Var) and x in virtual:
-            x = virtual[x]
-        if isinstance(x, Var):
-            reads.add(x)
-    return reads
+        visit(x, looped)
+    return direct, mapped
 
 
 def _fusable(eqn: Eqn) -> bool:
     prim = eqn.primitive
-    return prim in lowering.scalar_rules or prim in lowering.fusable_broadcasts or prim in lowering.fusable_generators
+    return prim in lowering.scalar_rules or prim in lowering.looped_maps or prim in lowering.fusable_generators
 
 
-def virtual_broadcasts(jaxpr: Jaxpr) -> dict[Var, Any]:
-    """Broadcasts of scalars that only feed fused loops: those loops read the scalar,
-    and the array is never built."""
+def _loop_shape(eqn: Eqn) -> tuple[int, ...] | None:
+    """The shape of the loop ``eqn`` runs in, if it joins fused loops."""
+    if _fusable(eqn):
+        return eqn.out_binders[0].aval.shape
+    if eqn.primitive in lowering.reductions and isinstance(eqn.inputs[0], Var):
+        return eqn.inputs[0].aval.shape
+    return None
+
+
+def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
+    """Index maps (broadcasts, transposes, slices, pads...) whose results are only read by
+    fused loops: those loops read the source at the mapped index, and the array is never built."""
     consumers: dict[Var, list[Eqn]] = {}
     for eqn in jaxpr.eqns:
         for x in eqn.inputs:
             if isinstance(x, Var):
                 consumers.setdefault(x, []).append(eqn)
     outs = {x for x in jaxpr.outvars if isinstance(x, Var)}
-    virtual = {}
-    for eqn in jaxpr.eqns:
-        if eqn.primitive in lowering.fusable_broadcasts and eqn.inputs[0].aval.ndim == 0:
-            out = eqn.out_binders[0]
-            users = consumers.get(out, [])
-            if out not in outs and all(_fusable(u) or u.primitive in lowering.reductions for u in users):
-                virtual[out] = eqn.inputs[0]
-    return virtual
+    views: dict[Var, Eqn] = {}
+    for eqn in reversed(jaxpr.eqns):
+        out = eqn.out_binders[0]
+        if out in outs or lowering.index_map(eqn) is None:
+            continue
+        if all(_loop_shape(u) is not None or u.out_binders[0] in views for u in consumers.get(out, [])):
+            views[out] = eqn
+    return views
 
 
-def schedule(eqns: list[Eqn], virtual: dict[Var, Any]) -> list[Eqn]:
+def schedule(eqns: list[Eqn], views: dict[Var, Eqn]) -> list[Eqn]:
     """A topological order that keeps fusable equations of one shape together, so they
     share a loop: after each equation, prefer a ready one that can join its loop."""
     produced_by: dict[Var, int] = {v: i for i, e in enumerate(eqns) for v in e.out_binders}
-    reads = [_reads(e, virtual) & produced_by.keys() for e in eqns]
-    waiting = [len(r) for r in reads]
+    reads = [tuple(r & produced_by.keys() for r in _reads(e, views)) for e in eqns]
+    waiting = [len(d | m) for d, m in reads]
     users: dict[int, list[int]] = {}
-    for i, r in enumerate(reads):
-        for x in r:
+    for i, (d, m) in enumerate(reads):
+        for x in d | m:
             users.setdefault(produced_by[x], []).append(i)
     ready = sorted(i for i, n in enumerate(waiting) if n == 0)
     order: list[Eqn] = []
-    shape, reduced = None, set()
+    group: Group | None = None
     while ready:
-        pick = next(
-            (i for i in ready if _fusable(eqns[i]) and eqns[i].out_binders[0].aval.shape == shape
-             and not reads[i] & reduced),
-            ready[0],
-        )
+        pick = next((i for i in ready if group is not None and _fusable(eqns[i]) and group.accepts(eqns[i], views, _loop_shape(eqns[i]))), ready[0])
         ready.remove(pick)
         eqn = eqns[pick]
         order.append(eqn)
-        if _fusable(eqn):
-            if eqn.out_binders[0].aval.shape != shape:
-                shape, reduced = eqn.out_binders[0].aval.shape, set()
-        elif eqn.primitive in lowering.reductions and eqn.inputs[0].aval.shape == shape:
-            reduced.update(eqn.out_binders)
-        else:
-            shape, reduced = None, set()
+        group = _extend(group, eqn, views)[0]
         for u in users.get(pick, []):
             waiting[u] -= 1
             if waiting[u] == 0:
@@ -108,27 +120,33 @@ def schedule(eqns: list[Eqn], virtual: dict[Var, Any]) -> list[Eqn]:
     return order
 
 
-def plan(eqns: list[Eqn], virtual: dict[Var, Any]) -> list:
+def _extend(group: Group | None, eqn: Eqn, views: dict[Var, Eqn]) -> tuple[Group | None, bool]:
+    """The loop ``eqn`` runs in after ``group`` (None for a statement), and whether it is new."""
+    shape = _loop_shape(eqn)
+    if shape is None:
+        return None, False
+    new = group is None or not group.accepts(eqn, views, shape)
+    if new:
+        group = Group(shape)
+    if _fusable(eqn):
+        group.eqns.append(eqn)
+        group.produced.update(eqn.out_binders)
+    else:
+        group.reductions.append(eqn)
+        group.reduced.update(eqn.out_binders)
+    return group, new
+
+
+def plan(eqns: list[Eqn], views: dict[Var, Eqn]) -> list:
     """Split the equations into fused groups and single equations, in program order."""
     items: list = []
     group: Group | None = None
     for eqn in eqns:
-        prim = eqn.primitive
-        if _fusable(eqn):
-            if group is None or not group.accepts(eqn, virtual):
-                group = Group(eqn.out_binders[0].aval.shape)
-                items.append(group)
-            group.eqns.append(eqn)
-            group.produced.update(eqn.out_binders)
-        elif prim in lowering.reductions and isinstance(eqn.inputs[0], Var):
-            if group is None or group.shape != eqn.inputs[0].aval.shape or _reads(eqn, virtual) & group.reduced:
-                group = Group(eqn.inputs[0].aval.shape)
-                items.append(group)
-            group.reductions.append(eqn)
-            group.reduced.update(eqn.out_binders)
-        else:
-            group = None
+        group, new = _extend(group, eqn, views)
+        if group is None:
             items.append(eqn)
+        elif new:
+            items.append(group)
     return items
 
 
@@ -151,7 +169,7 @@ class Emitter:
         # Array constants of nested jaxprs (loop bodies, branches) become leading arguments.
         self.hoisted: list[np.ndarray] = []
         self.base = 0
-        self.virtual: dict[Var, Any] = {}
+        self.views: dict[Var, Eqn] = {}
 
     def allocate(self, var: Var) -> str:
         """Emit the allocation of ``var``'s array, reusing an output buffer when it is one."""
@@ -259,9 +277,9 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
 
 
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
-    em.virtual.update(virtual_broadcasts(jaxpr))
-    eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.virtual]
-    for item in plan(schedule(eqns, em.virtual), em.virtual):
+    em.views.update(virtual_views(jaxpr))
+    eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.views]
+    for item in plan(schedule(eqns, em.views), em.views):
         if isinstance(item, Group):
             _emit_group(em, item)
         else:
@@ -278,7 +296,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
     size = int(np.prod(shape, dtype=np.int64))
     body_eqns = group.eqns + group.reductions
     internal = [v for e in group.eqns for v in e.out_binders]
-    uses_inside = {}
+    uses_inside: dict[Var, int] = {}
     for e in body_eqns:
         for x in e.inputs:
             if isinstance(x, Var):
@@ -286,10 +304,10 @@ def _emit_group(em: Emitter, group: Group) -> None:
     # Values needed after the loop are written to arrays; the rest stay in registers.
     materialized = {v for v in internal if em.uses.get(v, 0) > uses_inside.get(v, 0)}
     partial_reduction = any(len(e.params["axes"]) < ndim for e in group.reductions)
-    has_broadcast = any(e.primitive in lowering.fusable_broadcasts and e.inputs[0].aval.ndim for e in group.eqns if e.inputs and isinstance(e.inputs[0], Var))
-    # Loops over one flat index vectorise best; broadcasts and partial reductions need the nest.
+    mapped = any(_reads(e, em.views)[1] for e in body_eqns)
+    # Loops over one flat index vectorise best; mapped reads and partial reductions need the nest.
     has_iota = any(e.primitive in lowering.fusable_generators for e in group.eqns)
-    flat = ndim > 1 and not partial_reduction and not has_broadcast and not has_iota
+    flat = ndim > 1 and not partial_reduction and not mapped and not has_iota
     for v in internal:
         if v in materialized:
             em.allocate(v)
@@ -316,40 +334,47 @@ def _emit_group(em: Emitter, group: Group) -> None:
             prologue.append(f"{name}_flat = {name}.reshape({size})")
         return flat_views[name]
 
-    scalars: dict[Var, str] = {}
+    scalars: dict[Any, str] = {}  # produced values by Var; reads by (Var, index)
 
-    def element(x: Any) -> str:
-        """The scalar value of an operand at the current loop position."""
-        if isinstance(x, Var) and x in em.virtual:
-            return element(em.virtual[x])
+    def element(x: Any, idx: tuple[str, ...] | None = None, guarded: bool = False) -> str:
+        """The scalar value of ``x`` at the loop position, or at index ``idx`` of ``x``.
+        A ``guarded`` read sits under a condition, so it is not hoisted into its own line."""
         if isinstance(x, Literal):
             return em.constant(x.val)
-        if x not in scalars:
-            tmp = em.fresh("x")
-            if x.aval.ndim == 0:
-                prologue.append(f"{tmp} = {em.name(x)}[()]")
-            else:
-                body.append(f"{tmp} = {view(em.name(x))}[{index}]")
-            scalars[x] = tmp
-        return scalars[x]
+        if x in scalars:
+            return scalars[x]
+        if x in em.views:
+            return mapped_element(em.views[x], idx, guarded)
+        if x.aval.ndim == 0:
+            tmp = scalars[x] = em.fresh("x")
+            prologue.append(f"{tmp} = {em.name(x)}[()]")
+            return tmp
+        at_position = idx is None or list(idx) == loop_vars
+        expr = f"{view(em.name(x))}[{index}]" if at_position else f"{em.name(x)}[{', '.join(idx)}]"
+        if guarded:
+            return expr
+        key = (x, None if at_position else idx)
+        if key not in scalars:
+            scalars[key] = em.fresh("x")
+            body.append(f"{scalars[key]} = {expr}")
+        return scalars[key]
+
+    def mapped_element(eqn: Eqn, idx: tuple[str, ...] | None, guarded: bool) -> str:
+        src_idx, cond = lowering.index_map(eqn)(list(loop_vars) if idx is None else list(idx))
+        value = element(eqn.inputs[0], tuple(src_idx), guarded or cond is not None)
+        return value if cond is None else f"({value} if {cond} else {element(eqn.inputs[1], (), guarded)})"
 
     for eqn in group.eqns:
         out = eqn.out_binders[0]
         body.append(em.describe(eqn))  # in the loop, so a failing line is traced to its equation
         if eqn.primitive in lowering.fusable_generators:
             scalars[out] = f"np.{out.aval.dtype.name}({loop_vars[eqn.params['dimension']]})"
-        elif eqn.primitive in lowering.fusable_broadcasts:
-            src = eqn.inputs[0]
-            if isinstance(src, Literal) or src.aval.ndim == 0 or src in em.virtual:
-                scalars[out] = element(src)
-            else:
-                dims = eqn.params["broadcast_dimensions"]
-                idx = ", ".join("0" if src.aval.shape[j] == 1 else loop_vars[d] for j, d in enumerate(dims))
-                scalars[out] = em.fresh("x")
-                body.append(f"{scalars[out]} = {em.name(src)}[{idx}]")
         else:
+            if eqn.primitive in lowering.looped_maps:
+                expr = mapped_element(eqn, None, False)
+            else:
+                expr = lowering.scalar_rules[eqn.primitive]([element(x) for x in eqn.inputs], eqn)
             scalars[out] = em.fresh("t")
-            expr = lowering.scalar_rules[eqn.primitive]([element(x) for x in eqn.inputs], eqn)
             body.append(f"{scalars[out]} = {expr}")
         if out in materialized:
             body.append(f"{view(em.name(out))}[{index}] = {scalars[out]}")

@@ -24,7 +24,6 @@ from ..lax.sort import argsort_p, sort_p
 
 scalar_rules: dict[Any, Callable[[list[str], Eqn], str]] = {}
 statement_rules: dict[Any, Callable] = {}
-fusable_broadcasts = {_sh.broadcast_in_dim_p}
 fusable_generators = {_sh.iota_p}
 reductions = {_red.reduce_sum_p, _red.reduce_prod_p, _red.reduce_max_p, _red.reduce_min_p}
 
@@ -221,6 +220,92 @@ class Reduction:
             self.em.emit(f"{out} = {self.acc}")
 
 
+# --------------------------------------------------------------------------- index maps
+# Broadcasts, transposes, slices, reversals, pads and unit-dimension reshapes move elements
+# without computing: a fused loop reads their source at a mapped index instead of building
+# the array. ``index_rules[prim](eqn)`` gives a function from the output's index expressions
+# to the source's, plus a condition (pad: where the output holds the padding value,
+# ``eqn.inputs[1]``), or None when this equation is not a pure index map.
+
+IndexMap = Callable[[list[str]], tuple[list[str], str | None]]
+index_rules: dict[Any, Callable[[Eqn], IndexMap | None]] = {}
+# Index maps that also run as loops of their own when their result must exist as an array;
+# a reshape that must exist is a free view (``.reshape``) instead.
+looped_maps = {_sh.broadcast_in_dim_p, _sh.transpose_p, _sh.slice_p, _sh.rev_p, _sh.pad_p}
+
+
+def index_map(eqn: Eqn) -> IndexMap | None:
+    rule = index_rules.get(eqn.primitive)
+    return None if rule is None else rule(eqn)
+
+
+def _offset(i: str, start: int, step: int = 1) -> str:
+    scaled = i if step == 1 else f"{step} * {i}"
+    if start == 0:
+        return scaled
+    return f"({scaled} + {start})" if start > 0 else f"({scaled} - {-start})"
+
+
+def _broadcast_map(eqn: Eqn) -> IndexMap:
+    src, dims = eqn.inputs[0].aval.shape, eqn.params["broadcast_dimensions"]
+    return lambda idx: (["0" if src[j] == 1 else idx[d] for j, d in enumerate(dims)], None)
+
+
+def _transpose_map(eqn: Eqn) -> IndexMap:
+    perm = eqn.params["permutation"]
+    return lambda idx: ([idx[perm.index(d)] for d in range(len(perm))], None)
+
+
+def _rev_map(eqn: Eqn) -> IndexMap:
+    shape, dims = eqn.inputs[0].aval.shape, eqn.params["dimensions"]
+    return lambda idx: ([f"({n - 1} - {i})" if d in dims else i for d, (i, n) in enumerate(zip(idx, shape))], None)
+
+
+def _slice_map(eqn: Eqn) -> IndexMap:
+    p = eqn.params
+    return lambda idx: ([_offset(i, s, st) for i, s, st in zip(idx, p["start_indices"], p["strides"])], None)
+
+
+def _pad_map(eqn: Eqn) -> IndexMap:
+    shape, config = eqn.inputs[0].aval.shape, eqn.params["padding_config"]
+
+    def rule(idx):
+        src, conds = [], []
+        for i, n, (lo, hi, interior) in zip(idx, shape, config):
+            shifted = _offset(i, -lo)
+            if interior == 0:
+                src.append(shifted)
+                if lo > 0:
+                    conds.append(f"{i} >= {lo}")
+                if hi > 0:
+                    conds.append(f"{i} < {lo + n}")
+            else:
+                src.append(f"({shifted} // {interior + 1})")
+                conds.append(f"{shifted} >= 0 and {shifted} % {interior + 1} == 0 and {shifted} // {interior + 1} < {n}")
+        return src, " and ".join(conds) or None
+
+    return rule
+
+
+def _unit_reshape_map(eqn: Eqn) -> IndexMap | None:
+    """A reshape that only adds or drops size-1 dimensions; others would need divisions."""
+    in_shape, out_shape = eqn.inputs[0].aval.shape, eqn.out_binders[0].aval.shape
+    if [d for d in in_shape if d != 1] != [d for d in out_shape if d != 1]:
+        return None
+
+    def rule(idx):
+        kept = iter(i for i, n in zip(idx, out_shape) if n != 1)
+        return ["0" if n == 1 else next(kept) for n in in_shape], None
+
+    return rule
+
+
+index_rules.update({
+    _sh.broadcast_in_dim_p: _broadcast_map, _sh.transpose_p: _transpose_map, _sh.rev_p: _rev_map,
+    _sh.slice_p: _slice_map, _sh.pad_p: _pad_map, _sh.reshape_p: _unit_reshape_map, _sh.squeeze_p: _unit_reshape_map,
+})
+
+
 # --------------------------------------------------------------------------- statements
 
 
@@ -266,43 +351,9 @@ def _transpose_loops(em, dst: str, src: str, perm: tuple, dst_shape: tuple) -> N
     em.emit(f"{dst}[{_slices(loop_vars)}] = {src}[{_slices(source_index)}]", 1 + len(perm))
 
 
-@statement(_sh.transpose_p)
-def _transpose(em, eqn, args, outs):
-    em.allocate(eqn.out_binders[0])
-    _transpose_loops(em, outs[0], args[0], eqn.params["permutation"], eqn.out_binders[0].aval.shape)
-
-
-@statement(_sh.rev_p)
-def _rev(em, eqn, args, outs):
-    ndim = eqn.inputs[0].aval.ndim
-    parts = ["::-1" if d in eqn.params["dimensions"] else ":" for d in range(ndim)]
-    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
-
-
-@statement(_sh.slice_p)
-def _slice(em, eqn, args, outs):
-    p = eqn.params
-    parts = [f"{s}:{l}:{st}" for s, l, st in zip(p["start_indices"], p["limit_indices"], p["strides"])]
-    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
-
-
 @statement(_sh.concatenate_p)
 def _concatenate(em, eqn, args, outs):
     em.emit(f"{outs[0]} = np.concatenate(({', '.join(args)},), axis={eqn.params['dimension']})")
-
-
-@statement(_sh.pad_p)
-def _pad(em, eqn, args, outs):
-    x_shape = eqn.inputs[0].aval.shape
-    config = eqn.params["padding_config"]
-    grown = tuple(lo + hi + d + max(d - 1, 0) * i for d, (lo, hi, i) in zip(x_shape, [(max(lo, 0), max(hi, 0), i) for lo, hi, i in config]))
-    dtype = eqn.out_binders[0].aval.dtype
-    full = em.fresh("padded")
-    em.emit(f"{full} = np.full({grown!r}, {args[1]}[()], np.{dtype.name})")
-    inner = [f"{max(lo, 0)}:{max(lo, 0) + d + max(d - 1, 0) * i}:{i + 1}" for d, (lo, hi, i) in zip(x_shape, config)]
-    em.emit(f"{full}[{_slices(inner)}] = {args[0]}")
-    crop = [f"{max(-lo, 0)}:{g - max(-hi, 0)}" for g, (lo, hi, _) in zip(grown, config)]
-    em.emit(f"{outs[0]} = {_contiguous_view(full, crop)}")
 
 
 @statement(_red.argmax_p)
