@@ -348,6 +348,40 @@ def test_index_maps_build_no_intermediate_arrays():
         assert copy not in source
 
 
+def arena_of(f, *args) -> tuple[str, int]:
+    from functrans.backend import codegen, passes
+
+    source, _, size = codegen.generate(passes.optimize(ft.make_jaxpr(f)(*args)).jaxpr)
+    return source, size
+
+
+def test_temporaries_share_arena_blocks_once_dead_and_views_keep_their_source_alive():
+    def f(x):
+        a = fnp.exp(x) * x  # dead after b, but b is a view of it and is used at the end
+        b = lax.reshape(a @ x, (8, 2, 16))
+        c = fnp.tanh(x @ x) + 1.0
+        d = fnp.sin(c @ c) * 2.0
+        e = fnp.cos(d @ d)
+        return lax.reshape(b, (16, 16)).T.sum(axis=0) + e.sum(axis=0)
+
+    x = np.linspace(-1.0, 1.0, 256).reshape(16, 16)
+    source, size = arena_of(f, x)
+    temporaries = source.count(".view(np.float64)")
+    assert 16 * 16 * 8 * 3 <= size < temporaries * 16 * 16 * 8  # reused, yet the live ones apart
+    check_jit(ft.jit(f), x)
+
+
+@pytest.mark.parametrize("limit", [1.0, 10.0], ids=["no iteration: the result is the initial carry", "iterations"])
+def test_loop_carries_that_start_as_temporaries_are_not_overwritten_by_later_ones(limit):
+    def f(x):
+        start = x * 2.0
+        total = lax.while_loop(lambda c: c[0, 0] < limit, lambda c: c * 1.5, start)
+        later = fnp.exp(x) + 3.0
+        return total, later.sum()
+
+    check_jit(ft.jit(f), np.full((32, 32), 1.25))
+
+
 def test_pad_with_interior_and_negative_edges_matches_a_python_construction():
     x = np.arange(1.0, 5.0)
     padded = ft.jit(lambda x: lax.pad(x, -1.0, [(-1, 2, 1)]))(x)

@@ -150,6 +150,43 @@ def plan(eqns: list[Eqn], views: dict[Var, Eqn]) -> list:
     return items
 
 
+class Arena:
+    """Offsets of the program's temporaries in one scratch buffer (``ws``) that the caller
+    keeps and passes to every call: a large array allocated afresh on each call costs a page
+    fault per 4 KiB (glibc returns freed large blocks to the system), ~8 ns per float64 written.
+    A temporary's bytes are reused by later ones once it is dead."""
+
+    ALIGN = 64  # cache lines; also every dtype's alignment
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.free: list[tuple[int, int]] = []  # (offset, size), sorted by offset
+
+    def take(self, nbytes: int) -> int:
+        nbytes = -(-nbytes // self.ALIGN) * self.ALIGN
+        for k, (offset, size) in enumerate(self.free):
+            if size >= nbytes:  # first fit
+                self.free[k:k + 1] = [(offset + nbytes, size - nbytes)] if size > nbytes else []
+                return offset
+        if self.free and self.free[-1][0] + self.free[-1][1] == self.size:  # grow the last free block
+            offset = self.free.pop()[0]
+        else:
+            offset = self.size
+        self.size = offset + nbytes
+        return offset
+
+    def give(self, offset: int, nbytes: int) -> None:
+        nbytes = -(-nbytes // self.ALIGN) * self.ALIGN
+        blocks = sorted(self.free + [(offset, nbytes)])
+        merged: list[tuple[int, int]] = []
+        for o, n in blocks:
+            if merged and merged[-1][0] + merged[-1][1] == o:
+                merged[-1] = (merged[-1][0], merged[-1][1] + n)
+            else:
+                merged.append((o, n))
+        self.free = merged
+
+
 class Emitter:
     """Builds the function's source: names for variables, hoisted constants, lines."""
 
@@ -170,17 +207,58 @@ class Emitter:
         self.hoisted: list[np.ndarray] = []
         self.base = 0
         self.views: dict[Var, Eqn] = {}
+        self.arena = Arena()
+        self.nested = 0  # inside a loop body or branch: temporaries there are allocated as they run
+        self.placed: dict[Var, tuple[int, int]] = {}  # arena blocks of live values
+        self.scratch_blocks: list[tuple[int, int]] = []  # blocks dead after the current statement
 
     def allocate(self, var: Var) -> str:
-        """Emit the allocation of ``var``'s array, reusing an output buffer when it is one."""
+        """Emit the allocation of ``var``'s array: an output buffer when it is one, else
+        a block of the scratch arena (or a fresh array inside nested bodies)."""
         name = self.name(var)
         slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is var), None)
         if slot is not None and var not in self.direct:
             self.direct[var] = slot
             self.emit(f"{name} = {slot}")
-        else:
+            return name
+        block = self._arena_block(var.aval.shape, var.aval.dtype)
+        if block is None:
             self.emit(f"{name} = np.empty({var.aval.shape!r}, np.{var.aval.dtype.name})")
+        else:
+            self.placed[var] = block
+            self.emit(f"{name} = {self._arena_view(block, var.aval.shape, var.aval.dtype)}")
         return name
+
+    def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> str:
+        """A temporary array for the current statement only."""
+        name = self.fresh("scratch")
+        block = self._arena_block(shape, dtype)
+        if block is None:
+            self.emit(f"{name} = np.empty({shape!r}, np.{np.dtype(dtype).name})")
+        else:
+            self.scratch_blocks.append(block)
+            self.emit(f"{name} = {self._arena_view(block, shape, dtype)}")
+        return name
+
+    def _arena_block(self, shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, int] | None:
+        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        if self.nested or not shape or not nbytes:
+            return None
+        return self.arena.take(nbytes), nbytes
+
+    @staticmethod
+    def _arena_view(block: tuple[int, int], shape: tuple[int, ...], dtype: np.dtype) -> str:
+        offset, nbytes = block
+        return f"ws[{offset}:{offset + nbytes}].view(np.{np.dtype(dtype).name}).reshape({shape!r})"
+
+    def release(self, dead: Sequence[Var]) -> None:
+        """Return the blocks of values no longer needed (and of finished scratch) to the arena."""
+        for var in dead:
+            if var in self.placed:
+                self.arena.give(*self.placed.pop(var))
+        for block in self.scratch_blocks:
+            self.arena.give(*block)
+        self.scratch_blocks = []
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -224,7 +302,8 @@ class Emitter:
 
     def source(self) -> str:
         hoisted = [f"k{i}" for i in range(len(self.hoisted))]
-        args = hoisted + [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
+        workspace = ["ws"] if self.arena.size else []
+        args = workspace + hoisted + [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
         head = [f"def {self.func_name}({', '.join(args)}):"]
         tail = []
         for slot, x in zip(self.out_slots, self.jaxpr.outvars):
@@ -248,12 +327,13 @@ def _count_uses(jaxpr: Jaxpr) -> dict[Var, int]:
     return uses
 
 
-def generate(jaxpr: Jaxpr, func_name: str = "program") -> tuple[str, list[np.ndarray]]:
-    """The source of a Numba-compilable function computing ``jaxpr``, and the arrays to
-    pass before the jaxpr's own constants (constants of nested jaxprs)."""
+def generate(jaxpr: Jaxpr, func_name: str = "program") -> tuple[str, list[np.ndarray], int]:
+    """The source of a Numba-compilable function computing ``jaxpr``, the arrays to pass
+    before the jaxpr's own constants (constants of nested jaxprs), and the size in bytes of
+    the scratch arena to pass first (no ``ws`` parameter when 0)."""
     em = Emitter(jaxpr, func_name)
     emit_body(em, jaxpr)
-    return em.source(), em.hoisted
+    return em.source(), em.hoisted, em.arena.size
 
 
 def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> list[str]:
@@ -265,6 +345,7 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
     jaxpr = closed.jaxpr
     saved = (em.jaxpr, em.uses, em.out_slots, em.base)
     em.jaxpr, em.uses, em.out_slots, em.base = jaxpr, _count_uses(jaxpr), [], em.base + depth - 1
+    em.nested += 1
     try:
         for v, c in zip(jaxpr.constvars, closed.consts):
             em.emit(f"{em.name(v)} = {em.hoist(c)}")
@@ -274,12 +355,15 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
         return [em.read_array(x) for x in jaxpr.outvars]
     finally:
         em.jaxpr, em.uses, em.out_slots, em.base = saved
+        em.nested -= 1
 
 
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
     em.views.update(virtual_views(jaxpr))
     eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.views]
-    for item in plan(schedule(eqns, em.views), em.views):
+    items = plan(schedule(eqns, em.views), em.views)
+    dead_after = _deaths(items, jaxpr, em.views)
+    for k, item in enumerate(items):
         if isinstance(item, Group):
             _emit_group(em, item)
         else:
@@ -288,6 +372,32 @@ def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
                 raise NotImplementedError(f"jit: no Numba lowering for primitive '{item.primitive.name}'")
             em.comment(item)
             rule(em, item, [em.read_array(x) for x in item.inputs], [em.name(v) for v in item.out_binders])
+        em.release(dead_after.get(k, ()))
+
+
+def _deaths(items: list, jaxpr: Jaxpr, views: dict[Var, Eqn]) -> dict[int, list[Var]]:
+    """For each item, the values last needed by it (liveness, for reusing arena blocks).
+    A statement whose result may share its operands' memory (a reshape is a view, a loop's
+    carry may be its initial value) keeps those operands alive as long as the result."""
+    last: dict[Var, int] = {}
+    for k, item in enumerate(items):
+        for eqn in (item.eqns + item.reductions) if isinstance(item, Group) else [item]:
+            for x in set().union(*_reads(eqn, views)):
+                last[x] = k
+    for x in jaxpr.outvars:
+        if isinstance(x, Var):
+            last[x] = len(items)
+    for k in reversed(range(len(items))):
+        item = items[k]
+        if isinstance(item, Eqn) and item.primitive not in lowering.fresh_results:
+            end = max(last.get(v, k) for v in item.out_binders)
+            for x in item.inputs:
+                if isinstance(x, Var):
+                    last[x] = max(last.get(x, k), end)
+    dead: dict[int, list[Var]] = {}
+    for x, k in last.items():
+        dead.setdefault(k, []).append(x)
+    return dead
 
 
 def _emit_group(em: Emitter, group: Group) -> None:

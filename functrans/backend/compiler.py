@@ -36,13 +36,14 @@ _HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend
 class Compiled:
     """A compiled program: the Numba function, its constants and its source."""
 
-    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list):
+    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list, arena_size: int):
         self.closed = closed
         self.fn = fn
         self.source = source
         self.path = path
+        workspace = [_workspace(arena_size)] if arena_size else []
         # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
-        self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
+        self.consts = workspace + list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
 
@@ -70,6 +71,13 @@ class Compiled:
         except numba.core.errors.NumbaError as e:
             raise CompilationError(_explain(e, self.source)) from None
         self.checked = True
+
+
+def _workspace(nbytes: int) -> np.ndarray:
+    """The scratch arena of a program, aligned to a cache line (codegen.Arena's offsets are)."""
+    buffer = np.empty(nbytes + 64, np.uint8)
+    start = -buffer.ctypes.data % 64
+    return buffer[start:start + nbytes]
 
 
 def _explain(error: Exception, source: str) -> str:
@@ -131,9 +139,9 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
     compiled = _compiled.get(closed)
     if compiled is None:
         optimized = optimize(closed)
-        source, hoisted = generate(optimized.jaxpr)
+        source, hoisted, arena_size = generate(optimized.jaxpr)
         fn, path = _load(source)
-        compiled = _compiled[closed] = Compiled(optimized, fn, source, path, hoisted)
+        compiled = _compiled[closed] = Compiled(optimized, fn, source, path, hoisted, arena_size)
     return compiled
 
 

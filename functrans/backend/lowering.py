@@ -361,8 +361,7 @@ def _concatenate(em, eqn, args, outs):
 def _argreduce(em, eqn, args, outs):
     shape, axis = eqn.inputs[0].aval.shape, eqn.params["axis"]
     view = (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1 :]))
-    tmp = em.fresh("idx")
-    em.emit(f"{tmp} = np.empty({(view[0], view[2])!r}, np.int64)")
+    tmp = em.scratch((view[0], view[2]), np.int64)
     em.emit(f"kernels.argreduce({args[0]}.reshape({view!r}), {eqn.primitive is _red.argmax_p}, {tmp})")
     dtype = eqn.params["index_dtype"]
     em.emit(f"{outs[0]} = {tmp}.reshape({eqn.out_binders[0].aval.shape!r}).astype(np.{dtype.name})")
@@ -374,7 +373,7 @@ _CUMULATIVE_KIND = {_red.cumsum_p: 0, _red.cumprod_p: 1, _red.cummax_p: 2, _red.
 def _cumulative(em, eqn, args, outs):
     shape, axis = eqn.inputs[0].aval.shape, eqn.params["axis"]
     view = (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1 :]))
-    em.emit(f"{outs[0]} = np.empty({shape!r}, np.{eqn.out_binders[0].aval.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     kind = _CUMULATIVE_KIND[eqn.primitive]
     em.emit(f"kernels.cumulative({args[0]}.reshape({view!r}), {kind}, {eqn.params['reverse']}, {outs[0]}.reshape({view!r}))")
 
@@ -392,32 +391,30 @@ def _dot_general(em, eqn, args, outs):
     b = _prod([lhs.shape[i] for i in lb])
     m, n, k = _prod([lhs.shape[i] for i in lf]), _prod([rhs.shape[i] for i in rf]), _prod([lhs.shape[i] for i in lc])
     dtype = eqn.out_binders[0].aval.dtype
-    out_shape = eqn.out_binders[0].aval.shape
 
     def operand(name: str, aval: Any, perm: list[int], view: tuple) -> str:
         if perm == sorted(perm):
             return f"{name}.reshape({view!r})"
         if len(perm) == 2 and len(view) == 2:  # a plain transpose: BLAS reads it without a copy
             return f"{name}.T"
-        moved, moved_shape = em.fresh("moved"), tuple(aval.shape[d] for d in perm)
-        em.emit(f"{moved} = np.empty({moved_shape!r}, np.{aval.dtype.name})")
+        moved_shape = tuple(aval.shape[d] for d in perm)
+        moved = em.scratch(moved_shape, aval.dtype)
         _transpose_loops(em, moved, name, tuple(perm), moved_shape)
         return f"{moved}.reshape({view!r})"
 
-    if dtype.kind == "f" and b == 1:  # one BLAS call
+    if dtype.kind == "f" and b == 1:  # one BLAS call, writing straight into the result
         left = operand(args[0], lhs, list(lb) + lf + list(lc), (m, k))
         right = operand(args[1], rhs, list(rb) + list(rc) + rf, (k, n))
-        em.emit(f"{outs[0]} = np.dot({left}, {right}).reshape({out_shape!r})")
+        em.allocate(eqn.out_binders[0])
+        em.emit(f"np.dot({left}, {right}, {outs[0]}.reshape({(m, n)!r}))")
         return
     left = operand(args[0], lhs, list(lb) + lf + list(lc), (b, m, k))
     right = operand(args[1], rhs, list(rb) + list(rc) + rf, (b, k, n))
-    tmp = em.fresh("prod")
-    em.emit(f"{tmp} = np.empty({(b, m, n)!r}, np.{dtype.name})")
+    em.allocate(eqn.out_binders[0])
     # BLAS for large float products; loops for integers, and for many small products where
     # a BLAS call per batch element costs more than the arithmetic (per-example outer products).
     kernel = "batched_matmul" if dtype.kind == "f" and m * n * k >= 4096 else "matmul_loops"
-    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {tmp})")
-    em.emit(f"{outs[0]} = {tmp}.reshape({out_shape!r})")
+    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {outs[0]}.reshape({(b, m, n)!r}))")
 
 
 def _index_views(eqn: Eqn) -> tuple[tuple, tuple, tuple]:
@@ -436,8 +433,7 @@ def _index_views(eqn: Eqn) -> tuple[tuple, tuple, tuple]:
 @statement(_ix.gather_p)
 def _gather(em, eqn, args, outs):
     op_view, idx_view, sizes = _index_views(eqn)
-    out = eqn.out_binders[0].aval
-    em.emit(f"{outs[0]} = np.empty({out.shape!r}, np.{out.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     clip = eqn.params["mode"] == "clip"
     em.emit(
         f"kernels.gather({args[0]}.reshape({op_view!r}), {args[1]}.astype(np.int64).reshape({idx_view!r}), "
@@ -509,6 +505,14 @@ def _sort_rows(em, eqn, args, outs):
     if is_argsort:
         result = f"{result}.astype(np.{eqn.params['index_dtype'].name})"
     em.emit(f"{outs[0]} = {result}")
+
+
+# Statements whose results never share memory with their operands (the others may: a
+# reshape is a view, a loop's result may be its initial carry); see codegen._deaths.
+fresh_results = {
+    _dot.dot_general_p, _ix.gather_p, _ix.scatter_p, _ix.dynamic_slice_p, _ix.dynamic_update_slice_p,
+    _sh.concatenate_p, _red.argmax_p, _red.argmin_p, sort_p, argsort_p, *_CUMULATIVE_KIND,
+}
 
 
 # --------------------------------------------------------------------------- control flow
@@ -589,18 +593,20 @@ def _stack_view(aval) -> tuple:
     return (_prod(aval.shape[:-2]), *aval.shape[-2:])
 
 
+fresh_results |= {_la.cholesky_p, _la.det_p, _la.lu_p, _la.triangular_solve_p}
+
+
 @statement(_la.cholesky_p)
 def _cholesky(em, eqn, args, outs):
     a = eqn.inputs[0].aval
-    em.emit(f"{outs[0]} = np.empty({a.shape!r}, np.{a.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     em.emit(f"kernels.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
 
 
 @statement(_la.det_p)
 def _det(em, eqn, args, outs):
     a = eqn.inputs[0].aval
-    out = eqn.out_binders[0].aval
-    em.emit(f"{outs[0]} = np.empty({out.shape!r}, np.{out.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     em.emit(f"kernels.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(_prod(a.shape[:-2]),)!r}))")
 
 
@@ -608,9 +614,8 @@ def _det(em, eqn, args, outs):
 def _lu(em, eqn, args, outs):
     a = eqn.inputs[0].aval
     view = _stack_view(a)
-    em.emit(f"{outs[0]} = np.empty({a.shape!r}, np.{a.dtype.name})")
-    em.emit(f"{outs[1]} = np.empty({a.shape[:-1]!r}, np.int32)")
-    em.emit(f"{outs[2]} = np.empty({a.shape[:-1]!r}, np.int32)")
+    for out in eqn.out_binders:
+        em.allocate(out)
     em.emit(f"kernels.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
 
 
@@ -618,7 +623,7 @@ def _lu(em, eqn, args, outs):
 def _triangular_solve(em, eqn, args, outs):
     a, b = (x.aval for x in eqn.inputs)
     p = eqn.params
-    em.emit(f"{outs[0]} = np.empty({b.shape!r}, np.{b.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     em.emit(
         f"kernels.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
         f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
