@@ -351,8 +351,8 @@ def test_index_maps_build_no_intermediate_arrays():
 def arena_of(f, *args) -> tuple[str, int]:
     from functrans.backend import codegen, passes
 
-    source, _, size = codegen.generate(passes.optimize(ft.make_jaxpr(f)(*args)).jaxpr)
-    return source, size
+    generated = codegen.generate(passes.optimize(ft.make_jaxpr(f)(*args)).jaxpr)
+    return generated.source, generated.arena_size
 
 
 def test_temporaries_share_arena_blocks_once_dead_and_views_keep_their_source_alive():
@@ -380,6 +380,29 @@ def test_loop_carries_that_start_as_temporaries_are_not_overwritten_by_later_one
         return total, later.sum()
 
     check_jit(ft.jit(f), np.full((32, 32), 1.25))
+
+
+def big_loops(x, m):
+    y = fnp.exp(-x * x) * 2.0 + x  # transcendental: threaded only when num_threads asks
+    z = (m * 3.0 - 1.0).sum(axis=1)  # a reduction that keeps the outer axis: rows on threads
+    return y, z, (m * m).sum(), m.T + 1.0, lax.reduce_max(x, (0,))  # the max: not split, serial
+
+
+@pytest.mark.parametrize("threads", [None, 2])
+def test_large_loops_on_threads_agree_with_one_thread(threads):
+    from functrans.backend import codegen
+
+    x = np.linspace(-3.0, 3.0, codegen.PARALLEL_MIN_SIZE)
+    m = np.linspace(-1.0, 1.0, 2 * codegen.PARALLEL_MIN_SIZE).reshape(512, -1)
+    with ft.config.option(num_threads=1):
+        serial = ft.jit(big_loops)(x, m)
+        assert "prange" not in ft.jit(big_loops).lower(x, m).as_text()
+    with ft.config.option(num_threads=threads):
+        source = ft.jit(big_loops).lower(x, m).as_text()
+        threaded = ft.jit(big_loops)(x, m)
+    assert source.count("numba.prange(") == (2 if threads else 1), source
+    for a, b in zip(threaded, serial):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
 def test_pad_with_interior_and_negative_edges_matches_a_python_construction():

@@ -105,9 +105,9 @@ def _version_tag() -> str:
     return f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
 
 
-def _load(source: str) -> tuple[Any, str | None]:
+def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
     cache_dir = config.cache_dir
-    options = f"cache={bool(cache_dir)}, error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True"
+    options = f"cache={bool(cache_dir)}, error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True, parallel={parallel}"
     text = _HEADER + f"@numba.njit({options})\n" + source
     digest = hashlib.sha256((_version_tag() + "\n" + text).encode()).hexdigest()[:32]
     module_name = f"ft_{digest}"
@@ -139,9 +139,9 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
     compiled = _compiled.get(closed)
     if compiled is None:
         optimized = optimize(closed)
-        source, hoisted, arena_size = generate(optimized.jaxpr)
-        fn, path = _load(source)
-        compiled = _compiled[closed] = Compiled(optimized, fn, source, path, hoisted, arena_size)
+        generated = generate(optimized.jaxpr)
+        fn, path = _load(generated.source, generated.parallel)
+        compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted, generated.arena_size)
     return compiled
 
 

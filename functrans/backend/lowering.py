@@ -85,6 +85,13 @@ for _prim, _template_text in {
 }.items():
     scalar_rules[_prim] = _template(_template_text)
 
+# Math that costs far more than a memory access (see codegen._runs_on_threads).
+transcendental = {
+    ew.exp_p, ew.exp2_p, ew.log_p, ew.log1p_p, ew.expm1_p, ew.tanh_p, ew.logistic_p, ew.sin_p, ew.cos_p, ew.tan_p,
+    ew.asin_p, ew.acos_p, ew.atan_p, ew.atan2_p, ew.sinh_p, ew.cosh_p, ew.asinh_p, ew.acosh_p, ew.atanh_p,
+    ew.pow_p, ew.cbrt_p, ew.erf_p, ew.lgamma_p, ew.digamma_p, ew.trigamma_p,
+}
+
 # Python's // and % on integers round toward minus infinity, as the primitives do.
 # Vectorisable implementations (functrans.backend.fastmath) unless config.precise_math asks for libm.
 _FAST_MATH = {
