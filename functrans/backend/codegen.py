@@ -20,8 +20,8 @@ from .lowering import literal
 
 # --------------------------------------------------------------------------- fusion plan
 
-# Loops over at least this many elements run on threads (measured on 2 cores: below it,
-# waking the thread pool costs more than the loop).
+# With threads enabled, loops over at least this many elements run on them (below it,
+# waking the thread pool costs about as much as the loop).
 PARALLEL_MIN_SIZE = 1 << 17
 
 
@@ -44,6 +44,38 @@ class Group:
         return not (direct | mapped) & self.reduced and not mapped & self.produced
 
 
+def loop_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The loops an array of ``shape`` is computed in: size-1 dimensions need none, so
+    arrays differing only in them (``keepdims``, ``expand_dims``) share a loop."""
+    return tuple(d for d in shape if d != 1)
+
+
+def _keeps_position(eqn: Eqn) -> bool:
+    """An index map whose source element sits at the same loop position as its result
+    (it only adds or drops size-1 dimensions)."""
+    return eqn.primitive in lowering.position_maps and loop_shape(eqn.inputs[0].aval.shape) == loop_shape(eqn.out_binders[0].aval.shape)
+
+
+def _moves(view: Eqn) -> bool:
+    """Whether an index map reads its source at another position (a scalar's broadcast does not)."""
+    src = view.inputs[0]
+    return not _keeps_position(view) and isinstance(src, Var) and src.aval.ndim > 0
+
+
+def _positional(eqn: Eqn, views: dict[Var, Eqn]) -> bool:
+    """Whether ``eqn`` reads every array at its own loop position (so a flat loop can run it)."""
+    if eqn.primitive in lowering.looped_maps and _moves(eqn):
+        return False
+    pending = [x for x in eqn.inputs if isinstance(x, Var)]
+    while pending:
+        view = views.get(pending.pop())
+        if view is not None:
+            if _moves(view):
+                return False
+            pending.extend(x for x in view.inputs if isinstance(x, Var))
+    return True
+
+
 def _reads(eqn: Eqn, views: dict[Var, Eqn]) -> tuple[set[Var], set[Var]]:
     """The arrays ``eqn`` reads, seeing through virtual views: those read at the loop's own
     position (or 0-d) and those read at a mapped position."""
@@ -56,11 +88,11 @@ def _reads(eqn: Eqn, views: dict[Var, Eqn]) -> tuple[set[Var], set[Var]]:
         view = views.get(x)
         if view is not None:
             for y in view.inputs:
-                visit(y, True)
+                visit(y, through or not _keeps_position(view))
         else:
             (mapped if through and x.aval.ndim else direct).add(x)
 
-    looped = eqn.primitive in lowering.looped_maps
+    looped = eqn.primitive in lowering.looped_maps and not _keeps_position(eqn)
     for x in eqn.inputs:
         visit(x, looped)
     return direct, mapped
@@ -74,9 +106,9 @@ def _fusable(eqn: Eqn) -> bool:
 def _loop_shape(eqn: Eqn) -> tuple[int, ...] | None:
     """The shape of the loop ``eqn`` runs in, if it joins fused loops."""
     if _fusable(eqn):
-        return eqn.out_binders[0].aval.shape
+        return loop_shape(eqn.out_binders[0].aval.shape)
     if eqn.primitive in lowering.reductions and isinstance(eqn.inputs[0], Var):
-        return eqn.inputs[0].aval.shape
+        return loop_shape(eqn.inputs[0].aval.shape)
     return None
 
 
@@ -143,12 +175,13 @@ def _extend(group: Group | None, eqn: Eqn, views: dict[Var, Eqn]) -> tuple[Group
     return group, new
 
 
-def plan(eqns: list[Eqn], views: dict[Var, Eqn]) -> list:
-    """Split the equations into fused groups and single equations, in program order."""
+def plan(eqns: list[Eqn], views: dict[Var, Eqn], fuse: bool = True) -> list:
+    """Split the equations into fused groups and single equations, in program order
+    (without ``fuse``, one loop per equation)."""
     items: list = []
     group: Group | None = None
     for eqn in eqns:
-        group, new = _extend(group, eqn, views)
+        group, new = _extend(group if fuse else None, eqn, views)
         if group is None:
             items.append(eqn)
         elif new:
@@ -196,8 +229,9 @@ class Arena:
 class Emitter:
     """Builds the function's source: names for variables, hoisted constants, lines."""
 
-    def __init__(self, jaxpr: Jaxpr, func_name: str):
+    def __init__(self, jaxpr: Jaxpr, func_name: str, fuse: bool = True):
         self.jaxpr = jaxpr
+        self.fuse = fuse
         self.func_name = func_name
         self.names: dict[Var, str] = {}
         self.pretty = _Names()
@@ -341,9 +375,11 @@ class Generated(NamedTuple):
     parallel: bool  # compile with Numba's parallel=True (some loop is a prange)
 
 
-def generate(jaxpr: Jaxpr, func_name: str = "program") -> Generated:
-    """The source of a Numba-compilable function computing ``jaxpr``, and what calling it needs."""
-    em = Emitter(jaxpr, func_name)
+def generate(jaxpr: Jaxpr, func_name: str = "program", fuse: bool = True) -> Generated:
+    """The source of a Numba-compilable function computing ``jaxpr``, and what calling it
+    needs. ``fuse=False`` gives one loop per equation and builds every array (for testing
+    that fusion changes nothing)."""
+    em = Emitter(jaxpr, func_name, fuse)
     emit_body(em, jaxpr)
     return Generated(em.source(), em.hoisted, em.arena.size, em.parallel)
 
@@ -371,9 +407,10 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
 
 
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
-    em.views.update(virtual_views(jaxpr))
+    if em.fuse:
+        em.views.update(virtual_views(jaxpr))
     eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.views]
-    items = plan(schedule(eqns, em.views), em.views)
+    items = plan(schedule(eqns, em.views), em.views, em.fuse)
     dead_after = _deaths(items, jaxpr, em.views)
     for k, item in enumerate(items):
         if isinstance(item, Group):
@@ -413,23 +450,22 @@ def _deaths(items: list, jaxpr: Jaxpr, views: dict[Var, Eqn]) -> dict[int, list[
 
 
 def _runs_on_threads(em: Emitter, group: Group, size: int) -> bool:
-    """Whether a loop runs on Numba's threads: large ones, and not nested in a loop body.
-    Iterations of the outer loop write disjoint elements, so only a reduction across it
-    (which would race on one accumulator) keeps a loop serial, unless Numba can split it. With the default thread
-    count, loops of transcendental math stay serial: measured on this 2-vCPU machine they
-    got slower on two threads (5.2 -> 8.0 ms for 1e6 fused float64 exp/sin/tanh), while
-    loops bound by memory got faster (0.12 -> 0.07 ms); ``config.num_threads`` set above 1
-    threads them all."""
+    """Whether a loop runs on Numba's threads (``config.num_threads`` above 1): large ones,
+    not nested in a loop body. Iterations of the outer loop write disjoint elements, so only
+    a reduction across it (which would race on one accumulator) keeps a loop serial, unless
+    Numba can split it."""
     if em.nested or size < PARALLEL_MIN_SIZE or config.num_threads == 1:
         return False
     for e in group.reductions:
         # Numba recognises ``acc = acc + x`` (and ``*``) on a scalar as a reduction it can split
         # across threads; narrower dtypes need a cast that hides the pattern.
-        full = len(e.params["axes"]) == len(group.shape)
+        in_shape, axes = e.inputs[0].aval.shape, e.params["axes"]
+        outer = next(d for d, n in enumerate(in_shape) if n != 1)
+        scalar = len(axes) == len(in_shape)
         splittable = e.primitive in (_red.reduce_sum_p, _red.reduce_prod_p) and e.out_binders[0].aval.dtype in (np.float64, np.int64)
-        if (full and not splittable) or (not full and 0 in e.params["axes"]):
+        if outer in axes and not (scalar and splittable):
             return False
-    return config.num_threads is not None or not any(e.primitive in lowering.transcendental for e in group.eqns)
+    return True
 
 
 def _emit_group(em: Emitter, group: Group) -> None:
@@ -445,11 +481,11 @@ def _emit_group(em: Emitter, group: Group) -> None:
                 uses_inside[x] = uses_inside.get(x, 0) + 1
     # Values needed after the loop are written to arrays; the rest stay in registers.
     materialized = {v for v in internal if em.uses.get(v, 0) > uses_inside.get(v, 0)}
-    partial_reduction = any(len(e.params["axes"]) < ndim for e in group.reductions)
-    mapped = any(_reads(e, em.views)[1] for e in body_eqns)
+    partial_reduction = any(len(e.params["axes"]) < e.inputs[0].aval.ndim for e in group.reductions)
+    positional = all(_positional(e, em.views) for e in body_eqns)
     # Loops over one flat index vectorise best; mapped reads and partial reductions need the nest.
     has_iota = any(e.primitive in lowering.fusable_generators for e in group.eqns)
-    flat = ndim > 1 and not partial_reduction and not mapped and not has_iota
+    flat = ndim > 1 and not partial_reduction and positional and not has_iota
     parallel = _runs_on_threads(em, group, size)
     em.parallel |= parallel
     loop = "numba.prange" if parallel else "range"
@@ -479,6 +515,16 @@ def _emit_group(em: Emitter, group: Group) -> None:
             prologue.append(f"{name}_flat = {name}.reshape({size})")
         return flat_views[name]
 
+    def position(var_shape: tuple[int, ...]) -> list[str]:
+        """The index of the current element in an array of ``var_shape`` (the loop's shape
+        with or without size-1 dimensions)."""
+        counters = iter(loop_vars)
+        return ["0" if n == 1 else next(counters) for n in var_shape]
+
+    def at(name: str, var_shape: tuple[int, ...]) -> str:
+        """``name``'s element at the current position."""
+        return f"{view(name)}[{index}]" if flat else f"{name}[{', '.join(position(var_shape)) or '()'}]"
+
     scalars: dict[Any, str] = {}  # produced values by Var; reads by (Var, index)
 
     def element(x: Any, idx: tuple[str, ...] | None = None, guarded: bool = False) -> str:
@@ -494,8 +540,8 @@ def _emit_group(em: Emitter, group: Group) -> None:
             tmp = scalars[x] = em.fresh("x")
             prologue.append(f"{tmp} = {em.name(x)}[()]")
             return tmp
-        at_position = idx is None or list(idx) == loop_vars
-        expr = f"{view(em.name(x))}[{index}]" if at_position else f"{em.name(x)}[{', '.join(idx)}]"
+        at_position = idx is None or (not flat and loop_shape(x.aval.shape) == shape and list(idx) == position(x.aval.shape))
+        expr = at(em.name(x), x.aval.shape) if at_position else f"{em.name(x)}[{', '.join(idx)}]"
         if guarded:
             return expr
         key = (x, None if at_position else idx)
@@ -505,7 +551,9 @@ def _emit_group(em: Emitter, group: Group) -> None:
         return scalars[key]
 
     def mapped_element(eqn: Eqn, idx: tuple[str, ...] | None, guarded: bool) -> str:
-        src_idx, cond = lowering.index_map(eqn)(list(loop_vars) if idx is None else list(idx))
+        if idx is None and (_keeps_position(eqn) or eqn.inputs[0].aval.ndim == 0):  # the same element, or a scalar's
+            return element(eqn.inputs[0], None, guarded)
+        src_idx, cond = lowering.index_map(eqn)(position(eqn.out_binders[0].aval.shape) if idx is None else list(idx))
         value = element(eqn.inputs[0], tuple(src_idx), guarded or cond is not None)
         return value if cond is None else f"({value} if {cond} else {element(eqn.inputs[1], (), guarded)})"
 
@@ -513,7 +561,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
         out = eqn.out_binders[0]
         body.append(em.describe(eqn))  # in the loop, so a failing line is traced to its equation
         if eqn.primitive in lowering.fusable_generators:
-            scalars[out] = f"np.{out.aval.dtype.name}({loop_vars[eqn.params['dimension']]})"
+            scalars[out] = f"np.{out.aval.dtype.name}({position(out.aval.shape)[eqn.params['dimension']]})"
         else:
             if eqn.primitive in lowering.looped_maps:
                 expr = mapped_element(eqn, None, False)
@@ -522,10 +570,10 @@ def _emit_group(em: Emitter, group: Group) -> None:
             scalars[out] = em.fresh("t")
             body.append(f"{scalars[out]} = {expr}")
         if out in materialized:
-            body.append(f"{view(em.name(out))}[{index}] = {scalars[out]}")
+            body.append(f"{at(em.name(out), out.aval.shape)} = {scalars[out]}")
     for r in reductions:
         body.append(em.describe(r.eqn))
-        body.extend(r.accumulate(element(r.eqn.inputs[0]), loop_vars))
+        body.extend(r.accumulate(element(r.eqn.inputs[0]), [] if r.full else position(r.in_shape)))
     for line in prologue:
         em.emit(line)
     if ndim == 0:

@@ -85,13 +85,6 @@ for _prim, _template_text in {
 }.items():
     scalar_rules[_prim] = _template(_template_text)
 
-# Math that costs far more than a memory access (see codegen._runs_on_threads).
-transcendental = {
-    ew.exp_p, ew.exp2_p, ew.log_p, ew.log1p_p, ew.expm1_p, ew.tanh_p, ew.logistic_p, ew.sin_p, ew.cos_p, ew.tan_p,
-    ew.asin_p, ew.acos_p, ew.atan_p, ew.atan2_p, ew.sinh_p, ew.cosh_p, ew.asinh_p, ew.acosh_p, ew.atanh_p,
-    ew.pow_p, ew.cbrt_p, ew.erf_p, ew.lgamma_p, ew.digamma_p, ew.trigamma_p,
-}
-
 # Python's // and % on integers round toward minus infinity, as the primitives do.
 # Vectorisable implementations (functrans.backend.fastmath) unless config.precise_math asks for libm.
 _FAST_MATH = {
@@ -239,6 +232,8 @@ index_rules: dict[Any, Callable[[Eqn], IndexMap | None]] = {}
 # Index maps that also run as loops of their own when their result must exist as an array;
 # a reshape that must exist is a free view (``.reshape``) instead.
 looped_maps = {_sh.broadcast_in_dim_p, _sh.transpose_p, _sh.slice_p, _sh.rev_p, _sh.pad_p}
+# Index maps that keep every element at its loop position when they only add or drop size-1 dimensions.
+position_maps = {_sh.broadcast_in_dim_p, _sh.reshape_p, _sh.squeeze_p}
 
 
 def index_map(eqn: Eqn) -> IndexMap | None:
