@@ -317,6 +317,94 @@ def test_shape_primitives_match_eager_on_any_layout(a):
     check_jit(shape_ops, a)
 
 
+@ft.jit
+def viewed_ops(a, sq):
+    """Shape operations read by fused loops through index maps (never built as arrays)."""
+    twice = lambda v: v * 2.0 + 1.0
+    chain = lax.pad(lax.slice(lax.transpose(a, (2, 0, 1)), (1, 0, 0), (4, 2, 3), (2, 1, 2)), lax.convert_element_type(-3, a.dtype), [(1, 0, 1), (0, -1, 0), (-1, 2, 0)])
+    y = sq * 3.0
+    return (
+        twice(lax.transpose(a, (2, 0, 1))), twice(lax.rev(a, (0, 2))), twice(lax.slice(a, (0, 1, 0), (2, 3, 4), (2, 1, 3))),
+        twice(lax.pad(a, lax.convert_element_type(7, a.dtype), [(1, 2, 0), (0, 0, 1), (-1, 2, 2)])),
+        twice(lax.broadcast_in_dim(lax.slice(a, (0, 0, 0), (2, 1, 4)), (2, 3, 4), (0, 1, 2))),
+        twice(lax.reshape(lax.slice(a, (0, 0, 0), (2, 1, 4)), (2, 4))), twice(lax.expand_dims(a[0], (1,))),
+        twice(chain), lax.reduce_sum(chain, (0, 2)), lax.reduce_max(lax.rev(a, (1,)), (1,)),
+        y + lax.transpose(y, (1, 0)), lax.reduce_sum(y * lax.rev(y, (0,)), (0,)),
+    )
+
+
+@SETTINGS
+@given(st.sampled_from([np.float64, np.int32]).flatmap(lambda dt: st.tuples(arrays(dt, [(2, 3, 4)]), arrays(dt, [(3, 3)]))))
+def test_shape_primitives_read_through_index_maps_match_eager(case):
+    check_jit(viewed_ops, *case)
+
+
+def test_index_maps_build_no_intermediate_arrays():
+    # The Hessian of a chained function is slices, pads and a transpose around elementwise
+    # work: all of it should be loops reading through index maps, no copies.
+    f = lambda x: fnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    source = ft.jit(ft.hessian(f)).lower(np.ones(6)).as_text()
+    for copy in ("np.full", "ascontiguousarray", "np.transpose", "np.concatenate"):
+        assert copy not in source
+
+
+def arena_of(f, *args) -> tuple[str, int]:
+    from functrans.backend import codegen, passes
+
+    generated = codegen.generate(passes.optimize(ft.make_jaxpr(f)(*args)).jaxpr)
+    return generated.source, generated.arena_size
+
+
+def test_temporaries_share_arena_blocks_once_dead_and_views_keep_their_source_alive():
+    def f(x):
+        a = fnp.exp(x) * x  # dead after b, but b is a view of it and is used at the end
+        b = lax.reshape(a @ x, (8, 2, 16))
+        c = fnp.tanh(x @ x) + 1.0
+        d = fnp.sin(c @ c) * 2.0
+        e = fnp.cos(d @ d)
+        return lax.reshape(b, (16, 16)).T.sum(axis=0) + e.sum(axis=0)
+
+    x = np.linspace(-1.0, 1.0, 256).reshape(16, 16)
+    source, size = arena_of(f, x)
+    temporaries = source.count(".view(np.float64)")
+    assert 16 * 16 * 8 * 3 <= size < temporaries * 16 * 16 * 8  # reused, yet the live ones apart
+    check_jit(ft.jit(f), x)
+
+
+@pytest.mark.parametrize("limit", [1.0, 10.0], ids=["no iteration: the result is the initial carry", "iterations"])
+def test_loop_carries_that_start_as_temporaries_are_not_overwritten_by_later_ones(limit):
+    def f(x):
+        start = x * 2.0
+        total = lax.while_loop(lambda c: c[0, 0] < limit, lambda c: c * 1.5, start)
+        later = fnp.exp(x) + 3.0
+        return total, later.sum()
+
+    check_jit(ft.jit(f), np.full((32, 32), 1.25))
+
+
+def big_loops(x, m):
+    y = fnp.exp(-x * x) * 2.0 + x
+    z = (m * 3.0 - 1.0).sum(axis=1)  # a reduction that keeps the outer axis: rows on threads
+    return y, z, (m * m).sum(), m.T + 1.0, lax.reduce_max(x, (0,))  # the max: not split, serial
+
+
+@pytest.mark.parametrize("threads", [None, 2], ids=["Numba's thread count", "two threads"])
+def test_large_loops_on_threads_agree_with_one_thread(threads):
+    from functrans.backend import codegen
+
+    x = np.linspace(-3.0, 3.0, codegen.PARALLEL_MIN_SIZE)
+    m = np.linspace(-1.0, 1.0, 2 * codegen.PARALLEL_MIN_SIZE).reshape(512, -1)
+    with ft.config.option(num_threads=1):
+        serial = ft.jit(big_loops)(x, m)
+        assert "prange" not in ft.jit(big_loops).lower(x, m).as_text()
+    with ft.config.option(num_threads=threads):
+        source = ft.jit(big_loops).lower(x, m).as_text()
+        threaded = ft.jit(big_loops)(x, m)
+    assert source.count("numba.prange(") == 2, source  # not the loop with the max
+    for a, b in zip(threaded, serial):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def test_pad_with_interior_and_negative_edges_matches_a_python_construction():
     x = np.arange(1.0, 5.0)
     padded = ft.jit(lambda x: lax.pad(x, -1.0, [(-1, 2, 1)]))(x)
@@ -664,7 +752,7 @@ def test_every_primitive_with_a_lowering_is_exercised_under_jit():
     ]
     exercised = {e.primitive.name for fn, *args in samples for e in ft.make_jaxpr(getattr(fn, "__wrapped__", fn))(*args).jaxpr.eqns}
     lowered = {p.name for table in (lowering.scalar_rules, lowering.statement_rules) for p in table}
-    lowered |= {p.name for p in lowering.fusable_broadcasts | lowering.fusable_generators | lowering.reductions}
+    lowered |= {p.name for p in set(lowering.index_rules) | lowering.fusable_generators | lowering.reductions}
     elsewhere = {"cond", "while", "scan", "sort", "argsort", "custom_lin"}  # test_control_flow, test_sort, test_custom_derivatives
     assert lowered - elsewhere - exercised == set()
 

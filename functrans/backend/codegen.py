@@ -8,15 +8,21 @@ with the equation it came from, so the source can be read and debugged.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
+from ..config import config
 from ..ir import Eqn, Jaxpr, Literal, Var, pp_eqn, _Names
+from ..lax import reduction as _red
 from . import lowering
 from .lowering import literal
 
 # --------------------------------------------------------------------------- fusion plan
+
+# With threads enabled, loops over at least this many elements run on them (below it,
+# waking the thread pool costs about as much as the loop).
+PARALLEL_MIN_SIZE = 1 << 17
 
 
 class Group:
@@ -29,77 +35,121 @@ class Group:
         self.produced: set[Var] = set()
         self.reduced: set[Var] = set()
 
-    def accepts(self, eqn: Eqn, virtual: dict[Var, Any]) -> bool:
-        # A value reduced in this loop is only known after it, so its users start a new loop.
-        if eqn.out_binders[0].aval.shape != self.shape:
+    def accepts(self, eqn: Eqn, views: dict[Var, Eqn], shape: tuple[int, ...]) -> bool:
+        # A value reduced in this loop is only known after it, and a value made in this loop
+        # exists only at the current position: reading either elsewhere needs a new loop.
+        if shape != self.shape:
             return False
-        return not _reads(eqn, virtual) & self.reduced
+        direct, mapped = _reads(eqn, views)
+        return not (direct | mapped) & self.reduced and not mapped & self.produced
 
 
-def _reads(eqn: Eqn, virtual: dict[Var, Any]) -> set[Var]:
-    """The variables ``eqn`` reads, seeing through virtual broadcasts to the scalars they stand for."""
-    reads = set()
+def loop_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The loops an array of ``shape`` is computed in: size-1 dimensions need none, so
+    arrays differing only in them (``keepdims``, ``expand_dims``) share a loop."""
+    return tuple(d for d in shape if d != 1)
+
+
+def _keeps_position(eqn: Eqn) -> bool:
+    """An index map whose source element sits at the same loop position as its result
+    (it only adds or drops size-1 dimensions)."""
+    return eqn.primitive in lowering.position_maps and loop_shape(eqn.inputs[0].aval.shape) == loop_shape(eqn.out_binders[0].aval.shape)
+
+
+def _moves(view: Eqn) -> bool:
+    """Whether an index map reads its source at another position (a scalar's broadcast does not)."""
+    src = view.inputs[0]
+    return not _keeps_position(view) and isinstance(src, Var) and src.aval.ndim > 0
+
+
+def _positional(eqn: Eqn, views: dict[Var, Eqn]) -> bool:
+    """Whether ``eqn`` reads every array at its own loop position (so a flat loop can run it)."""
+    if eqn.primitive in lowering.looped_maps and _moves(eqn):
+        return False
+    pending = [x for x in eqn.inputs if isinstance(x, Var)]
+    while pending:
+        view = views.get(pending.pop())
+        if view is not None:
+            if _moves(view):
+                return False
+            pending.extend(x for x in view.inputs if isinstance(x, Var))
+    return True
+
+
+def _reads(eqn: Eqn, views: dict[Var, Eqn]) -> tuple[set[Var], set[Var]]:
+    """The arrays ``eqn`` reads, seeing through virtual views: those read at the loop's own
+    position (or 0-d) and those read at a mapped position."""
+    direct: set[Var] = set()
+    mapped: set[Var] = set()
+
+    def visit(x: Any, through: bool) -> None:
+        if not isinstance(x, Var):
+            return
+        view = views.get(x)
+        if view is not None:
+            for y in view.inputs:
+                visit(y, through or not _keeps_position(view))
+        else:
+            (mapped if through and x.aval.ndim else direct).add(x)
+
+    looped = eqn.primitive in lowering.looped_maps and not _keeps_position(eqn)
     for x in eqn.inputs:
-        while isinstance(x, Var) and x in virtual:
-            x = virtual[x]
-        if isinstance(x, Var):
-            reads.add(x)
-    return reads
+        visit(x, looped)
+    return direct, mapped
 
 
 def _fusable(eqn: Eqn) -> bool:
     prim = eqn.primitive
-    return prim in lowering.scalar_rules or prim in lowering.fusable_broadcasts or prim in lowering.fusable_generators
+    return prim in lowering.scalar_rules or prim in lowering.looped_maps or prim in lowering.fusable_generators
 
 
-def virtual_broadcasts(jaxpr: Jaxpr) -> dict[Var, Any]:
-    """Broadcasts of scalars that only feed fused loops: those loops read the scalar,
-    and the array is never built."""
+def _loop_shape(eqn: Eqn) -> tuple[int, ...] | None:
+    """The shape of the loop ``eqn`` runs in, if it joins fused loops."""
+    if _fusable(eqn):
+        return loop_shape(eqn.out_binders[0].aval.shape)
+    if eqn.primitive in lowering.reductions and isinstance(eqn.inputs[0], Var):
+        return loop_shape(eqn.inputs[0].aval.shape)
+    return None
+
+
+def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
+    """Index maps (broadcasts, transposes, slices, pads...) whose results are only read by
+    fused loops: those loops read the source at the mapped index, and the array is never built."""
     consumers: dict[Var, list[Eqn]] = {}
     for eqn in jaxpr.eqns:
         for x in eqn.inputs:
             if isinstance(x, Var):
                 consumers.setdefault(x, []).append(eqn)
     outs = {x for x in jaxpr.outvars if isinstance(x, Var)}
-    virtual = {}
-    for eqn in jaxpr.eqns:
-        if eqn.primitive in lowering.fusable_broadcasts and eqn.inputs[0].aval.ndim == 0:
-            out = eqn.out_binders[0]
-            users = consumers.get(out, [])
-            if out not in outs and all(_fusable(u) or u.primitive in lowering.reductions for u in users):
-                virtual[out] = eqn.inputs[0]
-    return virtual
+    views: dict[Var, Eqn] = {}
+    for eqn in reversed(jaxpr.eqns):
+        out = eqn.out_binders[0]
+        if out in outs or lowering.index_map(eqn) is None:
+            continue
+        if all(_loop_shape(u) is not None or u.out_binders[0] in views for u in consumers.get(out, [])):
+            views[out] = eqn
+    return views
 
 
-def schedule(eqns: list[Eqn], virtual: dict[Var, Any]) -> list[Eqn]:
+def schedule(eqns: list[Eqn], views: dict[Var, Eqn]) -> list[Eqn]:
     """A topological order that keeps fusable equations of one shape together, so they
     share a loop: after each equation, prefer a ready one that can join its loop."""
     produced_by: dict[Var, int] = {v: i for i, e in enumerate(eqns) for v in e.out_binders}
-    reads = [_reads(e, virtual) & produced_by.keys() for e in eqns]
-    waiting = [len(r) for r in reads]
+    reads = [tuple(r & produced_by.keys() for r in _reads(e, views)) for e in eqns]
+    waiting = [len(d | m) for d, m in reads]
     users: dict[int, list[int]] = {}
-    for i, r in enumerate(reads):
-        for x in r:
+    for i, (d, m) in enumerate(reads):
+        for x in d | m:
             users.setdefault(produced_by[x], []).append(i)
     ready = sorted(i for i, n in enumerate(waiting) if n == 0)
     order: list[Eqn] = []
-    shape, reduced = None, set()
+    group: Group | None = None
     while ready:
-        pick = next(
-            (i for i in ready if _fusable(eqns[i]) and eqns[i].out_binders[0].aval.shape == shape
-             and not reads[i] & reduced),
-            ready[0],
-        )
+        pick = next((i for i in ready if group is not None and _fusable(eqns[i]) and group.accepts(eqns[i], views, _loop_shape(eqns[i]))), ready[0])
         ready.remove(pick)
         eqn = eqns[pick]
         order.append(eqn)
-        if _fusable(eqn):
-            if eqn.out_binders[0].aval.shape != shape:
-                shape, reduced = eqn.out_binders[0].aval.shape, set()
-        elif eqn.primitive in lowering.reductions and eqn.inputs[0].aval.shape == shape:
-            reduced.update(eqn.out_binders)
-        else:
-            shape, reduced = None, set()
+        group = _extend(group, eqn, views)[0]
         for u in users.get(pick, []):
             waiting[u] -= 1
             if waiting[u] == 0:
@@ -108,35 +158,80 @@ def schedule(eqns: list[Eqn], virtual: dict[Var, Any]) -> list[Eqn]:
     return order
 
 
-def plan(eqns: list[Eqn], virtual: dict[Var, Any]) -> list:
-    """Split the equations into fused groups and single equations, in program order."""
+def _extend(group: Group | None, eqn: Eqn, views: dict[Var, Eqn]) -> tuple[Group | None, bool]:
+    """The loop ``eqn`` runs in after ``group`` (None for a statement), and whether it is new."""
+    shape = _loop_shape(eqn)
+    if shape is None:
+        return None, False
+    new = group is None or not group.accepts(eqn, views, shape)
+    if new:
+        group = Group(shape)
+    if _fusable(eqn):
+        group.eqns.append(eqn)
+        group.produced.update(eqn.out_binders)
+    else:
+        group.reductions.append(eqn)
+        group.reduced.update(eqn.out_binders)
+    return group, new
+
+
+def plan(eqns: list[Eqn], views: dict[Var, Eqn], fuse: bool = True) -> list:
+    """Split the equations into fused groups and single equations, in program order
+    (without ``fuse``, one loop per equation)."""
     items: list = []
     group: Group | None = None
     for eqn in eqns:
-        prim = eqn.primitive
-        if _fusable(eqn):
-            if group is None or not group.accepts(eqn, virtual):
-                group = Group(eqn.out_binders[0].aval.shape)
-                items.append(group)
-            group.eqns.append(eqn)
-            group.produced.update(eqn.out_binders)
-        elif prim in lowering.reductions and isinstance(eqn.inputs[0], Var):
-            if group is None or group.shape != eqn.inputs[0].aval.shape or _reads(eqn, virtual) & group.reduced:
-                group = Group(eqn.inputs[0].aval.shape)
-                items.append(group)
-            group.reductions.append(eqn)
-            group.reduced.update(eqn.out_binders)
-        else:
-            group = None
+        group, new = _extend(group if fuse else None, eqn, views)
+        if group is None:
             items.append(eqn)
+        elif new:
+            items.append(group)
     return items
+
+
+class Arena:
+    """Offsets of the program's temporaries in one scratch buffer (``ws``) that the caller
+    keeps and passes to every call: a large array allocated afresh on each call costs a page
+    fault per 4 KiB (glibc returns freed large blocks to the system), ~8 ns per float64 written.
+    A temporary's bytes are reused by later ones once it is dead."""
+
+    ALIGN = 64  # cache lines; also every dtype's alignment
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.free: list[tuple[int, int]] = []  # (offset, size), sorted by offset
+
+    def take(self, nbytes: int) -> int:
+        nbytes = -(-nbytes // self.ALIGN) * self.ALIGN
+        for k, (offset, size) in enumerate(self.free):
+            if size >= nbytes:  # first fit
+                self.free[k:k + 1] = [(offset + nbytes, size - nbytes)] if size > nbytes else []
+                return offset
+        if self.free and self.free[-1][0] + self.free[-1][1] == self.size:  # grow the last free block
+            offset = self.free.pop()[0]
+        else:
+            offset = self.size
+        self.size = offset + nbytes
+        return offset
+
+    def give(self, offset: int, nbytes: int) -> None:
+        nbytes = -(-nbytes // self.ALIGN) * self.ALIGN
+        blocks = sorted(self.free + [(offset, nbytes)])
+        merged: list[tuple[int, int]] = []
+        for o, n in blocks:
+            if merged and merged[-1][0] + merged[-1][1] == o:
+                merged[-1] = (merged[-1][0], merged[-1][1] + n)
+            else:
+                merged.append((o, n))
+        self.free = merged
 
 
 class Emitter:
     """Builds the function's source: names for variables, hoisted constants, lines."""
 
-    def __init__(self, jaxpr: Jaxpr, func_name: str):
+    def __init__(self, jaxpr: Jaxpr, func_name: str, fuse: bool = True):
         self.jaxpr = jaxpr
+        self.fuse = fuse
         self.func_name = func_name
         self.names: dict[Var, str] = {}
         self.pretty = _Names()
@@ -151,18 +246,60 @@ class Emitter:
         # Array constants of nested jaxprs (loop bodies, branches) become leading arguments.
         self.hoisted: list[np.ndarray] = []
         self.base = 0
-        self.virtual: dict[Var, Any] = {}
+        self.views: dict[Var, Eqn] = {}
+        self.arena = Arena()
+        self.nested = 0  # inside a loop body or branch: temporaries there are allocated as they run
+        self.placed: dict[Var, tuple[int, int]] = {}  # arena blocks of live values
+        self.scratch_blocks: list[tuple[int, int]] = []  # blocks dead after the current statement
+        self.parallel = False  # some loop runs on threads (Numba's parallel=True)
 
     def allocate(self, var: Var) -> str:
-        """Emit the allocation of ``var``'s array, reusing an output buffer when it is one."""
+        """Emit the allocation of ``var``'s array: an output buffer when it is one, else
+        a block of the scratch arena (or a fresh array inside nested bodies)."""
         name = self.name(var)
         slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is var), None)
         if slot is not None and var not in self.direct:
             self.direct[var] = slot
             self.emit(f"{name} = {slot}")
-        else:
+            return name
+        block = self._arena_block(var.aval.shape, var.aval.dtype)
+        if block is None:
             self.emit(f"{name} = np.empty({var.aval.shape!r}, np.{var.aval.dtype.name})")
+        else:
+            self.placed[var] = block
+            self.emit(f"{name} = {self._arena_view(block, var.aval.shape, var.aval.dtype)}")
         return name
+
+    def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> str:
+        """A temporary array for the current statement only."""
+        name = self.fresh("scratch")
+        block = self._arena_block(shape, dtype)
+        if block is None:
+            self.emit(f"{name} = np.empty({shape!r}, np.{np.dtype(dtype).name})")
+        else:
+            self.scratch_blocks.append(block)
+            self.emit(f"{name} = {self._arena_view(block, shape, dtype)}")
+        return name
+
+    def _arena_block(self, shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, int] | None:
+        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        if self.nested or not shape or not nbytes:
+            return None
+        return self.arena.take(nbytes), nbytes
+
+    @staticmethod
+    def _arena_view(block: tuple[int, int], shape: tuple[int, ...], dtype: np.dtype) -> str:
+        offset, nbytes = block
+        return f"ws[{offset}:{offset + nbytes}].view(np.{np.dtype(dtype).name}).reshape({shape!r})"
+
+    def release(self, dead: Sequence[Var]) -> None:
+        """Return the blocks of values no longer needed (and of finished scratch) to the arena."""
+        for var in dead:
+            if var in self.placed:
+                self.arena.give(*self.placed.pop(var))
+        for block in self.scratch_blocks:
+            self.arena.give(*block)
+        self.scratch_blocks = []
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -206,7 +343,8 @@ class Emitter:
 
     def source(self) -> str:
         hoisted = [f"k{i}" for i in range(len(self.hoisted))]
-        args = hoisted + [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
+        workspace = ["ws"] if self.arena.size else []
+        args = workspace + hoisted + [self.name(v) for v in self.jaxpr.constvars + self.jaxpr.invars] + self.out_slots
         head = [f"def {self.func_name}({', '.join(args)}):"]
         tail = []
         for slot, x in zip(self.out_slots, self.jaxpr.outvars):
@@ -230,12 +368,20 @@ def _count_uses(jaxpr: Jaxpr) -> dict[Var, int]:
     return uses
 
 
-def generate(jaxpr: Jaxpr, func_name: str = "program") -> tuple[str, list[np.ndarray]]:
-    """The source of a Numba-compilable function computing ``jaxpr``, and the arrays to
-    pass before the jaxpr's own constants (constants of nested jaxprs)."""
-    em = Emitter(jaxpr, func_name)
+class Generated(NamedTuple):
+    source: str
+    hoisted: list[np.ndarray]  # arrays to pass before the jaxpr's constants (those of nested jaxprs)
+    arena_size: int  # bytes of the scratch arena passed first as ``ws`` (no such parameter when 0)
+    parallel: bool  # compile with Numba's parallel=True (some loop is a prange)
+
+
+def generate(jaxpr: Jaxpr, func_name: str = "program", fuse: bool = True) -> Generated:
+    """The source of a Numba-compilable function computing ``jaxpr``, and what calling it
+    needs. ``fuse=False`` gives one loop per equation and builds every array (for testing
+    that fusion changes nothing)."""
+    em = Emitter(jaxpr, func_name, fuse)
     emit_body(em, jaxpr)
-    return em.source(), em.hoisted
+    return Generated(em.source(), em.hoisted, em.arena.size, em.parallel)
 
 
 def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> list[str]:
@@ -247,6 +393,7 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
     jaxpr = closed.jaxpr
     saved = (em.jaxpr, em.uses, em.out_slots, em.base)
     em.jaxpr, em.uses, em.out_slots, em.base = jaxpr, _count_uses(jaxpr), [], em.base + depth - 1
+    em.nested += 1
     try:
         for v, c in zip(jaxpr.constvars, closed.consts):
             em.emit(f"{em.name(v)} = {em.hoist(c)}")
@@ -256,12 +403,16 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
         return [em.read_array(x) for x in jaxpr.outvars]
     finally:
         em.jaxpr, em.uses, em.out_slots, em.base = saved
+        em.nested -= 1
 
 
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
-    em.virtual.update(virtual_broadcasts(jaxpr))
-    eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.virtual]
-    for item in plan(schedule(eqns, em.virtual), em.virtual):
+    if em.fuse:
+        em.views.update(virtual_views(jaxpr))
+    eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.views]
+    items = plan(schedule(eqns, em.views), em.views, em.fuse)
+    dead_after = _deaths(items, jaxpr, em.views)
+    for k, item in enumerate(items):
         if isinstance(item, Group):
             _emit_group(em, item)
         else:
@@ -270,6 +421,51 @@ def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
                 raise NotImplementedError(f"jit: no Numba lowering for primitive '{item.primitive.name}'")
             em.comment(item)
             rule(em, item, [em.read_array(x) for x in item.inputs], [em.name(v) for v in item.out_binders])
+        em.release(dead_after.get(k, ()))
+
+
+def _deaths(items: list, jaxpr: Jaxpr, views: dict[Var, Eqn]) -> dict[int, list[Var]]:
+    """For each item, the values last needed by it (liveness, for reusing arena blocks).
+    A statement whose result may share its operands' memory (a reshape is a view, a loop's
+    carry may be its initial value) keeps those operands alive as long as the result."""
+    last: dict[Var, int] = {}
+    for k, item in enumerate(items):
+        for eqn in (item.eqns + item.reductions) if isinstance(item, Group) else [item]:
+            for x in set().union(*_reads(eqn, views)):
+                last[x] = k
+    for x in jaxpr.outvars:
+        if isinstance(x, Var):
+            last[x] = len(items)
+    for k in reversed(range(len(items))):
+        item = items[k]
+        if isinstance(item, Eqn) and item.primitive not in lowering.fresh_results:
+            end = max(last.get(v, k) for v in item.out_binders)
+            for x in item.inputs:
+                if isinstance(x, Var):
+                    last[x] = max(last.get(x, k), end)
+    dead: dict[int, list[Var]] = {}
+    for x, k in last.items():
+        dead.setdefault(k, []).append(x)
+    return dead
+
+
+def _runs_on_threads(em: Emitter, group: Group, size: int) -> bool:
+    """Whether a loop runs on Numba's threads (``config.num_threads`` above 1): large ones,
+    not nested in a loop body. Iterations of the outer loop write disjoint elements, so only
+    a reduction across it (which would race on one accumulator) keeps a loop serial, unless
+    Numba can split it."""
+    if em.nested or size < PARALLEL_MIN_SIZE or config.num_threads == 1:
+        return False
+    for e in group.reductions:
+        # Numba recognises ``acc = acc + x`` (and ``*``) on a scalar as a reduction it can split
+        # across threads; narrower dtypes need a cast that hides the pattern.
+        in_shape, axes = e.inputs[0].aval.shape, e.params["axes"]
+        outer = next(d for d, n in enumerate(in_shape) if n != 1)
+        scalar = len(axes) == len(in_shape)
+        splittable = e.primitive in (_red.reduce_sum_p, _red.reduce_prod_p) and e.out_binders[0].aval.dtype in (np.float64, np.int64)
+        if outer in axes and not (scalar and splittable):
+            return False
+    return True
 
 
 def _emit_group(em: Emitter, group: Group) -> None:
@@ -278,18 +474,21 @@ def _emit_group(em: Emitter, group: Group) -> None:
     size = int(np.prod(shape, dtype=np.int64))
     body_eqns = group.eqns + group.reductions
     internal = [v for e in group.eqns for v in e.out_binders]
-    uses_inside = {}
+    uses_inside: dict[Var, int] = {}
     for e in body_eqns:
         for x in e.inputs:
             if isinstance(x, Var):
                 uses_inside[x] = uses_inside.get(x, 0) + 1
     # Values needed after the loop are written to arrays; the rest stay in registers.
     materialized = {v for v in internal if em.uses.get(v, 0) > uses_inside.get(v, 0)}
-    partial_reduction = any(len(e.params["axes"]) < ndim for e in group.reductions)
-    has_broadcast = any(e.primitive in lowering.fusable_broadcasts and e.inputs[0].aval.ndim for e in group.eqns if e.inputs and isinstance(e.inputs[0], Var))
-    # Loops over one flat index vectorise best; broadcasts and partial reductions need the nest.
+    partial_reduction = any(len(e.params["axes"]) < e.inputs[0].aval.ndim for e in group.reductions)
+    positional = all(_positional(e, em.views) for e in body_eqns)
+    # Loops over one flat index vectorise best; mapped reads and partial reductions need the nest.
     has_iota = any(e.primitive in lowering.fusable_generators for e in group.eqns)
-    flat = ndim > 1 and not partial_reduction and not has_broadcast and not has_iota
+    flat = ndim > 1 and not partial_reduction and positional and not has_iota
+    parallel = _runs_on_threads(em, group, size)
+    em.parallel |= parallel
+    loop = "numba.prange" if parallel else "range"
     for v in internal:
         if v in materialized:
             em.allocate(v)
@@ -316,55 +515,74 @@ def _emit_group(em: Emitter, group: Group) -> None:
             prologue.append(f"{name}_flat = {name}.reshape({size})")
         return flat_views[name]
 
-    scalars: dict[Var, str] = {}
+    def position(var_shape: tuple[int, ...]) -> list[str]:
+        """The index of the current element in an array of ``var_shape`` (the loop's shape
+        with or without size-1 dimensions)."""
+        counters = iter(loop_vars)
+        return ["0" if n == 1 else next(counters) for n in var_shape]
 
-    def element(x: Any) -> str:
-        """The scalar value of an operand at the current loop position."""
-        if isinstance(x, Var) and x in em.virtual:
-            return element(em.virtual[x])
+    def at(name: str, var_shape: tuple[int, ...]) -> str:
+        """``name``'s element at the current position."""
+        return f"{view(name)}[{index}]" if flat else f"{name}[{', '.join(position(var_shape)) or '()'}]"
+
+    scalars: dict[Any, str] = {}  # produced values by Var; reads by (Var, index)
+
+    def element(x: Any, idx: tuple[str, ...] | None = None, guarded: bool = False) -> str:
+        """The scalar value of ``x`` at the loop position, or at index ``idx`` of ``x``.
+        A ``guarded`` read sits under a condition, so it is not hoisted into its own line."""
         if isinstance(x, Literal):
             return em.constant(x.val)
-        if x not in scalars:
-            tmp = em.fresh("x")
-            if x.aval.ndim == 0:
-                prologue.append(f"{tmp} = {em.name(x)}[()]")
-            else:
-                body.append(f"{tmp} = {view(em.name(x))}[{index}]")
-            scalars[x] = tmp
-        return scalars[x]
+        if x in scalars:
+            return scalars[x]
+        if x in em.views:
+            return mapped_element(em.views[x], idx, guarded)
+        if x.aval.ndim == 0:
+            tmp = scalars[x] = em.fresh("x")
+            prologue.append(f"{tmp} = {em.name(x)}[()]")
+            return tmp
+        at_position = idx is None or (not flat and loop_shape(x.aval.shape) == shape and list(idx) == position(x.aval.shape))
+        expr = at(em.name(x), x.aval.shape) if at_position else f"{em.name(x)}[{', '.join(idx)}]"
+        if guarded:
+            return expr
+        key = (x, None if at_position else idx)
+        if key not in scalars:
+            scalars[key] = em.fresh("x")
+            body.append(f"{scalars[key]} = {expr}")
+        return scalars[key]
+
+    def mapped_element(eqn: Eqn, idx: tuple[str, ...] | None, guarded: bool) -> str:
+        if idx is None and (_keeps_position(eqn) or eqn.inputs[0].aval.ndim == 0):  # the same element, or a scalar's
+            return element(eqn.inputs[0], None, guarded)
+        src_idx, cond = lowering.index_map(eqn)(position(eqn.out_binders[0].aval.shape) if idx is None else list(idx))
+        value = element(eqn.inputs[0], tuple(src_idx), guarded or cond is not None)
+        return value if cond is None else f"({value} if {cond} else {element(eqn.inputs[1], (), guarded)})"
 
     for eqn in group.eqns:
         out = eqn.out_binders[0]
         body.append(em.describe(eqn))  # in the loop, so a failing line is traced to its equation
         if eqn.primitive in lowering.fusable_generators:
-            scalars[out] = f"np.{out.aval.dtype.name}({loop_vars[eqn.params['dimension']]})"
-        elif eqn.primitive in lowering.fusable_broadcasts:
-            src = eqn.inputs[0]
-            if isinstance(src, Literal) or src.aval.ndim == 0 or src in em.virtual:
-                scalars[out] = element(src)
-            else:
-                dims = eqn.params["broadcast_dimensions"]
-                idx = ", ".join("0" if src.aval.shape[j] == 1 else loop_vars[d] for j, d in enumerate(dims))
-                scalars[out] = em.fresh("x")
-                body.append(f"{scalars[out]} = {em.name(src)}[{idx}]")
+            scalars[out] = f"np.{out.aval.dtype.name}({position(out.aval.shape)[eqn.params['dimension']]})"
         else:
+            if eqn.primitive in lowering.looped_maps:
+                expr = mapped_element(eqn, None, False)
+            else:
+                expr = lowering.scalar_rules[eqn.primitive]([element(x) for x in eqn.inputs], eqn)
             scalars[out] = em.fresh("t")
-            expr = lowering.scalar_rules[eqn.primitive]([element(x) for x in eqn.inputs], eqn)
             body.append(f"{scalars[out]} = {expr}")
         if out in materialized:
-            body.append(f"{view(em.name(out))}[{index}] = {scalars[out]}")
+            body.append(f"{at(em.name(out), out.aval.shape)} = {scalars[out]}")
     for r in reductions:
         body.append(em.describe(r.eqn))
-        body.extend(r.accumulate(element(r.eqn.inputs[0]), loop_vars))
+        body.extend(r.accumulate(element(r.eqn.inputs[0]), [] if r.full else position(r.in_shape)))
     for line in prologue:
         em.emit(line)
     if ndim == 0:
         pass
     elif flat:
-        em.emit(f"for {loop_vars[0]} in range({size}):")
+        em.emit(f"for {loop_vars[0]} in {loop}({size}):")
     else:
         for d, (iv, n) in enumerate(zip(loop_vars, shape)):
-            em.emit(f"for {iv} in range({n}):", 1 + d)
+            em.emit(f"for {iv} in {loop if d == 0 else 'range'}({n}):", 1 + d)
     for line in body:
         em.emit(line, depth)
     for r in reductions:

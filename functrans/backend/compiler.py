@@ -43,13 +43,14 @@ _HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend
 class Compiled:
     """A compiled program: the Numba function, its constants and its source."""
 
-    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list):
+    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list, arena_size: int):
         self.closed = closed
         self.fn = fn
         self.source = source
         self.path = path
+        workspace = [_workspace(arena_size)] if arena_size else []
         # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
-        self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
+        self.consts = workspace + list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
 
@@ -91,6 +92,13 @@ class Compiled:
         self.checked = True
 
 
+def _workspace(nbytes: int) -> np.ndarray:
+    """The scratch arena of a program, aligned to a cache line (codegen.Arena's offsets are)."""
+    buffer = np.empty(nbytes + 64, np.uint8)
+    start = -buffer.ctypes.data % 64
+    return buffer[start:start + nbytes]
+
+
 def _explain(error: Exception, source: str) -> str:
     """Name the jaxpr equation behind the generated line Numba failed on."""
     lines = source.splitlines()
@@ -116,9 +124,9 @@ def _version_tag() -> str:
     return f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
 
 
-def _load(source: str) -> tuple[Any, str | None]:
+def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
     cache_dir = config.cache_dir
-    options = f"cache={bool(cache_dir)}, error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True"
+    options = f"cache={bool(cache_dir)}, error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True, parallel={parallel}"
     text = _HEADER + f"@numba.njit({options})\n" + source
     digest = hashlib.sha256((_version_tag() + "\n" + text).encode()).hexdigest()[:32]
     module_name = f"ft_{digest}"
@@ -150,9 +158,9 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
     compiled = _compiled.get(closed)
     if compiled is None:
         optimized = optimize(closed)
-        source, hoisted = generate(optimized.jaxpr)
-        fn, path = _load(source)
-        compiled = _compiled[closed] = Compiled(optimized, fn, source, path, hoisted)
+        generated = generate(optimized.jaxpr)
+        fn, path = _load(generated.source, generated.parallel)
+        compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted, generated.arena_size)
     return compiled
 
 

@@ -24,7 +24,6 @@ from ..lax.sort import argsort_p, sort_p
 
 scalar_rules: dict[Any, Callable[[list[str], Eqn], str]] = {}
 statement_rules: dict[Any, Callable] = {}
-fusable_broadcasts = {_sh.broadcast_in_dim_p}
 fusable_generators = {_sh.iota_p}
 reductions = {_red.reduce_sum_p, _red.reduce_prod_p, _red.reduce_max_p, _red.reduce_min_p}
 
@@ -221,6 +220,94 @@ class Reduction:
             self.em.emit(f"{out} = {self.acc}")
 
 
+# --------------------------------------------------------------------------- index maps
+# Broadcasts, transposes, slices, reversals, pads and unit-dimension reshapes move elements
+# without computing: a fused loop reads their source at a mapped index instead of building
+# the array. ``index_rules[prim](eqn)`` gives a function from the output's index expressions
+# to the source's, plus a condition (pad: where the output holds the padding value,
+# ``eqn.inputs[1]``), or None when this equation is not a pure index map.
+
+IndexMap = Callable[[list[str]], tuple[list[str], str | None]]
+index_rules: dict[Any, Callable[[Eqn], IndexMap | None]] = {}
+# Index maps that also run as loops of their own when their result must exist as an array;
+# a reshape that must exist is a free view (``.reshape``) instead.
+looped_maps = {_sh.broadcast_in_dim_p, _sh.transpose_p, _sh.slice_p, _sh.rev_p, _sh.pad_p}
+# Index maps that keep every element at its loop position when they only add or drop size-1 dimensions.
+position_maps = {_sh.broadcast_in_dim_p, _sh.reshape_p, _sh.squeeze_p}
+
+
+def index_map(eqn: Eqn) -> IndexMap | None:
+    rule = index_rules.get(eqn.primitive)
+    return None if rule is None else rule(eqn)
+
+
+def _offset(i: str, start: int, step: int = 1) -> str:
+    scaled = i if step == 1 else f"{step} * {i}"
+    if start == 0:
+        return scaled
+    return f"({scaled} + {start})" if start > 0 else f"({scaled} - {-start})"
+
+
+def _broadcast_map(eqn: Eqn) -> IndexMap:
+    src, dims = eqn.inputs[0].aval.shape, eqn.params["broadcast_dimensions"]
+    return lambda idx: (["0" if src[j] == 1 else idx[d] for j, d in enumerate(dims)], None)
+
+
+def _transpose_map(eqn: Eqn) -> IndexMap:
+    perm = eqn.params["permutation"]
+    return lambda idx: ([idx[perm.index(d)] for d in range(len(perm))], None)
+
+
+def _rev_map(eqn: Eqn) -> IndexMap:
+    shape, dims = eqn.inputs[0].aval.shape, eqn.params["dimensions"]
+    return lambda idx: ([f"({n - 1} - {i})" if d in dims else i for d, (i, n) in enumerate(zip(idx, shape))], None)
+
+
+def _slice_map(eqn: Eqn) -> IndexMap:
+    p = eqn.params
+    return lambda idx: ([_offset(i, s, st) for i, s, st in zip(idx, p["start_indices"], p["strides"])], None)
+
+
+def _pad_map(eqn: Eqn) -> IndexMap:
+    shape, config = eqn.inputs[0].aval.shape, eqn.params["padding_config"]
+
+    def rule(idx):
+        src, conds = [], []
+        for i, n, (lo, hi, interior) in zip(idx, shape, config):
+            shifted = _offset(i, -lo)
+            if interior == 0:
+                src.append(shifted)
+                if lo > 0:
+                    conds.append(f"{i} >= {lo}")
+                if hi > 0:
+                    conds.append(f"{i} < {lo + n}")
+            else:
+                src.append(f"({shifted} // {interior + 1})")
+                conds.append(f"{shifted} >= 0 and {shifted} % {interior + 1} == 0 and {shifted} // {interior + 1} < {n}")
+        return src, " and ".join(conds) or None
+
+    return rule
+
+
+def _unit_reshape_map(eqn: Eqn) -> IndexMap | None:
+    """A reshape that only adds or drops size-1 dimensions; others would need divisions."""
+    in_shape, out_shape = eqn.inputs[0].aval.shape, eqn.out_binders[0].aval.shape
+    if [d for d in in_shape if d != 1] != [d for d in out_shape if d != 1]:
+        return None
+
+    def rule(idx):
+        kept = iter(i for i, n in zip(idx, out_shape) if n != 1)
+        return ["0" if n == 1 else next(kept) for n in in_shape], None
+
+    return rule
+
+
+index_rules.update({
+    _sh.broadcast_in_dim_p: _broadcast_map, _sh.transpose_p: _transpose_map, _sh.rev_p: _rev_map,
+    _sh.slice_p: _slice_map, _sh.pad_p: _pad_map, _sh.reshape_p: _unit_reshape_map, _sh.squeeze_p: _unit_reshape_map,
+})
+
+
 # --------------------------------------------------------------------------- statements
 
 
@@ -266,43 +353,9 @@ def _transpose_loops(em, dst: str, src: str, perm: tuple, dst_shape: tuple) -> N
     em.emit(f"{dst}[{_slices(loop_vars)}] = {src}[{_slices(source_index)}]", 1 + len(perm))
 
 
-@statement(_sh.transpose_p)
-def _transpose(em, eqn, args, outs):
-    em.allocate(eqn.out_binders[0])
-    _transpose_loops(em, outs[0], args[0], eqn.params["permutation"], eqn.out_binders[0].aval.shape)
-
-
-@statement(_sh.rev_p)
-def _rev(em, eqn, args, outs):
-    ndim = eqn.inputs[0].aval.ndim
-    parts = ["::-1" if d in eqn.params["dimensions"] else ":" for d in range(ndim)]
-    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
-
-
-@statement(_sh.slice_p)
-def _slice(em, eqn, args, outs):
-    p = eqn.params
-    parts = [f"{s}:{l}:{st}" for s, l, st in zip(p["start_indices"], p["limit_indices"], p["strides"])]
-    em.emit(f"{outs[0]} = {_contiguous_view(args[0], parts)}")
-
-
 @statement(_sh.concatenate_p)
 def _concatenate(em, eqn, args, outs):
     em.emit(f"{outs[0]} = np.concatenate(({', '.join(args)},), axis={eqn.params['dimension']})")
-
-
-@statement(_sh.pad_p)
-def _pad(em, eqn, args, outs):
-    x_shape = eqn.inputs[0].aval.shape
-    config = eqn.params["padding_config"]
-    grown = tuple(lo + hi + d + max(d - 1, 0) * i for d, (lo, hi, i) in zip(x_shape, [(max(lo, 0), max(hi, 0), i) for lo, hi, i in config]))
-    dtype = eqn.out_binders[0].aval.dtype
-    full = em.fresh("padded")
-    em.emit(f"{full} = np.full({grown!r}, {args[1]}[()], np.{dtype.name})")
-    inner = [f"{max(lo, 0)}:{max(lo, 0) + d + max(d - 1, 0) * i}:{i + 1}" for d, (lo, hi, i) in zip(x_shape, config)]
-    em.emit(f"{full}[{_slices(inner)}] = {args[0]}")
-    crop = [f"{max(-lo, 0)}:{g - max(-hi, 0)}" for g, (lo, hi, _) in zip(grown, config)]
-    em.emit(f"{outs[0]} = {_contiguous_view(full, crop)}")
 
 
 @statement(_red.argmax_p)
@@ -310,8 +363,7 @@ def _pad(em, eqn, args, outs):
 def _argreduce(em, eqn, args, outs):
     shape, axis = eqn.inputs[0].aval.shape, eqn.params["axis"]
     view = (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1 :]))
-    tmp = em.fresh("idx")
-    em.emit(f"{tmp} = np.empty({(view[0], view[2])!r}, np.int64)")
+    tmp = em.scratch((view[0], view[2]), np.int64)
     em.emit(f"kernels.argreduce({args[0]}.reshape({view!r}), {eqn.primitive is _red.argmax_p}, {tmp})")
     dtype = eqn.params["index_dtype"]
     em.emit(f"{outs[0]} = {tmp}.reshape({eqn.out_binders[0].aval.shape!r}).astype(np.{dtype.name})")
@@ -323,7 +375,7 @@ _CUMULATIVE_KIND = {_red.cumsum_p: 0, _red.cumprod_p: 1, _red.cummax_p: 2, _red.
 def _cumulative(em, eqn, args, outs):
     shape, axis = eqn.inputs[0].aval.shape, eqn.params["axis"]
     view = (_prod(shape[:axis]), shape[axis], _prod(shape[axis + 1 :]))
-    em.emit(f"{outs[0]} = np.empty({shape!r}, np.{eqn.out_binders[0].aval.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     kind = _CUMULATIVE_KIND[eqn.primitive]
     em.emit(f"kernels.cumulative({args[0]}.reshape({view!r}), {kind}, {eqn.params['reverse']}, {outs[0]}.reshape({view!r}))")
 
@@ -341,32 +393,30 @@ def _dot_general(em, eqn, args, outs):
     b = _prod([lhs.shape[i] for i in lb])
     m, n, k = _prod([lhs.shape[i] for i in lf]), _prod([rhs.shape[i] for i in rf]), _prod([lhs.shape[i] for i in lc])
     dtype = eqn.out_binders[0].aval.dtype
-    out_shape = eqn.out_binders[0].aval.shape
 
     def operand(name: str, aval: Any, perm: list[int], view: tuple) -> str:
         if perm == sorted(perm):
             return f"{name}.reshape({view!r})"
         if len(perm) == 2 and len(view) == 2:  # a plain transpose: BLAS reads it without a copy
             return f"{name}.T"
-        moved, moved_shape = em.fresh("moved"), tuple(aval.shape[d] for d in perm)
-        em.emit(f"{moved} = np.empty({moved_shape!r}, np.{aval.dtype.name})")
+        moved_shape = tuple(aval.shape[d] for d in perm)
+        moved = em.scratch(moved_shape, aval.dtype)
         _transpose_loops(em, moved, name, tuple(perm), moved_shape)
         return f"{moved}.reshape({view!r})"
 
-    if dtype.kind == "f" and b == 1:  # one BLAS call
+    if dtype.kind == "f" and b == 1:  # one BLAS call, writing straight into the result
         left = operand(args[0], lhs, list(lb) + lf + list(lc), (m, k))
         right = operand(args[1], rhs, list(rb) + list(rc) + rf, (k, n))
-        em.emit(f"{outs[0]} = np.dot({left}, {right}).reshape({out_shape!r})")
+        em.allocate(eqn.out_binders[0])
+        em.emit(f"np.dot({left}, {right}, {outs[0]}.reshape({(m, n)!r}))")
         return
     left = operand(args[0], lhs, list(lb) + lf + list(lc), (b, m, k))
     right = operand(args[1], rhs, list(rb) + list(rc) + rf, (b, k, n))
-    tmp = em.fresh("prod")
-    em.emit(f"{tmp} = np.empty({(b, m, n)!r}, np.{dtype.name})")
+    em.allocate(eqn.out_binders[0])
     # BLAS for large float products; loops for integers, and for many small products where
     # a BLAS call per batch element costs more than the arithmetic (per-example outer products).
     kernel = "batched_matmul" if dtype.kind == "f" and m * n * k >= 4096 else "matmul_loops"
-    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {tmp})")
-    em.emit(f"{outs[0]} = {tmp}.reshape({out_shape!r})")
+    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {outs[0]}.reshape({(b, m, n)!r}))")
 
 
 def _index_views(eqn: Eqn) -> tuple[tuple, tuple, tuple]:
@@ -385,8 +435,7 @@ def _index_views(eqn: Eqn) -> tuple[tuple, tuple, tuple]:
 @statement(_ix.gather_p)
 def _gather(em, eqn, args, outs):
     op_view, idx_view, sizes = _index_views(eqn)
-    out = eqn.out_binders[0].aval
-    em.emit(f"{outs[0]} = np.empty({out.shape!r}, np.{out.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     clip = eqn.params["mode"] == "clip"
     em.emit(
         f"kernels.gather({args[0]}.reshape({op_view!r}), {args[1]}.astype(np.int64).reshape({idx_view!r}), "
@@ -458,6 +507,14 @@ def _sort_rows(em, eqn, args, outs):
     if is_argsort:
         result = f"{result}.astype(np.{eqn.params['index_dtype'].name})"
     em.emit(f"{outs[0]} = {result}")
+
+
+# Statements whose results never share memory with their operands (the others may: a
+# reshape is a view, a loop's result may be its initial carry); see codegen._deaths.
+fresh_results = {
+    _dot.dot_general_p, _ix.gather_p, _ix.scatter_p, _ix.dynamic_slice_p, _ix.dynamic_update_slice_p,
+    _sh.concatenate_p, _red.argmax_p, _red.argmin_p, sort_p, argsort_p, *_CUMULATIVE_KIND,
+}
 
 
 # --------------------------------------------------------------------------- control flow
@@ -538,18 +595,20 @@ def _stack_view(aval) -> tuple:
     return (_prod(aval.shape[:-2]), *aval.shape[-2:])
 
 
+fresh_results |= {_la.cholesky_p, _la.det_p, _la.lu_p, _la.triangular_solve_p}
+
+
 @statement(_la.cholesky_p)
 def _cholesky(em, eqn, args, outs):
     a = eqn.inputs[0].aval
-    em.emit(f"{outs[0]} = np.empty({a.shape!r}, np.{a.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     em.emit(f"kernels.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
 
 
 @statement(_la.det_p)
 def _det(em, eqn, args, outs):
     a = eqn.inputs[0].aval
-    out = eqn.out_binders[0].aval
-    em.emit(f"{outs[0]} = np.empty({out.shape!r}, np.{out.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     em.emit(f"kernels.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(_prod(a.shape[:-2]),)!r}))")
 
 
@@ -557,9 +616,8 @@ def _det(em, eqn, args, outs):
 def _lu(em, eqn, args, outs):
     a = eqn.inputs[0].aval
     view = _stack_view(a)
-    em.emit(f"{outs[0]} = np.empty({a.shape!r}, np.{a.dtype.name})")
-    em.emit(f"{outs[1]} = np.empty({a.shape[:-1]!r}, np.int32)")
-    em.emit(f"{outs[2]} = np.empty({a.shape[:-1]!r}, np.int32)")
+    for out in eqn.out_binders:
+        em.allocate(out)
     em.emit(f"kernels.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
 
 
@@ -567,7 +625,7 @@ def _lu(em, eqn, args, outs):
 def _triangular_solve(em, eqn, args, outs):
     a, b = (x.aval for x in eqn.inputs)
     p = eqn.params
-    em.emit(f"{outs[0]} = np.empty({b.shape!r}, np.{b.dtype.name})")
+    em.allocate(eqn.out_binders[0])
     em.emit(
         f"kernels.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
         f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"

@@ -117,7 +117,39 @@ def simplify(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
 
 
+def transpose_products(jaxpr: Jaxpr) -> Jaxpr:
+    """``transpose(dot_general(a, b))`` that swaps the two operands' free dimensions becomes
+    ``dot_general(b, a)``: reverse mode makes these for every weight gradient, and BLAS then
+    writes the result in the layout wanted instead of a copy transposing it afterwards."""
+    producers = {e.out_binders[0]: e for e in jaxpr.eqns if e.primitive.name == "dot_general"}
+    uses: dict[Var, int] = {}
+    for eqn in jaxpr.eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var):
+                uses[x] = uses.get(x, 0) + 1
+    for x in jaxpr.outvars:
+        if isinstance(x, Var):
+            uses[x] = uses.get(x, 0) + 1
+    swapped: dict[int, Eqn | None] = {}  # by id: equations hold lists
+    for eqn in jaxpr.eqns:
+        dot = producers.get(eqn.inputs[0]) if eqn.primitive.name == "transpose" else None
+        if dot is None or uses[eqn.inputs[0]] != 1:
+            continue
+        (lc, rc), (lb, rb) = dot.params["dimension_numbers"]
+        n_left = dot.inputs[0].aval.ndim - len(lc)
+        n_right = dot.inputs[1].aval.ndim - len(rc)
+        if lb or eqn.params["permutation"] != tuple(range(n_left, n_left + n_right)) + tuple(range(n_left)):
+            continue
+        params = dict(dot.params, dimension_numbers=((rc, lc), ((), ())))
+        swapped[id(dot)] = Eqn(dot.primitive, [dot.inputs[1], dot.inputs[0]], params, eqn.out_binders)
+        swapped[id(eqn)] = None
+    if not swapped:
+        return jaxpr
+    eqns = [swapped.get(id(e), e) for e in jaxpr.eqns]
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, [e for e in eqns if e is not None], jaxpr.outvars)
+
+
 def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
-    jaxpr = fold_constants(simplify(cse(inline_calls(closed.jaxpr))))
+    jaxpr = transpose_products(fold_constants(simplify(cse(inline_calls(closed.jaxpr)))))
     jaxpr, consts = dce_jaxpr(jaxpr, closed.consts)
     return ClosedJaxpr(jaxpr, consts)
