@@ -17,6 +17,15 @@ def _default_cache_dir() -> str:
     return str(Path(base) / "functrans")
 
 
+def _set_numba_threads(value: int | None) -> None:
+    """Numba's thread count for compiled loops run from this thread (Numba keeps one per thread)."""
+    if value is not None and (not isinstance(value, int) or value < 1):
+        raise ValueError(f"functrans.config.num_threads must be a positive int or None, got {value!r}")
+    import numba  # here: importing functrans.config must not import Numba
+
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if value is None else min(value, numba.config.NUMBA_NUM_THREADS))
+
+
 class Config:
     """The options, as attributes. Unknown names raise, so typos do not pass silently."""
 
@@ -31,8 +40,11 @@ class Config:
         "boundscheck": bool(int(os.environ.get("FUNCTRANS_BOUNDSCHECK", "0"))),
         # Use libm calls instead of the vectorisable approximations in compiled loops.
         "precise_math": False,
-        # Threads for large compiled loops (None: Numba's default).
-        "num_threads": None,
+        # Threads for large compiled loops: 1 runs every loop on the calling thread; k > 1 (or None, Numba's
+        # default count) runs loops of at least codegen.PARALLEL_MIN_SIZE elements on threads. The default is 1:
+        # on the 2-vCPU machines measured, threads made a BLAS-heavy training step slower (the two thread pools
+        # spin against each other) and transcendental-heavy loops slower; memory-bound loops ran 1.7x faster.
+        "num_threads": 1,
         # Run a program's first calls eagerly (NumPy, op by op) while one background thread compiles it, then its
         # compiled code; exit waits for the compiles, so the disk cache is written. False (or the environment variable
         # FUNCTRANS_BACKGROUND_COMPILE=0) compiles on the first call.
@@ -50,6 +62,8 @@ class Config:
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._defaults:
             raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
+        if name == "num_threads":
+            _set_numba_threads(value)
         self.__dict__[name] = value
 
     def update(self, name: str, value: Any) -> None:

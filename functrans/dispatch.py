@@ -18,7 +18,7 @@ import numpy as np
 
 from . import core
 from .backend import compile_jaxpr, prepare_args
-from .backend.compiler import execute, run_eager
+from .backend.compiler import call, execute, run_eager
 from .config import config
 from .core import ShapedArray, Tracer
 from .ir import ClosedJaxpr
@@ -159,14 +159,14 @@ class JitFunction:
             except AttributeError:  # a leaf that is not an array
                 fast = None
             if fast is not None and not core._dynamic_trace.level and not config.debug_nans:
-                entry_point, consts, out_specs, unflatten = fast
-                if unflatten is None:
+                entry_point, workspace, consts, out_specs, unflatten = fast
+                if unflatten is None and workspace is None:
                     out = np.empty(*out_specs)
                     entry_point(*consts, *leaves, out)
                     return out
                 outs = list(starmap(np.empty, out_specs))
-                entry_point(*consts, *leaves, *outs)
-                return unflatten(outs)
+                call(entry_point, workspace, consts, leaves, outs)
+                return outs[0] if unflatten is None else unflatten(outs)
         return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
@@ -201,10 +201,11 @@ class JitFunction:
         consts = compiled.consts + inputs[: len(entry.consts)]
         avals = entry.closed.out_avals
         key = _fast_key(args)[0]
+        specs = [(a.shape, a.dtype) for a in avals]
         if entry.out_tree.num_leaves == 1 and entry.out_tree.num_nodes == 1:
-            self._fast[key] = (entry_point, consts, (avals[0].shape, avals[0].dtype), None)
+            self._fast[key] = (entry_point, compiled.workspace, consts, specs[0] if compiled.workspace is None else specs, None)
         else:
-            self._fast[key] = (entry_point, consts, [(a.shape, a.dtype) for a in avals], entry.out_tree.unflatten)
+            self._fast[key] = (entry_point, compiled.workspace, consts, specs, entry.out_tree.unflatten)
 
     def _trace(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
         if config.explain_cache_misses:

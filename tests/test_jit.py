@@ -405,6 +405,79 @@ def test_large_loops_on_threads_agree_with_one_thread(threads):
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+def test_num_threads_must_be_a_positive_int_or_none():
+    for bad in (0, -2, 1.5, "2"):
+        with pytest.raises(ValueError, match="num_threads"):
+            ft.config.num_threads = bad
+    assert ft.config.num_threads == 1
+
+
+def test_threads_calling_one_program_at_once_each_get_their_own_scratch_arena():
+    import threading
+
+    @ft.jit
+    def f(x):
+        a = fnp.tanh(x @ x)  # temporaries in the arena, and a nogil program: calls overlap
+        return fnp.exp(-a @ a).sum(axis=0) + x[0]
+
+    inputs = [np.full((64, 64), v / 100.0) for v in range(8)]
+    expected = [f.__wrapped__(x) for x in inputs]
+    f(inputs[0])
+    results: dict[int, list] = {}
+
+    def worker(k: int) -> None:
+        results[k] = [f(inputs[(k + j) % 8]) for j in range(40)]
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k, got in results.items():
+        for j, value in enumerate(got):
+            np.testing.assert_allclose(value, expected[(k + j) % 8], rtol=1e-12)
+
+
+# Steps of random programs over (3, 4) float64 values: elementwise math, broadcasts, reductions
+# that keep their dimension, transposes, slices, pads, reversals and reshapes around them.
+PROGRAM_STEPS = (
+    lambda v, w: fnp.tanh(v) * w, lambda v, w: fnp.exp(-v * v) + w, lambda v, w: fnp.sin(v) - 2.0 * w,
+    lambda v, w: v.sum(axis=0, keepdims=True) + w, lambda v, w: fnp.max(v, axis=1, keepdims=True) * w,
+    lambda v, w: (v.T * 2.0).T - w, lambda v, w: fnp.pad(v[:, 1:], ((0, 0), (0, 1))) + w, lambda v, w: fnp.flip(v, 0) * w,
+    lambda v, w: v.reshape(4, 3).reshape(3, 4) + w.reshape(12)[::-1].reshape(3, 4), lambda v, w: fnp.where(v > w, v, w * 0.5),
+    lambda v, w: lax.broadcast_in_dim(v[1], (3, 4), (1,)) + lax.broadcast_in_dim(w[:, 2], (3, 4), (0,)),
+)
+
+
+def run_unfused(f, *args):
+    """``f`` compiled with one loop per equation and every intermediate array built."""
+    from functrans.backend import codegen, compiler, passes
+
+    closed = passes.optimize(ft.make_jaxpr(f)(*args))
+    generated = codegen.generate(closed.jaxpr, fuse=False)
+    fn, path = compiler._load(generated.source, generated.parallel)
+    program = compiler.Compiled(closed, fn, generated.source, path, generated.hoisted, generated.arena_size)
+    return program(compiler.prepare_args(args, closed.in_avals))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(PROGRAM_STEPS) - 1), st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=8),
+       arrays(np.float64, [(3, 4)], elements(np.float64, special=False)))
+def test_fused_and_unfused_programs_agree(steps, x):
+    def program(x):
+        values = [x, x * 0.5 + 1.0]
+        for k, i, j in steps:
+            values.append(PROGRAM_STEPS[k](values[i % len(values)], values[j % len(values)]))
+        return values[-1], values[-2].sum()
+
+    fused = ft.jit(program)(x)
+    unfused = run_unfused(program, x)
+    eager = program(x)
+    for a, b, c in zip(fused, unfused, eager):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(a, c, rtol=1e-9, atol=1e-9)  # NumPy's libm against the fast math
+
+
 def test_pad_with_interior_and_negative_edges_matches_a_python_construction():
     x = np.arange(1.0, 5.0)
     padded = ft.jit(lambda x: lax.pad(x, -1.0, [(-1, 2, 1)]))(x)

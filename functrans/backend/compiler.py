@@ -48,9 +48,9 @@ class Compiled:
         self.fn = fn
         self.source = source
         self.path = path
-        workspace = [_workspace(arena_size)] if arena_size else []
+        self.workspace = Workspace(arena_size) if arena_size else None
         # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
-        self.consts = workspace + list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
+        self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
 
@@ -59,7 +59,7 @@ class Compiled:
         if not self.checked:
             self._first_call(args, outs)
         else:
-            self.fn(*self.consts, *args, *outs)
+            call(self.fn, self.workspace, self.consts, args, outs)
         return outs
 
     def new_outputs(self) -> list[np.ndarray]:
@@ -67,7 +67,8 @@ class Compiled:
 
     def signature(self, args: Sequence[np.ndarray]) -> tuple:
         """The Numba argument types of a call with these arguments (after the constants)."""
-        return tuple(numba.typeof(a) for a in [*self.consts, *args, *self.new_outputs()])
+        types = tuple(numba.typeof(a) for a in [*self.consts, *args, *self.new_outputs()])
+        return types if self.workspace is None else (_WORKSPACE_TYPE, *types)
 
     def entry_point(self, args: Sequence[np.ndarray]) -> Any:
         """The compiled code for exactly these argument types (after the constants), callable without Numba's
@@ -86,17 +87,48 @@ class Compiled:
 
     def _first_call(self, args: Sequence[np.ndarray], outs: list[np.ndarray]) -> None:
         try:
-            self.fn(*self.consts, *args, *outs)
+            call(self.fn, self.workspace, self.consts, args, outs)
         except numba.core.errors.NumbaError as e:
             raise CompilationError(_explain(e, self.source)) from None
         self.checked = True
 
 
-def _workspace(nbytes: int) -> np.ndarray:
-    """The scratch arena of a program, aligned to a cache line (codegen.Arena's offsets are)."""
-    buffer = np.empty(nbytes + 64, np.uint8)
-    start = -buffer.ctypes.data % 64
-    return buffer[start:start + nbytes]
+_WORKSPACE_TYPE = numba.typeof(np.empty(0, np.uint8))
+
+
+class Workspace:
+    """The scratch arenas of one program (see codegen.Arena), kept across calls: one per call
+    running at the same time, so threads calling one program never share one."""
+
+    __slots__ = ("nbytes", "free")
+
+    def __init__(self, nbytes: int):
+        self.nbytes = nbytes
+        self.free = [self._new()]
+
+    def _new(self) -> np.ndarray:
+        buffer = np.empty(self.nbytes + 64, np.uint8)
+        start = -buffer.ctypes.data % 64  # cache-line aligned, as the arena's offsets are
+        return buffer[start:start + self.nbytes]
+
+    def take(self) -> np.ndarray:
+        try:
+            return self.free.pop()  # atomic under the GIL
+        except IndexError:
+            return self._new()
+
+    def give(self, buffer: np.ndarray) -> None:
+        self.free.append(buffer)  # a call that raised loses its buffer, which costs only a new one
+
+
+def call(fn: Any, workspace: Workspace | None, consts: Sequence, args: Sequence, outs: Sequence) -> None:
+    """Run a compiled program (or its entry point) with a scratch arena of its own."""
+    if workspace is None:
+        fn(*consts, *args, *outs)
+        return
+    buffer = workspace.take()
+    fn(buffer, *consts, *args, *outs)
+    workspace.give(buffer)
 
 
 def _explain(error: Exception, source: str) -> str:
