@@ -26,6 +26,10 @@ def _set_numba_threads(value: int | None) -> None:
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if value is None else min(value, numba.config.NUMBA_NUM_THREADS))
 
 
+# Options that change the code jit generates.
+_CODEGEN_OPTIONS = ("boundscheck", "precise_math", "num_threads")
+
+
 class Config:
     """The options, as attributes. Unknown names raise, so typos do not pass silently."""
 
@@ -55,6 +59,7 @@ class Config:
         # Options live in the instance dict, so reading one is a plain attribute lookup
         # (jit's dispatch reads them on every call).
         self.__dict__.update(self._defaults)
+        self.__dict__["_codegen_epoch"] = 0
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
@@ -64,6 +69,9 @@ class Config:
             raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
         if name == "num_threads":
             _set_numba_threads(value)
+        if name in _CODEGEN_OPTIONS and value != self.__dict__[name]:
+            # Compiled programs built under the old value are stale: jit recompiles on the next call.
+            self.__dict__["_codegen_epoch"] += 1
         self.__dict__[name] = value
 
     def update(self, name: str, value: Any) -> None:

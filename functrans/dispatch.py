@@ -67,13 +67,12 @@ def _fast_key(args: tuple) -> tuple[tuple, Sequence]:
 class _Entry:
     """One traced and (lazily) compiled specialisation of a jitted function."""
 
-    __slots__ = ("closed", "consts", "out_tree", "in_avals", "compiled")
+    __slots__ = ("closed", "consts", "out_tree", "in_avals")
 
     def __init__(self, closed: ClosedJaxpr, out_tree: Any):
         self.closed, self.consts = closure_convert(closed)
         self.out_tree = out_tree
         self.in_avals = self.closed.in_avals
-        self.compiled = None
 
 
 class Lowered:
@@ -115,6 +114,7 @@ class JitFunction:
         # compiled entry point: no signature building, no Numba type dispatch.
         self._fast: dict[tuple, tuple] = {}
         self._fast_ok = not (self._static_nums or self._static_names)
+        self._epoch = config._codegen_epoch
         self.trace_count = 0
 
     def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, tuple]:
@@ -152,7 +152,7 @@ class JitFunction:
         return (treedef, statics, *[_signature(x) for x in leaves]), leaves, treedef, split, statics
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._fast and not kwargs:
+        if self._fast and not kwargs and self._epoch == config._codegen_epoch:
             try:
                 key, leaves = _fast_key(args)
                 fast = self._fast.get(key)
@@ -180,9 +180,10 @@ class JitFunction:
             return tree_unflatten(entry.out_tree, outs)
         if config.debug_nans:
             return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
-        compiled = entry.compiled
-        if compiled is None:
-            compiled = entry.compiled = compile_jaxpr(entry.closed)
+        if self._epoch != config._codegen_epoch:  # an option changing generated code was set: fast entries are stale
+            self._fast.clear()
+            self._epoch = config._codegen_epoch
+        compiled = compile_jaxpr(entry.closed)
         inputs = prepare_args([*entry.consts, *leaves], entry.in_avals)
         if config.background_compile and not compiled.ready(inputs):
             # Eagerly until the background compile is done; only a compiled call installs the fast path.

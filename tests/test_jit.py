@@ -36,6 +36,24 @@ from functrans.tree_util import tree_flatten, tree_structure
 
 SETTINGS = settings(max_examples=25, deadline=None)
 
+
+@pytest.fixture(autouse=True, scope="module", params=["fast math", "precise math"])
+def math_mode(request):
+    """Every test runs with the vectorisable math and again with libm's."""
+    with ft.config.option(precise_math=request.param == "precise math"):
+        yield request.param
+
+
+def test_setting_an_option_that_changes_generated_code_recompiles_jitted_functions():
+    f = ft.jit(lambda x: fnp.exp(x) + 1.0)
+    x = np.linspace(-1.0, 1.0, 5)
+    before = f(x), f.lower(x).as_text()
+    with ft.config.option(precise_math=not ft.config.precise_math):
+        after = f(x), f.lower(x).as_text()
+    assert ("fm.exp" in before[1]) != ("fm.exp" in after[1])
+    assert f(x) is not None and f.lower(x).as_text() == before[1] and f.trace_count == 1
+    np.testing.assert_allclose(before[0], after[0], rtol=1e-15)
+
 # --------------------------------------------------------------------------- values and layouts
 
 SPECIAL_FLOATS = (np.nan, np.inf, -np.inf, 0.0, -0.0)

@@ -53,6 +53,7 @@ class Compiled:
         self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
+        self.epoch = config._codegen_epoch
 
     def __call__(self, args: Sequence[np.ndarray]) -> list:
         outs = self.new_outputs()
@@ -186,9 +187,10 @@ _compiled: "weakref.WeakKeyDictionary[ClosedJaxpr, Compiled]" = weakref.WeakKeyD
 
 
 def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
-    """The compiled form of ``closed`` (made once per jaxpr object)."""
+    """The compiled form of ``closed`` (made once per jaxpr object and setting of the options
+    that change generated code, such as ``config.precise_math``)."""
     compiled = _compiled.get(closed)
-    if compiled is None:
+    if compiled is None or compiled.epoch != config._codegen_epoch:
         optimized = optimize(closed)
         generated = generate(optimized.jaxpr)
         fn, path = _load(generated.source, generated.parallel)
