@@ -8,6 +8,7 @@ with the equation it came from, so the source can be read and debugged.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
@@ -238,7 +239,7 @@ class Emitter:
         self.lines: list[str] = []
         self.constants: dict[tuple, str] = {}
         self.counter = 0
-        self.uses = _count_uses(jaxpr)
+        self.consumers = _consumers(jaxpr)
         # Outputs are written into buffers the caller allocates (boxing returned arrays
         # costs Numba far more than np.empty does in Python).
         self.out_slots = [f"out{k}" for k in range(len(jaxpr.outvars))]
@@ -262,6 +263,12 @@ class Emitter:
             self.direct[var] = slot
             self.emit(f"{name} = {slot}")
             return name
+        reshaped = self._reshaped_output(var)
+        if reshaped is not None:  # its reshape (a view) is an output: write into the output's buffer
+            out, slot = reshaped
+            self.direct[out] = slot
+            self.emit(f"{name} = {slot}.reshape({var.aval.shape!r})")
+            return name
         block = self._arena_block(var.aval.shape, var.aval.dtype)
         if block is None:
             self.emit(f"{name} = np.empty({var.aval.shape!r}, np.{var.aval.dtype.name})")
@@ -269,6 +276,19 @@ class Emitter:
             self.placed[var] = block
             self.emit(f"{name} = {self._arena_view(block, var.aval.shape, var.aval.dtype)}")
         return name
+
+    def _reshaped_output(self, var: Var) -> tuple[Var, str] | None:
+        """The output (and its buffer) that is a reshape of ``var``, if there is one still unwritten."""
+        if self.nested:
+            return None
+        taken = set(self.direct.values())
+        for eqn in self.jaxpr.eqns:
+            if eqn.primitive in lowering.reshapes and eqn.inputs[0] is var:
+                out = eqn.out_binders[0]
+                slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is out and s not in taken), None)
+                if slot is not None:
+                    return out, slot
+        return None
 
     def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> str:
         """A temporary array for the current statement only."""
@@ -356,16 +376,17 @@ class Emitter:
         return "\n".join(head + consts + self.lines + tail + ["    return None"]) + "\n"
 
 
-def _count_uses(jaxpr: Jaxpr) -> dict[Var, int]:
-    uses: dict[Var, int] = {}
+def _consumers(jaxpr: Jaxpr) -> dict[Var, list]:
+    """The equations reading each variable; a program output is read by ``None``."""
+    consumers: dict[Var, list] = {}
     for eqn in jaxpr.eqns:
         for x in eqn.inputs:
             if isinstance(x, Var):
-                uses[x] = uses.get(x, 0) + 1
+                consumers.setdefault(x, []).append(eqn)
     for x in jaxpr.outvars:
         if isinstance(x, Var):
-            uses[x] = uses.get(x, 0) + 1
-    return uses
+            consumers.setdefault(x, []).append(None)
+    return consumers
 
 
 class Generated(NamedTuple):
@@ -391,8 +412,8 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
 
     closed = optimize(closed)
     jaxpr = closed.jaxpr
-    saved = (em.jaxpr, em.uses, em.out_slots, em.base)
-    em.jaxpr, em.uses, em.out_slots, em.base = jaxpr, _count_uses(jaxpr), [], em.base + depth - 1
+    saved = (em.jaxpr, em.consumers, em.out_slots, em.base)
+    em.jaxpr, em.consumers, em.out_slots, em.base = jaxpr, _consumers(jaxpr), [], em.base + depth - 1
     em.nested += 1
     try:
         for v, c in zip(jaxpr.constvars, closed.consts):
@@ -402,7 +423,7 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
         emit_body(em, jaxpr)
         return [em.read_array(x) for x in jaxpr.outvars]
     finally:
-        em.jaxpr, em.uses, em.out_slots, em.base = saved
+        em.jaxpr, em.consumers, em.out_slots, em.base = saved
         em.nested -= 1
 
 
@@ -474,13 +495,22 @@ def _emit_group(em: Emitter, group: Group) -> None:
     size = int(np.prod(shape, dtype=np.int64))
     body_eqns = group.eqns + group.reductions
     internal = [v for e in group.eqns for v in e.out_binders]
-    uses_inside: dict[Var, int] = {}
-    for e in body_eqns:
-        for x in e.inputs:
-            if isinstance(x, Var):
-                uses_inside[x] = uses_inside.get(x, 0) + 1
+    members = {id(e) for e in body_eqns}
+
+    def read_elsewhere(v: Var) -> bool:
+        """Whether ``v`` is read outside this loop (also through a view read only in it)."""
+        for c in em.consumers.get(v, []):
+            if c is None:  # a program output
+                return True
+            if id(c) in members:
+                continue
+            out = c.out_binders[0]
+            if not (out in em.views and _keeps_position(c) and not read_elsewhere(out)):
+                return True
+        return False
+
     # Values needed after the loop are written to arrays; the rest stay in registers.
-    materialized = {v for v in internal if em.uses.get(v, 0) > uses_inside.get(v, 0)}
+    materialized = {v for v in internal if read_elsewhere(v)}
     partial_reduction = any(len(e.params["axes"]) < e.inputs[0].aval.ndim for e in group.reductions)
     positional = all(_positional(e, em.views) for e in body_eqns)
     # Loops over one flat index vectorise best; mapped reads and partial reductions need the nest.
@@ -523,7 +553,18 @@ def _emit_group(em: Emitter, group: Group) -> None:
 
     def at(name: str, var_shape: tuple[int, ...]) -> str:
         """``name``'s element at the current position."""
-        return f"{view(name)}[{index}]" if flat else f"{name}[{', '.join(position(var_shape)) or '()'}]"
+        if flat:
+            return f"{view(name)}[{index}]"
+        return access(name, position(var_shape))
+
+    strides_of: dict[str, int] = {}  # per loop variable: array accesses where it indexes the last axis
+
+    def access(name: str, idx: Sequence[str]) -> str:
+        last = idx[-1] if idx else ""
+        for v in loop_vars:
+            if re.search(rf"\b{v}\b", last):
+                strides_of[v] = strides_of.get(v, 0) + 1
+        return f"{name}[{', '.join(idx) or '()'}]"
 
     scalars: dict[Any, str] = {}  # produced values by Var; reads by (Var, index)
 
@@ -541,7 +582,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
             prologue.append(f"{tmp} = {em.name(x)}[()]")
             return tmp
         at_position = idx is None or (not flat and loop_shape(x.aval.shape) == shape and list(idx) == position(x.aval.shape))
-        expr = at(em.name(x), x.aval.shape) if at_position else f"{em.name(x)}[{', '.join(idx)}]"
+        expr = at(em.name(x), x.aval.shape) if at_position else access(em.name(x), idx)
         if guarded:
             return expr
         key = (x, None if at_position else idx)
@@ -581,8 +622,14 @@ def _emit_group(em: Emitter, group: Group) -> None:
     elif flat:
         em.emit(f"for {loop_vars[0]} in {loop}({size}):")
     else:
-        for d, (iv, n) in enumerate(zip(loop_vars, shape)):
-            em.emit(f"for {iv} in {loop if d == 0 else 'range'}({n}):", 1 + d)
+        order = list(range(ndim))
+        # The innermost loop should walk the last axis of most arrays it touches (unit-stride,
+        # vectorisable); a scalar accumulator would see its terms in another order, so not then.
+        if not parallel and not any(r.full for r in reductions) and strides_of:
+            inner = max(range(ndim), key=lambda d: (strides_of.get(loop_vars[d], 0), d))
+            order = [d for d in order if d != inner] + [inner]
+        for depth_k, d in enumerate(order):
+            em.emit(f"for {loop_vars[d]} in {loop if depth_k == 0 else 'range'}({shape[d]}):", 1 + depth_k)
     for line in body:
         em.emit(line, depth)
     for r in reductions:

@@ -333,6 +333,9 @@ def _contiguous_view(array: str, parts: list[str]) -> str:
     return f"np.ascontiguousarray({array}[{', '.join(parts)}])" if parts else f"{array}.copy()"
 
 
+reshapes = {_sh.reshape_p, _sh.squeeze_p}  # free views of C-contiguous arrays
+
+
 @statement(_sh.reshape_p)
 def _reshape(em, eqn, args, outs):
     em.emit(f"{outs[0]} = {args[0]}.reshape({tuple(eqn.params['new_sizes'])!r})")

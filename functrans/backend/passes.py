@@ -149,7 +149,83 @@ def transpose_products(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr(jaxpr.constvars, jaxpr.invars, [e for e in eqns if e is not None], jaxpr.outvars)
 
 
+def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
+    uses: dict[Var, int] = {}
+    for x in [x for e in jaxpr.eqns for x in e.inputs] + list(jaxpr.outvars):
+        if isinstance(x, Var):
+            uses[x] = uses.get(x, 0) + 1
+    return uses
+
+
+def _unit_reshape_permutation(in_shape: tuple, out_shape: tuple, perm: tuple) -> tuple | None:
+    """For ``transpose(reshape(v), perm)`` where the reshape only adds or drops size-1
+    dimensions: the permutation of ``v``'s axes that moves the same non-unit axes (size-1
+    axes stay where they are), so that the pair equals ``reshape(transpose(v, that))``."""
+    v_axes = [d for d, n in enumerate(in_shape) if n != 1]
+    w_axes = [d for d, n in enumerate(out_shape) if n != 1]
+    if len(v_axes) != len(w_axes):
+        return None
+    to_v = dict(zip(w_axes, v_axes))
+    moved = iter(to_v[perm[k]] for k in range(len(perm)) if out_shape[perm[k]] != 1)
+    return tuple(next(moved) if n != 1 else d for d, n in enumerate(in_shape))
+
+
+def sink_transposes(jaxpr: Jaxpr) -> Jaxpr:
+    """Move a transpose of a computed value onto the operands of the elementwise equation (or
+    size-1 reshape) that computed it, repeatedly: ``transpose(a + b)`` becomes
+    ``transpose(a) + transpose(b)``. A transpose of an operand is read through an index map
+    by the loop, so the value is computed in the transposed order instead of being built
+    and then copied (``jacfwd`` and ``hessian`` results end in such transposes)."""
+    from .lowering import scalar_rules
+
+    changed = True
+    while changed:
+        changed = False
+        uses = _use_counts(jaxpr)
+        producer = {v: e for e in jaxpr.eqns for v in e.out_binders}
+        eqns: list[Eqn] = []
+        replaced: dict[int, list[Eqn]] = {}  # producer id -> equations computing the transposed value instead
+        dropped: set[int] = set()
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name != "transpose" or not isinstance(eqn.inputs[0], Var) or id(eqn) in dropped:
+                continue
+            src = producer.get(eqn.inputs[0])
+            if src is None or uses[eqn.inputs[0]] != 1 or id(src) in replaced:
+                continue
+            perm, out = eqn.params["permutation"], eqn.out_binders[0]
+            if src.primitive in scalar_rules and len(src.out_binders) == 1:
+                new_inputs, new_eqns = [], []
+                for x in src.inputs:
+                    if x.aval.ndim == 0:
+                        new_inputs.append(x)
+                        continue
+                    moved = Var(core.ShapedArray(out.aval.shape, x.aval.dtype, x.aval.weak_type))
+                    new_eqns.append(Eqn(eqn.primitive, [x], eqn.params, [moved]))
+                    new_inputs.append(moved)
+                new_eqns.append(Eqn(src.primitive, new_inputs, src.params, [out]))
+            elif src.primitive.name == "reshape" and isinstance(src.inputs[0], Var):  # (squeeze: reshapes cover what jacobians make)
+                v = src.inputs[0]
+                inner = _unit_reshape_permutation(v.aval.shape, src.out_binders[0].aval.shape, perm)
+                if inner is None:
+                    continue
+                moved = Var(core.ShapedArray(tuple(v.aval.shape[d] for d in inner), v.aval.dtype, v.aval.weak_type))
+                new_eqns = [Eqn(eqn.primitive, [v], dict(eqn.params, permutation=inner), [moved]),
+                            Eqn(src.primitive, [moved], dict(src.params, new_sizes=out.aval.shape), [out])]
+            else:
+                continue
+            replaced[id(src)] = new_eqns
+            dropped.add(id(eqn))
+            changed = True
+        if changed:
+            for eqn in jaxpr.eqns:
+                if id(eqn) in dropped:
+                    continue
+                eqns.extend(replaced.get(id(eqn), [eqn]))
+            jaxpr = Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
+    return jaxpr
+
+
 def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
-    jaxpr = transpose_products(fold_constants(simplify(cse(inline_calls(closed.jaxpr)))))
+    jaxpr = sink_transposes(transpose_products(fold_constants(simplify(cse(inline_calls(closed.jaxpr))))))
     jaxpr, consts = dce_jaxpr(jaxpr, closed.consts)
     return ClosedJaxpr(jaxpr, consts)
