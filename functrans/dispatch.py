@@ -20,7 +20,7 @@ from . import core
 from .backend import compile_jaxpr, prepare_args
 from .backend.compiler import call, execute, run_eager
 from .config import config
-from .core import ShapedArray, Tracer
+from .core import Tracer
 from .ir import ClosedJaxpr
 from .lax.call import bind_jit
 from .tracing import closure_convert, trace_to_jaxpr

@@ -2,6 +2,8 @@
 import os
 import tempfile
 
+import pytest
+
 import functrans
 
 # Compiled programs are cached on disk; sharing the directory across the test run
@@ -13,3 +15,17 @@ functrans.config.cache_dir = os.environ.get("FUNCTRANS_CACHE_DIR") or os.path.jo
 # turns background compilation on where it tests it.
 functrans.config.background_compile = False
 os.environ["FUNCTRANS_BACKGROUND_COMPILE"] = "0"
+
+
+@pytest.fixture
+def broken_primitive():
+    """A test-only elementwise primitive that runs eagerly but whose lowering Numba cannot compile."""
+    from functrans.backend import lowering
+    from functrans.core import Primitive
+
+    prim = Primitive("broken_for_test")
+    prim.def_impl(lambda x: [x])
+    prim.def_abstract_eval(lambda x: [x])
+    lowering.scalar_rules[prim] = lambda args, eqn: f"np.linalg.inv({args[0]})"  # a matrix function on a scalar
+    yield prim
+    del lowering.scalar_rules[prim]

@@ -133,8 +133,8 @@ def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
 
 
 def schedule(eqns: list[Eqn], views: dict[Var, Eqn]) -> list[Eqn]:
-    """A topological order that keeps fusable equations of one shape together, so they
-    share a loop: after each equation, prefer a ready one that can join its loop."""
+    """A topological order that keeps fusable equations (and reductions) of one loop shape
+    together, so they share a loop: after each equation, prefer a ready one that can join its loop."""
     produced_by: dict[Var, int] = {v: i for i, e in enumerate(eqns) for v in e.out_binders}
     reads = [tuple(r & produced_by.keys() for r in _reads(e, views)) for e in eqns]
     waiting = [len(d | m) for d, m in reads]
@@ -146,7 +146,7 @@ def schedule(eqns: list[Eqn], views: dict[Var, Eqn]) -> list[Eqn]:
     order: list[Eqn] = []
     group: Group | None = None
     while ready:
-        pick = next((i for i in ready if group is not None and _fusable(eqns[i]) and group.accepts(eqns[i], views, _loop_shape(eqns[i]))), ready[0])
+        pick = next((i for i in ready if group is not None and _loop_shape(eqns[i]) is not None and group.accepts(eqns[i], views, _loop_shape(eqns[i]))), ready[0])
         ready.remove(pick)
         eqn = eqns[pick]
         order.append(eqn)
