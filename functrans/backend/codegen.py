@@ -16,6 +16,7 @@ import numpy as np
 from ..config import config
 from ..ir import Eqn, Jaxpr, Literal, Var, pp_eqn, _Names
 from ..lax import reduction as _red
+from ..lax import shape as _sh
 from . import lowering
 from .lowering import literal
 
@@ -57,10 +58,16 @@ def _keeps_position(eqn: Eqn) -> bool:
     return eqn.primitive in lowering.position_maps and loop_shape(eqn.inputs[0].aval.shape) == loop_shape(eqn.out_binders[0].aval.shape)
 
 
+def _computed(view: Eqn) -> bool:
+    """A virtual elementwise equation: computed where it is read (see virtual_views)."""
+    return view.primitive in lowering.scalar_rules
+
+
 def _moves(view: Eqn) -> bool:
-    """Whether an index map reads its source at another position (a scalar's broadcast does not)."""
+    """Whether a view reads its source at another position (a scalar's broadcast does not,
+    nor does an elementwise equation computed where it is read)."""
     src = view.inputs[0]
-    return not _keeps_position(view) and isinstance(src, Var) and src.aval.ndim > 0
+    return not _computed(view) and not _keeps_position(view) and isinstance(src, Var) and src.aval.ndim > 0
 
 
 def _positional(eqn: Eqn, views: dict[Var, Eqn]) -> bool:
@@ -89,7 +96,7 @@ def _reads(eqn: Eqn, views: dict[Var, Eqn]) -> tuple[set[Var], set[Var]]:
         view = views.get(x)
         if view is not None:
             for y in view.inputs:
-                visit(y, through or not _keeps_position(view))
+                visit(y, through or _moves(view))
         else:
             (mapped if through and x.aval.ndim else direct).add(x)
 
@@ -115,7 +122,10 @@ def _loop_shape(eqn: Eqn) -> tuple[int, ...] | None:
 
 def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
     """Index maps (broadcasts, transposes, slices, pads...) whose results are only read by
-    fused loops: those loops read the source at the mapped index, and the array is never built."""
+    fused loops: those loops read the source at the mapped index, and the array is never built.
+    Also elementwise equations read once, by an index map that does not repeat elements
+    (or by another such equation): the loop reading the map computes them at the mapped
+    index, instead of one loop building the array for another to read shifted or transposed."""
     consumers: dict[Var, list[Eqn]] = {}
     for eqn in jaxpr.eqns:
         for x in eqn.inputs:
@@ -125,10 +135,18 @@ def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
     views: dict[Var, Eqn] = {}
     for eqn in reversed(jaxpr.eqns):
         out = eqn.out_binders[0]
-        if out in outs or lowering.index_map(eqn) is None:
+        users = consumers.get(out, [])
+        if out in outs:
             continue
-        if all(_loop_shape(u) is not None or u.out_binders[0] in views for u in consumers.get(out, [])):
-            views[out] = eqn
+        if lowering.index_map(eqn) is not None:
+            if all(_loop_shape(u) is not None or u.out_binders[0] in views for u in users):
+                views[out] = eqn
+        elif eqn.primitive in lowering.scalar_rules and len(eqn.out_binders) == 1 and len(users) == 1:
+            user = users[0]
+            read_in_loop = user.out_binders[0] in views or user.primitive in lowering.looped_maps
+            repeats = user.primitive is _sh.broadcast_in_dim_p and not _keeps_position(user)
+            if read_in_loop and (_computed(user) or (lowering.index_map(user) is not None and user.inputs[0] is out and not repeats)):
+                views[out] = eqn
     return views
 
 
@@ -303,7 +321,7 @@ class Emitter:
 
     def _arena_block(self, shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, int] | None:
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-        if self.nested or not shape or not nbytes:
+        if self.nested or not nbytes:
             return None
         return self.arena.take(nbytes), nbytes
 
@@ -505,7 +523,7 @@ def _emit_group(em: Emitter, group: Group) -> None:
             if id(c) in members:
                 continue
             out = c.out_binders[0]
-            if not (out in em.views and _keeps_position(c) and not read_elsewhere(out)):
+            if not (out in em.views and not _moves(c) and not read_elsewhere(out)):
                 return True
         return False
 
@@ -576,7 +594,10 @@ def _emit_group(em: Emitter, group: Group) -> None:
         if x in scalars:
             return scalars[x]
         if x in em.views:
-            return mapped_element(em.views[x], idx, guarded)
+            view = em.views[x]
+            if _computed(view):
+                return lowering.scalar_rules[view.primitive]([element(y, idx, guarded) for y in view.inputs], view)
+            return mapped_element(view, idx, guarded)
         if x.aval.ndim == 0:
             tmp = scalars[x] = em.fresh("x")
             prologue.append(f"{tmp} = {em.name(x)}[()]")

@@ -193,8 +193,9 @@ class Reduction:
         init = _reduction_init(self.eqn.primitive, self.out.aval.dtype)
         if self.full:
             self.em.emit(f"{self.acc} = {init}")
-        else:
-            self.em.emit(f"{self.acc} = np.full({self.out.aval.shape!r}, {init})")
+        else:  # the result's own buffer accumulates
+            self.acc = self.em.allocate(self.out)
+            self.em.emit(f"{self.acc}[...] = {init}")
 
     def accumulate(self, value: str, loop_vars: list[str]) -> list[str]:
         kept = [v for d, v in enumerate(loop_vars) if d not in self.axes]
@@ -216,8 +217,7 @@ class Reduction:
         if self.full:
             self.em.allocate(self.out)
             self.em.emit(f"{out}[()] = {self.acc}")
-        else:
-            self.em.emit(f"{out} = {self.acc}")
+
 
 
 # --------------------------------------------------------------------------- index maps
