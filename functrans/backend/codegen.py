@@ -143,11 +143,41 @@ def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
                 views[out] = eqn
         elif eqn.primitive in lowering.scalar_rules and len(eqn.out_binders) == 1 and len(users) == 1:
             user = users[0]
-            read_in_loop = user.out_binders[0] in views or user.primitive in lowering.looped_maps
-            repeats = user.primitive is _sh.broadcast_in_dim_p and not _keeps_position(user)
-            if read_in_loop and (_computed(user) or (lowering.index_map(user) is not None and user.inputs[0] is out and not repeats)):
+            if _computed_where_read(user, out, views):
                 views[out] = eqn
+    # A small cheap expression read twice through such maps (a value and its neighbour) is
+    # also worth computing twice rather than storing and loading.
+    for eqn in jaxpr.eqns:
+        out = eqn.out_binders[0]
+        users = consumers.get(out, [])
+        if (out not in outs and out not in views and eqn.primitive in _CHEAP and len(users) == 2
+                and all(_computed_where_read(u, out, views) for u in users)
+                and _expression_size(eqn, views) <= 8):
+            views[out] = eqn
     return views
+
+
+# Elementwise primitives cheap enough to compute twice instead of storing once.
+_CHEAP = {
+    p for p in lowering.scalar_rules
+    if p.name in ("add", "add_any", "sub", "mul", "neg", "max", "min", "select_n", "convert_element_type", "integer_pow")
+}
+
+
+def _computed_where_read(user: Eqn, value: Var, views: dict[Var, Eqn]) -> bool:
+    """Whether a loop reads ``value`` through ``user`` (an elementwise view, or an index map
+    read in a loop that does not repeat elements), so it can compute it there."""
+    read_in_loop = user.out_binders[0] in views or user.primitive in lowering.looped_maps
+    repeats = user.primitive is _sh.broadcast_in_dim_p and not _keeps_position(user)
+    return read_in_loop and (_computed(user) or (lowering.index_map(user) is not None and user.inputs[0] is value and not repeats))
+
+
+def _expression_size(eqn: Eqn, views: dict[Var, Eqn]) -> int:
+    """Equations in the expression a computed view stands for (it and the computed views it reads)."""
+    inner = [views[x] for x in eqn.inputs if isinstance(x, Var) and x in views and _computed(views[x])]
+    if any(e.primitive not in _CHEAP for e in inner):
+        return 1 << 30
+    return 1 + sum(_expression_size(e, views) for e in inner)
 
 
 def schedule(eqns: list[Eqn], views: dict[Var, Eqn]) -> list[Eqn]:
