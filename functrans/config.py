@@ -60,6 +60,7 @@ class Config:
         # (jit's dispatch reads them on every call).
         self.__dict__.update(self._defaults)
         self.__dict__["_codegen_epoch"] = 0
+        self.__dict__["_codegen_listeners"] = []  # called when generated code changes (jit drops its fast paths)
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
@@ -69,10 +70,13 @@ class Config:
             raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
         if name == "num_threads":
             _set_numba_threads(value)
-        if name in _CODEGEN_OPTIONS and value != self.__dict__[name]:
+        changed = name in _CODEGEN_OPTIONS and value != self.__dict__[name]
+        self.__dict__[name] = value
+        if changed:
             # Compiled programs built under the old value are stale: jit recompiles on the next call.
             self.__dict__["_codegen_epoch"] += 1
-        self.__dict__[name] = value
+            for listener in self._codegen_listeners:
+                listener()
 
     def update(self, name: str, value: Any) -> None:
         """JAX-style spelling: ``config.update("debug_nans", True)``."""

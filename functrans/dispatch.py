@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import weakref
 from itertools import starmap
 from operator import attrgetter
 from typing import Any, Callable, Sequence
@@ -64,6 +65,19 @@ def _fast_key(args: tuple) -> tuple[tuple, Sequence]:
     return (treedef, len(args), *map(_leaf_key, leaves)), leaves
 
 
+# Every jitted function, so that setting an option that changes generated code drops the
+# fast paths to the old programs (the next call compiles again) without a check per call.
+_jitted: "weakref.WeakSet[JitFunction]" = weakref.WeakSet()
+
+
+def _forget_fast_paths() -> None:
+    for jitted in list(_jitted):
+        jitted._fast.clear()
+
+
+config._codegen_listeners.append(_forget_fast_paths)
+
+
 class _Entry:
     """One traced and (lazily) compiled specialisation of a jitted function."""
 
@@ -114,7 +128,7 @@ class JitFunction:
         # compiled entry point: no signature building, no Numba type dispatch.
         self._fast: dict[tuple, tuple] = {}
         self._fast_ok = not (self._static_nums or self._static_names)
-        self._epoch = config._codegen_epoch
+        _jitted.add(self)
         self.trace_count = 0
 
     def _split(self, args: tuple, kwargs: dict) -> tuple[tuple, dict, tuple]:
@@ -152,7 +166,7 @@ class JitFunction:
         return (treedef, statics, *[_signature(x) for x in leaves]), leaves, treedef, split, statics
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._fast and not kwargs and self._epoch == config._codegen_epoch:
+        if self._fast and not kwargs:
             try:
                 key, leaves = _fast_key(args)
                 fast = self._fast.get(key)
@@ -180,9 +194,6 @@ class JitFunction:
             return tree_unflatten(entry.out_tree, outs)
         if config.debug_nans:
             return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
-        if self._epoch != config._codegen_epoch:  # an option changing generated code was set: fast entries are stale
-            self._fast.clear()
-            self._epoch = config._codegen_epoch
         compiled = compile_jaxpr(entry.closed)
         inputs = prepare_args([*entry.consts, *leaves], entry.in_avals)
         if config.background_compile and not compiled.ready(inputs):
