@@ -502,7 +502,7 @@ def run_unfused(f, *args):
     return program(compiler.prepare_args(args, closed.in_avals))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=10, deadline=None)  # each example compiles two programs (~1 s cold)
 @given(st.lists(st.tuples(st.integers(0, len(PROGRAM_STEPS) - 1), st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=8),
        arrays(np.float64, [(3, 4)], elements(np.float64, special=False)))
 def test_fused_and_unfused_programs_agree(steps, x):
