@@ -179,7 +179,10 @@ class JitFunction:
                     entry_point(*consts, *leaves, out)
                     return out
                 outs = list(starmap(np.empty, out_specs))
-                call(entry_point, workspace, consts, leaves, outs)
+                if workspace is None:  # most small programs: no scratch, and one call less
+                    entry_point(*consts, *leaves, *outs)
+                else:
+                    call(entry_point, workspace, consts, leaves, outs)
                 return outs[0] if unflatten is None else unflatten(outs)
         return self._call(args, kwargs)
 
