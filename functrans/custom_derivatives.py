@@ -310,14 +310,21 @@ def _transpose_primal_jaxpr(cts, *invals, jaxpr, **params):
     return [next(cts_in) if is_undefined(x) else None for x in invals]
 
 
-def _custom_jvp_call_batch(size, vals, dims, *, jaxpr, name, jvp, num_consts, num_nondiff):
-    vals, in_batched = _operands_at_front(vals, dims)
-    batched, consts = _batched_jaxpr(jaxpr, size, in_batched)
-    rule = _batched_jvp_rule(jvp, size, in_batched[num_consts:], num_nondiff)
-    outs = custom_jvp_call_p.bind(
-        *consts, *vals, jaxpr=batched, name=name, jvp=rule, num_consts=len(consts) + num_consts, num_nondiff=num_nondiff
-    )
-    return outs, [0] * len(outs)
+def _custom_call_batch_rule(prim: Any, rule_param: str, batch_user_rule: Callable) -> Callable:
+    """The batching rule of a custom-derivative call: its jaxpr batched at axis 0, and the
+    user's rule (``jvp`` or ``fwd``, the parameter ``rule_param``) wrapped by ``batch_user_rule``."""
+
+    def rule(size, vals, dims, *, jaxpr, name, num_consts, num_nondiff, **params):
+        vals, in_batched = _operands_at_front(vals, dims)
+        batched, consts = _batched_jaxpr(jaxpr, size, in_batched)
+        user_rule = batch_user_rule(params[rule_param], size, in_batched[num_consts:], num_nondiff)
+        outs = prim.bind(
+            *consts, *vals, jaxpr=batched, name=name, num_consts=len(consts) + num_consts, num_nondiff=num_nondiff,
+            **{rule_param: user_rule},
+        )
+        return outs, [0] * len(outs)
+
+    return rule
 
 
 def _batched_jvp_rule(rule: Callable, size: int, in_batched: list[bool], num_nondiff: int) -> Callable:
@@ -340,7 +347,7 @@ def _batched_jvp_rule(rule: Callable, size: int, in_batched: list[bool], num_non
 
 jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
 transpose_rules[custom_jvp_call_p] = _transpose_primal_jaxpr
-batching_rules[custom_jvp_call_p] = _custom_jvp_call_batch
+batching_rules[custom_jvp_call_p] = _custom_call_batch_rule(custom_jvp_call_p, "jvp", _batched_jvp_rule)
 
 
 # --------------------------------------------------------------------------- custom_vjp
@@ -469,16 +476,6 @@ def _custom_vjp_call_jvp(primals, tangents, *, jaxpr, name, fwd, num_consts, num
     return outs, tangents_out
 
 
-def _custom_vjp_call_batch(size, vals, dims, *, jaxpr, name, fwd, num_consts, num_nondiff):
-    vals, in_batched = _operands_at_front(vals, dims)
-    batched, consts = _batched_jaxpr(jaxpr, size, in_batched)
-    batched_fwd = _batched_fwd_rule(fwd, size, in_batched[num_consts:], num_nondiff)
-    outs = custom_vjp_call_p.bind(
-        *consts, *vals, jaxpr=batched, name=name, fwd=batched_fwd, num_consts=len(consts) + num_consts, num_nondiff=num_nondiff
-    )
-    return outs, [0] * len(outs)
-
-
 def _batched_fwd_rule(fwd: Callable, size: int, in_batched: list[bool], num_nondiff: int) -> Callable:
     """``fwd`` for operands batched at axis 0 where ``in_batched``: outputs and residuals
     batched at axis 0, and a bwd batched to match."""
@@ -510,7 +507,7 @@ def _batched_bwd_rule(bwd: Callable, size: int, primal_batched: list[bool]) -> C
 
 
 jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
-batching_rules[custom_vjp_call_p] = _custom_vjp_call_batch
+batching_rules[custom_vjp_call_p] = _custom_call_batch_rule(custom_vjp_call_p, "fwd", _batched_fwd_rule)
 
 
 # custom_lin: the tangent outputs of a custom_vjp function inside linearize; linear in
