@@ -1,8 +1,9 @@
-"""A progress bar for the examples: tqdm when it is installed, else a plain text fallback."""
+"""Output shared by the examples: a progress bar (tqdm when it is installed, else a plain
+text fallback) and the summary of a training run."""
 from __future__ import annotations
 
 import sys
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 try:
     from tqdm import tqdm
@@ -33,3 +34,9 @@ def progress(iterable: Iterable, total: int, desc: str, quiet: bool = False):
     if tqdm is not None and not quiet:
         return tqdm(iterable, total=total, desc=desc, leave=False)
     return _PlainBar(iterable, total, desc, quiet)
+
+
+def print_summary(epochs: int, result: dict[str, Any]) -> None:
+    """The time, final loss and accuracies of a training run (``train``'s result)."""
+    print(f"trained {epochs} epochs in {result['seconds']:.1f} s (compilation included), final loss {result['losses'][-1]:.4f}")
+    print(f"train accuracy {result['train_accuracy']:.4f}   test accuracy {result['test_accuracy']:.4f}")

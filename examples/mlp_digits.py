@@ -22,7 +22,7 @@ import functrans.numpy as fnp
 from functrans import nn, optim, random
 from functrans.nn import initializers
 
-from _progress import progress
+from _progress import print_summary, progress
 
 NUM_CLASSES = 10
 
@@ -143,8 +143,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Train, print the accuracies, optionally plot; returns the results (accuracies, losses, params)."""
     args = parse_args(argv)
     result = train(args)
-    print(f"trained {args.epochs} epochs in {result['seconds']:.1f} s (compilation included), final loss {result['losses'][-1]:.4f}")
-    print(f"train accuracy {result['train_accuracy']:.4f}   test accuracy {result['test_accuracy']:.4f}")
+    print_summary(args.epochs, result)
     if args.plot and save_loss_plot(result["losses"], args.plot):
         print(f"loss curve saved to {args.plot}")
     return result

@@ -21,7 +21,7 @@ import functrans.numpy as fnp
 from functrans import lax, nn, optim, random
 from functrans.nn import initializers
 
-from _progress import progress
+from _progress import print_summary, progress
 
 NUM_CLASSES = 10
 
@@ -121,8 +121,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Train and print the accuracies; returns them with the loss curve."""
     args = parse_args(argv)
     result = train(args)
-    print(f"trained {args.epochs} epochs in {result['seconds']:.1f} s (compilation included), final loss {result['losses'][-1]:.4f}")
-    print(f"train accuracy {result['train_accuracy']:.4f}   test accuracy {result['test_accuracy']:.4f}")
+    print_summary(args.epochs, result)
     return result
 
 
