@@ -120,23 +120,18 @@ def _loop_shape(eqn: Eqn) -> tuple[int, ...] | None:
     return None
 
 
-def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
+def virtual_views(jaxpr: Jaxpr, consumers: dict[Var, list]) -> dict[Var, Eqn]:
     """Index maps (broadcasts, transposes, slices, pads...) whose results are only read by
     fused loops: those loops read the source at the mapped index, and the array is never built.
     Also elementwise equations read once, by an index map that does not repeat elements
     (or by another such equation): the loop reading the map computes them at the mapped
-    index, instead of one loop building the array for another to read shifted or transposed."""
-    consumers: dict[Var, list[Eqn]] = {}
-    for eqn in jaxpr.eqns:
-        for x in eqn.inputs:
-            if isinstance(x, Var):
-                consumers.setdefault(x, []).append(eqn)
-    outs = {x for x in jaxpr.outvars if isinstance(x, Var)}
+    index, instead of one loop building the array for another to read shifted or transposed.
+    ``consumers`` is ``_consumers(jaxpr)``."""
     views: dict[Var, Eqn] = {}
     for eqn in reversed(jaxpr.eqns):
         out = eqn.out_binders[0]
         users = consumers.get(out, [])
-        if out in outs:
+        if None in users:  # a program output
             continue
         if lowering.index_map(eqn) is not None:
             if all(_loop_shape(u) is not None or u.out_binders[0] in views for u in users):
@@ -150,7 +145,7 @@ def virtual_views(jaxpr: Jaxpr) -> dict[Var, Eqn]:
     for eqn in jaxpr.eqns:
         out = eqn.out_binders[0]
         users = consumers.get(out, [])
-        if (out not in outs and out not in views and eqn.primitive in _CHEAP and len(users) == 2
+        if (None not in users and out not in views and eqn.primitive in _CHEAP and len(users) == 2
                 and all(_computed_where_read(u, out, views) for u in users)
                 and _expression_size(eqn, views) <= 8):
             views[out] = eqn
@@ -330,8 +325,8 @@ class Emitter:
         if self.nested:
             return None
         taken = set(self.direct.values())
-        for eqn in self.jaxpr.eqns:
-            if eqn.primitive in lowering.reshapes and eqn.inputs[0] is var:
+        for eqn in self.consumers.get(var, []):
+            if eqn is not None and eqn.primitive in lowering.reshapes:
                 out = eqn.out_binders[0]
                 slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is out and s not in taken), None)
                 if slot is not None:
@@ -477,7 +472,7 @@ def emit_inline(em: Emitter, closed: Any, args: Sequence[str], depth: int) -> li
 
 def emit_body(em: Emitter, jaxpr: Jaxpr) -> None:
     if em.fuse:
-        em.views.update(virtual_views(jaxpr))
+        em.views.update(virtual_views(jaxpr, em.consumers))
     eqns = [e for e in jaxpr.eqns if e.out_binders[0] not in em.views]
     items = plan(schedule(eqns, em.views), em.views, em.fuse)
     dead_after = _deaths(items, jaxpr, em.views)

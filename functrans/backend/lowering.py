@@ -219,7 +219,6 @@ class Reduction:
             self.em.emit(f"{out}[()] = {self.acc}")
 
 
-
 # --------------------------------------------------------------------------- index maps
 # Broadcasts, transposes, slices, reversals, pads and unit-dimension reshapes move elements
 # without computing: a fused loop reads their source at a mapped index instead of building

@@ -117,19 +117,20 @@ def simplify(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
 
 
+def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
+    uses: dict[Var, int] = {}
+    for x in [x for e in jaxpr.eqns for x in e.inputs] + list(jaxpr.outvars):
+        if isinstance(x, Var):
+            uses[x] = uses.get(x, 0) + 1
+    return uses
+
+
 def transpose_products(jaxpr: Jaxpr) -> Jaxpr:
     """``transpose(dot_general(a, b))`` that swaps the two operands' free dimensions becomes
     ``dot_general(b, a)``: reverse mode makes these for every weight gradient, and BLAS then
     writes the result in the layout wanted instead of a copy transposing it afterwards."""
     producers = {e.out_binders[0]: e for e in jaxpr.eqns if e.primitive.name == "dot_general"}
-    uses: dict[Var, int] = {}
-    for eqn in jaxpr.eqns:
-        for x in eqn.inputs:
-            if isinstance(x, Var):
-                uses[x] = uses.get(x, 0) + 1
-    for x in jaxpr.outvars:
-        if isinstance(x, Var):
-            uses[x] = uses.get(x, 0) + 1
+    uses = _use_counts(jaxpr)
     swapped: dict[int, Eqn | None] = {}  # by id: equations hold lists
     for eqn in jaxpr.eqns:
         dot = producers.get(eqn.inputs[0]) if eqn.primitive.name == "transpose" else None
@@ -147,14 +148,6 @@ def transpose_products(jaxpr: Jaxpr) -> Jaxpr:
         return jaxpr
     eqns = [swapped.get(id(e), e) for e in jaxpr.eqns]
     return Jaxpr(jaxpr.constvars, jaxpr.invars, [e for e in eqns if e is not None], jaxpr.outvars)
-
-
-def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
-    uses: dict[Var, int] = {}
-    for x in [x for e in jaxpr.eqns for x in e.inputs] + list(jaxpr.outvars):
-        if isinstance(x, Var):
-            uses[x] = uses.get(x, 0) + 1
-    return uses
 
 
 def _unit_reshape_permutation(in_shape: tuple, out_shape: tuple, perm: tuple) -> tuple | None:
