@@ -6,7 +6,7 @@
 array(1.38177329)
 """
 from . import lax  # registers every primitive and its rules
-from . import numpy, tree_util
+from . import numpy, tree, tree_util
 from . import nn, optim, random, scipy
 from .api import (
     ShapeDtypeStruct, eval_shape, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, make_jaxpr, value_and_grad, vjp,

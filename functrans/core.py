@@ -107,6 +107,9 @@ class Primitive:
         self.multiple_results = multiple_results
         self.impl: Callable[..., list] | None = None
         self.abstract_eval: Callable[..., list] | None = None
+        # How the backend lowers it: set with its lowering rule (functrans.lowering).
+        self.kind = None
+        self.cheap = self.splittable = self.looped = self.keeps_position = self.fresh_result = False
 
     def def_impl(self, fn: Callable[..., list]) -> Callable[..., list]:
         self.impl = fn

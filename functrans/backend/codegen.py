@@ -502,7 +502,7 @@ def _deaths(items: list, jaxpr: Jaxpr, views: dict[Var, Eqn]) -> dict[int, list[
             last[x] = len(items)
     for k in reversed(range(len(items))):
         item = items[k]
-        if isinstance(item, Eqn) and item.primitive not in lowering.fresh_results:
+        if isinstance(item, Eqn) and not (item.primitive in lowering.fresh_results or item.primitive.fresh_result):
             end = max(last.get(v, k) for v in item.out_binders)
             for x in item.inputs:
                 if isinstance(x, Var):

@@ -37,7 +37,7 @@ from .passes import optimize
 
 log = logging.getLogger("functrans.jit")
 
-_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import fastmath as fm, kernels\n\n"
+_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import fastmath as fm, kernels, kernels_linalg, kernels_special\n\n"
 
 
 class Compiled:

@@ -22,8 +22,7 @@ from ..lax import reduction as _red
 from ..lax import shape as _sh
 from ..lax.sort import argsort_p, sort_p
 
-scalar_rules: dict[Any, Callable[[list[str], Eqn], str]] = {}
-statement_rules: dict[Any, Callable] = {}
+from ..lowering import index_rules, scalar_rules, statement_rules
 fusable_generators = {_sh.iota_p}
 reductions = {_red.reduce_sum_p, _red.reduce_prod_p, _red.reduce_max_p, _red.reduce_min_p}
 
@@ -227,7 +226,6 @@ class Reduction:
 # ``eqn.inputs[1]``), or None when this equation is not a pure index map.
 
 IndexMap = Callable[[list[str]], tuple[list[str], str | None]]
-index_rules: dict[Any, Callable[[Eqn], IndexMap | None]] = {}
 # Index maps that also run as loops of their own when their result must exist as an array;
 # a reshape that must exist is a free view (``.reshape``) instead.
 looped_maps = {_sh.broadcast_in_dim_p, _sh.transpose_p, _sh.slice_p, _sh.rev_p, _sh.pad_p}

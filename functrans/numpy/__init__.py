@@ -28,6 +28,10 @@ from ._ufuncs import (
     power, reciprocal, remainder, round, sign, sin, sinh, sqrt, square, subtract, tan, tanh, true_divide, where,
 )
 
+# --- numerics (statistics, nan-reductions, sets, sorting, calculus, polynomials, histograms): imports below
+
+# --- structure (index tricks, creation, shape, functional, bit-level math, dtype info, windows): imports below
+
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
 uint8, uint32, uint64 = _np.uint8, _np.uint32, _np.uint64

@@ -1,0 +1,1 @@
+"""Precompiled scalar kernels for special functions that generated loops call per element."""

@@ -1,0 +1,1 @@
+"""``functrans.tree``: the pytree functions under JAX's short names (``jax.tree``)."""
