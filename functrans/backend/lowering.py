@@ -20,7 +20,6 @@ from ..lax import elementwise as ew
 from ..lax import indexing as _ix
 from ..lax import reduction as _red
 from ..lax import shape as _sh
-from ..lax.sort import argsort_p, sort_p
 
 from ..lowering import index_rules, scalar_rules, statement_rules
 fusable_generators = {_sh.iota_p}
@@ -484,36 +483,11 @@ def _dynamic_update_slice(em, eqn, args, outs):
     em.emit(f"{outs[0]}[{_slices(parts)}] = {args[1]}")
 
 
-@statement(sort_p)
-@statement(argsort_p)
-def _sort_rows(em, eqn, args, outs):
-    # Sort each row of a (rows, n) view with the sorted dimension moved last; mergesort
-    # keeps argsort stable, as the primitive promises.
-    shape, dim = eqn.inputs[0].aval.shape, eqn.params["dimension"]
-    last = dim == len(shape) - 1
-    perm = tuple(d for d in range(len(shape)) if d != dim) + (dim,)
-    moved_shape = tuple(shape[d] for d in perm)
-    view = (_prod(moved_shape[:-1]), shape[dim])
-    is_argsort = eqn.primitive is argsort_p
-    source = args[0] if last else f"np.ascontiguousarray(np.transpose({args[0]}, {perm!r}))"
-    rows, done, r = em.fresh("rows"), em.fresh("sorted"), em.fresh("r")
-    em.emit(f"{rows} = {source}.reshape({view!r})")
-    em.emit(f"{done} = np.empty({view!r}, np.{'int64' if is_argsort else eqn.out_binders[0].aval.dtype.name})")
-    em.emit(f"for {r} in range({view[0]}):")
-    em.emit(f"{done}[{r}] = " + (f"np.argsort({rows}[{r}], kind='mergesort')" if is_argsort else f"np.sort({rows}[{r}])"), 2)
-    result = f"{done}.reshape({moved_shape!r})"
-    if not last:
-        result = f"np.ascontiguousarray(np.transpose({result}, {tuple(np.argsort(perm).tolist())!r}))"
-    if is_argsort:
-        result = f"{result}.astype(np.{eqn.params['index_dtype'].name})"
-    em.emit(f"{outs[0]} = {result}")
-
-
 # Statements whose results never share memory with their operands (the others may: a
 # reshape is a view, a loop's result may be its initial carry); see codegen._deaths.
 fresh_results = {
     _dot.dot_general_p, _ix.gather_p, _ix.scatter_p, _ix.dynamic_slice_p, _ix.dynamic_update_slice_p,
-    _sh.concatenate_p, _red.argmax_p, _red.argmin_p, sort_p, argsort_p, *_CUMULATIVE_KIND,
+    _sh.concatenate_p, _red.argmax_p, _red.argmin_p, *_CUMULATIVE_KIND,
 }
 
 
@@ -584,52 +558,6 @@ def _scan(em, eqn, args, outs):
         em.emit(f"{o} = {c}")
 
 
-
-
-# --------------------------------------------------------------------------- linear algebra
-
-from ..lax import linalg as _la  # noqa: E402  (after the tables it registers into)
-
-
-def _stack_view(aval) -> tuple:
-    return (_prod(aval.shape[:-2]), *aval.shape[-2:])
-
-
-fresh_results |= {_la.cholesky_p, _la.det_p, _la.lu_p, _la.triangular_solve_p}
-
-
-@statement(_la.cholesky_p)
-def _cholesky(em, eqn, args, outs):
-    a = eqn.inputs[0].aval
-    em.allocate(eqn.out_binders[0])
-    em.emit(f"kernels.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
-
-
-@statement(_la.det_p)
-def _det(em, eqn, args, outs):
-    a = eqn.inputs[0].aval
-    em.allocate(eqn.out_binders[0])
-    em.emit(f"kernels.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(_prod(a.shape[:-2]),)!r}))")
-
-
-@statement(_la.lu_p)
-def _lu(em, eqn, args, outs):
-    a = eqn.inputs[0].aval
-    view = _stack_view(a)
-    for out in eqn.out_binders:
-        em.allocate(out)
-    em.emit(f"kernels.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
-
-
-@statement(_la.triangular_solve_p)
-def _triangular_solve(em, eqn, args, outs):
-    a, b = (x.aval for x in eqn.inputs)
-    p = eqn.params
-    em.allocate(eqn.out_binders[0])
-    em.emit(
-        f"kernels.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
-        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
-    )
 
 
 # --------------------------------------------------------------------------- custom derivatives

@@ -14,6 +14,7 @@ matrices, where the derivative of the LU factors does not.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from ..autodiff import Zero, defjvp, is_undefined, jvp_rules, tangent_aval, tran
 from ..batching import batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import DTypeError, ShapeError
+from ..lowering import def_statement
 from . import elementwise as _ew
 from . import indexing as _indexing
 from . import reduction as _reduction
@@ -486,3 +488,45 @@ def _det_jvp(g, ans, a):
 
 defjvp(det_p, _det_jvp)
 _matrix_batcher(det_p)
+
+
+# --------------------------------------------------------------------------- lowering
+
+
+
+def _stack_view(aval) -> tuple:
+    return (math.prod(aval.shape[:-2]), *aval.shape[-2:])
+
+
+@def_statement(cholesky_p, fresh=True)
+def _cholesky(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    em.allocate(eqn.out_binders[0])
+    em.emit(f"kernels.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
+
+
+@def_statement(det_p, fresh=True)
+def _det(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    em.allocate(eqn.out_binders[0])
+    em.emit(f"kernels.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(math.prod(a.shape[:-2]),)!r}))")
+
+
+@def_statement(lu_p, fresh=True)
+def _lu(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    view = _stack_view(a)
+    for out in eqn.out_binders:
+        em.allocate(out)
+    em.emit(f"kernels.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
+
+
+@def_statement(triangular_solve_p, fresh=True)
+def _triangular_solve(em, eqn, args, outs):
+    a, b = (x.aval for x in eqn.inputs)
+    p = eqn.params
+    em.allocate(eqn.out_binders[0])
+    em.emit(
+        f"kernels.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
+        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
+    )

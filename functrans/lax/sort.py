@@ -5,6 +5,7 @@ value: the tangent gathered at the sorting permutation.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from ..autodiff import Zero, defzero, jvp_rules
 from ..batching import batching_rules
 from ..core import Primitive, ShapedArray
 from ..errors import ShapeError
+from ..lowering import def_statement
 from .indexing import take_along_axis
 
 
@@ -103,3 +105,28 @@ def _argsort_batch(size, vals, dims, *, dimension, index_dtype):
 
 defzero(argsort_p)
 batching_rules[argsort_p] = _argsort_batch
+
+
+@def_statement(sort_p, fresh=True)
+@def_statement(argsort_p, fresh=True)
+def _sort_rows(em, eqn, args, outs):
+    # Sort each row of a (rows, n) view with the sorted dimension moved last; mergesort
+    # keeps argsort stable, as the primitive promises.
+    shape, dim = eqn.inputs[0].aval.shape, eqn.params["dimension"]
+    last = dim == len(shape) - 1
+    perm = tuple(d for d in range(len(shape)) if d != dim) + (dim,)
+    moved_shape = tuple(shape[d] for d in perm)
+    view = (math.prod(moved_shape[:-1]), shape[dim])
+    is_argsort = eqn.primitive is argsort_p
+    source = args[0] if last else f"np.ascontiguousarray(np.transpose({args[0]}, {perm!r}))"
+    rows, done, r = em.fresh("rows"), em.fresh("sorted"), em.fresh("r")
+    em.emit(f"{rows} = {source}.reshape({view!r})")
+    em.emit(f"{done} = np.empty({view!r}, np.{'int64' if is_argsort else eqn.out_binders[0].aval.dtype.name})")
+    em.emit(f"for {r} in range({view[0]}):")
+    em.emit(f"{done}[{r}] = " + (f"np.argsort({rows}[{r}], kind='mergesort')" if is_argsort else f"np.sort({rows}[{r}])"), 2)
+    result = f"{done}.reshape({moved_shape!r})"
+    if not last:
+        result = f"np.ascontiguousarray(np.transpose({result}, {tuple(np.argsort(perm).tolist())!r}))"
+    if is_argsort:
+        result = f"{result}.astype(np.{eqn.params['index_dtype'].name})"
+    em.emit(f"{outs[0]} = {result}")
