@@ -8,7 +8,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import core, dtypes, lax
-from ._base import ArrayLike, asarray, broadcast_arrays, promote, promote_and_broadcast, typed
+from ._base import ArrayLike, asarray, broadcast_arrays, convert, promote, promote_and_broadcast, typed
+from ._base import result_dtype as _base_result_dtype
 
 
 def _float_unary(name: str, op: Callable) -> Callable[[ArrayLike], Any]:
@@ -342,3 +343,324 @@ def isinf(x: ArrayLike) -> Any:
     if not dtypes.is_inexact(x.dtype):
         return lax.full(x.shape, False, np.bool_)
     return lax.eq(lax.abs(x), np.inf)
+
+
+# --------------------------------------------------------------------------- array-API and NumPy aliases
+
+acos, acosh, asin, asinh, atan, atanh, atan2 = arccos, arccosh, arcsin, arcsinh, arctan, arctanh, arctan2
+bitwise_invert = bitwise_not = invert
+pow = power
+
+
+def _inexact_unary(name: str, op: Callable, doc: str) -> Callable[[ArrayLike], Any]:
+    """A unary function computed in the inexact dtype of its operand, with a docstring."""
+    fn = _float_unary(name, op)
+    fn.__doc__ = doc
+    return fn
+
+
+fabs = _inexact_unary("fabs", lax.abs, """Absolute value in a float dtype (integers give float64), as ``numpy.fabs``.
+
+    >>> fabs(np.array([-2, 3]))
+    array([2., 3.])
+    """)
+rint = _inexact_unary("rint", lax.round, """Round to the nearest integer, halves to even (integers give float64).
+
+    >>> rint(np.array([0.5, 1.5, -2.5]))
+    array([ 0.,  2., -2.])
+    """)
+deg2rad = radians = _inexact_unary("deg2rad", lambda x: lax.mul(x, math.pi / 180.0), """Degrees to radians.
+
+    >>> deg2rad(np.array([180.0]))
+    array([3.14159265])
+    """)
+rad2deg = degrees = _inexact_unary("rad2deg", lambda x: lax.mul(x, 180.0 / math.pi), """Radians to degrees.
+
+    >>> rad2deg(np.array([np.pi / 2]))
+    array([90.])
+    """)
+
+
+def trunc(x: ArrayLike) -> Any:
+    """Round toward zero (integers are returned unchanged).
+
+    >>> trunc(np.array([-1.7, 1.7]))
+    array([-1.,  1.])
+    """
+    x = asarray(x)
+    if not dtypes.is_inexact(x.dtype):
+        return x
+    return lax.select_n(lax.lt(x, lax.zeros_like(x)), lax.floor(x), lax.ceil(x))
+
+
+fix = trunc
+
+
+def signbit(x: ArrayLike) -> Any:
+    """Whether the sign bit is set (true for -0.0 and negative NaNs).
+
+    >>> signbit(np.array([-0.0, 0.0, -3.0]))
+    array([ True, False,  True])
+    """
+    from ..lax.floating import signbit as _signbit
+
+    x = asarray(x)
+    if dtypes.is_inexact(x.dtype):
+        return _signbit(x)
+    if x.dtype.kind == "i":
+        return lax.lt(x, lax.zeros_like(x))
+    return lax.full(x.shape, False, np.bool_)
+
+
+def copysign(x1: ArrayLike, x2: ArrayLike) -> Any:
+    """``|x1|`` with the sign of ``x2`` (in a float dtype).
+
+    >>> copysign(np.array([1.0, 2.0]), np.array([-0.0, 3.0]))
+    array([-1.,  2.])
+    """
+    x1, x2 = promote_and_broadcast(x1, x2, inexact=True)
+    magnitude = lax.abs(x1)
+    return lax.select_n(signbit(x2), magnitude, lax.neg(magnitude))
+
+
+def fmax(x1: ArrayLike, x2: ArrayLike) -> Any:
+    """Elementwise maximum that ignores NaNs (NaN only where both are NaN).
+
+    >>> fmax(np.array([1.0, np.nan, np.nan]), np.array([np.nan, 2.0, np.nan]))
+    array([ 1.,  2., nan])
+    """
+    return _nan_ignoring(x1, x2, lax.max)
+
+
+def fmin(x1: ArrayLike, x2: ArrayLike) -> Any:
+    """Elementwise minimum that ignores NaNs (NaN only where both are NaN).
+
+    >>> fmin(np.array([1.0, np.nan]), np.array([np.nan, 2.0]))
+    array([1., 2.])
+    """
+    return _nan_ignoring(x1, x2, lax.min)
+
+
+def _nan_ignoring(x1: ArrayLike, x2: ArrayLike, op: Callable) -> Any:
+    x1, x2 = promote_and_broadcast(x1, x2)
+    out = op(x1, x2)
+    if not dtypes.is_inexact(out.dtype):
+        return out
+    out = lax.select_n(lax.ne(x2, x2), out, x1)
+    return lax.select_n(lax.ne(x1, x1), out, x2)
+
+
+def fmod(x1: ArrayLike, x2: ArrayLike) -> Any:
+    """Remainder of truncated division: the sign of ``x1`` (C's ``fmod``), as ``numpy.fmod``.
+
+    >>> fmod(np.array([-3, 3]), 2), fmod(np.array([-3.5]), 2.0)
+    (array([-1,  1]), array([-1.5]))
+    """
+    x1, x2 = map(_int8_if_bool, promote_and_broadcast(x1, x2))
+    r = lax.rem(x1, x2)  # floored: the sign of x2
+    zero = lax.zeros_like(r)
+    # Where the floored remainder's sign differs from x1's, truncation leaves one divisor less.
+    fix_up = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(x1, lax.zeros_like(x1))))
+    return lax.select_n(fix_up, r, lax.sub(r, x2))
+
+
+def divmod(x1: ArrayLike, x2: ArrayLike) -> tuple[Any, Any]:
+    """``(x1 // x2, x1 % x2)``.
+
+    >>> divmod(np.array([7, -7]), 2)
+    (array([ 3, -4]), array([1, 1]))
+    """
+    return floor_divide(x1, x2), mod(x1, x2)
+
+
+def modf(x: ArrayLike) -> tuple[Any, Any]:
+    """Fractional and integral parts, both with the sign of ``x`` (in a float dtype).
+
+    >>> modf(np.array([2.5, -1.25]))
+    (array([ 0.5 , -0.25]), array([ 2., -1.]))
+    """
+    (x,) = promote_and_broadcast(x, inexact=True)
+    whole = trunc(x)
+    # An infinity's fractional part is a zero of its sign, not inf - inf.
+    fraction = lax.select_n(lax.eq(lax.abs(x), np.inf), lax.sub(x, whole), copysign(lax.zeros_like(x), x))
+    return fraction, whole
+
+
+def float_power(x: ArrayLike, y: ArrayLike) -> Any:
+    """``x ** y`` computed in float64 (or wider) whatever the inputs, as ``numpy.float_power``.
+
+    >>> float_power(np.array([2, 4]), -1)
+    array([0.5 , 0.25])
+    """
+    dtype, _ = _base_result_dtype(x, y)
+    dtype = np.promote_types(dtype, dtypes.float64)
+    x, y = broadcast_arrays(convert(asarray(x), dtype), convert(asarray(y), dtype))
+    return lax.pow(x, y)
+
+
+def heaviside(x1: ArrayLike, x2: ArrayLike) -> Any:
+    """The Heaviside step: 0 for ``x1 < 0``, ``x2`` at 0, 1 for ``x1 > 0`` (NaN stays NaN).
+
+    >>> heaviside(np.array([-1.0, 0.0, 2.0]), 0.5)
+    array([0. , 0.5, 1. ])
+    """
+    x1, x2 = promote_and_broadcast(x1, x2, inexact=True)
+    zero = lax.zeros_like(x1)
+    out = lax.select_n(lax.gt(x1, zero), x2, lax.full_like(x1, 1))
+    out = lax.select_n(lax.lt(x1, zero), out, zero)
+    return lax.select_n(lax.ne(x1, x1), out, x1)
+
+
+def sinc(x: ArrayLike) -> Any:
+    """``sin(pi x) / (pi x)``, 1 at 0, with exact derivatives of every order at 0.
+
+    >>> sinc(np.array([0.0, 0.5, 1.0])).round(5)
+    array([1.     , 0.63662, 0.     ])
+    """
+    (x,) = promote_and_broadcast(x, inexact=True)
+    y = lax.mul(x, math.pi)
+    y2 = lax.mul(y, y)
+    # Near 0 the Maclaurin series (error below y**8 / 9!) is used, so derivatives there are
+    # those of sinc itself; elsewhere the quotient, with a denominator kept off 0.
+    near = lax.lt(y2, lax.full_like(y2, 1e-2))
+    series = lax.add(1.0, lax.mul(y2, lax.add(-1.0 / 6, lax.mul(y2, lax.add(1.0 / 120, lax.mul(y2, -1.0 / 5040))))))
+    safe = lax.select_n(near, y, lax.full_like(y, 1.0))
+    return lax.select_n(near, lax.div(lax.sin(safe), safe), series)
+
+
+def logaddexp2(x1: ArrayLike, x2: ArrayLike) -> Any:
+    """``log2(2**x1 + 2**x2)`` without overflow.
+
+    >>> logaddexp2(np.array([1.0]), np.array([1.0]))
+    array([2.])
+    """
+    x1, x2 = promote_and_broadcast(x1, x2, inexact=True)
+    ln2 = math.log(2.0)
+    return lax.div(logaddexp(lax.mul(x1, ln2), lax.mul(x2, ln2)), ln2)
+
+
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: ArrayLike = 0.0, posinf: ArrayLike | None = None,
+               neginf: ArrayLike | None = None) -> Any:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (the dtype's largest
+    and most negative finite values by default); integers are returned unchanged.
+
+    >>> nan_to_num(np.array([np.nan, np.inf, 1.0]), posinf=9.0)
+    array([0., 9., 1.])
+    """
+    x = asarray(x)
+    if not dtypes.is_inexact(x.dtype):
+        return x
+    info = np.finfo(x.dtype)
+    fill = lambda v, default: lax.full_like(x, default if v is None else v) if core.is_concrete(v) else convert(asarray(v), x.dtype)
+    out = lax.select_n(lax.ne(x, x), x, fill(nan, 0.0))
+    out = lax.select_n(lax.eq(x, np.inf), out, fill(posinf, info.max))
+    return lax.select_n(lax.eq(x, -np.inf), out, fill(neginf, info.min))
+
+
+def isposinf(x: ArrayLike) -> Any:
+    """Whether each element is +inf.
+
+    >>> isposinf(np.array([np.inf, -np.inf, 1.0]))
+    array([ True, False, False])
+    """
+    return _is_infinity(x, np.inf)
+
+
+def isneginf(x: ArrayLike) -> Any:
+    """Whether each element is -inf.
+
+    >>> isneginf(np.array([np.inf, -np.inf, 1.0]))
+    array([False,  True, False])
+    """
+    return _is_infinity(x, -np.inf)
+
+
+def _is_infinity(x: ArrayLike, value: float) -> Any:
+    x = asarray(x)
+    if not dtypes.is_inexact(x.dtype):
+        return lax.full(x.shape, False, np.bool_)
+    return lax.eq(x, lax.full_like(x, value))
+
+
+# Complex dtypes do not exist in functrans yet: every array is real, so these are the
+# real-input cases of NumPy's functions.
+
+
+def isreal(x: ArrayLike) -> Any:
+    """Whether each element has no imaginary part: all true (arrays are real).
+
+    >>> isreal(np.array([1.0, 2.0]))
+    array([ True,  True])
+    """
+    return lax.full(np.shape(x) if not isinstance(x, core.Tracer) else x.shape, True, np.bool_)
+
+
+def iscomplex(x: ArrayLike) -> Any:
+    """Whether each element has a nonzero imaginary part: all false (arrays are real).
+
+    >>> iscomplex(np.array([1.0, 2.0]))
+    array([False, False])
+    """
+    return lax.full(np.shape(x) if not isinstance(x, core.Tracer) else x.shape, False, np.bool_)
+
+
+def isrealobj(x: Any) -> bool:
+    """Whether ``x``'s dtype is not complex.
+
+    >>> isrealobj(np.ones(2))
+    True
+    """
+    return not iscomplexobj(x)
+
+
+def iscomplexobj(x: Any) -> bool:
+    """Whether ``x``'s dtype is complex.
+
+    >>> iscomplexobj(np.ones(2)), iscomplexobj(1j)
+    (False, True)
+    """
+    if x is None:
+        return False
+    return typed(x)[0].kind == "c" if not isinstance(x, (list, tuple)) else np.asarray(x).dtype.kind == "c"
+
+
+def real(val: ArrayLike) -> Any:
+    """The real part: the array itself (arrays are real).
+
+    >>> real(np.array([1.5]))
+    array([1.5])
+    """
+    return asarray(val)
+
+
+def imag(val: ArrayLike) -> Any:
+    """The imaginary part: zeros (arrays are real).
+
+    >>> imag(np.array([1.5]))
+    array([0.])
+    """
+    val = asarray(val)
+    return lax.zeros_like(val)
+
+
+def conjugate(x: ArrayLike) -> Any:
+    """The complex conjugate: the array itself (arrays are real).
+
+    >>> conjugate(np.array([2]))
+    array([2])
+    """
+    return asarray(x)
+
+
+conj = conjugate
+
+
+def angle(z: ArrayLike, deg: bool = False) -> Any:
+    """The argument of each element: pi for negative reals (and -0.0), 0 otherwise.
+
+    >>> angle(np.array([-2.0, 3.0]), deg=True)
+    array([180.,   0.])
+    """
+    (z,) = promote_and_broadcast(z, inexact=True)
+    out = lax.atan2(lax.zeros_like(z), z)
+    return rad2deg(out) if deg else out

@@ -1,0 +1,68 @@
+"""Bit-level primitives of floating-point and signed integer values: the sign bit,
+the binary exponent, scaling by powers of two, the next representable value, and the
+arithmetic right shift.
+
+Each is one C library call (or operator) per element, which no composition of the
+arithmetic primitives reproduces exactly (the sign of -0.0 and of NaN, subnormals,
+exact powers of two whatever the math approximations).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import core, dtypes, lowering
+from ..autodiff import defjvp, defzero
+from .elementwise import _binary, _unary, mul, naryop, unop
+from .shape import full
+
+signbit_p = unop("signbit", np.signbit, "f", "np.signbit({0})", result_dtype=dtypes.bool_, cheap=True)
+defzero(signbit_p)
+signbit = _unary(signbit_p)
+
+# The exponent of frexp: x == m * 2**e with 0.5 <= |m| < 1 (0 for zero, inf and nan).
+frexp_exponent_p = unop("frexp_exponent", lambda x: np.frexp(x)[1], "f", "math.frexp({0})[1]", result_dtype=np.dtype(np.int32))
+defzero(frexp_exponent_p)
+frexp_exponent = _unary(frexp_exponent_p)
+
+
+def _ldexp_impl(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+    return np.ldexp(x, np.asarray(n).astype(np.int32)).astype(np.asarray(x).dtype)
+
+
+# x * 2**n, exactly; ``n`` holds integers in x's float dtype so the operands' dtypes agree.
+ldexp_p = naryop("ldexp", _ldexp_impl, "f", "math.ldexp({0}, int({1}))")
+# Scaling by 2**n is linear in x; the derivative multiplies by the same power of two.
+defjvp(ldexp_p, lambda g, ans, x, n: mul(g, ldexp(full(x.shape, 1, x.dtype), n)), None)
+
+
+def ldexp(x: Any, n: Any) -> Any:
+    """``x * 2**n`` for float ``x`` and integer-valued ``n`` of the same dtype and shape."""
+    return core.bind1(ldexp_p, x, n)
+
+
+nextafter_p = naryop("nextafter", np.nextafter, "f", "np.nextafter({0}, {1})")
+defzero(nextafter_p)
+nextafter = _binary(nextafter_p)
+
+
+def _shift_right_arithmetic_rule(args: list[str], eqn: Any) -> str:
+    # As NumPy: a shift by the bit width or more (or a negative one) leaves only the sign.
+    dtype = eqn.out_binders[0].aval.dtype
+    x, k = args
+    bits = 8 * dtype.itemsize
+    return lowering.cast(f"(({x} >> {k}) if 0 <= {k} < {bits} else (np.{dtype.name}(-1) if {x} < 0 else np.{dtype.name}(0)))", dtype)
+
+
+def _shift_right_arithmetic_impl(x: np.ndarray, k: np.ndarray) -> np.ndarray:
+    x, k = np.asarray(x), np.asarray(k)
+    bits = 8 * x.dtype.itemsize
+    in_range = (k >= 0) & (k < bits)
+    shifted = np.right_shift(x, np.where(in_range, k, 0).astype(x.dtype))
+    return np.where(in_range, shifted, np.where(x < 0, -1, 0).astype(x.dtype))
+
+
+shift_right_arithmetic_p = naryop("shift_right_arithmetic", _shift_right_arithmetic_impl, "i", _shift_right_arithmetic_rule)
+defzero(shift_right_arithmetic_p)
+shift_right_arithmetic = _binary(shift_right_arithmetic_p)
