@@ -132,14 +132,19 @@ def _matrix_batcher(prim: Primitive) -> None:
     """Batching for one-operand primitives on stacks: the vmapped axis is one more
     leading axis (moved to the front only if it sat among the matrix axes)."""
 
-    def rule(size, vals, dims):
+    def rule(size, vals, dims, **params):
         (x,), (d,) = vals, dims
         if d >= core.get_aval(x).ndim - 2:
             x, d = moveaxis(x, d, 0), 0
-        outs = core.bind(prim, [x], {})
+        outs = core.bind(prim, [x], params)
         return outs, [d] * len(outs)
 
     batching_rules[prim] = rule
+
+
+def _stack_view(aval: ShapedArray) -> tuple:
+    """The ``(batch, m, n)`` view of a stack of matrices that the kernels take."""
+    return (math.prod(aval.shape[:-2]), *aval.shape[-2:])
 
 
 # --------------------------------------------------------------------------- cholesky
@@ -190,6 +195,13 @@ def _cholesky_jvp(g, ans, a):
 
 defjvp(cholesky_p, _cholesky_jvp)
 _matrix_batcher(cholesky_p)
+
+
+@def_statement(cholesky_p, fresh=True)
+def _cholesky(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    em.allocate(eqn.out_binders[0])
+    em.emit(f"kernels_linalg.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
 
 # --------------------------------------------------------------------------- triangular_solve
 
@@ -284,6 +296,17 @@ defjvp(triangular_solve_p, _triangular_solve_jvp_a, _triangular_solve_jvp_b)
 transpose_rules[triangular_solve_p] = _triangular_solve_transpose
 batching_rules[triangular_solve_p] = _triangular_solve_batch
 
+
+@def_statement(triangular_solve_p, fresh=True)
+def _triangular_solve(em, eqn, args, outs):
+    a, b = (x.aval for x in eqn.inputs)
+    p = eqn.params
+    em.allocate(eqn.out_binders[0])
+    em.emit(
+        f"kernels_linalg.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
+        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
+    )
+
 # --------------------------------------------------------------------------- lu
 
 lu_p = Primitive("lu", multiple_results=True)
@@ -376,6 +399,15 @@ def _lu_jvp(primals, tangents):
 
 jvp_rules[lu_p] = _lu_jvp
 _matrix_batcher(lu_p)
+
+
+@def_statement(lu_p, fresh=True)
+def _lu(em, eqn, args, outs):
+    a = eqn.inputs[0].aval
+    view = _stack_view(a)
+    for out in eqn.out_binders:
+        em.allocate(out)
+    em.emit(f"kernels_linalg.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
 
 
 def lu_solve(lu: Any, permutation: Any, b: Any) -> Any:
@@ -490,43 +522,289 @@ defjvp(det_p, _det_jvp)
 _matrix_batcher(det_p)
 
 
-# --------------------------------------------------------------------------- lowering
-
-
-
-def _stack_view(aval) -> tuple:
-    return (math.prod(aval.shape[:-2]), *aval.shape[-2:])
-
-
-@def_statement(cholesky_p, fresh=True)
-def _cholesky(em, eqn, args, outs):
-    a = eqn.inputs[0].aval
-    em.allocate(eqn.out_binders[0])
-    em.emit(f"kernels.cholesky({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({_stack_view(a)!r}))")
-
-
 @def_statement(det_p, fresh=True)
 def _det(em, eqn, args, outs):
     a = eqn.inputs[0].aval
     em.allocate(eqn.out_binders[0])
-    em.emit(f"kernels.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(math.prod(a.shape[:-2]),)!r}))")
+    em.emit(f"kernels_linalg.det({args[0]}.reshape({_stack_view(a)!r}), {outs[0]}.reshape({(math.prod(a.shape[:-2]),)!r}))")
 
 
-@def_statement(lu_p, fresh=True)
-def _lu(em, eqn, args, outs):
+# --------------------------------------------------------------------------- shared by eigh, svd and qr
+
+
+def _check_matrices(name: str, a: ShapedArray) -> tuple[int, int]:
+    """The ``(m, n)`` of a stack of matrices ``(..., m, n)``."""
+    if a.ndim < 2:
+        raise ShapeError(f"{name} takes a matrix or a stack of matrices (..., m, n), got {a.str_short()}")
+    _check_dtype(name, a)
+    return a.shape[-2], a.shape[-1]
+
+
+def _along_columns(v: Any, shape: tuple) -> Any:
+    """``x[..., i, j] = v[..., j]``: vectors ``(..., k)`` broadcast down the rows of ``shape``."""
+    nd = len(shape)
+    return _shape.broadcast_in_dim(v, shape, tuple(range(nd - 2)) + (nd - 1,))
+
+
+def _along_rows(v: Any, shape: tuple) -> Any:
+    """``x[..., i, j] = v[..., i]``."""
+    nd = len(shape)
+    return _shape.broadcast_in_dim(v, shape, tuple(range(nd - 2)) + (nd - 2,))
+
+
+def _inverse_differences(w: Any, shape: tuple, combine: Any) -> Any:
+    """``1 / combine(w[j], w[i])`` off the diagonal and 0 on it (where the difference is 0)."""
+    eye = _shape.broadcast_in_dim(_eye_like(_shape.full(shape[-2:], 0, core.get_aval(w).dtype)), shape, (len(shape) - 2, len(shape) - 1))
+    return _ew.sub(_ew.div(1.0, _ew.add(eye, combine(_along_columns(w, shape), _along_rows(w, shape)))), eye)
+
+
+def _columns(x: Any, start: int, stop: int) -> Any:
+    """``x[..., start:stop]``: columns of matrices, or entries of vectors."""
+    shape = core.get_aval(x).shape
+    return _shape.slice(x, (0,) * len(shape[:-1]) + (start,), shape[:-1] + (stop,))
+
+
+def _zero_tangents(outs: list) -> list:
+    return [Zero(tangent_aval(core.get_aval(x))) for x in outs]
+
+
+# --------------------------------------------------------------------------- eigh
+
+eigh_p = Primitive("eigh", multiple_results=True)
+
+
+@eigh_p.def_impl
+def _eigh_impl(a):
+    w, v = np.linalg.eigh(a, UPLO="L")
+    return [v, w]
+
+
+@eigh_p.def_abstract_eval
+def _eigh_abstract_eval(a):
+    _check_square("eigh", a)
+    return [ShapedArray(a.shape, a.dtype), ShapedArray(a.shape[:-1], a.dtype)]
+
+
+def symmetrize(x: Any) -> Any:
+    """``(x + x^T) / 2`` over the last two axes.
+
+    >>> symmetrize(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    return _ew.mul(_ew.add(x, _mT(x)), 0.5)
+
+
+def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eigenvalues: bool = True,
+         subset_by_index: tuple[int, int] | None = None) -> tuple[Any, Any]:
+    """Eigenvectors ``v`` (columns) and ascending eigenvalues ``w`` of symmetric matrices:
+    ``x = v @ diag(w) @ v.T``. With ``symmetrize_input`` the decomposition is of
+    ``(x + x.T) / 2``, else of the symmetric matrix whose ``lower`` (or upper) triangle is
+    ``x``'s. Eigenvalues are always sorted (LAPACK's order); ``subset_by_index=(lo, hi)``
+    keeps eigenpairs ``lo`` to ``hi - 1``. Derivatives assume distinct eigenvalues.
+
+    >>> v, w = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w
+    array([1., 3.])
+    """
+    if symmetrize_input:
+        x = symmetrize(x)
+    elif not lower:
+        x = _mT(x)
+    v, w = eigh_p.bind(x)
+    if subset_by_index is not None:
+        lo, hi = subset_by_index
+        v, w = _columns(v, lo, hi), _columns(w, lo, hi)
+    return v, w
+
+
+def _eigh_jvp(primals, tangents):
+    # Nondegenerate perturbation theory: with A = V W V^T and dA symmetric,
+    # dW = diag(V^T dA V) and dV = V (F * (V^T dA V)), F[i, j] = 1 / (w[j] - w[i]) off the diagonal.
+    (a,), (da,) = primals, tangents
+    v, w = outs = eigh_p.bind(a)
+    if type(da) is Zero:
+        return outs, _zero_tangents(outs)
+    projected = _matmul(_matmul(_mT(v), _reflect_lower(da)), v)
+    f = _inverse_differences(w, core.get_aval(v).shape, _ew.sub)
+    return outs, [_matmul(v, _ew.mul(f, projected)), _diagonal(projected)]
+
+
+jvp_rules[eigh_p] = _eigh_jvp
+_matrix_batcher(eigh_p)
+
+
+@def_statement(eigh_p, fresh=True)
+def _eigh(em, eqn, args, outs):
+    view = _stack_view(eqn.inputs[0].aval)
+    for out in eqn.out_binders:
+        em.allocate(out)
+    em.emit(f"kernels_linalg.eigh({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}))")
+
+
+# --------------------------------------------------------------------------- svd
+
+svd_p = Primitive("svd", multiple_results=True)
+
+
+@svd_p.def_impl
+def _svd_impl(a, *, full_matrices, compute_uv):
+    if not compute_uv:
+        return [np.linalg.svd(a, compute_uv=False)]
+    u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
+    return [s, u, vt]
+
+
+@svd_p.def_abstract_eval
+def _svd_abstract_eval(a, *, full_matrices, compute_uv):
+    m, n = _check_matrices("svd", a)
+    k = min(m, n)
+    batch = a.shape[:-2]
+    s = ShapedArray(batch + (k,), a.dtype)
+    if not compute_uv:
+        return [s]
+    u_cols, vt_rows = (m, n) if full_matrices else (k, k)
+    return [s, ShapedArray(batch + (m, u_cols), a.dtype), ShapedArray(batch + (vt_rows, n), a.dtype)]
+
+
+def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True,
+        subset_by_index: tuple[int, int] | None = None) -> Any:
+    """Singular value decomposition ``x = u @ diag(s) @ vt``, ``s`` descending: ``(s, u, vt)``,
+    or ``s`` alone if not ``compute_uv``. ``u`` is ``(..., m, m)`` and ``vt`` ``(..., n, n)``
+    if ``full_matrices``, else ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
+    Derivatives assume distinct nonzero singular values (and ``full_matrices=False`` for
+    non-square ``x``, as JAX).
+
+    >>> np.round(svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False), 6)
+    array([4., 3.])
+    """
+    if subset_by_index is not None:
+        raise NotImplementedError("svd: subset_by_index is not supported; slice the full result")
+    outs = svd_p.bind(x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    return tuple(outs) if compute_uv else outs[0]
+
+
+def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
+    (a,), (da,) = primals, tangents
+    outs = svd_p.bind(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    if type(da) is Zero:
+        return outs, _zero_tangents(outs)
+    m, n = core.get_aval(a).shape[-2:]
+    if compute_uv and full_matrices and m != n:
+        raise NotImplementedError(
+            f"svd: the derivative of full_matrices=True factors of a non-square {core.get_aval(a).str_short()} "
+            "matrix is not implemented (nor in JAX); use full_matrices=False")
+    s, u, vt = outs if compute_uv else svd_p.bind(a, full_matrices=False, compute_uv=True)
+    v = _mT(vt)
+    ds_full = _matmul(_matmul(_mT(u), da), v)
+    ds = _diagonal(ds_full)
+    if not compute_uv:
+        return outs, [ds]
+    square = core.get_aval(ds_full).shape
+    f = _inverse_differences(s, square, lambda sj, si: _ew.mul(_ew.add(sj, si), _ew.sub(sj, si)))
+    ds_s = _ew.mul(_along_columns(s, square), ds_full)
+    s_ds = _ew.mul(_along_rows(s, square), ds_full)
+    # (JAX's extra term 0.5 (dS - dS^H) diag(1/s) has a zero diagonal for real matrices: omitted.)
+    du = _matmul(u, _ew.mul(f, _ew.add(ds_s, _mT(ds_s))))
+    dv = _matmul(v, _ew.mul(f, _ew.add(s_ds, _mT(s_ds))))
+    if m > n:
+        da_v = _matmul(da, v)
+        residual = _ew.sub(da_v, _matmul(u, _matmul(_mT(u), da_v)))
+        du = _ew.add(du, _ew.div(residual, _along_columns(s, core.get_aval(residual).shape)))
+    if n > m:
+        da_u = _matmul(_mT(da), u)
+        residual = _ew.sub(da_u, _matmul(v, _matmul(vt, da_u)))
+        dv = _ew.add(dv, _ew.div(residual, _along_columns(s, core.get_aval(residual).shape)))
+    return outs, [ds, du, _mT(dv)]
+
+
+jvp_rules[svd_p] = _svd_jvp
+_matrix_batcher(svd_p)
+
+
+@def_statement(svd_p, fresh=True)
+def _svd(em, eqn, args, outs):
     a = eqn.inputs[0].aval
     view = _stack_view(a)
     for out in eqn.out_binders:
         em.allocate(out)
-    em.emit(f"kernels.lu({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {outs[1]}.reshape({view[:2]!r}), {outs[2]}.reshape({view[:2]!r}))")
+    s = f"{outs[0]}.reshape({(view[0], min(view[1:]))!r})"
+    if not eqn.params["compute_uv"]:
+        em.emit(f"kernels_linalg.svdvals({args[0]}.reshape({view!r}), {s})")
+        return
+    u, vt = (_stack_view(x.aval) for x in eqn.out_binders[1:])
+    em.emit(f"kernels_linalg.svd({args[0]}.reshape({view!r}), {eqn.params['full_matrices']}, {s}, "
+            f"{outs[1]}.reshape({u!r}), {outs[2]}.reshape({vt!r}))")
 
 
-@def_statement(triangular_solve_p, fresh=True)
-def _triangular_solve(em, eqn, args, outs):
-    a, b = (x.aval for x in eqn.inputs)
-    p = eqn.params
-    em.allocate(eqn.out_binders[0])
-    em.emit(
-        f"kernels.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
-        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
-    )
+# --------------------------------------------------------------------------- qr
+
+qr_p = Primitive("qr", multiple_results=True)
+
+
+@qr_p.def_impl
+def _qr_impl(a, *, full_matrices):
+    q, r = np.linalg.qr(a, mode="complete" if full_matrices else "reduced")
+    return [q, r]
+
+
+@qr_p.def_abstract_eval
+def _qr_abstract_eval(a, *, full_matrices):
+    m, n = _check_matrices("qr", a)
+    k = m if full_matrices else min(m, n)
+    return [ShapedArray(a.shape[:-2] + (m, k), a.dtype), ShapedArray(a.shape[:-2] + (k, n), a.dtype)]
+
+
+def qr(x: Any, *, full_matrices: bool = True) -> tuple[Any, Any]:
+    """QR decomposition ``x = q @ r`` (Householder, as LAPACK: ``r``'s diagonal may be negative):
+    ``q`` ``(..., m, m)`` and ``r`` ``(..., m, n)`` if ``full_matrices``, else ``(..., m, k)`` and
+    ``(..., k, n)``, ``k = min(m, n)``.
+
+    >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
+    >>> np.round(r, 6)
+    array([[-5. , -2.2],
+           [ 0. ,  0.4]])
+    """
+    return tuple(qr_p.bind(x, full_matrices=bool(full_matrices)))
+
+
+def _thin_qr_jvp(q: Any, r: Any, dx: Any) -> tuple[Any, Any]:
+    # Q^T dX R^-1 = Q^T dQ + dR R^-1: a skew-symmetric part (from Q^T dQ, below the diagonal)
+    # plus an upper-triangular part (from dR R^-1).
+    dx_rinv = triangular_solve(r, dx, left_side=False, lower=False)
+    projected = _matmul(_mT(q), dx_rinv)
+    below = _triangle(projected, lower=True, k=-1)
+    skew = _ew.sub(below, _mT(below))
+    dq = _ew.add(_matmul(q, _ew.sub(skew, projected)), dx_rinv)
+    dr = _matmul(_ew.sub(projected, skew), r)
+    return dq, dr
+
+
+def _qr_jvp(primals, tangents, *, full_matrices):
+    (x,), (dx,) = primals, tangents
+    q, r = outs = qr_p.bind(x, full_matrices=full_matrices)
+    if type(dx) is Zero:
+        return outs, _zero_tangents(outs)
+    m, n = core.get_aval(x).shape[-2:]
+    if m < n:
+        # X = [X1 X2] = Q [R1 R2]: X1 = Q R1 is a square QR and R2 = Q^T X2.
+        dq, dr1 = _thin_qr_jvp(q, _columns(r, 0, m), _columns(dx, 0, m))
+        dr2 = _ew.add(_matmul(_mT(dq), _columns(x, m, n)), _matmul(_mT(q), _columns(dx, m, n)))
+        return outs, [dq, _shape.concatenate([dr1, dr2], core.get_aval(x).ndim - 1)]
+    if full_matrices and m > n:
+        raise NotImplementedError(
+            f"qr: the derivative of the complete (full_matrices=True) factors of a tall {core.get_aval(x).str_short()} "
+            "matrix is not implemented; use the reduced factors")
+    return outs, list(_thin_qr_jvp(q, r, dx))
+
+
+jvp_rules[qr_p] = _qr_jvp
+_matrix_batcher(qr_p)
+
+
+@def_statement(qr_p, fresh=True)
+def _qr(em, eqn, args, outs):
+    q, r = (_stack_view(x.aval) for x in eqn.out_binders)
+    for out in eqn.out_binders:
+        em.allocate(out)
+    em.emit(f"kernels_linalg.qr({args[0]}.reshape({_stack_view(eqn.inputs[0].aval)!r}), {outs[0]}.reshape({q!r}), {outs[1]}.reshape({r!r}))")
