@@ -1,0 +1,235 @@
+"""Elementwise special-function primitives: error-function inverses and scalings,
+incomplete gamma and beta functions, scaled Bessel functions, Hurwitz zeta,
+exponential integrals, the dilogarithm and Dawson's integral.
+
+Each is evaluated eagerly by SciPy and, inside ``jit``, by a float64 scalar kernel of
+``functrans.backend.kernels_special`` (float32 operands are widened for the call and
+the result rounded). Derivatives are JAX's: where JAX defines none (``betainc`` with
+respect to ``a`` and ``b``), differentiating raises ``ValueError``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+import scipy.special
+
+from .. import core
+from ..autodiff import defjvp
+from .elementwise import (
+    abs, add, digamma, div, eq, exp, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
+    stop_gradient, sub, trigamma_p, _operands,
+)
+from . import shape as _shape
+
+__all__ = [
+    "bessel_i0e", "bessel_i1e", "betainc", "dawsn", "erf_inv", "erfc", "erfcx", "exp1", "expi", "expn", "igamma",
+    "igamma_grad_a", "igammac", "ndtri", "polygamma", "spence", "zeta",
+]
+
+
+def _scipy(fn: Callable) -> Callable:
+    """SciPy's ufunc, its result in the operands' dtype (it may widen float32), quiet on nan."""
+
+    def impl(*args):
+        with np.errstate(all="ignore"):
+            return np.asarray(fn(*args)).astype(np.asarray(args[0]).dtype)
+
+    return impl
+
+
+def _kernel_template(name: str, nargs: int) -> str:
+    return f"kernels_special.{name}({', '.join(f'np.float64({{{i}}})' for i in range(nargs))})"
+
+
+def _special(name: str, impl: Callable, kernel: str, nargs: int = 1):
+    """One elementwise float primitive of ``nargs`` equal-shaped operands, its SciPy impl,
+    its Numba lowering through ``kernels_special.<kernel>``, and the function binding it."""
+    prim = naryop(name, impl, "f", _kernel_template(kernel, nargs))
+
+    def bind(*args):
+        if nargs == 2:
+            args = _operands(*args)
+        return core.bind1(prim, *args)
+
+    bind.__name__ = bind.__qualname__ = name
+    return prim, bind
+
+
+def _vectorized(kernel_name: str) -> Callable:
+    """A kernel as a NumPy function, for the functions SciPy lacks."""
+
+    def impl(*args):
+        from ..backend import kernels_special
+
+        return np.vectorize(getattr(kernels_special, kernel_name), otypes=[np.float64])(*args).astype(args[0].dtype)
+
+    return impl
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+# --------------------------------------------------------------------------- error function family
+
+erfc_p, erfc = _special("erfc", _scipy(scipy.special.erfc), "erfc")
+erf_inv_p, erf_inv = _special("erf_inv", _scipy(scipy.special.erfinv), "erfinv")
+erfcx_p, erfcx = _special("erfcx", _scipy(scipy.special.erfcx), "erfcx")
+ndtri_p, ndtri = _special("ndtri", _scipy(scipy.special.ndtri), "ndtri")
+dawsn_p, dawsn = _special("dawsn", _scipy(scipy.special.dawsn), "dawsn")
+
+defjvp(erfc_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), -_TWO_OVER_SQRT_PI)))
+defjvp(erf_inv_p, lambda g, ans, x: mul(g, mul(exp(mul(ans, ans)), math.sqrt(math.pi) / 2.0)))
+defjvp(erfcx_p, lambda g, ans, x: mul(g, sub(mul(mul(x, ans), 2.0), _TWO_OVER_SQRT_PI)))
+defjvp(ndtri_p, lambda g, ans, x: mul(g, mul(exp(mul(mul(ans, ans), 0.5)), math.sqrt(2.0 * math.pi))))
+defjvp(dawsn_p, lambda g, ans, x: mul(g, sub(1.0, mul(mul(x, ans), 2.0))))
+
+# --------------------------------------------------------------------------- incomplete gamma
+
+igamma_p, igamma = _special("igamma", _scipy(scipy.special.gammainc), "gammainc", 2)
+igammac_p, igammac = _special("igammac", _scipy(scipy.special.gammaincc), "gammaincc", 2)
+igamma_grad_a_p, igamma_grad_a = _special("igamma_grad_a", _vectorized("igamma_grad_a"), "igamma_grad_a", 2)
+
+
+def _igamma_density(a, x):
+    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a)."""
+    return exp(sub(mul(sub(a, 1.0), log(x)), add(x, lgamma(a))))
+
+
+defjvp(igamma_p, lambda g, ans, a, x: mul(g, igamma_grad_a(a, x)), lambda g, ans, a, x: mul(g, _igamma_density(a, x)))
+defjvp(
+    igammac_p,
+    lambda g, ans, a, x: neg(mul(g, igamma_grad_a(a, x))),
+    lambda g, ans, a, x: neg(mul(g, _igamma_density(a, x))),
+)
+
+# --------------------------------------------------------------------------- incomplete beta
+
+betainc_p, _betainc = _special("regularized_incomplete_beta", _scipy(scipy.special.betainc), "betainc", 3)
+
+
+def betainc(a: Any, b: Any, x: Any) -> Any:
+    """The regularized incomplete beta function ``I_x(a, b)`` of equal-shaped operands."""
+    return _betainc(a, b, x)
+
+
+def _betainc_not_differentiable(g, ans, a, b, x):
+    raise ValueError("betainc gradient with respect to a and b is not supported (as in JAX)")
+
+
+def _betainc_jvp_x(g, ans, a, b, x):
+    log_beta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
+    return mul(g, exp(sub(add(mul(sub(b, 1.0), log1p(neg(x))), mul(sub(a, 1.0), log(x))), log_beta)))
+
+
+defjvp(betainc_p, _betainc_not_differentiable, _betainc_not_differentiable, _betainc_jvp_x)
+
+# --------------------------------------------------------------------------- Bessel
+
+bessel_i0e_p, bessel_i0e = _special("bessel_i0e", _scipy(scipy.special.i0e), "i0e")
+bessel_i1e_p, bessel_i1e = _special("bessel_i1e", _scipy(scipy.special.i1e), "i1e")
+
+
+def _i1e_jvp(g, ans, x):
+    # i1e'(x) = i0e(x) - i1e(x) (sign(x) + 1/x), whose limit at 0 is 1/2.
+    eps = float(np.finfo(core.get_aval(x).dtype).eps)
+    tiny = lt(abs(x), eps)
+    safe = select_n(tiny, x, _shape.full_like(x, eps))
+    slope = sub(bessel_i0e(safe), mul(ans, add(sign(safe), div(1.0, safe))))
+    return mul(g, select_n(tiny, slope, _shape.full_like(x, 0.5)))
+
+
+defjvp(bessel_i0e_p, lambda g, ans, x: mul(g, sub(bessel_i1e(x), mul(sign(x), ans))))
+defjvp(bessel_i1e_p, _i1e_jvp)
+
+# --------------------------------------------------------------------------- zeta and polygamma
+
+zeta_p, zeta = _special("zeta", _scipy(scipy.special.zeta), "zeta", 2)
+
+
+def _zeta_jvp_s(g, ans, s, q):
+    return mul(g, _zeta_ds(s, q))
+
+
+defjvp(zeta_p, _zeta_jvp_s, lambda g, ans, s, q: mul(g, neg(mul(s, zeta(add(s, 1.0), q)))))
+
+# B_2j / (2j)! for j = 1..8: the Euler-Maclaurin tail beyond q + 16 is then below 1e-20.
+_BERNOULLI_OVER_FACTORIAL = (
+    1.0 / 12, -1.0 / 720, 1.0 / 30240, -1.0 / 1209600, 1.0 / 47900160, -691.0 / 1307674368000,
+    1.0 / 74724249600, -3617.0 / 10670622842880000,
+)
+
+
+def _zeta_ds(s, q):
+    """d/ds zeta(s, q), written with primitives (so it is differentiable again): the
+    Euler-Maclaurin formula with 16 direct terms, differentiated term by term."""
+    n_direct = 16
+    total = _shape.zeros_like(s)
+    for k in range(n_direct):
+        w = add(q, float(k))
+        total = sub(total, mul(log(w), pow(w, neg(s))))
+    w = add(q, float(n_direct))
+    log_w = log(w)
+    power = pow(w, neg(s))  # w^-s
+    head = div(mul(w, power), sub(s, 1.0))  # w^(1-s) / (s - 1)
+    total = sub(total, add(mul(head, log_w), div(head, sub(s, 1.0))))
+    total = sub(total, mul(mul(power, log_w), 0.5))
+    # c_j(s) w^(-s-2j+1), c_j = B_2j/(2j)! s (s+1) ... (s+2j-2); its s-derivative is the term times
+    # (sum_i 1/(s+i) - log w).
+    rising = s
+    log_slope = div(1.0, s)
+    w_power = div(power, w)
+    for j, coef in enumerate(_BERNOULLI_OVER_FACTORIAL):
+        term = mul(mul(rising, w_power), coef)
+        total = add(total, mul(term, sub(log_slope, log_w)))
+        for i in (2 * j + 1, 2 * j + 2):
+            rising = mul(rising, add(s, float(i)))
+            log_slope = add(log_slope, div(1.0, add(s, float(i))))
+        w_power = div(w_power, mul(w, w))
+    return total
+
+
+def polygamma(m: Any, x: Any) -> Any:
+    """The ``m``-th derivative of digamma: ``(-1)^(m+1) m! zeta(m + 1, x)`` for ``m >= 1``.
+
+    ``m`` holds whole numbers (any float dtype, equal shape to ``x``); derivatives with respect
+    to ``x`` are ``polygamma(m + 1, x)``, as in JAX.
+    """
+    m, x = _operands(m, x)
+    m = stop_gradient(m)
+    order = add(m, 1.0)
+    # (-1)^(m+1) m! = -(-1)^m Gamma(m + 1); (-1)^m from the parity of m.
+    parity_sign = sub(1.0, mul(rem(m, _shape.full_like(m, 2.0)), 2.0))
+    scale = neg(mul(parity_sign, exp(lgamma(order))))
+    return select_n(eq(m, 0.0), mul(scale, zeta(order, x)), digamma(x))
+
+
+# digamma's derivative exists (trigamma); trigamma's is polygamma(2, x) = -2 zeta(3, x).
+defjvp(trigamma_p, lambda g, ans, x: mul(g, mul(zeta(_shape.full_like(x, 3.0), x), -2.0)))
+
+# --------------------------------------------------------------------------- exponential integrals, dilogarithm
+
+exp1_p, exp1 = _special("exp1", _scipy(scipy.special.exp1), "exp1")
+expi_p, expi = _special("expi", _scipy(scipy.special.expi), "expi")
+expn_p, expn = _special("expn", _scipy(scipy.special.expn), "expn", 2)
+spence_p, spence = _special("spence", _scipy(scipy.special.spence), "spence")
+
+
+def _expn_jvp_n(g, ans, n, x):
+    raise ValueError("expn is not differentiable with respect to its integer order n")
+
+
+defjvp(exp1_p, lambda g, ans, x: mul(g, neg(div(exp(neg(x)), x))))
+defjvp(expi_p, lambda g, ans, x: mul(g, div(exp(x), x)))
+defjvp(expn_p, _expn_jvp_n, lambda g, ans, n, x: mul(g, neg(expn(sub(n, 1.0), x))))
+
+
+def _spence_jvp(g, ans, x):
+    # d/dx Li2(1 - x) = log(x) / (1 - x), whose limit at x = 1 is -1.
+    at_one = eq(x, 1.0)
+    safe = select_n(at_one, x, _shape.full_like(x, 2.0))
+    slope = div(log(safe), sub(1.0, safe))
+    return mul(g, select_n(at_one, slope, _shape.full_like(x, -1.0)))
+
+
+defjvp(spence_p, _spence_jvp)
