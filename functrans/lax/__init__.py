@@ -24,3 +24,4 @@ from . import linalg
 def select(pred, on_true, on_false):
     """``on_true`` where ``pred`` else ``on_false`` (JAX's argument order)."""
     return select_n(pred, on_false, on_true)
+from .special import bessel_i0e, bessel_i1e, betainc, erf_inv, erfc, igamma, igamma_grad_a, igammac, polygamma, zeta
