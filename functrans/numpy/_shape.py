@@ -248,25 +248,14 @@ def vstack(arrays: Sequence[ArrayLike]) -> Any:
 
 
 def split(a: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
-    """Split into equal sections, or at the given indices, along ``axis``."""
+    """Split into equal sections, or at the given indices, along ``axis``.
+
+    >>> [p.tolist() for p in split(np.arange(4), [1])]
+    [[0], [1, 2, 3]]
+    """
     a = asarray(a)
     axis = canonical_axis(axis, a.ndim)
-    n = a.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        sections = int(indices_or_sections)
-        if sections <= 0 or n % sections:
-            raise ValueError(f"array split does not result in an equal division: {n} into {sections}")
-        bounds = [i * (n // sections) for i in range(sections + 1)]
-    else:
-        bounds = [0] + [int(i) for i in indices_or_sections] + [n]
-    pieces = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        # Each piece is ``a[lo:hi]`` along ``axis``, with Python's slicing of negative and large bounds.
-        lo, hi, _ = builtins.slice(lo, hi).indices(n)
-        start, limit = [0] * a.ndim, list(a.shape)
-        start[axis], limit[axis] = lo, builtins.max(lo, hi)
-        pieces.append(lax.slice(a, start, limit))
-    return pieces
+    return _split_at(a, _split_bounds(a.shape[axis], indices_or_sections, equal=True), axis)
 
 
 def tile(a: ArrayLike, reps: int | Sequence[int]) -> Any:
@@ -410,3 +399,357 @@ def triu(m: ArrayLike, k: int = 0) -> Any:
     cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
     keep = lax.broadcast_in_dim(lax.ge(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
     return lax.select_n(keep, lax.zeros_like(m), m)
+
+
+# --------------------------------------------------------------------------- more joining, splitting, rearranging
+
+
+def atleast_3d(*arys: ArrayLike) -> Any:
+    """Each input with at least three axes: ``(n,)`` becomes ``(1, n, 1)``, ``(m, n)`` becomes
+    ``(m, n, 1)``; one array for one input, else a list.
+
+    >>> atleast_3d(np.ones(2)).shape, [a.shape for a in atleast_3d(1.0, np.ones((2, 3)))]
+    ((1, 2, 1), [(1, 1, 1), (2, 3, 1)])
+    """
+    def one(a: ArrayLike) -> Any:
+        a = asarray(a)
+        if a.ndim == 0:
+            return lax.reshape(a, (1, 1, 1))
+        if a.ndim == 1:
+            return lax.reshape(a, (1,) + a.shape + (1,))
+        return lax.reshape(a, a.shape + (1,)) if a.ndim == 2 else a
+
+    outs = [one(a) for a in arys]
+    return outs[0] if len(outs) == 1 else outs
+
+
+def concat(arrays: Sequence[ArrayLike], /, *, axis: int | None = 0) -> Any:
+    """The array API's ``concatenate``.
+
+    >>> concat([np.zeros(2), np.ones(1)])
+    array([0., 0., 1.])
+    """
+    return concatenate(arrays, axis)
+
+
+def permute_dims(a: ArrayLike, /, axes: tuple[int, ...]) -> Any:
+    """The array API's ``transpose`` (``axes`` required).
+
+    >>> permute_dims(np.ones((2, 3, 4)), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
+    return transpose(a, axes)
+
+
+def matrix_transpose(x: ArrayLike, /) -> Any:
+    """Swap the last two axes of an array of rank 2 or more.
+
+    >>> matrix_transpose(np.ones((5, 2, 3))).shape
+    (5, 3, 2)
+    """
+    x = asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose requires an array of rank 2 or more, got shape {x.shape}")
+    return swapaxes(x, -1, -2)
+
+
+def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Any:
+    """Move ``axis`` to sit before position ``start`` (NumPy's older ``moveaxis``).
+
+    >>> rollaxis(np.ones((2, 3, 4)), 2).shape, rollaxis(np.ones((2, 3, 4)), 0, 3).shape
+    ((4, 2, 3), (3, 4, 2))
+    """
+    a = asarray(a)
+    axis = canonical_axis(axis, a.ndim)
+    start = int(start)
+    if not -a.ndim <= start <= a.ndim:
+        raise np.exceptions.AxisError(f"rollaxis: start {start} is out of bounds for an array of dimension {a.ndim}")
+    start %= a.ndim + 1
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start) if a.ndim else a
+
+
+def column_stack(tup: Sequence[ArrayLike]) -> Any:
+    """Stack 1-D arrays as columns of a 2-D array (2-D arrays are joined as they are).
+
+    >>> column_stack([np.array([1, 2]), np.array([3, 4])])
+    array([[1, 3],
+           [2, 4]])
+    """
+    arrays = [asarray(a) for a in tup]
+    arrays = [lax.reshape(a, (a.size, 1)) if a.ndim < 2 else a for a in arrays]
+    return concatenate(arrays, 1)
+
+
+def dstack(tup: Sequence[ArrayLike], dtype: Any = None) -> Any:
+    """Join along the third axis, after making every input at least 3-D.
+
+    >>> dstack([np.ones((2, 3)), np.zeros((2, 3))]).shape
+    (2, 3, 2)
+    """
+    arrays = [atleast_3d(a) for a in tup]
+    return concatenate(arrays, 2, dtype=dtype)
+
+
+def block(arrays: Any) -> Any:
+    """An array assembled from nested lists of blocks: the innermost lists are joined along
+    the last axis, the next ones out along the one before, and so on.
+
+    >>> block([[np.eye(2), np.zeros((2, 1))], [np.ones((1, 2)), np.full((1, 1), 5.0)]])
+    array([[1., 0., 0.],
+           [0., 1., 0.],
+           [1., 1., 5.]])
+    """
+    def depth(x: Any) -> int:
+        if isinstance(x, tuple):
+            raise TypeError("block: arrays must be nested lists, not tuples")
+        if not isinstance(x, list):
+            return 0
+        if not x:
+            raise ValueError("block: lists cannot be empty")
+        depths = {depth(e) for e in x}
+        if len(depths) != 1:
+            raise ValueError("block: list depths are mismatched")
+        return depths.pop() + 1
+
+    list_depth = depth(arrays)
+    leaves: list = []
+
+    def collect(x: Any) -> None:
+        if isinstance(x, list):
+            for e in x:
+                collect(e)
+        else:
+            leaves.append(asarray(x))
+
+    collect(arrays)
+    ndim = builtins.max([list_depth] + [a.ndim for a in leaves])
+    # Promote all blocks together, as NumPy does before joining.
+    promoted = iter(promote(*[strong(a) for a in leaves]))
+
+    def assemble(x: Any, level: int) -> Any:
+        if not isinstance(x, list):
+            a = next(promoted)
+            return lax.reshape(a, (1,) * (ndim - a.ndim) + a.shape)
+        parts = [assemble(e, level + 1) for e in x]
+        return lax.concatenate(parts, ndim - list_depth + level) if len(parts) > 1 else parts[0]
+
+    return assemble(arrays, 0)
+
+
+def _split_bounds(n: int, indices_or_sections: Any, equal: bool) -> list[int]:
+    """Cut points along an axis of size ``n``: ``sections`` pieces (equal ones only if
+    ``equal``; otherwise the first ``n % sections`` are one longer), or the given indices."""
+    if isinstance(indices_or_sections, (int, np.integer)) or (np.ndim(indices_or_sections) == 0 and not isinstance(indices_or_sections, (list, tuple))):
+        sections = static_int(indices_or_sections, "the number of sections of a split")
+        if sections <= 0:
+            raise ValueError(f"number of sections must be larger than 0, got {sections}")
+        if equal and n % sections:
+            raise ValueError(f"array split does not result in an equal division: {n} into {sections}")
+        size, extra = divmod(n, sections)
+        sizes = [size + 1] * extra + [size] * (sections - extra)
+        return [0] + list(np.cumsum(sizes))
+    cuts = np.asarray(core.concrete_or_error(indices_or_sections, "the indices of a split"))
+    return [0] + [int(i) for i in cuts.ravel()] + [n]
+
+
+def _split_at(a: Any, bounds: list[int], axis: int) -> list:
+    n = a.shape[axis]
+    pieces = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        # Each piece is ``a[lo:hi]`` along ``axis``, with Python's slicing of negative and large bounds.
+        lo, hi, _ = builtins.slice(int(lo), int(hi)).indices(n)
+        start, limit = [0] * a.ndim, list(a.shape)
+        start[axis], limit[axis] = lo, builtins.max(lo, hi)
+        pieces.append(lax.slice(a, start, limit))
+    return pieces
+
+
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """Split into ``sections`` nearly equal pieces (the first ones one longer), or at indices.
+
+    >>> [p.tolist() for p in array_split(np.arange(5), 3)]
+    [[0, 1], [2, 3], [4]]
+    """
+    ary = asarray(ary)
+    axis = canonical_axis(axis, ary.ndim)
+    return _split_at(ary, _split_bounds(ary.shape[axis], indices_or_sections, equal=False), axis)
+
+
+def _split_along(name: str, axis_of: Any, min_ndim: int):
+    def fn(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list:
+        ary = asarray(ary)
+        if ary.ndim < min_ndim:
+            raise ValueError(f"{name} only works on arrays of {min_ndim} or more dimensions, got shape {ary.shape}")
+        return split(ary, indices_or_sections, axis_of(ary))
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+hsplit = _split_along("hsplit", lambda a: 0 if a.ndim == 1 else 1, 1)
+hsplit.__doc__ = """Split along the second axis (the first for 1-D arrays).
+
+    >>> [p.shape for p in hsplit(np.ones((2, 4)), 2)]
+    [(2, 2), (2, 2)]
+    """
+vsplit = _split_along("vsplit", lambda a: 0, 2)
+vsplit.__doc__ = """Split along the first axis of an array of rank 2 or more.
+
+    >>> [p.shape for p in vsplit(np.ones((4, 2)), [1])]
+    [(1, 2), (3, 2)]
+    """
+dsplit = _split_along("dsplit", lambda a: 2, 3)
+dsplit.__doc__ = """Split along the third axis of an array of rank 3 or more.
+
+    >>> [p.shape for p in dsplit(np.ones((1, 2, 4)), 2)]
+    [(1, 2, 2), (1, 2, 2)]
+    """
+
+
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple:
+    """The slices of ``x`` along ``axis``, as a tuple.
+
+    >>> [u.tolist() for u in unstack(np.arange(4).reshape(2, 2))]
+    [[0, 1], [2, 3]]
+    """
+    x = asarray(x)
+    if x.ndim == 0:
+        raise ValueError("unstack requires an array of rank 1 or more, got a 0-d array")
+    axis = canonical_axis(axis, x.ndim)
+    return tuple(lax.squeeze(p, [axis]) for p in _split_at(x, list(range(x.shape[axis] + 1)), axis))
+
+
+def rot90(m: ArrayLike, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (from the first toward the second).
+
+    >>> rot90(np.array([[1, 2], [3, 4]]))
+    array([[2, 4],
+           [1, 3]])
+    """
+    m = asarray(m)
+    if len(axes) != 2:
+        raise ValueError(f"rot90: axes must be two axes, got {axes}")
+    if m.ndim < 2:
+        raise ValueError(f"rot90: the array must have rank 2 or more, got shape {m.shape}")
+    a0, a1 = canonical_axis(axes[0], m.ndim), canonical_axis(axes[1], m.ndim)
+    if a0 == a1:
+        raise ValueError(f"rot90: axes must be different, got {axes}")
+    k = static_int(k, "rot90's k") % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    if k == 1:
+        return swapaxes(flip(m, a1), a0, a1)
+    return flip(swapaxes(m, a0, a1), a1)
+
+
+def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> Any:
+    """An array of ``new_shape`` filled by repeating ``a``'s elements in order (NumPy's
+    function, not the method: no zero padding).
+
+    >>> resize(np.array([1, 2, 3]), (2, 4))
+    array([[1, 2, 3, 1],
+           [2, 3, 1, 2]])
+    """
+    a = asarray(a)
+    shape = _shape_tuple(new_shape)
+    if builtins.any(d < 0 for d in shape):
+        raise ValueError(f"resize: all elements of new_shape must be non-negative, got {shape}")
+    total = int(np.prod(shape, dtype=np.int64))
+    flat = ravel(a)
+    if total == 0 or a.size == 0:
+        return lax.full(shape, 0, a.dtype)
+    copies = -(-total // a.size)
+    return lax.reshape(lax.slice(tile(flat, copies), (0,), (total,)), shape)
+
+
+def append(arr: ArrayLike, values: ArrayLike, axis: int | None = None) -> Any:
+    """``values`` joined to the end of ``arr`` along ``axis`` (both flattened if None).
+
+    >>> append(np.array([1, 2]), [[3], [4]])
+    array([1, 2, 3, 4])
+    """
+    if axis is None:
+        return concatenate([ravel(asarray(arr)), ravel(asarray(values))], 0)
+    return concatenate([arr, values], axis)
+
+
+def _positions(obj: Any, n: int, name: str) -> np.ndarray:
+    """Static indices along an axis of size ``n`` from an int, a slice or an index array."""
+    if isinstance(obj, builtins.slice):
+        return np.arange(n)[obj]
+    idx = np.asarray(core.concrete_or_error(obj, f"the indices of {name} (the result's shape depends on them)"))
+    if idx.dtype == np.bool_:
+        if idx.shape != (n,):
+            raise ValueError(f"{name}: a boolean mask must have shape ({n},), got {idx.shape}")
+        return np.nonzero(idx)[0]
+    if idx.dtype.kind not in "iu" and idx.size:
+        raise IndexError(f"{name}: indices must be integers, got {idx.dtype}")
+    return idx.astype(np.int64)
+
+
+def delete(arr: ArrayLike, obj: Any, axis: int | None = None, *, assume_unique_indices: bool = False) -> Any:
+    """``arr`` without the entries ``obj`` (an int, slice or index array) along ``axis``
+    (of the flattened array if None).
+
+    >>> delete(np.arange(6), [0, 2, -1])
+    array([1, 3, 4])
+    """
+    arr = asarray(arr)
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = canonical_axis(axis, arr.ndim)
+    n = arr.shape[axis]
+    idx = _positions(obj, n, "delete")
+    if ((idx < -n) | (idx >= n)).any():
+        raise IndexError(f"delete: index out of bounds for axis {axis} with size {n}")
+    keep = np.ones(n, bool)
+    keep[idx % n if n else idx] = False
+    from ._indexing import take
+
+    return take(arr, np.nonzero(keep)[0], axis=axis)
+
+
+def insert(arr: ArrayLike, obj: Any, values: ArrayLike, axis: int | None = None) -> Any:
+    """``values`` inserted before the entries ``obj`` along ``axis`` (of the flattened array
+    if None), as ``numpy.insert``.
+
+    >>> insert(np.array([1, 2, 3]), 1, [8, 9])
+    array([1, 8, 9, 2, 3])
+    """
+    arr = asarray(arr)
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = canonical_axis(axis, arr.ndim)
+    n = arr.shape[axis]
+    scalar = not isinstance(obj, builtins.slice) and np.ndim(core.concrete_or_error(obj, "the indices of insert")) == 0
+    idx = _positions(obj, n + 1, "insert") if not isinstance(obj, builtins.slice) else np.arange(n)[obj]
+    if ((idx < -n) | (idx > n)).any():
+        raise IndexError(f"insert: index out of bounds for axis {axis} with size {n}")
+    idx = np.where(idx < 0, idx + n, idx)
+    values = convert(asarray(values), arr.dtype)
+    vshape = list(arr.shape)
+    if scalar:
+        # One position: values (at least arr's rank, their first axis moved to ``axis``) are
+        # a block of their own length along the axis, as NumPy.
+        values = moveaxis(lax.reshape(values, (1,) * (arr.ndim - values.ndim) + shape_of(values)), 0, axis)
+        vshape[axis] = shape_of(values)[axis]
+        values = broadcast_to(values, vshape)
+        idx = np.repeat(idx, vshape[axis])
+    else:
+        vshape[axis] = len(idx)
+        values = broadcast_to(values, vshape)
+    # Old entries keep their order; entry i moves up by the insertions before it, and each
+    # new one goes where its position says (stably among equal positions, as NumPy).
+    order = np.argsort(idx, kind="stable")
+    new_pos = idx[order] + np.arange(len(idx))
+    old_pos = np.arange(n) + np.searchsorted(idx[order], np.arange(n), side="right")
+    source = np.empty(n + len(idx), np.int64)
+    source[old_pos] = np.arange(n)
+    source[new_pos] = n + order
+    from ._indexing import take
+
+    return take(concatenate([arr, values], axis), source, axis=axis)
