@@ -31,12 +31,42 @@ from ._ufuncs import (
 # --- numerics (statistics, nan-reductions, sets, sorting, calculus, polynomials, histograms): imports below
 
 # --- structure (index tricks, creation, shape, functional, bit-level math, dtype info, windows): imports below
+from ._bits import (
+    bitwise_count, bitwise_left_shift, bitwise_right_shift, frexp, gcd, lcm, ldexp, left_shift, nextafter, packbits,
+    right_shift, spacing, unpackbits,
+)
+from ._creation import copy, diagflat, empty, empty_like, fromfunction, fromiter, fromstring, geomspace, logspace, tri
+from ._dtype_info import can_cast, finfo, iinfo, isdtype, isscalar, issubdtype, iterable, promote_types
+from ._index_tricks import (
+    c_, choose, diag_indices, diag_indices_from, fill_diagonal, index_exp, indices, ix_, mask_indices, meshgrid, mgrid,
+    ogrid, place, put, put_along_axis, r_, ravel_multi_index, s_, tril_indices, tril_indices_from, triu_indices,
+    triu_indices_from, unravel_index,
+)
+from ._shape import (
+    append, array_split, atleast_3d, block, column_stack, concat, delete, dsplit, dstack, hsplit, insert,
+    matrix_transpose, permute_dims, resize, rollaxis, rot90, unstack, vsplit,
+)
+from ._ufuncs import (
+    acos, acosh, angle, asin, asinh, atan, atan2, atanh, bitwise_invert, bitwise_not, conj, conjugate, copysign,
+    deg2rad, degrees, divmod, fabs, fix, float_power, fmax, fmin, fmod, heaviside, imag, iscomplex, iscomplexobj,
+    isneginf, isposinf, isreal, isrealobj, logaddexp2, modf, nan_to_num, pow, rad2deg, radians, real, rint, signbit,
+    sinc, trunc,
+)
 
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
 uint8, uint32, uint64 = _np.uint8, _np.uint32, _np.uint64
-bool_ = _np.bool_
+uint16 = _np.uint16
+bool_ = bool = _np.bool_
+int_, uint, float_, double, single = _np.int64, _np.uint64, _np.float64, _np.float64, _np.float32
+# Names only: complex dtypes do not exist in functrans yet.
+complex64, complex128 = _np.complex64, _np.complex128
+csingle, cdouble = complex64, complex128
+# The abstract scalar types of NumPy's hierarchy, for issubdtype.
+generic, number, integer, signedinteger, unsignedinteger = _np.generic, _np.number, _np.integer, _np.signedinteger, _np.unsignedinteger
+inexact, floating, complexfloating, character, flexible, object_ = _np.inexact, _np.floating, _np.complexfloating, _np.character, _np.flexible, _np.object_
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
+euler_gamma = _np.euler_gamma
 dtype, ndarray = _np.dtype, _np.ndarray
 
 
