@@ -172,7 +172,7 @@ def cholesky(a: Any) -> Any:
     Only the lower triangle of ``a`` is read (as ``numpy.linalg.cholesky``), and the
     derivative is that of this function: the upper triangle has none.
 
-    >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))  # doctest: +SKIP
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
     array([[2., 0.],
            [1., 2.]])
     """
@@ -259,7 +259,7 @@ def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = Fals
     triangle of ``a`` is read, and not its diagonal if ``unit_diagonal`` (taken as ones).
     ``a`` is ``(..., n, n)``; ``b`` is ``(..., n, k)`` or, on the right, ``(..., k, n)``.
 
-    >>> triangular_solve(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[2.0], [3.0]]), left_side=True, lower=True)  # doctest: +SKIP
+    >>> triangular_solve(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([[2.0], [3.0]]), left_side=True, lower=True)
     array([[1.],
            [2.]])
     """
@@ -372,7 +372,7 @@ def lu(a: Any) -> tuple[Any, Any, Any]:
     (row ``i`` was swapped with row ``pivots[i]``), 0-based, int32 like ``permutation``.
     Singular matrices are factored too (``U`` then has zeros on its diagonal).
 
-    >>> lu(np.array([[1.0, 2.0], [3.0, 4.0]]))[2]  # doctest: +SKIP
+    >>> lu(np.array([[1.0, 2.0], [3.0, 4.0]]))[2]
     array([1, 0], dtype=int32)
     """
     return tuple(lu_p.bind(a))
@@ -414,7 +414,10 @@ def lu_solve(lu: Any, permutation: Any, b: Any) -> Any:
     """Solve ``a @ x = b`` from ``a``'s LU factors (as returned by ``lu``); ``b`` is ``(..., n, k)``
     with the factors' batch shape. A functrans extension (JAX has it in ``jax.scipy.linalg``).
 
-    >>> factors, _, perm = lu(a); lu_solve(factors, perm, b)  # doctest: +SKIP
+    >>> factors, _, perm = lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> np.round(lu_solve(factors, perm, np.array([[5.0], [11.0]])), 6)
+    array([[1.],
+           [2.]])
     """
     y = triangular_solve(lu, _permute_rows(b, permutation), left_side=True, lower=True, unit_diagonal=True)
     return triangular_solve(lu, y, left_side=True, lower=False)
@@ -423,7 +426,8 @@ def lu_solve(lu: Any, permutation: Any, b: Any) -> Any:
 def permutation_sign(pivots: Any, dtype: Any) -> Any:
     """The determinant (+1 or -1, of ``dtype``) of the row permutation that ``lu``'s ``pivots`` describe.
 
-    >>> permutation_sign(lu(a)[1], np.float64)  # doctest: +SKIP
+    >>> permutation_sign(lu(np.array([[1.0, 2.0], [3.0, 4.0]]))[1], np.float64)
+    array(-1.)
     """
     aval = core.get_aval(pivots)
     unmoved = _shape.broadcasted_iota(aval.dtype, aval.shape, aval.ndim - 1)
@@ -451,8 +455,8 @@ def det(a: Any) -> Any:
     everywhere, singular matrices included. A functrans extension (JAX has no
     ``lax.linalg.det``); ``functrans.numpy.linalg.det`` is the public entry.
 
-    >>> det(np.array([[1.0, 2.0], [3.0, 4.0]]))  # doctest: +SKIP
-    array(-2.)
+    >>> np.round(det(np.array([[1.0, 2.0], [3.0, 4.0]])), 6)
+    np.float64(-2.0)
     """
     return det_p.bind(a)
 
