@@ -27,8 +27,28 @@ def _gelu_tanh_reference(x):
     return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
 
 
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
 ACTIVATIONS = {
     "relu": (nn.relu, lambda x: np.maximum(x, 0)),
+    "relu6": (nn.relu6, lambda x: np.clip(x, 0, 6)),
+    "hard_tanh": (nn.hard_tanh, lambda x: np.clip(x, -1, 1)),
+    "hard_sigmoid": (nn.hard_sigmoid, lambda x: np.clip(x + 3, 0, 6) / 6),
+    "hard_silu": (nn.hard_silu, lambda x: x * np.clip(x + 3, 0, 6) / 6),
+    "leaky_relu": (nn.leaky_relu, lambda x: np.where(x >= 0, x, 0.01 * x)),
+    "leaky_relu_0.3": (lambda x: nn.leaky_relu(x, 0.3), lambda x: np.where(x >= 0, x, 0.3 * x)),
+    "elu": (nn.elu, lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0)))),
+    "elu_2": (lambda x: nn.elu(x, 2.0), lambda x: np.where(x > 0, x, 2 * np.expm1(np.minimum(x, 0)))),
+    "celu_0.5": (lambda x: nn.celu(x, 0.5), lambda x: np.maximum(x, 0) + 0.5 * np.expm1(np.minimum(x, 0) / 0.5)),
+    "selu": (nn.selu, lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0)))),
+    "log_sigmoid": (nn.log_sigmoid, lambda x: -np.logaddexp(0, -x)),
+    "mish": (nn.mish, lambda x: x * np.tanh(np.logaddexp(x, 0))),
+    "soft_sign": (nn.soft_sign, lambda x: x / (np.abs(x) + 1)),
+    "squareplus": (nn.squareplus, lambda x: (x + np.sqrt(x * x + 4)) / 2),
+    "squareplus_1": (lambda x: nn.squareplus(x, 1.0), lambda x: (x + np.sqrt(x * x + 1)) / 2),
+    "sparse_plus": (nn.sparse_plus, lambda x: np.where(x <= -1, 0, np.where(x >= 1, x, (x + 1) ** 2 / 4))),
+    "sparse_sigmoid": (nn.sparse_sigmoid, lambda x: np.clip((x + 1) / 2, 0, 1)),
+    "identity": (nn.identity, lambda x: x),
     "sigmoid": (nn.sigmoid, ss.expit),
     "softplus": (nn.softplus, lambda x: np.logaddexp(x, 0)),
     "gelu_tanh": (nn.gelu, _gelu_tanh_reference),
@@ -52,7 +72,18 @@ def test_activation_equals_reference_including_extremes(name, dtype):
     np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n != "relu"])
+# Functions with a kink (or a jump in the second derivative) at a point of EXTREME.
+PIECEWISE = {"relu", "relu6", "hard_tanh", "hard_sigmoid", "hard_silu", "leaky_relu", "leaky_relu_0.3", "elu", "elu_2",
+             "celu_0.5", "selu", "sparse_plus", "sparse_sigmoid", "soft_sign"}
+AWAY_FROM_KINKS = np.array([-4.5, -2.2, -0.7, 0.35, 0.8, 1.6, 4.2, 7.5])
+
+
+@pytest.mark.parametrize("name", sorted(PIECEWISE))
+def test_piecewise_activation_derivatives_to_second_order_away_from_kinks(name):
+    check_grads(ACTIVATIONS[name][0], (AWAY_FROM_KINKS,), order=2)
+
+
+@pytest.mark.parametrize("name", [n for n in ACTIVATIONS if n not in PIECEWISE])
 def test_activation_derivatives_to_second_order_at_extremes(name):
     fn, _ = ACTIVATIONS[name]
     check_grads(fn, (EXTREME,), order=2)
@@ -118,8 +149,8 @@ def test_softmax_is_shift_invariant_and_log_softmax_is_its_log(x, shift):
 @pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_logsumexp_equals_scipy_over_axes(axis, keepdims):
-    np.testing.assert_allclose(fsp.logsumexp(LOGITS, axis, keepdims=keepdims), ss.logsumexp(LOGITS, axis, keepdims=keepdims), rtol=1e-14)
-    assert nn.logsumexp is fsp.logsumexp
+    for logsumexp in (fsp.logsumexp, nn.logsumexp):
+        np.testing.assert_allclose(logsumexp(LOGITS, axis, keepdims=keepdims), ss.logsumexp(LOGITS, axis, keepdims=keepdims), rtol=1e-14)
 
 
 def test_logsumexp_with_weights_and_signs_equals_scipy():
