@@ -121,7 +121,7 @@ def test_learning_rate_schedule_is_called_with_the_step_count():
 
 def test_add_decayed_weights_needs_the_params():
     opt = optim.adamw(0.1)
-    with pytest.raises(ValueError, match="needs the params"):
+    with pytest.raises(ValueError, match="requires the current value of parameters"):
         opt.update(GRADS[0], opt.init(PARAMS))
 
 
