@@ -29,6 +29,25 @@ from ._ufuncs import (
 )
 
 # --- numerics (statistics, nan-reductions, sets, sorting, calculus, polynomials, histograms): imports below
+from ._comparison import allclose, array_equal, array_equiv, isclose
+from ._nanfunctions import (
+    nanargmax, nanargmin, nancumprod, nancumsum, nanmax, nanmean, nanmedian, nanmin, nanpercentile, nanprod,
+    nanquantile, nanstd, nansum, nanvar,
+)
+from ._setops import (
+    argwhere, compress, extract, flatnonzero, intersect1d, isin, nonzero, setdiff1d, setxor1d, union1d, unique,
+    unique_all, unique_counts, unique_inverse, unique_values,
+)
+from ._sorting import argpartition, lexsort, partition, searchsorted
+from ._statistics import average, corrcoef, count_nonzero, cov, median, percentile, ptp, quantile
+from ._calculus import (
+    convolve, correlate, cumulative_prod, cumulative_sum, diff, ediff1d, gradient, interp, trapezoid, unwrap,
+)
+from ._histograms import bincount, digitize, histogram, histogram2d, histogram_bin_edges, histogramdd
+from ._polynomial import (
+    poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, roots, trim_zeros, vander,
+)
+from ._vector_products import cross, kron
 
 # --- structure (index tricks, creation, shape, functional, bit-level math, dtype info, windows): imports below
 from ._bits import (
