@@ -85,7 +85,12 @@ def gcd(x1: ArrayLike, x2: ArrayLike) -> Any:
 
 
 def _gcd(a: Any, b: Any) -> Any:
-    a, b = (x if x.dtype.kind == "u" else lax.abs(x) for x in (a, b))
+    dtype = a.dtype
+    if dtype.kind == "i":
+        # In the unsigned type of the same width |x| always fits (|-128| is 128 in uint8).
+        unsigned = np.dtype(f"u{dtype.itemsize}")
+        a, b = (lax.convert_element_type(lax.abs(x), unsigned) for x in (a, b))
+        return lax.convert_element_type(_gcd(a, b), dtype)
     if not a.size:
         return a
     zero = lax.zeros_like(b)
