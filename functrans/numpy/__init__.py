@@ -56,6 +56,7 @@ from ._bits import (
 )
 from ._creation import copy, diagflat, empty, empty_like, fromfunction, fromiter, fromstring, geomspace, logspace, tri
 from ._dtype_info import can_cast, finfo, iinfo, isdtype, isscalar, issubdtype, iterable, promote_types
+from ._functional import apply_along_axis, apply_over_axes, frompyfunc, piecewise, select, ufunc, vectorize
 from ._index_tricks import (
     c_, choose, diag_indices, diag_indices_from, fill_diagonal, index_exp, indices, ix_, mask_indices, meshgrid, mgrid,
     ogrid, place, put, put_along_axis, r_, ravel_multi_index, s_, tril_indices, tril_indices_from, triu_indices,
@@ -68,9 +69,10 @@ from ._shape import (
 from ._ufuncs import (
     acos, acosh, angle, asin, asinh, atan, atan2, atanh, bitwise_invert, bitwise_not, conj, conjugate, copysign,
     deg2rad, degrees, divmod, fabs, fix, float_power, fmax, fmin, fmod, heaviside, imag, iscomplex, iscomplexobj,
-    isneginf, isposinf, isreal, isrealobj, logaddexp2, modf, nan_to_num, pow, rad2deg, radians, real, rint, signbit,
-    sinc, trunc,
+    i0, isneginf, isposinf, isreal, isrealobj, logaddexp2, modf, nan_to_num, pow, rad2deg, radians, real, rint,
+    signbit, sinc, trunc,
 )
+from ._windows import bartlett, blackman, hamming, hanning, kaiser
 
 float16, float32, float64 = _np.float16, _np.float32, _np.float64
 int8, int16, int32, int64 = _np.int8, _np.int16, _np.int32, _np.int64
