@@ -16,7 +16,7 @@ from ._base import ArrayLike, asarray, canonical_axes, canonical_axis, convert, 
 from ._products import dot
 from ._reductions import any, max, min, sum
 from ._shape import atleast_2d, concatenate, diagonal, squeeze, transpose
-from ._ufuncs import ceil, divide, subtract, clip, floor, isnan, round, sqrt, where
+from ._ufuncs import ceil, divide, less, subtract, clip, floor, isnan, round, sqrt, where
 
 Axis = int | Sequence[int] | None
 
@@ -44,7 +44,7 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
         raise ValueError(f"{name}: method must be one of {QUANTILE_METHODS}, got {method!r}")
     if weights is not None and method != "inverted_cdf":
         raise NotImplementedError(f"{name}: method {method!r} does not support weights; only 'inverted_cdf' does")
-    a, q = promote_to_inexact(asarray(a), asarray(q))
+    a, q = promote_to_inexact(asarray(a), q if type(q) in (int, float) else asarray(q))
     a, q = asarray(a), asarray(q)
     if q.ndim > 1:
         raise ValueError(f"{name}: q must have rank <= 1, got shape {q.shape}")
@@ -53,7 +53,7 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
     if builtins.any(a.shape[d] == 0 for d in axes):
         raise ValueError(f"{name}: cannot take a quantile over an empty axis of an array of shape {a.shape}")
     rows = _rows(a, axes)
-    nq = builtins.max(q.size, 1)
+    nq = q.size
     flat_q = lax.reshape(q, (nq,))
     rows_nan = isnan(rows)
     if weights is not None:
@@ -118,7 +118,7 @@ def _inverted_cdf_position(sorted_rows: Any, w: Any, q_grid: Any, count: Any, gr
     cumulative = lax.cumsum(w, w.ndim - 1)
     total = lax.slice(cumulative, (0,) * (w.ndim - 1) + (w.shape[-1] - 1,), w.shape)
     target = q_grid * total
-    below = lax.lt(lax.expand_dims(cumulative, (w.ndim - 1,)), lax.expand_dims(target, (w.ndim,)))
+    below = less(lax.expand_dims(cumulative, (w.ndim - 1,)), lax.expand_dims(target, (w.ndim,)))
     return sum(below, axis=-1, dtype=sorted_rows.dtype)
 
 
@@ -163,8 +163,8 @@ def percentile(a: ArrayLike, q: ArrayLike, axis: int | tuple[int, ...] | None = 
 
 
 def _percent(a: ArrayLike, q: ArrayLike) -> Any:
-    a, q = promote_to_inexact(asarray(a), asarray(q))
-    return lax.div(q, lax.full_like(q, 100))
+    a, q = promote_to_inexact(asarray(a), q if type(q) in (int, float) else asarray(q))
+    return divide(q, 100)
 
 
 def median(a: ArrayLike, axis: int | tuple[int, ...] | None = None, out: None = None, overwrite_input: bool = False,
