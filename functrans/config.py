@@ -36,8 +36,12 @@ class Config:
     _defaults: dict[str, Any] = {
         # Raise at the first primitive that produces a NaN, naming it.
         "debug_nans": False,
-        # Where jit keeps generated modules and Numba's compiled code; None disables the disk cache.
+        # Where jit keeps Numba's compiled code (default $XDG_CACHE_HOME/functrans or ~/.cache/functrans, or
+        # $FUNCTRANS_CACHE_DIR); None disables the disk cache. Used only if owned by the user and not writable by
+        # group or others: its files are executed when loaded (see functrans.backend.cache).
         "cache_dir": _default_cache_dir(),
+        # The disk cache's size limit in bytes; beyond it the least recently used programs are deleted.
+        "cache_max_bytes": int(os.environ.get("FUNCTRANS_CACHE_MAX_BYTES", str(1 << 30))),
         # Log (at WARNING level, logger "functrans.jit") why jit traced or compiled again.
         "explain_cache_misses": False,
         # Compile with Numba's bounds checks (slow; for debugging the backend).
@@ -50,9 +54,12 @@ class Config:
         # spin against each other) and transcendental-heavy loops slower; memory-bound loops ran 1.7x faster.
         "num_threads": 1,
         # Run a program's first calls eagerly (NumPy, op by op) while one background thread compiles it, then its
-        # compiled code; exit waits for the compiles, so the disk cache is written. False (or the environment variable
-        # FUNCTRANS_BACKGROUND_COMPILE=0) compiles on the first call.
+        # compiled code; exit waits up to compile_wait_at_exit seconds for the compiles, so the disk cache is written.
+        # False (or the environment variable FUNCTRANS_BACKGROUND_COMPILE=0) compiles on the first call.
         "background_compile": bool(int(os.environ.get("FUNCTRANS_BACKGROUND_COMPILE", "1"))),
+        # Longest wait, in seconds, at interpreter exit for queued background compiles (the rest are dropped, so
+        # their programs compile again in the next process); or $FUNCTRANS_COMPILE_WAIT_AT_EXIT.
+        "compile_wait_at_exit": float(os.environ.get("FUNCTRANS_COMPILE_WAIT_AT_EXIT", "10")),
     }
 
     def __init__(self) -> None:

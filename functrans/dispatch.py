@@ -8,8 +8,11 @@ another transformation the traced jaxpr is bound as the ``jit`` primitive, so
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
+import os
+import threading
 import weakref
 from itertools import starmap
 from operator import attrgetter
@@ -19,7 +22,7 @@ import numpy as np
 
 from . import core
 from .backend import compile_jaxpr, prepare_args
-from .backend.compiler import call, execute, run_eager
+from .backend.compiler import call, compilable, execute, run_eager
 from .config import config
 from .core import Tracer
 from .ir import ClosedJaxpr
@@ -76,6 +79,42 @@ def _forget_fast_paths() -> None:
 
 
 config._codegen_listeners.append(_forget_fast_paths)
+
+
+class _TraceLock:
+    """core's trace stack is one per process, not per thread: while one thread traces, or runs a
+    program eagerly (binding primitives, which look at that stack), no other thread may. Compiled
+    calls bind nothing and are never blocked. Re-entrant: tracing calls jitted functions."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.owner: int | None = None  # the thread holding it, read without the lock
+
+    @contextlib.contextmanager
+    def held(self):
+        with self._lock:
+            outer, self.owner = self.owner, threading.get_ident()
+            try:
+                yield
+            finally:
+                self.owner = outer
+
+
+_trace_lock = _TraceLock()
+
+
+def _new_trace_lock() -> None:
+    global _trace_lock
+    _trace_lock = _TraceLock()  # a forked child has only the forking thread, which holds no trace
+
+
+os.register_at_fork(after_in_child=_new_trace_lock)
+
+
+def _in_transformation() -> bool:
+    """Whether this thread is tracing (a staged program records the call instead of running it).
+    A trace stack above level 0 held by another thread's jit is that thread's business."""
+    return bool(core._dynamic_trace.level) and _trace_lock.owner in (None, threading.get_ident())
 
 
 class _Entry:
@@ -172,7 +211,7 @@ class JitFunction:
                 fast = self._fast.get(key)
             except AttributeError:  # a leaf that is not an array
                 fast = None
-            if fast is not None and not core._dynamic_trace.level and not config.debug_nans:
+            if fast is not None and not config.debug_nans and not (core._dynamic_trace.level and _in_transformation()):
                 entry_point, workspace, consts, out_specs, unflatten = fast
                 if unflatten is None and workspace is None:
                     out = np.empty(*out_specs)
@@ -188,20 +227,20 @@ class JitFunction:
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
         key, leaves, treedef, split, statics = self._key(args, kwargs)
-        entry = self._cache.get(key)
-        if entry is None:
-            entry = self._trace(key, leaves, treedef, split, statics)
+        entry = self._entry(key, leaves, treedef, split, statics)
         # A closure over an outer transformation's tracer (a constant of the jaxpr) must be bound too.
-        if core._dynamic_trace.level or any(isinstance(x, Tracer) for x in (*entry.consts, *leaves)):
+        if _in_transformation() or any(isinstance(x, Tracer) for x in (*entry.consts, *leaves)):
             outs = bind_jit(entry.closed, [*entry.consts, *leaves], self.__name__)
             return tree_unflatten(entry.out_tree, outs)
         if config.debug_nans:
-            return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
+            with _trace_lock.held():
+                return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
         compiled = compile_jaxpr(entry.closed)
         inputs = prepare_args([*entry.consts, *leaves], entry.in_avals)
         if config.background_compile and not compiled.ready(inputs):
             # Eagerly until the background compile is done; only a compiled call installs the fast path.
-            return tree_unflatten(entry.out_tree, run_eager(entry.closed, inputs))
+            with _trace_lock.held():
+                return tree_unflatten(entry.out_tree, run_eager(entry.closed, inputs))
         outs = compiled(inputs)
         if self._fast_ok and not kwargs and all(type(a) is np.ndarray and a.flags.c_contiguous for a in leaves):
             self._remember_fast(args, leaves, compiled, inputs, entry)
@@ -221,6 +260,14 @@ class JitFunction:
             self._fast[key] = (entry_point, compiled.workspace, consts, specs[0] if compiled.workspace is None else specs, None)
         else:
             self._fast[key] = (entry_point, compiled.workspace, consts, specs, entry.out_tree.unflatten)
+
+    def _entry(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
+        """The traced program for this key: traced once, however many threads call at once."""
+        entry = self._cache.get(key)
+        if entry is None:
+            with _trace_lock.held():
+                entry = self._cache.get(key) or self._trace(key, leaves, treedef, split, statics)
+        return entry
 
     def _trace(self, key: tuple, leaves: list, treedef: Any, split: bool, statics: tuple) -> _Entry:
         if config.explain_cache_misses:
@@ -243,12 +290,27 @@ class JitFunction:
                     raise TypeError(f"jit: {self.__name__} returned {leaf!r} of type {type(leaf).__name__}, which is not an array")
             return out_leaves
 
-        avals = [core.get_aval(x if isinstance(x, (Tracer, np.ndarray)) or type(x) in _PY_SCALARS else np.asarray(x)) for x in leaves]
-        closed = trace_to_jaxpr(flat_fun, avals, self._arg_names(treedef, split))
+        names = self._arg_names(treedef, split)
+        avals = [self._aval(x, name) for x, name in zip(leaves, names)]
+        closed = trace_to_jaxpr(flat_fun, avals, names)
         entry = _Entry(closed, store["out_tree"])
         if not any(isinstance(c, Tracer) for c in entry.consts):  # closures over outer tracers are per-trace
             self._cache[key] = entry
         return entry
+
+    def _aval(self, x: Any, name: str) -> core.ShapedArray:
+        """The abstract value of an argument, or a TypeError (on the first call) if jit cannot compile it."""
+        if not (isinstance(x, (Tracer, np.ndarray, np.generic)) or type(x) in _PY_SCALARS):
+            array = np.asarray(x)
+            if array.dtype.kind in "OSUV":
+                raise TypeError(f"jit({self.__name__}): argument {name} is a {type(x).__name__} ({x!r:.60}); "
+                                "jit takes arrays, Python scalars and pytrees of them")
+            x = array
+        aval = core.get_aval(x)
+        if not compilable(aval.dtype):
+            raise TypeError(f"jit({self.__name__}): argument {name} is {aval.str_short()} of dtype {aval.dtype.name}, "
+                            "which jit cannot compile (it takes bool, integer, float32, float64, complex64 and complex128 arrays)")
+        return aval
 
     def _arg_names(self, treedef: Any, split: bool) -> list[str]:
         """A name for each flat argument, for error messages."""
@@ -281,8 +343,7 @@ class JitFunction:
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace and compile for these arguments without running; ``.as_text()`` shows the source."""
         key, leaves, treedef, split, statics = self._key(args, kwargs)
-        entry = self._cache.get(key) or self._trace(key, leaves, treedef, split, statics)
-        return Lowered(entry.closed)
+        return Lowered(self._entry(key, leaves, treedef, split, statics).closed)
 
     def clear_cache(self) -> None:
         self._cache.clear()

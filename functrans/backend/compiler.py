@@ -1,37 +1,47 @@
 """Compiling generated source with Numba, cached in memory and on disk.
 
-The source of each program is written to ``<cache_dir>/ft_<sha256>.py`` (atomically,
-never rewritten) and imported as a module registered in ``sys.modules`` before it
-runs, so Numba's ``cache=True`` can store the machine code beside it and a new
-process loads it instead of compiling.
+Each program's source is compiled from memory as module ``ft_<sha256>`` (in ``sys.modules``
+while a ``Compiled`` uses it, for Numba's pickling); its machine code is kept in
+``config.cache_dir`` by ``cache.VerifiedCache`` (trusted directories only, every file sealed
+with its digest), so a new process loads it instead of compiling.
 
-With ``config.background_compile``, a program's first calls run eagerly (each
-primitive's NumPy implementation) while one background thread compiles it; later
-calls use the machine code once it exists.
+Threads: a program is generated and loaded once however many threads ask (a lock per
+program, so others are not blocked). fork: the child gets Numba idle and fresh locks and
+queues; it compiles what it calls.
+
+With ``config.background_compile``, a program's first calls run eagerly (each primitive's
+NumPy implementation) while one background thread compiles it; later calls use the machine
+code once it exists. A program whose background compile fails keeps running eagerly, with
+one ``CompilationWarning``: every call gives the same answer.
 """
 from __future__ import annotations
 
 import atexit
+import collections
+import contextlib
 import functools
 import hashlib
-import importlib.util
+import linecache
 import logging
 import os
-import queue
 import re
 import sys
-import tempfile
 import threading
+import types
+import warnings
 import weakref
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numba
 import numpy as np
+from llvmlite.binding import ffi as llvm_ffi
+from numba.core import compiler_lock
 
 from ..config import config
 from ..errors import CompilationError, NaNError
-from ..ir import ClosedJaxpr, eval_jaxpr
+from ..ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from .cache import VerifiedCache, usable_dir
 from .codegen import generate
 from .passes import optimize
 
@@ -53,7 +63,9 @@ class Compiled:
         self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
         self.checked = False
+        self.failed = False
         self.epoch = config._codegen_epoch
+        weakref.finalize(self, _release, fn.py_func.__module__)
 
     def __call__(self, args: Sequence[np.ndarray]) -> list:
         outs = self.new_outputs()
@@ -79,12 +91,19 @@ class Compiled:
 
     def ready(self, args: Sequence[np.ndarray]) -> bool:
         """Whether to call now: True once Numba has machine code (compiled or loaded from disk) for
-        these argument types, or when their background compile failed (the call then raises as
-        synchronous compilation does); otherwise the compile is queued and this returns False."""
+        these argument types; otherwise the compile is queued and this returns False (as it does,
+        after one warning, when that compile failed: the program then always runs eagerly)."""
         if self.checked:
             return True
         signature = self.signature(args)
-        return signature in self.fn.overloads or _compile_in_background(self.fn, signature)
+        if signature in self.fn.overloads:
+            return True
+        error = _compile_in_background(self.fn, signature)
+        if error is not None and not self.failed:
+            self.failed = True
+            warnings.warn(f"{_explain(error, self.source)}\nThis program runs eagerly (NumPy, op by op) instead.",
+                          CompilationWarning, stacklevel=4)
+        return False
 
     def _first_call(self, args: Sequence[np.ndarray], outs: list[np.ndarray]) -> None:
         try:
@@ -92,6 +111,10 @@ class Compiled:
         except numba.core.errors.NumbaError as e:
             raise CompilationError(_explain(e, self.source)) from None
         self.checked = True
+
+
+class CompilationWarning(RuntimeWarning):
+    """A background compile failed; the program runs eagerly instead (same results, slower)."""
 
 
 _WORKSPACE_TYPE = numba.typeof(np.empty(0, np.uint8))
@@ -157,30 +180,98 @@ def _version_tag() -> str:
     return f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
 
 
+class _KeyedLocks:
+    """One lock per key, existing while a thread holds or waits for it: work on one key
+    happens once, and work on other keys is not blocked meanwhile."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[Any, list] = {}
+
+    @contextlib.contextmanager
+    def hold(self, key: Any) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[key]
+
+
+# Loaded programs by module name, and how many Compiled objects use each: the last one to go
+# removes the module from sys.modules, so clear_cache() and garbage collection release them.
+_programs: dict[str, Any] = {}
+_users: dict[str, int] = {}
+_registry_lock = threading.RLock()  # re-entered when a finalizer runs while this thread holds it
+_load_locks = _KeyedLocks()
+_compile_locks = _KeyedLocks()
+
+
 def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
-    cache_dir = config.cache_dir
-    options = f"cache={bool(cache_dir)}, error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True, parallel={parallel}"
+    """The Numba dispatcher of a generated program, and the cache directory its machine code
+    is kept in (None: compiled in memory). The caller owns one use of it (see _release)."""
+    options = f"error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True, parallel={parallel}"
     text = _HEADER + f"@numba.njit({options})\n" + source
     digest = hashlib.sha256((_version_tag() + "\n" + text).encode()).hexdigest()[:32]
-    module_name = f"ft_{digest}"
-    if module_name in sys.modules:
-        return sys.modules[module_name].program, sys.modules[module_name].__file__
-    if not cache_dir:
-        namespace: dict[str, Any] = {}
-        exec(compile(text, f"<functrans {module_name}>", "exec"), namespace)
-        return namespace["program"], None
-    os.makedirs(cache_dir, exist_ok=True)
-    path = os.path.join(cache_dir, module_name + ".py")
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # before exec: Numba's cache locates functions through it
-    spec.loader.exec_module(module)
-    return module.program, path
+    name = f"ft_{digest}"
+    with _load_locks.hold(name):
+        with _registry_lock:
+            fn = _programs.get(name)
+            if fn is not None:
+                _users[name] += 1
+        if fn is None:
+            fn = _new_program(name, text, digest)
+            with _registry_lock:
+                _programs[name], _users[name] = fn, 1
+    return fn, fn._cache.cache_path if isinstance(fn._cache, VerifiedCache) else None
+
+
+def _new_program(name: str, text: str, digest: str) -> Any:
+    # The source is compiled from memory, never read back from disk; Numba finds functions it
+    # pickles by module name, so the module is in sys.modules while it is used (from before it runs:
+    # other threads find programs in _programs, filled only once this returns).
+    filename = f"<functrans {name}>"
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)  # for tracebacks
+    sys.modules[name] = module
+    try:
+        exec(compile(text, filename, "exec"), module.__dict__)
+    except BaseException:
+        _forget_module(name)
+        raise
+    fn = module.program
+    cache_dir = config.cache_dir
+    if cache_dir and usable_dir(cache_dir):
+        fn._cache = VerifiedCache(fn.py_func, cache_dir, digest)
+    return fn
+
+
+def _forget_module(name: str) -> None:
+    sys.modules.pop(name, None)
+    linecache.cache.pop(f"<functrans {name}>", None)
+
+
+def _release(name: str) -> None:
+    """One user of program ``name`` is gone; with the last, the program is dropped."""
+    with _registry_lock:
+        count = _users.get(name, 0) - 1
+        if count > 0:
+            _users[name] = count
+            return
+        _users.pop(name, None)
+        _programs.pop(name, None)
+        _forget_module(name)
+    with _queue_lock:
+        for key in [k for k in _jobs if k[0] == name]:
+            job = _jobs.pop(key)
+            with contextlib.suppress(ValueError):
+                _pending.remove(job)
 
 
 _compiled: "weakref.WeakKeyDictionary[ClosedJaxpr, Compiled]" = weakref.WeakKeyDictionary()
@@ -188,14 +279,50 @@ _compiled: "weakref.WeakKeyDictionary[ClosedJaxpr, Compiled]" = weakref.WeakKeyD
 
 def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
     """The compiled form of ``closed`` (made once per jaxpr object and setting of the options
-    that change generated code, such as ``config.precise_math``)."""
+    that change generated code, such as ``config.precise_math``), whichever threads ask at once."""
     compiled = _compiled.get(closed)
-    if compiled is None or compiled.epoch != config._codegen_epoch:
-        optimized = optimize(closed)
-        generated = generate(optimized.jaxpr)
-        fn, path = _load(generated.source, generated.parallel)
-        compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted, generated.arena_size)
+    if compiled is not None and compiled.epoch == config._codegen_epoch:
+        return compiled
+    with _compile_locks.hold(id(closed)):
+        compiled = _compiled.get(closed)
+        if compiled is None or compiled.epoch != config._codegen_epoch:
+            check_compilable(closed)
+            optimized = optimize(closed)
+            generated = generate(optimized.jaxpr)
+            fn, path = _load(generated.source, generated.parallel)
+            compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted, generated.arena_size)
     return compiled
+
+
+def compilable(dtype: np.dtype) -> bool:
+    """Whether compiled programs handle arrays of ``dtype`` (float16, strings, objects: no)."""
+    return dtype.kind in "biuc" or dtype in _FLOATS
+
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def check_compilable(closed: ClosedJaxpr) -> None:
+    """Raise TypeError, before any code is generated, for a value of a dtype the compiler cannot handle."""
+    for what, aval in _avals(closed.jaxpr):
+        dtype = np.dtype(aval.dtype)
+        if not compilable(dtype):
+            raise TypeError(f"jit: {what} is {aval.str_short()} of dtype {dtype.name}, which the compiler does not "
+                            "support (it takes bool, integer, float32, float64, complex64 and complex128 arrays)")
+
+
+def _avals(jaxpr: Jaxpr) -> Iterator[tuple[str, Any]]:
+    """Every value of a jaxpr and the jaxprs in its equations' parameters, with a description."""
+    for i, var in enumerate(jaxpr.invars):
+        yield f"input {i} of the program", var.aval
+    for eqn in jaxpr.eqns:
+        for var in eqn.out_binders:
+            yield f"the result of primitive {eqn.primitive.name}", var.aval
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (tuple, list)) else (param,):
+                sub = sub.jaxpr if isinstance(sub, ClosedJaxpr) else sub
+                if isinstance(sub, Jaxpr):
+                    yield from _avals(sub)
 
 
 def prepare_args(args: Sequence[Any], avals: Sequence[Any]) -> list:
@@ -251,77 +378,129 @@ def run_eager(closed: ClosedJaxpr, inputs: Sequence[np.ndarray]) -> list[np.ndar
 
 
 class _Compile:
-    """One queued compile of a Numba dispatcher for one argument signature."""
+    """One queued compile of a Numba dispatcher for one argument signature. It holds the program
+    weakly, so a program released meanwhile is not compiled."""
 
-    __slots__ = ("fn", "signature", "failed")
+    __slots__ = ("key", "fn", "signature", "epoch", "error")
 
     def __init__(self, fn: Any, signature: tuple):
-        self.fn, self.signature, self.failed = fn, signature, False
+        self.key = (fn.py_func.__module__, signature)
+        self.fn, self.signature, self.epoch, self.error = weakref.ref(fn), signature, config._codegen_epoch, None
 
     def run(self) -> None:
-        try:
-            self.fn.compile(self.signature)
-        except Exception:  # noqa: BLE001 -- the next call compiles in the foreground and raises it there
-            self.failed = True
+        fn = self.fn()
+        if fn is None or self.epoch != config._codegen_epoch:  # released, or superseded by an option change
+            with _queue_lock:
+                _jobs.pop(self.key, None)
             return
-        _jobs.pop((self.fn, self.signature), None)
+        try:
+            fn.compile(self.signature)
+        except Exception as e:  # noqa: BLE001 -- kept: the program's calls then stay eager, with a warning
+            self.error = e
+            return
+        with _queue_lock:
+            _jobs.pop(self.key, None)
 
 
-# Compiles queued or failed, by (dispatcher, signature): a program queued once, however many calls wait for it.
+# Compiles queued, running or failed, by (program name, signature): a program queued once however
+# many calls wait for it. At most MAX_PENDING wait; queuing another drops the oldest waiting one
+# (its next call queues it again), so a flood of one-off programs cannot build a backlog.
+MAX_PENDING = 8
 _jobs: dict[tuple, _Compile] = {}
-_queue: "queue.Queue[_Compile]" = queue.Queue()
+_pending: "collections.deque[_Compile]" = collections.deque()
+_running: list[_Compile] = []
+_queue_lock = threading.Lock()
+_queue_changed = threading.Condition(_queue_lock)
 _worker: threading.Thread | None = None
-_worker_lock = threading.Lock()
 
 
-def _compile_in_background(fn: Any, signature: tuple) -> bool:
-    """Queue the compile of ``fn`` for ``signature`` (once). True if it failed: the caller then compiles
-    in the foreground, which raises the error exactly as synchronous compilation does."""
-    job = _jobs.get((fn, signature))
-    if job is None:
-        job = _jobs[(fn, signature)] = _Compile(fn, signature)
-        _start_worker()
-        _queue.put(job)
-    return job.failed
+def _compile_in_background(fn: Any, signature: tuple) -> Exception | None:
+    """Queue the compile of ``fn`` for ``signature`` (once); the error if it failed."""
+    key = (fn.py_func.__module__, signature)
+    with _queue_lock:
+        job = _jobs.get(key)
+        if job is None:
+            job = _jobs[key] = _Compile(fn, signature)
+            _pending.append(job)
+            while len(_pending) > MAX_PENDING:
+                del _jobs[_pending.popleft().key]
+            _start_worker()
+            _queue_changed.notify_all()
+    return job.error
 
 
 def _start_worker() -> None:
     global _worker
-    with _worker_lock:
-        if _worker is None:
-            _worker = threading.Thread(target=_work, name="functrans-compile", daemon=True)
-            _worker.start()
-            atexit.register(_finish_at_exit)
+    if _worker is None:
+        _worker = threading.Thread(target=_work, name="functrans-compile", daemon=True)
+        _worker.start()
+        atexit.register(_finish_at_exit)
 
 
 def _work() -> None:
     # One thread, so compiles run one at a time (Numba's compiler lock serialises them anyway).
     while True:
-        job = _queue.get()
+        with _queue_lock:
+            while not _pending:
+                _queue_changed.wait()
+            job = _pending.popleft()
+            _running.append(job)
         try:
             job.run()
         finally:
-            _queue.task_done()
+            with _queue_lock:
+                _running.remove(job)
+                _queue_changed.notify_all()
 
 
-def wait_for_compiles() -> None:
-    """Block until every queued background compile has finished (or failed)."""
-    _queue.join()
+def wait_for_compiles(timeout: float | None = None) -> bool:
+    """Block until every queued background compile has finished (or failed), or ``timeout``
+    seconds have passed; True if none is left."""
+    with _queue_lock:
+        return _queue_changed.wait_for(lambda: not _pending and not _running, timeout)
 
 
 def _finish_at_exit() -> None:
-    # Finishing the compiles writes Numba's disk cache, so the next process starts warm.
+    # Finishing the compiles writes Numba's disk cache, so the next process starts warm; but exit
+    # waits at most config.compile_wait_at_exit seconds, then drops what is left.
     try:
-        wait_for_compiles()
+        wait_for_compiles(config.compile_wait_at_exit)
     except KeyboardInterrupt:
         pass  # the user wants out now: the daemon thread dies with the interpreter
+    with _queue_lock:
+        _pending.clear()
 
 
-def _forget_worker() -> None:
-    # A forked child has no worker thread: it starts its own and queues its compiles again.
-    global _worker, _queue, _worker_lock
-    _worker, _queue, _worker_lock = None, queue.Queue(), threading.Lock()
+# --------------------------------------------------------------------------- fork
+
+_numba_locks = (compiler_lock.global_compiler_lock, llvm_ffi.lib._lock)
+
+
+def _before_fork() -> None:
+    # A child gets copies of locks held by other threads, which nothing would ever release:
+    # fork waits for a compile in flight to reach a point where Numba and LLVM are idle.
+    for lock in _numba_locks:
+        lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    for lock in reversed(_numba_locks):
+        lock.release()
+
+
+def _after_fork_in_child() -> None:
+    # The child has only the forking thread: no compile worker, and our locks may have been held
+    # by threads that do not exist here. Fresh ones; its programs compile again when called.
+    global _worker, _queue_lock, _queue_changed, _registry_lock, _load_locks, _compile_locks
+    _after_fork_in_parent()
+    _worker = None
+    _queue_lock = threading.Lock()
+    _queue_changed = threading.Condition(_queue_lock)
+    _registry_lock = threading.RLock()
+    _load_locks, _compile_locks = _KeyedLocks(), _KeyedLocks()
     _jobs.clear()
+    _pending.clear()
+    _running.clear()
 
 
-os.register_at_fork(after_in_child=_forget_worker)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
