@@ -30,11 +30,12 @@ __all__ = [
 
 
 def _scipy(fn: Callable) -> Callable:
-    """SciPy's ufunc, its result in the operands' dtype (it may widen float32), quiet on nan."""
+    """SciPy's ufunc computed in float64 (some of its float32 loops compute in float32) and
+    rounded to the operands' dtype, as the kernels do; quiet on nan."""
 
     def impl(*args):
         with np.errstate(all="ignore"):
-            return np.asarray(fn(*args)).astype(np.asarray(args[0]).dtype)
+            return np.asarray(fn(*[np.asarray(a, np.float64) for a in args])).astype(np.asarray(args[0]).dtype)
 
     return impl
 
@@ -96,6 +97,16 @@ def _igamma_density(a, x):
     return exp(sub(mul(sub(a, 1.0), log(x)), add(x, lgamma(a))))
 
 
+def _igamma_grad_a_jvp_a(g, ans, a, x):
+    raise NotImplementedError("igamma_grad_a: derivatives with respect to a are not implemented (as in JAX)")
+
+
+# d/dx dP/da = d/da of the density x^(a-1) e^-x / Gamma(a)
+defjvp(
+    igamma_grad_a_p,
+    _igamma_grad_a_jvp_a,
+    lambda g, ans, a, x: mul(g, mul(_igamma_density(a, x), sub(log(x), digamma(a)))),
+)
 defjvp(igamma_p, lambda g, ans, a, x: mul(g, igamma_grad_a(a, x)), lambda g, ans, a, x: mul(g, _igamma_density(a, x)))
 defjvp(
     igammac_p,
@@ -221,7 +232,16 @@ def _expn_jvp_n(g, ans, n, x):
 
 defjvp(exp1_p, lambda g, ans, x: mul(g, neg(div(exp(neg(x)), x))))
 defjvp(expi_p, lambda g, ans, x: mul(g, div(exp(x), x)))
-defjvp(expn_p, _expn_jvp_n, lambda g, ans, n, x: mul(g, neg(expn(sub(n, 1.0), x))))
+def _expn_jvp_x(g, ans, n, x):
+    # E_n' = -E_{n-1}, with E_{-1}(x) = e^-x (1/x + 1/x^2) for n = 0 (expn's domain stops at 0).
+    order_zero = eq(n, 0.0)
+    lower = expn(select_n(order_zero, sub(n, 1.0), _shape.zeros_like(n)), x)
+    inverse = div(1.0, x)
+    at_zero = mul(exp(neg(x)), add(inverse, mul(inverse, inverse)))
+    return mul(g, neg(select_n(order_zero, lower, at_zero)))
+
+
+defjvp(expn_p, _expn_jvp_n, _expn_jvp_x)
 
 
 def _spence_jvp(g, ans, x):
