@@ -611,6 +611,7 @@ def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eige
     >>> w
     array([1., 3.])
     """
+    _check_square("eigh", core.get_aval(x))  # before symmetrize, whose error would not name eigh
     if symmetrize_input:
         x = symmetrize(x)
     elif not lower:
