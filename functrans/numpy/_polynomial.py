@@ -132,10 +132,9 @@ def polyder(p: ArrayLike, m: int = 1) -> Any:
     if m < 0:
         raise ValueError(f"polyder: order m must be non-negative, got {m}")
     for _ in range(m):
-        n = p.shape[0] - 1
-        if n <= 0:
-            return lax.full((1,), 0, p.dtype)
-        p = multiply(p[:-1], np.arange(n, 0, -1))
+        if p.shape[0] == 0:
+            break
+        p = multiply(p[:-1], np.arange(p.shape[0] - 1, 0, -1))
     return p
 
 
@@ -240,9 +239,7 @@ def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None, fu
     if x.shape[0] <= order:
         raise ValueError(f"polyfit: {x.shape[0]} points are too few to estimate a covariance for degree {deg}")
     base = divide(inv(matmul(transpose(lhs), lhs)), outer(scale, scale))
-    if cov == "unscaled":
-        return coefficients, base
-    factor = divide(residuals, x.shape[0] - order)
+    factor = 1.0 if cov == "unscaled" else divide(residuals, x.shape[0] - order)
     if y.ndim == 1:
         return coefficients, multiply(base, factor)
     return coefficients, multiply(base[:, :, None], factor)
