@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import numpy as np
 
 from . import core, dtypes
 from .core import ShapedArray, Trace, Tracer
-from .ir import ClosedJaxpr, Jaxpr, Literal, Var, eval_jaxpr
+from .ir import ClosedJaxpr, Jaxpr, Literal, Var
 from .tracing import PartialVal, partial_eval, trace_to_jaxpr
 
 # Rule tables, filled by the primitive families in functrans.lax.
@@ -23,10 +22,17 @@ jvp_rules: dict[core.Primitive, Callable] = {}
 transpose_rules: dict[core.Primitive, Callable] = {}
 
 
-def _lax():
-    from . import lax  # the primitive families import this module for its tables
+class _TangentOps:
+    """The two operations this interpreter applies itself: making zeros and adding tangents.
+    Their primitives live in ``functrans.lax``, which imports this module for its rule tables,
+    so the primitive families fill these in (``full`` in lax.shape, ``add_any`` in
+    lax.elementwise) instead of this module importing them."""
 
-    return lax
+    full: Callable[..., Any]
+    add_any: Callable[[Any, Any], Any]
+
+
+tangent_ops = _TangentOps()
 
 
 # --------------------------------------------------------------------------- symbolic zeros
@@ -45,7 +51,7 @@ class Zero:
 
 
 def zeros_like_aval(aval: ShapedArray) -> Any:
-    return _lax().full(aval.shape, 0, aval.dtype)
+    return tangent_ops.full(aval.shape, 0, aval.dtype)
 
 
 def instantiate_zeros(t: Any) -> Any:
@@ -57,7 +63,7 @@ def add_tangents(a: Any, b: Any) -> Any:
         return b
     if type(b) is Zero:
         return a
-    return _lax().add_any(a, b)
+    return tangent_ops.add_any(a, b)
 
 
 def tangent_aval(aval: ShapedArray) -> ShapedArray:
@@ -307,7 +313,7 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool], instantiate: bool |
     def fun(*args):
         tangent_iter = iter(args[len(in_avals):])
         tangents = [next(tangent_iter) if nz else Zero(tangent_aval(a)) for a, nz in zip(in_avals, nonzeros)]
-        primals_out, tangents_out = jvp_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, xs), args[: len(in_avals)], tangents)
+        primals_out, tangents_out = jvp_flat(closed, args[: len(in_avals)], tangents)
         out_nonzeros[:] = [type(t) is not Zero or i for t, i in zip(tangents_out, inst)]
         return [*primals_out, *[instantiate_zeros(t) for t, nz in zip(tangents_out, out_nonzeros) if nz]]
 

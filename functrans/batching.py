@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 
 from . import core
 from .core import ShapedArray, Trace, Tracer
-from .ir import ClosedJaxpr, eval_jaxpr
+from .ir import ClosedJaxpr
 from .tracing import trace_to_jaxpr
 
 not_mapped = None
@@ -19,10 +19,15 @@ not_mapped = None
 batching_rules: dict[core.Primitive, Callable] = {}
 
 
-def _lax():
-    from . import lax
+class _AxisOps:
+    """The two operations this interpreter applies itself to move and add batch axes; filled
+    by ``functrans.lax.shape``, which imports this module for its rule table."""
 
-    return lax
+    transpose: Callable[[Any, tuple], Any]
+    broadcast_in_dim: Callable[[Any, tuple, tuple], Any]
+
+
+axis_ops = _AxisOps()
 
 
 class BatchTracer(Tracer):
@@ -86,7 +91,7 @@ def moveaxis(x: Any, src: int, dst: int) -> Any:
     ndim = core.get_aval(x).ndim
     perm = [i for i in range(ndim) if i != src]
     perm.insert(dst, src)
-    return _lax().transpose(x, tuple(perm))
+    return axis_ops.transpose(x, tuple(perm))
 
 
 def bdim_at(x: Any, bdim: int | None, size: int, dst: int = 0) -> Any:
@@ -95,7 +100,7 @@ def bdim_at(x: Any, bdim: int | None, size: int, dst: int = 0) -> Any:
         aval = core.get_aval(x)
         shape = aval.shape[:dst] + (size,) + aval.shape[dst:]
         dims = tuple(i for i in range(len(shape)) if i != dst)
-        return _lax().broadcast_in_dim(x, shape, dims)
+        return axis_ops.broadcast_in_dim(x, shape, dims)
     return moveaxis(x, bdim, dst)
 
 
@@ -147,7 +152,7 @@ def batch_jaxpr(closed: ClosedJaxpr, axis_size: int, in_batched: Sequence[bool],
     out_batched: list[bool] = []
 
     def fun(*args):
-        outs, dims = vmap_flat(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, xs), axis_size, args, [0 if b else None for b in in_batched])
+        outs, dims = vmap_flat(closed, axis_size, args, [0 if b else None for b in in_batched])
         out_batched[:] = [d is not None or i for d, i in zip(dims, inst)]
         return [move_batch_axis(axis_size, d, 0 if b else None, x) for x, d, b in zip(outs, dims, out_batched)]
 

@@ -109,7 +109,7 @@ class Primitive:
         self.abstract_eval: Callable[..., list] | None = None
         # How the backend lowers it: set with its lowering rule (functrans.lowering).
         self.kind = None
-        self.cheap = self.splittable = self.looped = self.keeps_position = self.fresh_result = False
+        self.cheap = self.splittable = self.looped = self.keeps_position = self.repeats = self.fresh_result = False
 
     def def_impl(self, fn: Callable[..., list]) -> Callable[..., list]:
         self.impl = fn

@@ -21,8 +21,9 @@ class UnexpectedTracerError(FunctransError):
     """A tracer was used after the transformation that created it had ended."""
 
 
-class ShapeError(FunctransError, ValueError):
-    """A primitive received operands of incompatible shapes."""
+class ShapeError(FunctransError, TypeError, ValueError):
+    """A primitive received operands of incompatible shapes: a ``TypeError``, as JAX raises
+    for shape mismatches (and a ``ValueError``, as NumPy raises for failed broadcasts)."""
 
 
 class DTypeError(FunctransError, TypeError):

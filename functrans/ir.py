@@ -78,7 +78,8 @@ class Jaxpr:
 class ClosedJaxpr:
     """A jaxpr with its constants bound: what ``make_jaxpr`` returns.
 
-    >>> print(make_jaxpr(np.sin)(1.0))          # doctest: +SKIP
+    >>> from functrans import make_jaxpr, numpy as fnp
+    >>> print(make_jaxpr(fnp.sin)(1.0))
     { lambda ; a:f64[]. let b:f64[] = sin a in (b,) }
     """
 
@@ -121,10 +122,6 @@ def eval_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any], args: Sequence[Any]) -> list
         outs = core.bind(eqn.primitive, [read(x) for x in eqn.inputs], eqn.params)
         env.update(zip(eqn.out_binders, outs))
     return [read(x) for x in jaxpr.outvars]
-
-
-def jaxpr_as_fun(closed: ClosedJaxpr):
-    return lambda *args: eval_jaxpr(closed.jaxpr, closed.consts, args)
 
 
 # --------------------------------------------------------------------------- type checking

@@ -7,13 +7,15 @@ kind needs; the backend reads only these tables and kinds, never primitive names
   given the source of one element of each operand. Fused into loops.
 * ``REDUCTION``: reduces ``params["axes"]`` inside a fused loop; ``reduction_rules[prim]``
   gives its identity and how one value is accumulated.
-* ``GENERATOR``: an elementwise-like primitive with no operands (iota); its scalar rule
-  reads the loop indices.
+* ``GENERATOR``: an elementwise-like primitive with no operands (iota):
+  ``generator_rules[prim](index, eqn)`` is the element at the output index ``index``.
 * ``INDEX_MAP``: moves elements without computing (broadcast, transpose, slice, ...):
   ``index_rules[prim](eqn)`` maps output indices to operand indices, or gives None
   when this equation is not a pure index map.
 * ``STATEMENT``: ``statement_rules[prim](em, eqn, args, outs)`` emits lines computing
   whole arrays (BLAS, kernel calls, control flow, reshapes).
+* ``CALL``: a sub-program (``jit`` inside ``jit``, custom derivatives, checkpoint) whose
+  ``jaxpr`` param is the whole computation: compiled code inlines it.
 
 This module imports no Numba: rules only write source text.
 """
@@ -35,12 +37,14 @@ class Kind(enum.Enum):
     GENERATOR = "generator"
     INDEX_MAP = "index map"
     STATEMENT = "statement"
+    CALL = "call"
 
 
 ScalarRule = Callable[[list[str], Eqn], str]
 IndexMap = Callable[[list[str]], tuple[list[str], "str | None"]]
 
 scalar_rules: dict[Primitive, ScalarRule] = {}
+generator_rules: dict[Primitive, Callable[[list[str], Eqn], str]] = {}
 statement_rules: dict[Primitive, Callable[..., None]] = {}
 index_rules: dict[Primitive, Callable[[Eqn], "IndexMap | None"]] = {}
 
@@ -117,9 +121,9 @@ def def_elementwise(prim: Primitive, rule: str | ScalarRule, *, cheap: bool = Fa
     prim.cheap = cheap
 
 
-def def_generator(prim: Primitive, rule: ScalarRule) -> None:
+def def_generator(prim: Primitive, rule: Callable[[list[str], Eqn], str]) -> None:
     _set_kind(prim, Kind.GENERATOR)
-    scalar_rules[prim] = rule
+    generator_rules[prim] = rule
 
 
 def def_reduction(prim: Primitive, rule: ReductionRule, *, splittable: bool = False) -> None:
@@ -129,13 +133,20 @@ def def_reduction(prim: Primitive, rule: ReductionRule, *, splittable: bool = Fa
     prim.splittable = splittable
 
 
-def def_index_map(prim: Primitive, rule: Callable[[Eqn], IndexMap | None], *, looped: bool, keeps_position: bool = False) -> None:
-    """``looped``: when its result must exist as an array, it runs as a loop of its own
-    (otherwise it has a statement rule, a free view). ``keeps_position``: adding or dropping
-    size-1 dimensions leaves every element at its loop position."""
+def def_index_map(prim: Primitive, rule: Callable[[Eqn], IndexMap | None], *, looped: bool, keeps_position: bool = False,
+                  repeats: bool = False) -> None:
+    """``looped``: when its result must exist as an array, it runs as a loop of its own;
+    otherwise its statement rule makes it a free view of a C-contiguous operand (a reshape).
+    ``keeps_position``: when it only adds or drops size-1 dimensions, every element stays
+    at its loop position. ``repeats``: it may read one element at several positions (a
+    broadcast), so a value computed where it is read would be computed many times."""
     _set_kind(prim, Kind.INDEX_MAP)
     index_rules[prim] = rule
-    prim.looped, prim.keeps_position = looped, keeps_position
+    prim.looped, prim.keeps_position, prim.repeats = looped, keeps_position, repeats
+
+
+def def_inlined_call(prim: Primitive) -> None:
+    _set_kind(prim, Kind.CALL)
 
 
 def def_statement(prim: Primitive, *, fresh: bool) -> Callable[[Callable], Callable]:
@@ -150,3 +161,38 @@ def def_statement(prim: Primitive, *, fresh: bool) -> Callable[[Callable], Calla
         return rule
 
     return register
+
+
+def is_view(prim: Primitive) -> bool:
+    """Whether ``prim``'s result is a free view of its operand's memory (a reshape)."""
+    return prim.kind is Kind.INDEX_MAP and not prim.looped
+
+
+# --------------------------------------------------------------------------- helpers for statement rules
+
+
+def index_list(parts: list[str]) -> str:
+    """The subscript for index expressions ``parts`` (``()`` for a 0-d array)."""
+    return ", ".join(parts) if parts else "()"
+
+
+def contiguous_copy(array: str, parts: list[str]) -> str:
+    """A C-contiguous copy of ``array[parts]``. A 0-d array (no parts) is copied whole: indexing
+    it with ``()`` gives a scalar, and ``np.ascontiguousarray`` makes 0-d arrays 1-d."""
+    return f"np.ascontiguousarray({array}[{', '.join(parts)}])" if parts else f"{array}.copy()"
+
+
+def emit_transpose_loops(em: Any, dst: str, src: str, perm: tuple, dst_shape: tuple) -> None:
+    """Fill ``dst`` with ``src``'s axes permuted by ``perm``, in an explicit loop nest: Numba takes
+    ~2 s to compile np.transpose with axes the first time a process uses it; the loop runs as fast."""
+    loop_vars = [em.fresh("i") for _ in perm]
+    source_index = [loop_vars[perm.index(d)] for d in range(len(perm))]
+    for depth, (i, n) in enumerate(zip(loop_vars, dst_shape)):
+        em.emit(f"for {i} in range({n}):", 1 + depth)
+    em.emit(f"{dst}[{index_list(loop_vars)}] = {src}[{index_list(source_index)}]", 1 + len(perm))
+
+
+def axis_view(shape: tuple, axis: int) -> tuple[int, int, int]:
+    """The ``(before, along, after)`` view of an array of ``shape`` around ``axis``, on
+    which the kernels for one axis (cumulative, arg-reductions) work."""
+    return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import core
 from .core import ShapedArray, Trace, Tracer
-from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr, eval_jaxpr
+from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
 
 # --------------------------------------------------------------------------- staging
 
@@ -361,7 +361,7 @@ def partial_eval_jaxpr(closed: ClosedJaxpr, in_unknowns: Sequence[bool], instant
     def known_fun(*known_vals):
         known_iter = iter(known_vals)
         pvals = [PartialVal.unknown(a) if uk else PartialVal.known(next(known_iter)) for a, uk in zip(closed.in_avals, in_unknowns)]
-        jaxpr, pvals_out, residuals = partial_eval(lambda *xs: eval_jaxpr(closed.jaxpr, closed.consts, xs), pvals, instantiate)
+        jaxpr, pvals_out, residuals = partial_eval(closed, pvals, instantiate)
         result["jaxpr"], result["out_unknowns"], result["num_res"] = jaxpr, [not p.is_known for p in pvals_out], len(residuals)
         return [p.const for p in pvals_out if p.is_known] + list(residuals)
 

@@ -20,12 +20,12 @@ os.environ["FUNCTRANS_BACKGROUND_COMPILE"] = "0"
 @pytest.fixture
 def broken_primitive():
     """A test-only elementwise primitive that runs eagerly but whose lowering Numba cannot compile."""
-    from functrans.backend import lowering
     from functrans.core import Primitive
+    from functrans.lowering import def_elementwise, scalar_rules
 
     prim = Primitive("broken_for_test")
     prim.def_impl(lambda x: [x])
     prim.def_abstract_eval(lambda x: [x])
-    lowering.scalar_rules[prim] = lambda args, eqn: f"np.linalg.inv({args[0]})"  # a matrix function on a scalar
+    def_elementwise(prim, "np.linalg.inv({0})")  # a matrix function on a scalar
     yield prim
-    del lowering.scalar_rules[prim]
+    del scalar_rules[prim]

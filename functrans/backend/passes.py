@@ -1,41 +1,73 @@
-"""Jaxpr-to-jaxpr passes run before code generation: inlining of nested calls,
-common-subexpression elimination, constant folding, dead-code elimination."""
+"""Jaxpr-to-jaxpr passes run before code generation, in the order of ``PIPELINE``.
+
+Most passes walk the equations once, replacing some: ``rewrite`` is that walk, and a
+pass is the rule it applies to each equation: keep it (None) or ``Replace`` it by other
+equations and say which atoms stand for its results.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
 from .. import core
 from ..ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr
+from ..lax.dot import dot_general_p
+from ..lax.elementwise import convert_element_type_p, integer_pow_p, mul_p, stop_gradient_p
+from ..lax.shape import broadcast_in_dim_p, reshape_p, squeeze_p, transpose_p
+from ..lowering import Kind
 
-from ..lax.call import inlinable_calls
+class Replace(NamedTuple):
+    """What replaces an equation: equations in its place, and the atoms that stand for its
+    results from then on."""
+
+    eqns: list[Eqn]
+    results: Sequence[Any]
+
+
+def alias(*atoms: Any) -> Replace:
+    """Drop the equation: its results are these existing atoms."""
+    return Replace([], atoms)
+
+
+def rewrite(jaxpr: Jaxpr, rule: Callable[[Eqn], Replace | None]) -> Jaxpr:
+    """Apply ``rule`` to each equation in order, with its inputs already renamed by earlier
+    replacements."""
+    rename: dict[Var, Any] = {}
+    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
+    eqns: list[Eqn] = []
+    for eqn in jaxpr.eqns:
+        eqn = Eqn(eqn.primitive, [sub(x) for x in eqn.inputs], eqn.params, eqn.out_binders)
+        replacement = rule(eqn)
+        if replacement is None:
+            eqns.append(eqn)
+        else:
+            eqns.extend(replacement.eqns)
+            rename.update(zip(eqn.out_binders, replacement.results))
+    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
 
 
 def inline_calls(jaxpr: Jaxpr) -> Jaxpr:
     """Splice the jaxprs of nested calls (``jit`` inside ``jit``...) into one program."""
-    if not any(e.primitive in inlinable_calls for e in jaxpr.eqns):
-        return jaxpr
-    eqns: list[Eqn] = []
-    rename: dict[Var, Any] = {}
-    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
-    for eqn in jaxpr.eqns:
-        inputs = [sub(x) for x in eqn.inputs]
-        if eqn.primitive not in inlinable_calls:
-            eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
-            continue
+
+    def rule(eqn: Eqn) -> Replace | None:
+        if eqn.primitive.kind is not Kind.CALL:
+            return None
         inner: ClosedJaxpr = eqn.params["jaxpr"]
-        body = inline_calls(inner.jaxpr)
         assert not inner.consts, "call primitives pass their constants as arguments"
-        env: dict[Var, Any] = dict(zip(body.invars, inputs))
+        body = inline_calls(inner.jaxpr)
+        env: dict[Var, Any] = dict(zip(body.invars, eqn.inputs))
         read = lambda x: env.get(x, x) if isinstance(x, Var) else x
+        spliced = []
         for e in body.eqns:
             outs = [Var(v.aval) for v in e.out_binders]
             env.update(zip(e.out_binders, outs))
-            eqns.append(Eqn(e.primitive, [read(x) for x in e.inputs], e.params, outs))
-        for binder, out in zip(eqn.out_binders, body.outvars):
-            rename[binder] = read(out)
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+            spliced.append(Eqn(e.primitive, [read(x) for x in e.inputs], e.params, outs))
+        return Replace(spliced, [read(out) for out in body.outvars])
+
+    if not any(e.primitive.kind is Kind.CALL for e in jaxpr.eqns):
+        return jaxpr
+    return rewrite(jaxpr, rule)
 
 
 def _literal_key(x: Literal) -> tuple:
@@ -45,76 +77,67 @@ def _literal_key(x: Literal) -> tuple:
 def cse(jaxpr: Jaxpr) -> Jaxpr:
     """Reuse the result of an identical earlier equation (same primitive, inputs, params)."""
     seen: dict[tuple, list[Var]] = {}
-    rename: dict[Var, Any] = {}
-    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
-    eqns = []
-    for eqn in jaxpr.eqns:
-        inputs = [sub(x) for x in eqn.inputs]
+
+    def rule(eqn: Eqn) -> Replace | None:
         try:
-            key = (eqn.primitive, tuple(_literal_key(x) if isinstance(x, Literal) else x for x in inputs), tuple(sorted(eqn.params.items())))
+            key = (eqn.primitive, tuple(_literal_key(x) if isinstance(x, Literal) else x for x in eqn.inputs),
+                   tuple(sorted(eqn.params.items())))
             hash(key)
         except TypeError:
-            key = None
-        if key is not None and key in seen:
-            rename.update(zip(eqn.out_binders, seen[key]))
-            continue
-        if key is not None:
-            seen[key] = eqn.out_binders
-        eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+            return None
+        if key in seen:
+            return alias(*seen[key])
+        seen[key] = eqn.out_binders
+        return None
+
+    return rewrite(jaxpr, rule)
 
 
 def fold_constants(jaxpr: Jaxpr) -> Jaxpr:
     """Evaluate scalar equations whose inputs are all literals, at compile time."""
-    rename: dict[Var, Any] = {}
-    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
-    eqns = []
-    for eqn in jaxpr.eqns:
-        inputs = [sub(x) for x in eqn.inputs]
+
+    def rule(eqn: Eqn) -> Replace | None:
         scalar_out = all(v.aval.ndim == 0 for v in eqn.out_binders)
-        if inputs and scalar_out and all(isinstance(x, Literal) for x in inputs) and eqn.primitive.impl is not None:
-            with np.errstate(all="ignore"):
-                outs = eqn.primitive.impl(*[x.val for x in inputs], **eqn.params)
-            rename.update((v, Literal(np.asarray(o, v.aval.dtype))) for v, o in zip(eqn.out_binders, outs))
-            continue
-        eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+        if not (eqn.inputs and scalar_out and all(isinstance(x, Literal) for x in eqn.inputs) and eqn.primitive.impl is not None):
+            return None
+        with np.errstate(all="ignore"):
+            outs = eqn.primitive.impl(*[x.val for x in eqn.inputs], **eqn.params)
+        return alias(*[Literal(np.asarray(o, v.aval.dtype)) for v, o in zip(eqn.out_binders, outs)])
+
+    return rewrite(jaxpr, rule)
 
 
-def _literal_broadcast(eqn: Eqn) -> Any:
-    """The scalar a ``broadcast_in_dim`` of a literal fills its array with, else None."""
-    if eqn.primitive.name == "broadcast_in_dim" and isinstance(eqn.inputs[0], Literal):
-        return eqn.inputs[0].val
-    return None
+def _same_type(x: Any, out: Var) -> bool:
+    return isinstance(x, Var) and x.aval.shape == out.aval.shape and x.aval.dtype == out.aval.dtype
 
 
 def simplify(jaxpr: Jaxpr) -> Jaxpr:
-    """Drop multiplications by arrays of ones and ``x ** 1`` (left behind by jvp seeds and
-    the transposes of sums), so they cost neither time nor compilation."""
+    """Drop equations that compute nothing: multiplications by ones and ``x ** 1`` (left
+    behind by jvp seeds and the transposes of sums), ``stop_gradient`` (its work was done
+    by differentiation), and shape changes and conversions to the type the value already has.
+    They cost neither time nor compilation, and the generated code shows no line for them."""
     ones: set[Var] = set()
-    rename: dict[Var, Any] = {}
-    sub = lambda x: rename.get(x, x) if isinstance(x, Var) else x
-    eqns = []
-    for eqn in jaxpr.eqns:
-        inputs = [sub(x) for x in eqn.inputs]
-        out = eqn.out_binders[0] if len(eqn.out_binders) == 1 else None
-        name = eqn.primitive.name
-        fill = _literal_broadcast(eqn)
-        if fill is not None and fill == 1:
+
+    def is_one(x: Any) -> bool:
+        return x in ones or (isinstance(x, Literal) and x.val == 1)
+
+    def rule(eqn: Eqn) -> Replace | None:
+        prim, inputs, out = eqn.primitive, eqn.inputs, eqn.out_binders[0]
+        if prim is broadcast_in_dim_p and isinstance(inputs[0], Literal) and inputs[0].val == 1:
             ones.add(out)
-        if name == "mul" and out is not None:
+        if prim is mul_p:
             for keep, drop in ((0, 1), (1, 0)):
-                x = inputs[keep]
-                if (inputs[drop] in ones or (isinstance(inputs[drop], Literal) and inputs[drop].val == 1)) and isinstance(x, Var) and x.aval.shape == out.aval.shape and x.aval.dtype == out.aval.dtype:
-                    rename[out] = x
-                    break
-            if out in rename:
-                continue
-        if name == "integer_pow" and eqn.params["y"] == 1 and isinstance(inputs[0], Var):
-            rename[out] = inputs[0]
-            continue
-        eqns.append(Eqn(eqn.primitive, inputs, eqn.params, eqn.out_binders))
-    return Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, [sub(x) for x in jaxpr.outvars])
+                if is_one(inputs[drop]) and _same_type(inputs[keep], out):
+                    return alias(inputs[keep])
+        if prim is integer_pow_p and eqn.params["y"] == 1 and isinstance(inputs[0], Var):
+            return alias(inputs[0])
+        identity = prim is stop_gradient_p or (prim in (reshape_p, squeeze_p, convert_element_type_p, broadcast_in_dim_p)
+                                               and _same_type(inputs[0], out))
+        if prim is transpose_p and eqn.params["permutation"] == tuple(range(out.aval.ndim)):
+            identity = True
+        return alias(inputs[0]) if identity and isinstance(inputs[0], Var) else None
+
+    return rewrite(jaxpr, rule)
 
 
 def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
@@ -129,11 +152,11 @@ def transpose_products(jaxpr: Jaxpr) -> Jaxpr:
     """``transpose(dot_general(a, b))`` that swaps the two operands' free dimensions becomes
     ``dot_general(b, a)``: reverse mode makes these for every weight gradient, and BLAS then
     writes the result in the layout wanted instead of a copy transposing it afterwards."""
-    producers = {e.out_binders[0]: e for e in jaxpr.eqns if e.primitive.name == "dot_general"}
+    producers = {e.out_binders[0]: e for e in jaxpr.eqns if e.primitive is dot_general_p}
     uses = _use_counts(jaxpr)
     swapped: dict[int, Eqn | None] = {}  # by id: equations hold lists
     for eqn in jaxpr.eqns:
-        dot = producers.get(eqn.inputs[0]) if eqn.primitive.name == "transpose" else None
+        dot = producers.get(eqn.inputs[0]) if eqn.primitive is transpose_p else None
         if dot is None or uses[eqn.inputs[0]] != 1:
             continue
         (lc, rc), (lb, rb) = dot.params["dimension_numbers"]
@@ -163,62 +186,69 @@ def _unit_reshape_permutation(in_shape: tuple, out_shape: tuple, perm: tuple) ->
     return tuple(next(moved) if n != 1 else d for d, n in enumerate(in_shape))
 
 
+def _transposed_producer(src: Eqn, transpose: Eqn) -> list[Eqn] | None:
+    """Equations computing ``transpose(src's result)`` with the transpose moved onto src's
+    operands, when src is elementwise or a size-1 reshape; else None."""
+    perm, out = transpose.params["permutation"], transpose.out_binders[0]
+    if src.primitive.kind is Kind.ELEMENTWISE and len(src.out_binders) == 1:
+        new_inputs, new_eqns = [], []
+        for x in src.inputs:
+            if x.aval.ndim == 0:
+                new_inputs.append(x)
+                continue
+            moved = Var(core.ShapedArray(out.aval.shape, x.aval.dtype, x.aval.weak_type))
+            new_eqns.append(Eqn(transpose.primitive, [x], transpose.params, [moved]))
+            new_inputs.append(moved)
+        return new_eqns + [Eqn(src.primitive, new_inputs, src.params, [out])]
+    if src.primitive is reshape_p and isinstance(src.inputs[0], Var):  # (squeeze: reshapes cover what jacobians make)
+        v = src.inputs[0]
+        inner = _unit_reshape_permutation(v.aval.shape, src.out_binders[0].aval.shape, perm)
+        if inner is None:
+            return None
+        moved = Var(core.ShapedArray(tuple(v.aval.shape[d] for d in inner), v.aval.dtype, v.aval.weak_type))
+        return [Eqn(transpose.primitive, [v], dict(transpose.params, permutation=inner), [moved]),
+                Eqn(src.primitive, [moved], dict(src.params, new_sizes=out.aval.shape), [out])]
+    return None
+
+
 def sink_transposes(jaxpr: Jaxpr) -> Jaxpr:
     """Move a transpose of a computed value onto the operands of the elementwise equation (or
     size-1 reshape) that computed it, repeatedly: ``transpose(a + b)`` becomes
     ``transpose(a) + transpose(b)``. A transpose of an operand is read through an index map
     by the loop, so the value is computed in the transposed order instead of being built
     and then copied (``jacfwd`` and ``hessian`` results end in such transposes)."""
-    from .lowering import scalar_rules
-
-    changed = True
-    while changed:
-        changed = False
+    while True:
         uses = _use_counts(jaxpr)
         producer = {v: e for e in jaxpr.eqns for v in e.out_binders}
-        eqns: list[Eqn] = []
         replaced: dict[int, list[Eqn]] = {}  # producer id -> equations computing the transposed value instead
         dropped: set[int] = set()
         for eqn in jaxpr.eqns:
-            if eqn.primitive.name != "transpose" or not isinstance(eqn.inputs[0], Var) or id(eqn) in dropped:
+            if eqn.primitive is not transpose_p or not isinstance(eqn.inputs[0], Var):
                 continue
             src = producer.get(eqn.inputs[0])
             if src is None or uses[eqn.inputs[0]] != 1 or id(src) in replaced:
                 continue
-            perm, out = eqn.params["permutation"], eqn.out_binders[0]
-            if src.primitive in scalar_rules and len(src.out_binders) == 1:
-                new_inputs, new_eqns = [], []
-                for x in src.inputs:
-                    if x.aval.ndim == 0:
-                        new_inputs.append(x)
-                        continue
-                    moved = Var(core.ShapedArray(out.aval.shape, x.aval.dtype, x.aval.weak_type))
-                    new_eqns.append(Eqn(eqn.primitive, [x], eqn.params, [moved]))
-                    new_inputs.append(moved)
-                new_eqns.append(Eqn(src.primitive, new_inputs, src.params, [out]))
-            elif src.primitive.name == "reshape" and isinstance(src.inputs[0], Var):  # (squeeze: reshapes cover what jacobians make)
-                v = src.inputs[0]
-                inner = _unit_reshape_permutation(v.aval.shape, src.out_binders[0].aval.shape, perm)
-                if inner is None:
-                    continue
-                moved = Var(core.ShapedArray(tuple(v.aval.shape[d] for d in inner), v.aval.dtype, v.aval.weak_type))
-                new_eqns = [Eqn(eqn.primitive, [v], dict(eqn.params, permutation=inner), [moved]),
-                            Eqn(src.primitive, [moved], dict(src.params, new_sizes=out.aval.shape), [out])]
-            else:
-                continue
-            replaced[id(src)] = new_eqns
-            dropped.add(id(eqn))
-            changed = True
-        if changed:
-            for eqn in jaxpr.eqns:
-                if id(eqn) in dropped:
-                    continue
-                eqns.extend(replaced.get(id(eqn), [eqn]))
-            jaxpr = Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
-    return jaxpr
+            new_eqns = _transposed_producer(src, eqn)
+            if new_eqns is not None:
+                replaced[id(src)] = new_eqns
+                dropped.add(id(eqn))
+        if not replaced:
+            return jaxpr
+        eqns = [e2 for e in jaxpr.eqns if id(e) not in dropped for e2 in replaced.get(id(e), [e])]
+        jaxpr = Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
+
+
+# The passes, in order. Later passes rely on earlier ones: constant folding sees the
+# literals CSE shared, and the transpose rewrites see simplified producers.
+PIPELINE: tuple[Callable[[Jaxpr], Jaxpr], ...] = (
+    inline_calls, cse, simplify, fold_constants, transpose_products, sink_transposes,
+)
 
 
 def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
-    jaxpr = sink_transposes(transpose_products(fold_constants(simplify(cse(inline_calls(closed.jaxpr))))))
+    """Run ``PIPELINE``, then drop dead equations and constants."""
+    jaxpr = closed.jaxpr
+    for run in PIPELINE:
+        jaxpr = run(jaxpr)
     jaxpr, consts = dce_jaxpr(jaxpr, closed.consts)
     return ClosedJaxpr(jaxpr, consts)

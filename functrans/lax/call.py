@@ -4,13 +4,14 @@ its own (they are passed as leading arguments, so enclosing transformations see 
 every rule transforms that jaxpr and binds the primitive again."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 from .. import core
 from ..autodiff import Zero, instantiate_zeros, is_undefined, jvp_jaxpr, jvp_rules, tangent_aval, transpose_jaxpr, transpose_rules
 from ..batching import batch_jaxpr, batching_rules, moveaxis
 from ..core import Primitive
-from ..ir import ClosedJaxpr, eval_jaxpr
+from ..ir import ClosedJaxpr
+from ..lowering import def_inlined_call
 from ..tracing import closure_convert, partial_eval_jaxpr, partial_eval_rules
 
 
@@ -81,10 +82,13 @@ def call_batch(prim: Primitive) -> Callable:
     return rule
 
 
-def define_call(prim: Primitive, impl: Callable) -> None:
-    """Give a call primitive its impl and the generic rules of every interpreter."""
-    prim.def_impl(impl)
+def define_call(prim: Primitive, impl: Callable | None) -> None:
+    """Give a call primitive its impl (``jit``'s is the backend's, set by ``functrans.dispatch``)
+    and the generic rules of every interpreter; compiled code inlines it."""
+    if impl is not None:
+        prim.def_impl(impl)
     prim.def_abstract_eval(_abstract_eval)
+    def_inlined_call(prim)
     jvp_rules[prim] = call_jvp(prim)
     partial_eval_rules[prim] = call_partial_eval(prim)
     transpose_rules[prim] = call_transpose(prim)
@@ -94,20 +98,7 @@ def define_call(prim: Primitive, impl: Callable) -> None:
 # --------------------------------------------------------------------------- jit
 
 jit_p = Primitive("jit", multiple_results=True)
-
-
-def _jit_impl(*args, jaxpr: ClosedJaxpr, name: str):
-    from ..backend import execute
-
-    return execute(jaxpr, args)
-
-
-define_call(jit_p, _jit_impl)
-
-
-# Primitives whose ``jaxpr`` param is the whole computation (their other params only
-# matter to transformations): compiled code runs the jaxpr in place.
-inlinable_calls: set[Primitive] = {jit_p}
+define_call(jit_p, None)
 
 
 def bind_jit(closed: ClosedJaxpr, args: list, name: str) -> list:

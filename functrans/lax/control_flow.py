@@ -21,6 +21,7 @@ from ..autodiff import (
 from ..batching import batch_jaxpr, batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
 from ..ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
+from ..lowering import def_statement
 from ..tracing import closure_convert, partial_eval_jaxpr, partial_eval_rules, trace_to_jaxpr
 from ..tree_util import tree_flatten, tree_unflatten
 from . import elementwise as _ew
@@ -57,13 +58,9 @@ def _check_types(where: str, what: str, tree_a: Any, avals_a: Sequence[ShapedArr
         raise TypeError(f"{where}: {what} must have the same types, got {_types(avals_a)} and {_types(avals_b)}")
 
 
-def _fun_of(closed: ClosedJaxpr) -> Callable:
-    return lambda *args: eval_jaxpr(closed.jaxpr, closed.consts, args)
-
-
 def _rearranged(closed: ClosedJaxpr, in_avals: Sequence[ShapedArray], take_inputs: Callable, give_outputs: Callable) -> ClosedJaxpr:
     """A jaxpr computing ``closed`` with inputs and outputs rearranged by the two functions."""
-    return trace_to_jaxpr(lambda *args: give_outputs(_fun_of(closed)(*take_inputs(list(args)))), in_avals)
+    return trace_to_jaxpr(lambda *args: give_outputs(closed(*take_inputs(list(args)))), in_avals)
 
 
 def _split(xs: Sequence[Any], *sizes: int) -> list[list]:
@@ -101,7 +98,7 @@ def switch(index: Any, branches: Sequence[Callable], *operands: Any) -> Any:
     """``branches[index](*operands)``, with ``index`` clamped into range; only the chosen
     branch runs, and it stays a real branch under ``jit``.
 
-    >>> switch(1, [lambda x: x + 1.0, lambda x: x * 2.0], 3.0)   # doctest: +SKIP
+    >>> switch(1, [lambda x: x + 1.0, lambda x: x * 2.0], 3.0)
     array(6.)
     """
     return _switch(index, branches, operands, "switch", [f"branch {i}" for i in range(len(branches))])
@@ -133,7 +130,9 @@ def _switch(index: Any, branches: Sequence[Callable], operands: tuple, where: st
 def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands: Any) -> Any:
     """``true_fun(*operands)`` if ``pred`` else ``false_fun(*operands)``, as one traced branch.
 
-    >>> cond(x > 0, lambda x: x, lambda x: -x, x)   # doctest: +SKIP
+    >>> x = np.float64(-2.0)
+    >>> cond(x > 0, lambda x: x, lambda x: -x, x)
+    array(2.)
     """
     pred = _as_value(pred)
     aval = core.get_aval(pred)
@@ -206,7 +205,7 @@ def _cond_partial_eval(trace, tracers, *, branches):
 
 def _pad_residuals(known: ClosedJaxpr, i: int, res_avals: list, n_known_out: int, in_avals: list) -> ClosedJaxpr:
     def fun(*args):
-        outs = _fun_of(known)(*args)
+        outs = known(*args)
         padded = []
         for j, avals in enumerate(res_avals):
             padded += outs[n_known_out:] if j == i else [_sh.full(a.shape, 0, a.dtype) for a in avals]
@@ -219,7 +218,7 @@ def _pick_residuals(unknown: ClosedJaxpr, i: int, res_avals: list, in_avals: lis
     start = sum(len(a) for a in res_avals[:i])
     total = sum(len(a) for a in res_avals)
     mine = len(res_avals[i])
-    return trace_to_jaxpr(lambda *args: _fun_of(unknown)(*args[start : start + mine], *args[total:]), in_avals)
+    return trace_to_jaxpr(lambda *args: unknown(*args[start : start + mine], *args[total:]), in_avals)
 
 
 def _cond_transpose(cts, index, *ops, branches):
@@ -245,7 +244,7 @@ def _cond_batch(size, vals, dims, *, branches):
     # A batched index: every branch runs on the whole batch and each lane selects its result.
     ops = [bdim_at_front(x, d, size) for x, d in zip(ops, op_dims)]
     index = moveaxis(index, index_dim, 0)
-    results = [_fun_of(batch_jaxpr(br, size, [True] * len(ops), instantiate=True)[0])(*ops) for br in branches]
+    results = [(batch_jaxpr(br, size, [True] * len(ops), instantiate=True)[0])(*ops) for br in branches]
     outs = []
     for k in range(len(results[0])):
         shape = core.get_aval(results[0][k]).shape
@@ -258,6 +257,21 @@ jvp_rules[cond_p] = _cond_jvp
 partial_eval_rules[cond_p] = _cond_partial_eval
 transpose_rules[cond_p] = _cond_transpose
 batching_rules[cond_p] = _cond_batch
+
+
+@def_statement(cond_p, fresh=False)
+def _cond_lowering(em, eqn, args, outs):
+    branches = eqn.params["branches"]
+    index = em.fresh("branch")
+    em.emit(f"{index} = {args[0]}[()]")
+    for i, branch in enumerate(branches):
+        if i == len(branches) - 1:
+            em.emit("else:" if i else "if True:")
+        else:
+            em.emit(f"{'if' if i == 0 else 'elif'} {index} <= {i}:")
+        results = em.inline(branch, args[1:], 2)
+        for o, r in zip(outs, results):
+            em.emit(f"{o} = {r}", 2)
 
 # --------------------------------------------------------------------------- while_loop
 
@@ -284,7 +298,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any, max_iterat
     steps that stops changing once ``cond_fun`` is false, which makes it
     reverse-differentiable (an extension: JAX's while_loop is not).
 
-    >>> while_loop(lambda x: x < 10, lambda x: x * 2, 1)   # doctest: +SKIP
+    >>> while_loop(lambda x: x < 10, lambda x: x * 2, 1)
     array(16)
     """
     if max_iterations is not None:
@@ -346,7 +360,7 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
         lambda outs: outs,
     )
     cconst_avals = [core.get_aval(x) for x in cconsts]
-    new_cond = trace_to_jaxpr(lambda *a: _fun_of(cond_jaxpr)(*a[: len(cconsts) + n_c]), cconst_avals + carry_avals + ct_avals)
+    new_cond = trace_to_jaxpr(lambda *a: cond_jaxpr(*a[: len(cconsts) + n_c]), cconst_avals + carry_avals + ct_avals)
     t_in = [instantiate_zeros(t) if nz else None for t, nz in zip(carry_t, carry_nz)]
     outs = while_p.bind(
         *cconsts, *bconsts, *[t for t in bconst_t if type(t) is not Zero], *carry, *[t for t in t_in if t is not None],
@@ -388,7 +402,7 @@ def _while_batch(size, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body
         bc_avals = [core.get_aval(x) for x in bconsts]
         carry_avals = [core.get_aval(x) for x in carry]
 
-        lane_cond = _fun_of(cond_b)
+        lane_cond = (cond_b)
 
         def any_lane(*args):
             (pred,) = lane_cond(*args)
@@ -398,7 +412,7 @@ def _while_batch(size, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body
         def step_running_lanes(*args):
             cc, bc, c = args[:n_cc], args[n_cc : n_cc + n_bc], args[n_cc + n_bc :]
             (pred,) = lane_cond(*cc, *c)
-            new = _fun_of(body_b)(*bc, *c)
+            new = body_b(*bc, *c)
             return [_ew.select_n(_sh.broadcast_in_dim(pred, core.get_aval(n).shape, (0,)), old, n) for old, n in zip(c, new)]
 
         cond_b = trace_to_jaxpr(any_lane, cc_avals + carry_avals)
@@ -413,6 +427,25 @@ def _while_batch(size, vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body
 jvp_rules[while_p] = _while_jvp
 partial_eval_rules[while_p] = _while_partial_eval
 batching_rules[while_p] = _while_batch
+
+
+@def_statement(while_p, fresh=False)
+def _while_lowering(em, eqn, args, outs):
+    p = eqn.params
+    nc, nb = p["cond_nconsts"], p["body_nconsts"]
+    cconsts, bconsts, init = args[:nc], args[nc : nc + nb], args[nc + nb :]
+    carry = [em.fresh("carry") for _ in init]
+    for c, x in zip(carry, init):
+        em.emit(f"{c} = {x}")
+    em.emit("while True:")
+    (pred,) = em.inline(p["cond_jaxpr"], cconsts + carry, 2)
+    em.emit(f"if not {pred}[()]:", 2)
+    em.emit("break", 3)
+    new = em.inline(p["body_jaxpr"], bconsts + carry, 2)
+    for c, n in zip(carry, new):
+        em.emit(f"{c} = {n}", 2)
+    for o, c in zip(outs, carry):
+        em.emit(f"{o} = {c}")
 
 # --------------------------------------------------------------------------- scan
 
@@ -448,7 +481,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
     carry and the stacked ``y``s.
 
-    >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))   # doctest: +SKIP
+    >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
     (array(6.), array([0., 0., 2., 9.]))
     """
     init_leaves, carry_tree = tree_flatten(init)
@@ -589,7 +622,7 @@ def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse):
 
     def backward_step(*a):
         nlc, acc, ctc, nlx, cty = _split(a, n_nlc, n_lc, num_carry, n_nlx)
-        ct_lin_consts, ct_carry_in, ct_lin_xs = _split(_fun_of(body_t)(*nlc, *nlx, *ctc, *cty), n_lc, num_carry)
+        ct_lin_consts, ct_carry_in, ct_lin_xs = _split(body_t(*nlc, *nlx, *ctc, *cty), n_lc, num_carry)
         return [_ew.add_any(s, c) for s, c in zip(acc, ct_lin_consts)] + ct_carry_in + ct_lin_xs
 
     in_avals = [core.get_aval(c) for c in nl_consts] + [tangent_aval(a) for a in lin_const_avals] + carry_avals + nl_x_avals + y_avals
@@ -632,6 +665,33 @@ partial_eval_rules[scan_p] = _scan_partial_eval
 transpose_rules[scan_p] = _scan_transpose
 batching_rules[scan_p] = _scan_batch
 
+
+@def_statement(scan_p, fresh=False)
+def _scan_lowering(em, eqn, args, outs):
+    p = eqn.params
+    nc, ncarry, length = p["num_consts"], p["num_carry"], p["length"]
+    consts, init, xs = args[:nc], args[nc : nc + ncarry], args[nc + ncarry :]
+    carry = [em.fresh("carry") for _ in init]
+    for c, x in zip(carry, init):
+        em.emit(f"{c} = {x}")
+    for o, v in zip(outs[ncarry:], eqn.out_binders[ncarry:]):
+        em.emit(f"{o} = np.empty({v.aval.shape!r}, np.{v.aval.dtype.name})")
+    step, i = em.fresh("step"), em.fresh("i")
+    em.emit(f"for {step} in range({length}):")
+    em.emit(f"{i} = {length - 1} - {step}" if p["reverse"] else f"{i} = {step}", 2)
+    slices = []
+    for x, atom in zip(xs, eqn.inputs[nc + ncarry :]):
+        name = em.fresh("x")
+        em.emit(f"{name} = np.full((), {x}[{i}])" if atom.aval.ndim == 1 else f"{name} = {x}[{i}]", 2)
+        slices.append(name)
+    results = em.inline(p["jaxpr"], consts + carry + slices, 2)
+    for c, r in zip(carry, results[:ncarry]):
+        em.emit(f"{c} = {r}", 2)
+    for o, r, v in zip(outs[ncarry:], results[ncarry:], eqn.out_binders[ncarry:]):
+        em.emit(f"{o}[{i}] = {r}[()]" if v.aval.ndim == 1 else f"{o}[{i}] = {r}", 2)
+    for o, c in zip(outs, carry):
+        em.emit(f"{o} = {c}")
+
 # --------------------------------------------------------------------------- fori_loop, map
 
 
@@ -639,7 +699,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``. With Python-int
     bounds it is a ``scan`` (reverse-differentiable); with traced bounds a ``while_loop``.
 
-    >>> fori_loop(0, 10, lambda i, x: x + i, 0)   # doctest: +SKIP
+    >>> fori_loop(0, 10, lambda i, x: x + i, 0)
     array(45)
     """
     if core.is_concrete(lower) and core.is_concrete(upper) and not isinstance(lower, core.Tracer) and not isinstance(upper, core.Tracer):

@@ -1,6 +1,7 @@
 """``dot_general``: contraction over some axes, batched over others."""
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -10,7 +11,7 @@ from ..autodiff import defjvp, is_undefined, transpose_rules
 from ..batching import batching_rules, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import DTypeError, ShapeError
-from . import elementwise as _ew
+from ..lowering import def_statement, emit_transpose_loops
 from . import shape as _shape
 
 DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]]
@@ -133,3 +134,37 @@ def _dot_general_batch(size, vals, dims, *, dimension_numbers):
 
 
 batching_rules[dot_general_p] = _dot_general_batch
+
+
+@def_statement(dot_general_p, fresh=True)
+def _dot_general_lowering(em, eqn, args, outs):
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    lhs, rhs = (x.aval for x in eqn.inputs)
+    lf, rf = _free_axes(lhs.ndim, lc, lb), _free_axes(rhs.ndim, rc, rb)
+    b = math.prod(lhs.shape[i] for i in lb)
+    m, n, k = (math.prod(lhs.shape[i] for i in lf), math.prod(rhs.shape[i] for i in rf), math.prod(lhs.shape[i] for i in lc))
+    dtype = eqn.out_binders[0].aval.dtype
+
+    def operand(name: str, aval: Any, perm: list[int], view: tuple) -> str:
+        if perm == sorted(perm):
+            return f"{name}.reshape({view!r})"
+        if len(perm) == 2 and len(view) == 2:  # a plain transpose: BLAS reads it without a copy
+            return f"{name}.T"
+        moved_shape = tuple(aval.shape[d] for d in perm)
+        moved = em.scratch(moved_shape, aval.dtype)
+        emit_transpose_loops(em, moved, name, tuple(perm), moved_shape)
+        return f"{moved}.reshape({view!r})"
+
+    if dtype.kind == "f" and b == 1:  # one BLAS call, writing straight into the result
+        left = operand(args[0], lhs, list(lb) + lf + list(lc), (m, k))
+        right = operand(args[1], rhs, list(rb) + list(rc) + rf, (k, n))
+        em.allocate(eqn.out_binders[0])
+        em.emit(f"np.dot({left}, {right}, {outs[0]}.reshape({(m, n)!r}))")
+        return
+    left = operand(args[0], lhs, list(lb) + lf + list(lc), (b, m, k))
+    right = operand(args[1], rhs, list(rb) + list(rc) + rf, (b, k, n))
+    em.allocate(eqn.out_binders[0])
+    # BLAS for large float products; loops for integers, and for many small products where
+    # a BLAS call per batch element costs more than the arithmetic (per-example outer products).
+    kernel = "batched_matmul" if dtype.kind == "f" and m * n * k >= 4096 else "matmul_loops"
+    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {outs[0]}.reshape({(b, m, n)!r}))")

@@ -4,9 +4,13 @@ Operands of a binary primitive have equal shapes and dtypes (``functrans.numpy``
 broadcasts and promotes before binding); the functions here also accept a Python
 scalar for one operand, taking the other's dtype and shape. Integer ``div`` and
 ``rem`` round toward minus infinity, as NumPy's ``//`` and ``%`` do.
+
+Each primitive is one block: its definition (impl, abstract eval, batching and Numba
+lowering, through ``unop``/``naryop``), then its derivative.
 """
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any, Callable
 
@@ -14,16 +18,23 @@ import numpy as np
 import scipy.special
 
 from .. import core, dtypes
-from ..autodiff import Zero, defjvp, deflinear, defzero, instantiate_zeros, jvp_rules, transpose_rules
+from ..autodiff import (
+    Zero, defjvp, deflinear, defzero, instantiate_zeros, is_undefined, jvp_rules, tangent_ops, transpose_rules,
+)
 from ..batching import batching_rules, bdim_at_front, broadcast_batcher, vectorized_batcher
+from ..config import config
 from ..core import Primitive, ShapedArray
+from ..dtypes import ANY, FLOAT, INTEGER, LOGICAL, NUMERIC, check_kinds
 from ..errors import DTypeError, ShapeError
+from ..lowering import ScalarRule, cast, def_elementwise, out_dtype, template
 from . import shape as _shape
 
-from ..dtypes import ANY, FLOAT, INTEGER, LOGICAL, NUMERIC, check_kinds
+Lowering = str | ScalarRule
 
 
-def unop(name: str, impl: Callable, kinds: str, result_dtype: Any = None) -> Primitive:
+def unop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype: Any = None, cheap: bool = False) -> Primitive:
+    """An elementwise primitive of one operand, lowered by the template or rule ``lower``
+    (``cheap``: see ``naryop``)."""
     prim = Primitive(name)
     prim.def_impl(lambda x, **params: [impl(x, **params)])
 
@@ -33,10 +44,13 @@ def unop(name: str, impl: Callable, kinds: str, result_dtype: Any = None) -> Pri
         return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, x.weak_type)]
 
     vectorized_batcher(prim)
+    def_elementwise(prim, lower, cheap=cheap)
     return prim
 
 
-def naryop(name: str, impl: Callable, kinds: str, result_dtype: Any = None, nargs: int = 2) -> Primitive:
+def naryop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype: Any = None, cheap: bool = False) -> Primitive:
+    """An elementwise primitive of equally shaped and typed operands. ``cheap`` ones are
+    recomputed rather than stored where a fused loop reads them twice."""
     prim = Primitive(name)
     prim.def_impl(lambda *args: [impl(*args)])
 
@@ -53,7 +67,21 @@ def naryop(name: str, impl: Callable, kinds: str, result_dtype: Any = None, narg
         return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, weak)]
 
     broadcast_batcher(prim)
+    def_elementwise(prim, lower, cheap=cheap)
     return prim
+
+
+def fast_math(name: str, precise: str) -> ScalarRule:
+    """Lowered to the vectorisable ``fastmath.<name>`` for float32/64 operands, unless
+    ``config.precise_math`` asks for ``precise`` (libm)."""
+    precise_rule = template(precise)
+
+    def rule(args, eqn):
+        if config.precise_math or eqn.inputs[0].aval.dtype not in (np.float32, np.float64):
+            return precise_rule(args, eqn)
+        return f"fm.{name}({args[0]})"
+
+    return rule
 
 
 def _operands(x: Any, y: Any) -> tuple[Any, Any]:
@@ -76,136 +104,6 @@ def _binary(prim: Primitive) -> Callable[[Any, Any], Any]:
     return fn
 
 
-# --------------------------------------------------------------------------- arithmetic
-
-
-def _int_aware_div(x, y):
-    # x may be a Python scalar: a jvp of a function of a Python float carries it as the primal.
-    if np.asarray(x).dtype.kind in "iu":
-        with np.errstate(divide="ignore"):
-            return np.floor_divide(x, y)
-    return np.true_divide(x, y)
-
-
-add_p = naryop("add", np.add, NUMERIC)
-sub_p = naryop("sub", np.subtract, NUMERIC)
-mul_p = naryop("mul", np.multiply, NUMERIC)
-div_p = naryop("div", _int_aware_div, NUMERIC)
-rem_p = naryop("rem", np.mod, NUMERIC)
-pow_p = naryop("pow", np.power, FLOAT)
-max_p = naryop("max", np.maximum, ANY)
-min_p = naryop("min", np.minimum, ANY)
-atan2_p = naryop("atan2", np.arctan2, "f")
-# Adds tangents/cotangents in the autodiff interpreters; a separate name keeps
-# jaxprs readable (it marks where gradients accumulate).
-add_any_p = naryop("add_any", np.add, NUMERIC)
-
-add, sub, mul, div, rem, pow, max, min, atan2, add_any = map(
-    _binary, (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, add_any_p)
-)
-
-
-deflinear(add_p, lambda ct, x, y: [ct, ct])
-deflinear(add_any_p, lambda ct, x, y: [ct, ct])
-deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
-
-
-def _mul_transpose(ct, x, y):
-    # Exactly one operand is linear (the other is a known constant).
-    from ..autodiff import is_undefined
-
-    if is_undefined(x):
-        return [mul(ct, y), None]
-    return [None, mul(x, ct)]
-
-
-defjvp(mul_p, lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(x, g))
-transpose_rules[mul_p] = _mul_transpose
-
-
-def _div_transpose(ct, x, y):
-    return [div(ct, y), None]
-
-
-defjvp(div_p, lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(mul(g, div(ans, y))))
-transpose_rules[div_p] = _div_transpose
-defjvp(rem_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, floor(div(x, y)))))
-
-
-def _pow_jvp_y(g, ans, x, y):
-    # d/dy x**y = log(x) x**y, taken as 0 where x == 0 (the limit along y > 0).
-    safe_log = select_n(eq(x, 0.0), log(x), _shape.zeros_like(x))
-    return mul(g, mul(safe_log, ans))
-
-
-defjvp(pow_p, lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, 1.0)))), _pow_jvp_y)
-
-
-def _balanced(x, y, pick):
-    """1 where ``pick`` holds strictly, 1/2 at ties, 0 elsewhere (gradient of max/min)."""
-    return select_n(eq(x, y), convert_element_type(pick(x, y), core.get_aval(x).dtype), _shape.full_like(x, 0.5))
-
-
-defjvp(
-    max_p,
-    lambda g, ans, x, y: mul(g, _balanced(x, y, gt)),
-    lambda g, ans, x, y: mul(g, _balanced(y, x, gt)),
-)
-defjvp(
-    min_p,
-    lambda g, ans, x, y: mul(g, _balanced(x, y, lt)),
-    lambda g, ans, x, y: mul(g, _balanced(y, x, lt)),
-)
-
-
-def _atan2_denominator(x, y):
-    return add(mul(x, x), mul(y, y))
-
-
-defjvp(
-    atan2_p,
-    lambda g, ans, x, y: mul(g, div(y, _atan2_denominator(x, y))),
-    lambda g, ans, x, y: neg(mul(g, div(x, _atan2_denominator(x, y)))),
-)
-
-# --------------------------------------------------------------------------- unary math
-
-neg_p = unop("neg", np.negative, NUMERIC)
-sign_p = unop("sign", np.sign, NUMERIC)
-floor_p = unop("floor", np.floor, "f")
-ceil_p = unop("ceil", np.ceil, "f")
-round_p = unop("round", np.round, "f")  # half to even, as NumPy
-is_finite_p = unop("is_finite", np.isfinite, "f", result_dtype=dtypes.bool_)
-exp_p = unop("exp", np.exp, FLOAT)
-exp2_p = unop("exp2", np.exp2, FLOAT)
-log_p = unop("log", np.log, FLOAT)
-log1p_p = unop("log1p", np.log1p, FLOAT)
-expm1_p = unop("expm1", np.expm1, FLOAT)
-tanh_p = unop("tanh", np.tanh, FLOAT)
-logistic_p = unop("logistic", scipy.special.expit, FLOAT)
-sin_p = unop("sin", np.sin, FLOAT)
-cos_p = unop("cos", np.cos, FLOAT)
-tan_p = unop("tan", np.tan, FLOAT)
-asin_p = unop("asin", np.arcsin, FLOAT)
-acos_p = unop("acos", np.arccos, FLOAT)
-atan_p = unop("atan", np.arctan, FLOAT)
-sinh_p = unop("sinh", np.sinh, FLOAT)
-cosh_p = unop("cosh", np.cosh, FLOAT)
-asinh_p = unop("asinh", np.arcsinh, FLOAT)
-acosh_p = unop("acosh", np.arccosh, FLOAT)
-atanh_p = unop("atanh", np.arctanh, FLOAT)
-sqrt_p = unop("sqrt", np.sqrt, FLOAT)
-rsqrt_p = unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)), FLOAT)
-cbrt_p = unop("cbrt", np.cbrt, "f")
-abs_p = unop("abs", np.abs, NUMERIC)
-erf_p = unop("erf", scipy.special.erf, "f")
-lgamma_p = unop("lgamma", scipy.special.gammaln, "f")
-digamma_p = unop("digamma", scipy.special.digamma, "f")
-trigamma_p = unop("trigamma", lambda x: scipy.special.polygamma(1, x).astype(x.dtype), "f")
-integer_pow_p = unop("integer_pow", lambda x, y: np.power(x, y) if y >= 0 else np.power(x.astype(float), y).astype(x.dtype), NUMERIC)
-stop_gradient_p = unop("stop_gradient", lambda x: x, ANY)
-
-
 def _unary(prim: Primitive) -> Callable[[Any], Any]:
     def fn(x):
         return core.bind1(prim, x)
@@ -214,67 +112,100 @@ def _unary(prim: Primitive) -> Callable[[Any], Any]:
     return fn
 
 
-(neg, sign, floor, ceil, round, is_finite, exp, exp2, log, log1p, expm1, tanh, logistic, sin, cos, tan, asin, acos,
- atan, sinh, cosh, asinh, acosh, atanh, sqrt, rsqrt, cbrt, abs, erf, lgamma, digamma, trigamma) = map(_unary, (
-    neg_p, sign_p, floor_p, ceil_p, round_p, is_finite_p, exp_p, exp2_p, log_p, log1p_p, expm1_p, tanh_p, logistic_p,
-    sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p, atanh_p, sqrt_p, rsqrt_p, cbrt_p,
-    abs_p, erf_p, lgamma_p, digamma_p, trigamma_p))
+def _signed(eqn) -> bool:
+    return eqn.inputs[0].aval.dtype.kind == "i"
 
 
-def integer_pow(x: Any, y: int) -> Any:
-    return integer_pow_p.bind(x, y=int(y))
+# --------------------------------------------------------------------------- arithmetic
+
+add_p = naryop("add", np.add, NUMERIC, "({0} + {1})", cheap=True)
+deflinear(add_p, lambda ct, x, y: [ct, ct])
+
+# Adds tangents/cotangents in the autodiff interpreters; a separate name keeps
+# jaxprs readable (it marks where gradients accumulate).
+add_any_p = naryop("add_any", np.add, NUMERIC, "({0} + {1})", cheap=True)
+deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+
+sub_p = naryop("sub", np.subtract, NUMERIC, "({0} - {1})", cheap=True)
+deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
+
+mul_p = naryop("mul", np.multiply, NUMERIC, "({0} * {1})", cheap=True)
+defjvp(mul_p, lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(x, g))
+# Exactly one operand is linear (the other is a known constant).
+transpose_rules[mul_p] = lambda ct, x, y: [mul(ct, y), None] if is_undefined(x) else [None, mul(x, ct)]
 
 
-def stop_gradient(x: Any) -> Any:
-    """The identity, with a zero derivative.
-
-    >>> grad(lambda x: x * stop_gradient(x))(3.0)     # doctest: +SKIP
-    array(3.)
-    """
-    return stop_gradient_p.bind(x)
-
-
-def square(x: Any) -> Any:
-    return integer_pow(x, 2)
+def _int_aware_div(x, y):
+    # x may be a Python scalar: a jvp of a function of a Python float carries it as the primal.
+    if np.asarray(x).dtype.kind in "iu":
+        with np.errstate(divide="ignore", over="ignore"):
+            return np.floor_divide(x, y)
+    return np.true_divide(x, y)
 
 
-def _one_minus_square(v):
-    return sub(1.0, mul(v, v))
+def _div_lowering(args, eqn):
+    # Integers: Python's // rounds toward minus infinity, as NumPy. NumPy gives 0 for a zero
+    # divisor and wraps INT_MIN // -1 to INT_MIN; the machine instruction traps on both.
+    if eqn.inputs[0].aval.dtype.kind in "fc":
+        return cast(f"({args[0]} / {args[1]})", out_dtype(eqn))
+    x, y = args
+    wrap = f"-{x} if {y} == -1 else " if _signed(eqn) else ""
+    return cast(f"(0 if {y} == 0 else {wrap}{x} // {y})", out_dtype(eqn))
 
 
-deflinear(neg_p, lambda ct, x: [neg(ct)])
-defzero(sign_p)
-defzero(floor_p)
-defzero(ceil_p)
-defzero(round_p)
-defzero(is_finite_p)
-defzero(stop_gradient_p)
-defjvp(exp_p, lambda g, ans, x: mul(g, ans))
-defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, math.log(2.0))))
-defjvp(log_p, lambda g, ans, x: div(g, x))
-defjvp(log1p_p, lambda g, ans, x: div(g, add(x, 1.0)))
-defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
-defjvp(tanh_p, lambda g, ans, x: mul(g, _one_minus_square(ans)))
-defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
-defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
-defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
-defjvp(tan_p, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
-defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(_one_minus_square(x))))
-defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(_one_minus_square(x)))))
-defjvp(atan_p, lambda g, ans, x: div(g, add(1.0, mul(x, x))))
-defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
-defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
-defjvp(asinh_p, lambda g, ans, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
-defjvp(acosh_p, lambda g, ans, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
-defjvp(atanh_p, lambda g, ans, x: div(g, _one_minus_square(x)))
-defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2.0)))
-defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(div(ans, x), -0.5)))
-defjvp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
-# |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
-defjvp(abs_p, lambda g, ans, x: select_n(ge(x, 0.0), neg(g), g))
-defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
-defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
-defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
+div_p = naryop("div", _int_aware_div, NUMERIC, _div_lowering)
+defjvp(div_p, lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(mul(g, div(ans, y))))
+transpose_rules[div_p] = lambda ct, x, y: [div(ct, y), None]
+
+
+def _rem_impl(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.mod(x, y)
+
+
+def _rem_lowering(args, eqn):
+    if eqn.inputs[0].aval.dtype.kind in "fc":
+        return cast(f"np.mod({args[0]}, {args[1]})", out_dtype(eqn))
+    x, y = args
+    minus_one = f" or {y} == -1" if _signed(eqn) else ""
+    return cast(f"(0 if {y} == 0{minus_one} else {x} % {y})", out_dtype(eqn))
+
+
+rem_p = naryop("rem", _rem_impl, NUMERIC, _rem_lowering)
+defjvp(rem_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, floor(div(x, y)))))
+
+pow_p = naryop("pow", np.power, FLOAT, "({0} ** {1})")
+
+
+def _pow_jvp_y(g, ans, x, y):
+    # d/dy x**y = log(x) x**y, taken as 0 where x == 0 (the limit along y > 0), as JAX.
+    safe_log = select_n(eq(x, 0.0), log(x), _shape.zeros_like(x))
+    return mul(g, mul(safe_log, ans))
+
+
+# d/dx x**y = y x**(y-1) for a float exponent, as JAX (NaN for 0 ** 0.0: integer exponents
+# are integer_pow, whose derivative at y == 0 is 0).
+defjvp(pow_p, lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, 1.0)))), _pow_jvp_y)
+
+
+def _integer_pow_impl(x, y):
+    if y >= 0:
+        return np.power(x, y)
+    return np.power(x.astype(float), y).astype(x.dtype)
+
+
+def _integer_pow_lowering(args: list[str], eqn) -> str:
+    y = eqn.params["y"]
+    if y == 0:
+        return f"np.{out_dtype(eqn).name}(1)"
+    n = builtins.abs(y)  # this module's abs is the primitive's
+    product = " * ".join([args[0]] * n) if n <= 8 else f"{args[0]} ** {n}"
+    return cast(f"(1.0 / ({product}))" if y < 0 else f"({product})", out_dtype(eqn))
+
+
+integer_pow_p = unop("integer_pow", _integer_pow_impl, NUMERIC, _integer_pow_lowering, cheap=True)
+
+
 def _integer_pow_jvp(g, ans, x, y):
     if y == 0:
         return _shape.zeros_like(g)
@@ -285,20 +216,182 @@ def _integer_pow_jvp(g, ans, x, y):
 
 defjvp(integer_pow_p, _integer_pow_jvp)
 
+
+def _balanced(x, y, pick):
+    """1 where ``pick`` holds strictly, 1/2 at ties, 0 elsewhere (gradient of max/min)."""
+    return select_n(eq(x, y), convert_element_type(pick(x, y), core.get_aval(x).dtype), _shape.full_like(x, 0.5))
+
+
+# NaN if either operand is NaN, as NumPy's maximum and minimum.
+max_p = naryop("max", np.maximum, ANY, template("kernels.max_nan({0}, {1})", "max({0}, {1})"), cheap=True)
+defjvp(max_p, lambda g, ans, x, y: mul(g, _balanced(x, y, gt)), lambda g, ans, x, y: mul(g, _balanced(y, x, gt)))
+
+min_p = naryop("min", np.minimum, ANY, template("kernels.min_nan({0}, {1})", "min({0}, {1})"), cheap=True)
+defjvp(min_p, lambda g, ans, x, y: mul(g, _balanced(x, y, lt)), lambda g, ans, x, y: mul(g, _balanced(y, x, lt)))
+
+
+def _atan2_denominator(x, y):
+    return add(mul(x, x), mul(y, y))
+
+
+atan2_p = naryop("atan2", np.arctan2, "f", "np.arctan2({0}, {1})")
+defjvp(
+    atan2_p,
+    lambda g, ans, x, y: mul(g, div(y, _atan2_denominator(x, y))),
+    lambda g, ans, x, y: neg(mul(g, div(x, _atan2_denominator(x, y)))),
+)
+
+add, sub, mul, div, rem, pow, max, min, atan2, add_any = map(
+    _binary, (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, add_any_p)
+)
+tangent_ops.add_any = add_any  # how the autodiff interpreters add tangents
+
+
+def integer_pow(x: Any, y: int) -> Any:
+    """``x ** y`` for a static integer ``y``.
+
+    >>> integer_pow(np.arange(4), 2)
+    array([0, 1, 4, 9])
+    """
+    y = int(y)
+    aval = core.get_aval(x)
+    if y < 0 and aval.dtype.kind in "iub":  # NumPy raises too; a compiled 1 // x**|y| would be 0
+        raise TypeError(f"Integers cannot be raised to negative powers, got integer_pow({aval.str_short()}, {y})")
+    return integer_pow_p.bind(x, y=y)
+
+
+def square(x: Any) -> Any:
+    return integer_pow(x, 2)
+
+
+# --------------------------------------------------------------------------- unary math
+
+
+def _one_minus_square(v):
+    return sub(1.0, mul(v, v))
+
+
+neg_p = unop("neg", np.negative, NUMERIC, "(-{0})", cheap=True)
+deflinear(neg_p, lambda ct, x: [neg(ct)])
+
+# Numba's np.sign takes unsigned integers with the high bit set for negative.
+sign_p = unop("sign", np.sign, NUMERIC, template("np.sign({0})", "(({0} > 0) - ({0} < 0))"))
+defzero(sign_p)
+floor_p = unop("floor", np.floor, "f", "np.floor({0})")
+defzero(floor_p)
+ceil_p = unop("ceil", np.ceil, "f", "np.ceil({0})")
+defzero(ceil_p)
+round_p = unop("round", np.round, "f", "np.rint({0})")  # half to even, as NumPy
+defzero(round_p)
+is_finite_p = unop("is_finite", np.isfinite, "f", "np.isfinite({0})", result_dtype=dtypes.bool_)
+defzero(is_finite_p)
+
+exp_p = unop("exp", np.exp, FLOAT, fast_math("exp", "np.exp({0})"))
+defjvp(exp_p, lambda g, ans, x: mul(g, ans))
+exp2_p = unop("exp2", np.exp2, FLOAT, "np.exp2({0})")
+defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, math.log(2.0))))
+log_p = unop("log", np.log, FLOAT, fast_math("log", "np.log({0})"))
+defjvp(log_p, lambda g, ans, x: div(g, x))
+log1p_p = unop("log1p", np.log1p, FLOAT, fast_math("log1p", "np.log1p({0})"))
+defjvp(log1p_p, lambda g, ans, x: div(g, add(x, 1.0)))
+expm1_p = unop("expm1", np.expm1, FLOAT, fast_math("expm1", "np.expm1({0})"))
+defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
+tanh_p = unop("tanh", np.tanh, FLOAT, fast_math("tanh", "np.tanh({0})"))
+defjvp(tanh_p, lambda g, ans, x: mul(g, _one_minus_square(ans)))
+logistic_p = unop("logistic", scipy.special.expit, FLOAT, fast_math("logistic", "kernels.logistic({0})"))
+defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
+
+sin_p = unop("sin", np.sin, FLOAT, fast_math("sin", "np.sin({0})"))
+defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
+cos_p = unop("cos", np.cos, FLOAT, fast_math("cos", "np.cos({0})"))
+defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
+tan_p = unop("tan", np.tan, FLOAT, "np.tan({0})")
+defjvp(tan_p, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+asin_p = unop("asin", np.arcsin, FLOAT, "np.arcsin({0})")
+defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(_one_minus_square(x))))
+acos_p = unop("acos", np.arccos, FLOAT, "np.arccos({0})")
+defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(_one_minus_square(x)))))
+atan_p = unop("atan", np.arctan, FLOAT, "np.arctan({0})")
+defjvp(atan_p, lambda g, ans, x: div(g, add(1.0, mul(x, x))))
+sinh_p = unop("sinh", np.sinh, FLOAT, "np.sinh({0})")
+defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
+cosh_p = unop("cosh", np.cosh, FLOAT, "np.cosh({0})")
+defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
+asinh_p = unop("asinh", np.arcsinh, FLOAT, "np.arcsinh({0})")
+defjvp(asinh_p, lambda g, ans, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
+acosh_p = unop("acosh", np.arccosh, FLOAT, "np.arccosh({0})")
+defjvp(acosh_p, lambda g, ans, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+atanh_p = unop("atanh", np.arctanh, FLOAT, "np.arctanh({0})")
+defjvp(atanh_p, lambda g, ans, x: div(g, _one_minus_square(x)))
+
+sqrt_p = unop("sqrt", np.sqrt, FLOAT, "np.sqrt({0})")
+defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2.0)))
+rsqrt_p = unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)), FLOAT, "(1.0 / np.sqrt({0}))")
+defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(div(ans, x), -0.5)))
+cbrt_p = unop("cbrt", np.cbrt, "f", "np.cbrt({0})")
+defjvp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
+abs_p = unop("abs", np.abs, NUMERIC, "np.abs({0})")
+# |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
+defjvp(abs_p, lambda g, ans, x: select_n(ge(x, 0.0), neg(g), g))
+
+erf_p = unop("erf", scipy.special.erf, "f", "math.erf({0})")
+defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
+lgamma_p = unop("lgamma", scipy.special.gammaln, "f", "kernels.lgamma({0})")
+defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
+digamma_p = unop("digamma", scipy.special.digamma, "f", "kernels.digamma({0})")
+defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
+trigamma_p = unop("trigamma", lambda x: scipy.special.polygamma(1, x).astype(x.dtype), "f", "kernels.trigamma({0})")
+
+stop_gradient_p = unop("stop_gradient", lambda x: x, ANY, "{0}")
+defzero(stop_gradient_p)
+
+(neg, sign, floor, ceil, round, is_finite, exp, exp2, log, log1p, expm1, tanh, logistic, sin, cos, tan, asin, acos,
+ atan, sinh, cosh, asinh, acosh, atanh, sqrt, rsqrt, cbrt, abs, erf, lgamma, digamma, trigamma) = map(_unary, (
+    neg_p, sign_p, floor_p, ceil_p, round_p, is_finite_p, exp_p, exp2_p, log_p, log1p_p, expm1_p, tanh_p, logistic_p,
+    sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p, atanh_p, sqrt_p, rsqrt_p, cbrt_p,
+    abs_p, erf_p, lgamma_p, digamma_p, trigamma_p))
+
+
+def stop_gradient(x: Any) -> Any:
+    """The identity, with a zero derivative.
+
+    >>> import functrans as ft
+    >>> ft.grad(lambda x: x * stop_gradient(x))(3.0)
+    array(3.)
+    """
+    return stop_gradient_p.bind(x)
+
+
 # --------------------------------------------------------------------------- comparisons and logic
 
-eq_p = naryop("eq", np.equal, ANY, dtypes.bool_)
-ne_p = naryop("ne", np.not_equal, ANY, dtypes.bool_)
-lt_p = naryop("lt", np.less, ANY, dtypes.bool_)
-le_p = naryop("le", np.less_equal, ANY, dtypes.bool_)
-gt_p = naryop("gt", np.greater, ANY, dtypes.bool_)
-ge_p = naryop("ge", np.greater_equal, ANY, dtypes.bool_)
-and_p = naryop("and", np.bitwise_and, LOGICAL)
-or_p = naryop("or", np.bitwise_or, LOGICAL)
-xor_p = naryop("xor", np.bitwise_xor, LOGICAL)
-not_p = unop("not", np.invert, LOGICAL)
-shift_left_p = naryop("shift_left", np.left_shift, INTEGER)
-shift_right_logical_p = naryop("shift_right_logical", np.right_shift, "u")
+
+def _shift(op: str) -> ScalarRule:
+    # Shifting by the bit width or more (or by a negative amount) gives 0, as in NumPy; the
+    # machine instruction would take the amount modulo the width instead.
+    def rule(args, eqn):
+        dtype = out_dtype(eqn)
+        bits = 8 * dtype.itemsize
+        return cast(f"(({args[0]} {op} {args[1]}) if 0 <= {args[1]} < {bits} else np.{dtype.name}(0))", dtype)
+
+    return rule
+
+
+def _not_lowering(args, eqn):
+    return f"(not {args[0]})" if out_dtype(eqn) == np.bool_ else cast(f"(~{args[0]})", out_dtype(eqn))
+
+
+eq_p = naryop("eq", np.equal, ANY, "({0} == {1})", dtypes.bool_)
+ne_p = naryop("ne", np.not_equal, ANY, "({0} != {1})", dtypes.bool_)
+lt_p = naryop("lt", np.less, ANY, "({0} < {1})", dtypes.bool_)
+le_p = naryop("le", np.less_equal, ANY, "({0} <= {1})", dtypes.bool_)
+gt_p = naryop("gt", np.greater, ANY, "({0} > {1})", dtypes.bool_)
+ge_p = naryop("ge", np.greater_equal, ANY, "({0} >= {1})", dtypes.bool_)
+and_p = naryop("and", np.bitwise_and, LOGICAL, "({0} & {1})")
+or_p = naryop("or", np.bitwise_or, LOGICAL, "({0} | {1})")
+xor_p = naryop("xor", np.bitwise_xor, LOGICAL, "({0} ^ {1})")
+not_p = unop("not", np.invert, LOGICAL, _not_lowering)
+shift_left_p = naryop("shift_left", np.left_shift, INTEGER, _shift("<<"))
+shift_right_logical_p = naryop("shift_right_logical", np.right_shift, "u", _shift(">>"))
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, shift_left_p, shift_right_logical_p):
     defzero(_p)
 
@@ -338,7 +431,7 @@ def _select_n_abstract_eval(which, *cases):
 def select_n(which: Any, *cases: Any) -> Any:
     """``cases[which]`` elementwise: for a boolean ``which``, ``cases[1]`` where true.
 
-    >>> select_n(np.array([True, False]), np.zeros(2), np.ones(2))    # doctest: +SKIP
+    >>> select_n(np.array([True, False]), np.zeros(2), np.ones(2))
     array([1., 0.])
     """
     if len(cases) == 2:
@@ -374,9 +467,20 @@ def _select_n_batch(size, vals, dims):
     return [select_n_p.bind(which, *cases)], [0]
 
 
+def _select_n_lowering(args: list[str], eqn) -> str:
+    which, cases = args[0], args[1:]
+    if eqn.inputs[0].aval.dtype == np.bool_:
+        return f"({cases[1]} if {which} else {cases[0]})"
+    expr = cases[-1]
+    for i in reversed(range(len(cases) - 1)):
+        expr = f"({cases[i]} if {which} <= {i} else {expr})"
+    return expr
+
+
 jvp_rules[select_n_p] = _select_n_jvp
 transpose_rules[select_n_p] = _select_n_transpose
 batching_rules[select_n_p] = _select_n_batch
+def_elementwise(select_n_p, _select_n_lowering, cheap=True)
 
 # --------------------------------------------------------------------------- conversion
 
@@ -416,6 +520,14 @@ def _convert_transpose(ct, x, *, new_dtype, weak_type):
     return [convert_element_type_p.bind(ct, new_dtype=x.aval.dtype, weak_type=False)]
 
 
+def _convert_lowering(args: list[str], eqn) -> str:
+    new = eqn.params["new_dtype"]
+    if new == np.bool_:
+        return f"({args[0]} != 0)"
+    return f"np.{new.name}({args[0]})"
+
+
 jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = _convert_transpose
 vectorized_batcher(convert_element_type_p)
+def_elementwise(convert_element_type_p, _convert_lowering, cheap=True)

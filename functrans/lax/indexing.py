@@ -13,6 +13,7 @@ the update. ``functrans.numpy`` clamps reads and drops writes, as JAX does.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -22,6 +23,7 @@ from ..autodiff import Zero, instantiate_zeros, is_undefined, jvp_rules, transpo
 from ..batching import batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import DTypeError, ShapeError
+from ..lowering import contiguous_copy, def_statement, index_list
 from . import elementwise as _ew
 from . import shape as _shape
 
@@ -132,6 +134,30 @@ def _gather_batch(size, vals, dims, *, num_batch_dims, mode):
 jvp_rules[gather_p] = _gather_jvp
 transpose_rules[gather_p] = _gather_transpose
 batching_rules[gather_p] = _gather_batch
+
+
+def _index_views(eqn) -> tuple[tuple, tuple, tuple]:
+    """The (batch, indexed, trailing) view of the operand, the (batch, points, k) view of
+    the indices and the sizes of the indexed axes, on which the gather and scatter kernels work."""
+    operand, indices = eqn.inputs[0].aval, eqn.inputs[1].aval
+    nb = eqn.params["num_batch_dims"]
+    k = indices.shape[-1]
+    batch = math.prod(operand.shape[:nb])
+    sizes = tuple(operand.shape[nb : nb + k])
+    op_view = (batch, math.prod(sizes), math.prod(operand.shape[nb + k :]))
+    idx_view = (batch, math.prod(indices.shape[nb:-1]), k)
+    return op_view, idx_view, sizes
+
+
+@def_statement(gather_p, fresh=True)
+def _gather_lowering(em, eqn, args, outs):
+    op_view, idx_view, sizes = _index_views(eqn)
+    em.allocate(eqn.out_binders[0])
+    clip = eqn.params["mode"] == "clip"
+    em.emit(
+        f"kernels.gather({args[0]}.reshape({op_view!r}), {args[1]}.astype(np.int64).reshape({idx_view!r}), "
+        f"np.array({list(sizes) or [0]!r}, np.int64), {clip}, {outs[0]}.reshape({(op_view[0], idx_view[1], op_view[2])!r}))"
+    )
 
 # --------------------------------------------------------------------------- scatter
 
@@ -260,6 +286,18 @@ def _scatter_batch(size, vals, dims, *, kind, num_batch_dims, mode):
 jvp_rules[scatter_p] = _scatter_jvp
 transpose_rules[scatter_p] = _scatter_transpose
 batching_rules[scatter_p] = _scatter_batch
+
+
+@def_statement(scatter_p, fresh=True)
+def _scatter_lowering(em, eqn, args, outs):
+    op_view, idx_view, sizes = _index_views(eqn)
+    em.emit(f"{outs[0]} = {args[0]}.copy()")
+    clip = eqn.params["mode"] == "clip"
+    kind = SCATTER_KINDS.index(eqn.params["kind"])  # the kernel's numbering
+    em.emit(
+        f"kernels.scatter({outs[0]}.reshape({op_view!r}), {args[1]}.astype(np.int64).reshape({idx_view!r}), "
+        f"{args[2]}.reshape({(op_view[0], idx_view[1], op_view[2])!r}), np.array({list(sizes) or [0]!r}, np.int64), {clip}, {kind})"
+    )
 
 # --------------------------------------------------------------------------- dynamic slices
 
@@ -412,6 +450,30 @@ def _dynamic_update_slice_batch(size, vals, dims):
 jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
 transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 batching_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+
+
+def _emit_clamped_starts(em, starts: list[str], shape, sizes) -> list[str]:
+    names = []
+    for s, d, n in zip(starts, shape, sizes):
+        name = em.fresh("start")
+        em.emit(f"{name} = min(max(int({s}[()]), 0), {d - n})")
+        names.append(name)
+    return names
+
+
+@def_statement(dynamic_slice_p, fresh=True)
+def _dynamic_slice_lowering(em, eqn, args, outs):
+    sizes = eqn.params["slice_sizes"]
+    starts = _emit_clamped_starts(em, args[1:], eqn.inputs[0].aval.shape, sizes)
+    em.emit(f"{outs[0]} = {contiguous_copy(args[0], [f'{s}:{s} + {n}' for s, n in zip(starts, sizes)])}")
+
+
+@def_statement(dynamic_update_slice_p, fresh=True)
+def _dynamic_update_slice_lowering(em, eqn, args, outs):
+    sizes = eqn.inputs[1].aval.shape
+    starts = _emit_clamped_starts(em, args[2:], eqn.inputs[0].aval.shape, sizes)
+    em.emit(f"{outs[0]} = {args[0]}.copy()")
+    em.emit(f"{outs[0]}[{index_list([f'{s}:{s} + {n}' for s, n in zip(starts, sizes)])}] = {args[1]}")
 
 # --------------------------------------------------------------------------- NumPy-style helpers
 

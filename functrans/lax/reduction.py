@@ -6,10 +6,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import core, dtypes
-from ..autodiff import Zero, deflinear, defjvp, defzero, jvp_rules
-from ..batching import batching_rules, moveaxis
+from ..autodiff import deflinear, defjvp, defzero
+from ..batching import batching_rules
 from ..core import Primitive, ShapedArray
 from ..errors import ShapeError
+from ..lowering import ReductionRule, axis_view, cast, def_reduction, def_statement
 from . import elementwise as _ew
 from . import shape as _shape
 
@@ -66,6 +67,32 @@ def _reduction(prim: Primitive) -> Callable[[Any, Sequence[int]], Any]:
 
 
 reduce_sum, reduce_prod, reduce_max, reduce_min = map(_reduction, (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p))
+
+
+def _extremum_identity(is_max: bool) -> Callable[[np.dtype], Any]:
+    """Where an extremum's accumulator starts: the other end of the dtype's range."""
+
+    def identity(dtype):
+        if dtype == np.bool_:
+            return not is_max
+        if dtype.kind == "f":
+            return -np.inf if is_max else np.inf
+        info = np.iinfo(dtype)
+        return info.min if is_max else info.max
+
+    return identity
+
+
+def _extremum_combine(name: str) -> Callable[[str, str, np.dtype], str]:
+    # NaN wins for floats, as NumPy's max and min.
+    return lambda acc, x, dtype: cast(f"kernels.{name}_nan({acc}, {x})" if dtype.kind == "f" else f"{name}({acc}, {x})", dtype)
+
+
+# Numba splits a scalar ``acc = acc + x`` (or ``*``) across prange threads.
+def_reduction(reduce_sum_p, ReductionRule(lambda dtype: 0, lambda acc, x, dtype: cast(f"{acc} + {x}", dtype)), splittable=True)
+def_reduction(reduce_prod_p, ReductionRule(lambda dtype: 1, lambda acc, x, dtype: cast(f"{acc} * {x}", dtype)), splittable=True)
+def_reduction(reduce_max_p, ReductionRule(_extremum_identity(True), _extremum_combine("max")))
+def_reduction(reduce_min_p, ReductionRule(_extremum_identity(False), _extremum_combine("min")))
 
 
 def _expand_back(y: Any, in_shape: Sequence[int], axes: Sequence[int]) -> Any:
@@ -148,6 +175,15 @@ def argmin(x: Any, axis: int, index_dtype: Any = dtypes.int64) -> Any:
     return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
 
+@def_statement(argmax_p, fresh=True)
+@def_statement(argmin_p, fresh=True)
+def _argreduce_lowering(em, eqn, args, outs):
+    view = axis_view(eqn.inputs[0].aval.shape, eqn.params["axis"])
+    tmp = em.scratch((view[0], view[2]), np.int64)
+    em.emit(f"kernels.argreduce({args[0]}.reshape({view!r}), {eqn.primitive is argmax_p}, {tmp})")
+    dtype = eqn.params["index_dtype"]
+    em.emit(f"{outs[0]} = {tmp}.reshape({eqn.out_binders[0].aval.shape!r}).astype(np.{dtype.name})")
+
 # --------------------------------------------------------------------------- cumulative
 
 
@@ -189,6 +225,20 @@ def _cumulative(prim: Primitive) -> Callable:
 
 
 cumsum, cumprod, cummax, cummin = map(_cumulative, (cumsum_p, cumprod_p, cummax_p, cummin_p))
+
+# The operation kernels.cumulative applies along the axis.
+_CUMULATIVE_KERNEL_OP = {cumsum_p: 0, cumprod_p: 1, cummax_p: 2, cummin_p: 3}
+
+
+def _cumulative_lowering(em, eqn, args, outs):
+    view = axis_view(eqn.inputs[0].aval.shape, eqn.params["axis"])
+    em.allocate(eqn.out_binders[0])
+    op = _CUMULATIVE_KERNEL_OP[eqn.primitive]
+    em.emit(f"kernels.cumulative({args[0]}.reshape({view!r}), {op}, {eqn.params['reverse']}, {outs[0]}.reshape({view!r}))")
+
+
+for _prim in _CUMULATIVE_KERNEL_OP:
+    def_statement(_prim, fresh=True)(_cumulative_lowering)
 
 deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)])
 

@@ -8,10 +8,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import core
-from ..autodiff import Zero, deflinear, instantiate_zeros, is_undefined, jvp_rules, transpose_rules
-from ..batching import batching_rules, bdim_at_front, moveaxis
+from ..autodiff import Zero, deflinear, instantiate_zeros, is_undefined, jvp_rules, tangent_ops, transpose_rules
+from ..batching import axis_ops, batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import ShapeError
+from ..lowering import def_generator, def_index_map, def_statement
 from . import elementwise as _ew
 from . import reduction as _red
 
@@ -104,6 +105,13 @@ def zeros_like(x: Any) -> Any:
     return full_like(x, 0)
 
 
+def _broadcast_map(eqn):
+    src, dims = eqn.inputs[0].aval.shape, eqn.params["broadcast_dimensions"]
+    return lambda idx: (["0" if src[j] == 1 else idx[d] for j, d in enumerate(dims)], None)
+
+
+def_index_map(broadcast_in_dim_p, _broadcast_map, looped=True, keeps_position=True, repeats=True)
+
 # --------------------------------------------------------------------------- reshape
 
 reshape_p = Primitive("reshape")
@@ -143,6 +151,26 @@ def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
     return reshape(x, shape)
 
 
+def _unit_reshape_map(eqn):
+    """A reshape that only adds or drops size-1 dimensions is an index map; others would need divisions."""
+    in_shape, out_shape = eqn.inputs[0].aval.shape, eqn.out_binders[0].aval.shape
+    if [d for d in in_shape if d != 1] != [d for d in out_shape if d != 1]:
+        return None
+
+    def rule(idx):
+        kept = iter(i for i, n in zip(idx, out_shape) if n != 1)
+        return ["0" if n == 1 else next(kept) for n in in_shape], None
+
+    return rule
+
+
+def_index_map(reshape_p, _unit_reshape_map, looped=False, keeps_position=True)
+
+
+@def_statement(reshape_p, fresh=False)
+def _reshape_lowering(em, eqn, args, outs):
+    em.emit(f"{outs[0]} = {args[0]}.reshape({eqn.out_binders[0].aval.shape!r})")
+
 # --------------------------------------------------------------------------- transpose
 
 transpose_p = Primitive("transpose")
@@ -171,6 +199,14 @@ def _transpose_batch(size, vals, dims, *, permutation):
 deflinear(transpose_p, lambda ct, x, *, permutation: [transpose(ct, tuple(np.argsort(permutation)))])
 batching_rules[transpose_p] = _transpose_batch
 
+
+def _transpose_map(eqn):
+    perm = eqn.params["permutation"]
+    return lambda idx: ([idx[perm.index(d)] for d in range(len(perm))], None)
+
+
+def_index_map(transpose_p, _transpose_map, looped=True)
+
 # --------------------------------------------------------------------------- squeeze
 
 squeeze_p = Primitive("squeeze")
@@ -198,6 +234,10 @@ def _squeeze_batch(size, vals, dims, *, dimensions):
 deflinear(squeeze_p, lambda ct, x, *, dimensions: [reshape(ct, x.aval.shape)])
 batching_rules[squeeze_p] = _squeeze_batch
 
+
+def_index_map(squeeze_p, _unit_reshape_map, looped=False, keeps_position=True)
+def_statement(squeeze_p, fresh=False)(_reshape_lowering)
+
 # --------------------------------------------------------------------------- rev
 
 rev_p = Primitive("rev")
@@ -222,6 +262,14 @@ def _rev_batch(size, vals, dims, *, dimensions):
 
 deflinear(rev_p, lambda ct, x, *, dimensions: [rev_p.bind(ct, dimensions=dimensions)])
 batching_rules[rev_p] = _rev_batch
+
+
+def _rev_map(eqn):
+    shape, dims = eqn.inputs[0].aval.shape, eqn.params["dimensions"]
+    return lambda idx: ([f"({n - 1} - {i})" if d in dims else i for d, (i, n) in enumerate(zip(idx, shape))], None)
+
+
+def_index_map(rev_p, _rev_map, looped=True)
 
 # --------------------------------------------------------------------------- concatenate
 
@@ -274,6 +322,11 @@ def _concatenate_batch(size, vals, dims, *, dimension):
 
 deflinear(concatenate_p, _concatenate_transpose)
 batching_rules[concatenate_p] = _concatenate_batch
+
+
+@def_statement(concatenate_p, fresh=True)
+def _concatenate_lowering(em, eqn, args, outs):
+    em.emit(f"{outs[0]} = np.concatenate(({', '.join(args)},), axis={eqn.params['dimension']})")
 
 # --------------------------------------------------------------------------- pad
 
@@ -372,6 +425,39 @@ jvp_rules[pad_p] = _pad_jvp
 transpose_rules[pad_p] = _pad_transpose
 batching_rules[pad_p] = _pad_batch
 
+
+def _offset(i: str, start: int, step: int = 1) -> str:
+    scaled = i if step == 1 else f"{step} * {i}"
+    if start == 0:
+        return scaled
+    return f"({scaled} + {start})" if start > 0 else f"({scaled} - {-start})"
+
+
+def _pad_map(eqn):
+    """Reads the operand where the output holds one of its elements; the condition says where
+    (elsewhere the output is the padding value, ``eqn.inputs[1]``)."""
+    shape, config = eqn.inputs[0].aval.shape, eqn.params["padding_config"]
+
+    def rule(idx):
+        src, conds = [], []
+        for i, n, (lo, hi, interior) in zip(idx, shape, config):
+            shifted = _offset(i, -lo)
+            if interior == 0:
+                src.append(shifted)
+                if lo > 0:
+                    conds.append(f"{i} >= {lo}")
+                if hi > 0:
+                    conds.append(f"{i} < {lo + n}")
+            else:
+                src.append(f"({shifted} // {interior + 1})")
+                conds.append(f"{shifted} >= 0 and {shifted} % {interior + 1} == 0 and {shifted} // {interior + 1} < {n}")
+        return src, " and ".join(conds) or None
+
+    return rule
+
+
+def_index_map(pad_p, _pad_map, looped=True)
+
 # --------------------------------------------------------------------------- slice
 
 slice_p = Primitive("slice")
@@ -423,6 +509,14 @@ def _slice_batch(size, vals, dims, *, start_indices, limit_indices, strides):
 deflinear(slice_p, _slice_transpose)
 batching_rules[slice_p] = _slice_batch
 
+
+def _slice_map(eqn):
+    p = eqn.params
+    return lambda idx: ([_offset(i, s, st) for i, s, st in zip(idx, p["start_indices"], p["strides"])], None)
+
+
+def_index_map(slice_p, _slice_map, looped=True)
+
 # --------------------------------------------------------------------------- iota
 
 iota_p = Primitive("iota")
@@ -450,3 +544,12 @@ def iota(dtype: Any, size: int) -> Any:
 
 def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:
     return iota_p.bind(dtype=np.dtype(dtype), shape=tuple(int(d) for d in shape), dimension=int(dimension))
+
+
+def_generator(iota_p, lambda index, eqn: f"np.{eqn.params['dtype'].name}({index[eqn.params['dimension']]})")
+
+
+# The interpreters' own uses of these primitives (see autodiff.tangent_ops, batching.axis_ops).
+tangent_ops.full = full
+axis_ops.transpose = transpose
+axis_ops.broadcast_in_dim = broadcast_in_dim

@@ -18,7 +18,7 @@ def typed(x: ArrayLike) -> tuple[np.dtype, bool]:
         return x.aval.dtype, x.aval.weak_type
     if type(x) in core._PY_SCALARS:
         return dtypes.python_scalar_dtype(x), True
-    return np.asarray(x).dtype, False
+    return asarray(x).dtype, False
 
 
 def asarray(x: ArrayLike, dtype: Any = None) -> Any:
@@ -37,9 +37,12 @@ def asarray(x: ArrayLike, dtype: Any = None) -> Any:
     if type(x) in core._PY_SCALARS and dtype is None:
         return np.asarray(x, dtypes.python_scalar_dtype(x))
     try:
-        return np.asarray(x, dtype)
+        array = np.asarray(x, dtype)
     except (TypeError, ValueError) as e:
         raise TypeError(f"cannot convert {type(x).__name__} to an array: {e}") from None
+    if array.dtype.kind in "OSUV":  # None, strings, objects: NumPy's math would fail or mislead
+        raise TypeError(f"{type(x).__name__} {x!r:.60} is not a valid array value: expected numbers or booleans, got dtype {array.dtype}")
+    return array
 
 
 def _contains_tracer(x: Any) -> bool:
@@ -93,10 +96,6 @@ def promote_to_inexact(*args: ArrayLike) -> list:
 
 def shape_of(x: ArrayLike) -> tuple[int, ...]:
     return core.get_aval(x).shape if isinstance(x, Tracer) else np.shape(x)
-
-
-def ndim_of(x: ArrayLike) -> int:
-    return len(shape_of(x))
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:

@@ -1,0 +1,222 @@
+"""The emitter: builds one function's source, with names for variables, hoisted
+constants, output buffers and the scratch arena. Lowering rules write through it
+(``em.emit``, ``em.fresh``, ``em.allocate``, ``em.scratch``, ``em.inline``)."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..ir import Eqn, Jaxpr, Literal, Var, pp_eqn, _Names
+from ..lowering import is_view, literal
+from .fusion import consumers_of
+from .memory import Arena
+
+
+class Emitter:
+    def __init__(self, jaxpr: Jaxpr, func_name: str, fuse: bool = True, arg_names: Sequence[str] | None = None):
+        self.jaxpr = jaxpr
+        self.fuse = fuse
+        self.func_name = func_name
+        self.names: dict[Var, str] = {}
+        self.pretty = _Names()
+        self.lines: list[str] = []
+        self.constants: dict[tuple, str] = {}
+        self.counter = 0
+        self.consumers = consumers_of(jaxpr)
+        # Where each argument came from in the caller's pytrees ("params['W']"), for comments.
+        self.arg_names = list(arg_names or [])
+        # Outputs are written into buffers the caller allocates (boxing returned arrays
+        # costs Numba far more than np.empty does in Python).
+        self.out_slots = [f"out{k}" for k in range(len(jaxpr.outvars))]
+        self.direct: dict[Var, str] = {}
+        # Array constants of nested jaxprs (loop bodies, branches) become leading arguments.
+        self.hoisted: list[np.ndarray] = []
+        self.base = 0
+        self.views: dict[Var, Eqn] = {}
+        self.arena = Arena()
+        self.nested = 0  # inside a loop body or branch: temporaries there are allocated as they run
+        self.placed: dict[Var, tuple[int, int]] = {}  # arena blocks of live values
+        self.scratch_blocks: list[tuple[int, int]] = []  # blocks dead after the current statement
+        self.freed: list[tuple[tuple[int, int], str]] = []  # blocks given back, and whose they were
+        self.parallel = False  # some loop runs on threads (Numba's parallel=True)
+
+    # ------------------------------------------------------------------ memory
+
+    def allocate(self, var: Var) -> str:
+        """Emit the allocation of ``var``'s array: an output buffer when it is one, else
+        a block of the scratch arena (or a fresh array inside nested bodies)."""
+        name = self.name(var)
+        slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is var), None)
+        if slot is not None and var not in self.direct:
+            self.direct[var] = slot
+            self.emit(f"{name} = {slot}")
+            return name
+        reshaped = self._reshaped_output(var)
+        if reshaped is not None:  # its reshape (a view) is an output: write into the output's buffer
+            out, slot = reshaped
+            self.direct[out] = slot
+            self.emit(f"{name} = {slot}.reshape({var.aval.shape!r})")
+            return name
+        block = self._arena_block(var.aval.shape, var.aval.dtype)
+        if block is None:
+            self.emit(f"{name} = np.empty({var.aval.shape!r}, np.{var.aval.dtype.name})")
+        else:
+            self.placed[var] = block
+            self.emit(f"{name} = {self._arena_view(block, var.aval.shape, var.aval.dtype)}{self._reuse_note(block)}")
+        return name
+
+    def _reshaped_output(self, var: Var) -> tuple[Var, str] | None:
+        """The output (and its buffer) that is a reshape of ``var``, if there is one still unwritten."""
+        if self.nested:
+            return None
+        taken = set(self.direct.values())
+        for eqn in self.consumers.get(var, []):
+            if eqn is not None and is_view(eqn.primitive):
+                out = eqn.out_binders[0]
+                slot = next((s for s, x in zip(self.out_slots, self.jaxpr.outvars) if x is out and s not in taken), None)
+                if slot is not None:
+                    return out, slot
+        return None
+
+    def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> str:
+        """A temporary array for the current statement only."""
+        name = self.fresh("scratch")
+        block = self._arena_block(shape, dtype)
+        if block is None:
+            self.emit(f"{name} = np.empty({shape!r}, np.{np.dtype(dtype).name})")
+        else:
+            self.scratch_blocks.append(block)
+            self.emit(f"{name} = {self._arena_view(block, shape, dtype)}{self._reuse_note(block)}")
+        return name
+
+    def _arena_block(self, shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, int] | None:
+        nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+        if self.nested or not nbytes:
+            return None
+        return self.arena.take(nbytes), nbytes
+
+    def _reuse_note(self, block: tuple[int, int]) -> str:
+        """A comment naming the dead values whose bytes ``block`` takes over."""
+        start, end = block[0], block[0] + block[1]
+        overlaps = lambda o, n: o < end and start < o + n
+        reused = sorted({owner for (o, n), owner in self.freed if overlaps(o, n) and owner != "scratch"})
+        self.freed = [(b, owner) for b, owner in self.freed if not overlaps(*b)]  # taken over now
+        return f"  # reuses the bytes of {', '.join(reused)} (dead)" if reused else ""
+
+    @staticmethod
+    def _arena_view(block: tuple[int, int], shape: tuple[int, ...], dtype: np.dtype) -> str:
+        offset, nbytes = block
+        return f"ws[{offset}:{offset + nbytes}].view(np.{np.dtype(dtype).name}).reshape({shape!r})"
+
+    def release(self, dead: Sequence[Var]) -> None:
+        """Return the blocks of values no longer needed (and of finished scratch) to the arena."""
+        for var in dead:
+            if var in self.placed:
+                block = self.placed.pop(var)
+                self.arena.give(*block)
+                self.freed.append((block, self.name(var)))
+        for block in self.scratch_blocks:
+            self.arena.give(*block)
+            self.freed.append((block, "scratch"))
+        self.scratch_blocks = []
+
+    # ------------------------------------------------------------------ names and lines
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def name(self, var: Var) -> str:
+        if var not in self.names:
+            self.names[var] = f"v_{self.pretty[var]}"
+        return self.names[var]
+
+    def constant(self, value: np.ndarray) -> str:
+        key = (value.dtype.str, value.tobytes())
+        if key not in self.constants:
+            self.constants[key] = f"c{len(self.constants)}"
+        return self.constants[key]
+
+    def read_array(self, x: Any) -> str:
+        """An atom as an array expression (a 0-d literal becomes a 0-d array)."""
+        if isinstance(x, Literal):
+            return f"np.full((), {literal(x.val)})"
+        return self.name(x)
+
+    def read_scalar(self, x: Any) -> str:
+        if isinstance(x, Literal):
+            return self.constant(x.val)
+        return f"{self.name(x)}[()]"
+
+    def emit(self, line: str, depth: int = 1) -> None:
+        self.lines.append("    " * (depth + self.base) + line)
+
+    def hoist(self, value: Any) -> str:
+        self.hoisted.append(np.asarray(value, order="C"))
+        return f"k{len(self.hoisted) - 1}"
+
+    def describe(self, eqn: Eqn, registers: dict | None = None) -> str:
+        """A comment line showing ``eqn`` in the generated code's own names, ``registers``
+        giving those of values a loop keeps in local scalars (error messages name the
+        comment above a failing line)."""
+        text = pp_eqn(eqn, _CodeNames(self, registers or {})).replace("\n", " ")
+        return "# " + (text if len(text) <= 150 else text[:147] + "...")
+
+    def comment(self, eqn: Eqn, depth: int = 1) -> None:
+        self.emit(self.describe(eqn), depth)
+
+    def inline(self, closed: Any, args: Sequence[str], depth: int) -> list[str]:
+        """Emit a nested jaxpr (a branch or loop body) in place; see codegen.ProgramEmitter."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the function
+
+    def source(self) -> str:
+        hoisted = [f"k{i}" for i in range(len(self.hoisted))]
+        workspace = ["ws"] if self.arena.size else []
+        params = self.jaxpr.constvars + self.jaxpr.invars
+        args = workspace + hoisted + [self.name(v) for v in params] + self.out_slots
+        head = [f"def {self.func_name}({', '.join(args)}):"]
+        doc = self._argument_comments(params)
+        tail = []
+        for slot, x in zip(self.out_slots, self.jaxpr.outvars):
+            if isinstance(x, Var) and self.direct.get(x) == slot:
+                continue
+            value = self.read_scalar(x) if isinstance(x, Literal) else self.name(x)
+            tail.append(f"    {slot}[...] = {value}" if x.aval.ndim else f"    {slot}[()] = {self.read_scalar(x)}")
+        consts = [f"    {name} = {literal(np.frombuffer(raw, np.dtype(dt)).reshape(()))}" for (dt, raw), name in self.constants.items()]
+        return "\n".join(head + doc + consts + self.lines + tail + ["    return None"]) + "\n"
+
+    def _argument_comments(self, params: list[Var]) -> list[str]:
+        """One comment line per argument: where it came from and its type."""
+        lines = []
+        if self.arena.size:
+            lines.append(f"    # ws: scratch arena, {self.arena.size} bytes")
+        for i in range(len(self.hoisted)):
+            lines.append(f"    # k{i}: a constant of a nested body")
+        n_consts = len(self.jaxpr.constvars)
+        inputs = self.arg_names or [f"argument {i}" for i in range(len(params) - n_consts)]
+        for v, where in zip(params, ["a constant"] * n_consts + inputs):
+            lines.append(f"    # {self.name(v)}: {where}, {v.aval.str_short()}")
+        for slot, x in zip(self.out_slots, self.jaxpr.outvars):
+            lines.append(f"    # {slot}: output buffer, {x.aval.str_short()}")
+        return lines
+
+
+class _CodeNames:
+    """Names for the jaxpr printer that are the generated code's own (``v_b``), so a comment
+    reads like the lines under it: a value kept in a register by its own name (``t5``), and
+    a view, which has no variable, as the expression the loop reads (``transpose(v_a)``)."""
+
+    def __init__(self, em: Emitter, registers: dict):
+        self.em, self.registers = em, registers
+
+    def __getitem__(self, var: Var) -> str:
+        if var in self.registers:
+            return self.registers[var]
+        view = self.em.views.get(var)
+        if view is None:
+            return self.em.name(var)
+        ins = ", ".join(self[x] if isinstance(x, Var) else repr(x.val.item()) for x in view.inputs)
+        return f"{view.primitive.name}({ins})"
