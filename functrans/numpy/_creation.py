@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import core, dtypes, lax
-from ._base import ArrayLike, asarray, convert, promote_to_inexact, shape_of
+from ._base import ArrayLike, asarray, broadcast_arrays, convert, promote_to_inexact, shape_of
 from ._index_tricks import indices
 from ._shape import _shape_tuple, diag, linspace, ravel, zeros, zeros_like
 from ._ufuncs import log10, power
@@ -98,7 +98,7 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
     >>> geomspace(1.0, 1000.0, 4)
     array([   1.,   10.,  100., 1000.])
     """
-    start, stop = promote_to_inexact(asarray(start), asarray(stop))
+    start, stop = broadcast_arrays(*promote_to_inexact(asarray(start), asarray(stop)))
     for name, v in (("start", start), ("stop", stop)):
         if core.is_concrete(v) and (np.asarray(core.concrete_or_error(v)) == 0).any():
             raise ValueError(f"geomspace: a geometric sequence cannot include zero ({name} is 0)")

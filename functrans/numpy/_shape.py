@@ -464,7 +464,8 @@ def rollaxis(a: ArrayLike, axis: int, start: int = 0) -> Any:
     start = int(start)
     if not -a.ndim <= start <= a.ndim:
         raise np.exceptions.AxisError(f"rollaxis: start {start} is out of bounds for an array of dimension {a.ndim}")
-    start %= a.ndim + 1
+    if start < 0:
+        start += a.ndim
     if axis < start:
         start -= 1
     return moveaxis(a, axis, start) if a.ndim else a
@@ -726,22 +727,22 @@ def insert(arr: ArrayLike, obj: Any, values: ArrayLike, axis: int | None = None)
     axis = canonical_axis(axis, arr.ndim)
     n = arr.shape[axis]
     scalar = not isinstance(obj, builtins.slice) and np.ndim(core.concrete_or_error(obj, "the indices of insert")) == 0
-    idx = _positions(obj, n + 1, "insert") if not isinstance(obj, builtins.slice) else np.arange(n)[obj]
+    idx = np.arange(n)[obj] if isinstance(obj, builtins.slice) else _positions(obj, n + 1, "insert")
     if ((idx < -n) | (idx > n)).any():
         raise IndexError(f"insert: index out of bounds for axis {axis} with size {n}")
-    idx = np.where(idx < 0, idx + n, idx)
+    idx = np.where(idx < 0, idx + n, idx).ravel()
     values = convert(asarray(values), arr.dtype)
     vshape = list(arr.shape)
-    if scalar:
-        # One position: values (at least arr's rank, their first axis moved to ``axis``) are
-        # a block of their own length along the axis, as NumPy.
-        values = moveaxis(lax.reshape(values, (1,) * (arr.ndim - values.ndim) + shape_of(values)), 0, axis)
+    if len(idx) == 1:
+        # One position: values (raised to arr's rank; for an int position, their first axis
+        # moved to ``axis``) are a block of their own length along the axis, as NumPy.
+        values = lax.reshape(values, (1,) * (arr.ndim - values.ndim) + shape_of(values))
+        values = moveaxis(values, 0, axis) if scalar else values
         vshape[axis] = shape_of(values)[axis]
-        values = broadcast_to(values, vshape)
         idx = np.repeat(idx, vshape[axis])
     else:
         vshape[axis] = len(idx)
-        values = broadcast_to(values, vshape)
+    values = broadcast_to(values, vshape)
     # Old entries keep their order; entry i moves up by the insertions before it, and each
     # new one goes where its position says (stably among equal positions, as NumPy).
     order = np.argsort(idx, kind="stable")
