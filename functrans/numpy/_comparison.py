@@ -28,7 +28,9 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol: ArrayLike = 1e-05, atol: ArrayLike
     tolerance = broadcast_to(add(atol, multiply(rtol, lax.abs(b))), a.shape)
     finite = lax.bitwise_and(lax.is_finite(a), lax.is_finite(b))
     # inf - inf is NaN, so infinities are compared for equality instead.
-    close = lax.select_n(finite, lax.eq(a, b), lax.le(lax.abs(lax.sub(a, b)), tolerance))
+    zero = lax.full_like(a, 0)
+    gap = lax.abs(lax.sub(lax.select_n(finite, zero, a), lax.select_n(finite, zero, b)))  # no inf - inf
+    close = lax.select_n(finite, lax.eq(a, b), lax.le(gap, tolerance))
     if equal_nan:
         close = lax.bitwise_or(close, lax.bitwise_and(_isnan(a), _isnan(b)))
     return close

@@ -86,7 +86,7 @@ def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False, *, method: str 
     side = "left" if right else "right"
     increasing = searchsorted(bins, x, side=side, **kwargs)
     flipped = lax.rev(bins, (0,))
-    decreasing = subtract(bins.shape[0], searchsorted(flipped, x, side="right" if right else "left", **kwargs))
+    decreasing = subtract(bins.shape[0], searchsorted(flipped, x, side=side, **kwargs))
     return where(bins[-1] >= bins[0], increasing, decreasing)
 
 
