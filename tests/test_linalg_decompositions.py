@@ -413,6 +413,7 @@ def test_errors_name_the_function_and_shapes(fn, arg, error, match):
 # --------------------------------------------------------------------------- against JAX
 
 
+@pytest.mark.slow  # JAX compiles each function: tens of seconds
 def test_values_and_gradients_match_jax():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)

@@ -1,0 +1,250 @@
+"""functrans.scipy.linalg against SciPy (values), identities (reconstructions, exp(A) exp(-A) = I),
+finite differences (check_grads order 2), Python loops (vmap), eager (jit) and JAX."""
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+import scipy.linalg as sl
+from hypothesis import given, settings
+
+import functrans as ft
+import functrans.numpy as fnp
+from functrans.scipy import linalg as fsl
+from functrans.test_util import check_grads
+
+
+@st.composite
+def well_conditioned(draw, max_n=4, batch_shapes=st.just(())):
+    """Strictly diagonally dominant matrices: entries in [-1, 1] plus (n + 1) I."""
+    n = draw(st.integers(1, max_n))
+    x = draw(hnp.arrays(np.float64, draw(batch_shapes) + (n, n), elements=st.floats(-1, 1)))
+    return x + (n + 1) * np.eye(n)
+
+
+def spd_of(a):
+    return a @ np.swapaxes(a, -1, -2) + a.shape[-1] * np.eye(a.shape[-1])
+
+
+def rhs(n, k=None, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(n) if k is None else rng.standard_normal((n, k))
+
+
+# --------------------------------------------------------------------------- values against SciPy
+
+
+@settings(max_examples=20, deadline=None)
+@given(well_conditioned(), st.sampled_from([0, 1, 2, "N", "T"]), st.booleans(), st.booleans(), st.sampled_from([None, 3]))
+def test_solve_triangular_matches_scipy(a, trans, lower, unit_diagonal, k):
+    b = rhs(a.shape[0], k)
+    expected = sl.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal)
+    np.testing.assert_allclose(fsl.solve_triangular(a, b, trans=trans, lower=lower, unit_diagonal=unit_diagonal), expected, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(well_conditioned(), st.booleans(), st.sampled_from([None, 2]))
+def test_cholesky_and_cho_solve_match_scipy(a, lower, k):
+    a = spd_of(a)
+    np.testing.assert_allclose(fsl.cholesky(a, lower=lower), sl.cholesky(a, lower=lower), rtol=1e-10, atol=1e-12)
+    c, low = fsl.cho_factor(a, lower=lower)
+    assert low == lower
+    b = rhs(a.shape[0], k)
+    np.testing.assert_allclose(fsl.cho_solve((c, low), b), sl.cho_solve(sl.cho_factor(a, lower=lower), b), rtol=1e-10)
+    np.testing.assert_allclose(fsl.solve(a, b, assume_a="pos", lower=lower), sl.solve(a, b, assume_a="pos"), rtol=1e-10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(well_conditioned(max_n=5), st.sampled_from([0, 1, 2]), st.sampled_from([None, 2]))
+def test_lu_lu_factor_lu_solve_match_scipy(a, trans, k):
+    # Random signs make pivoting happen.
+    a = a * np.random.default_rng(a.shape[0]).choice([-1.0, 1.0], a.shape)
+    a = a[np.random.default_rng(1).permutation(a.shape[0])]
+    for got, expected in zip(fsl.lu(a), sl.lu(a)):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    for got, expected in zip(fsl.lu(a, permute_l=True), sl.lu(a, permute_l=True)):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    factors, pivots = fsl.lu_factor(a)
+    expected_factors, expected_pivots = sl.lu_factor(a)
+    np.testing.assert_allclose(factors, expected_factors, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(pivots, expected_pivots)
+    b = rhs(a.shape[0], k)
+    np.testing.assert_allclose(fsl.lu_solve((factors, pivots), b, trans=trans), sl.lu_solve((expected_factors, expected_pivots), b, trans=trans), rtol=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.float64, st.sampled_from([(1, 1), (2, 2), (3, 3), (4, 4), (2, 3, 3)]), elements=st.floats(-3, 3)),
+       st.sampled_from([0.01, 1.0, 20.0]))
+def test_expm_matches_scipy_and_inverts(a, scale):
+    a = a * scale
+    expected = sl.expm(a)
+    np.testing.assert_allclose(fsl.expm(a), expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())
+    if scale < 20:
+        n = a.shape[-1]
+        np.testing.assert_allclose(fsl.expm(a) @ fsl.expm(-a), np.broadcast_to(np.eye(n), a.shape), atol=1e-8)
+
+
+def test_expm_of_special_matrices():
+    np.testing.assert_array_equal(fsl.expm(np.zeros((3, 3))), np.eye(3))
+    np.testing.assert_allclose(fsl.expm(np.diag([1.0, -2.0])), np.diag(np.exp([1.0, -2.0])), rtol=1e-14)
+    theta = 0.7
+    rotation = fsl.expm(np.array([[0.0, -theta], [theta, 0.0]]))
+    np.testing.assert_allclose(rotation, [[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]], rtol=1e-14)
+    assert fsl.expm(np.eye(2, dtype=np.float32)).dtype == np.float32
+    assert fsl.expm(np.zeros((0, 0))).shape == (0, 0)
+
+
+@settings(max_examples=20, deadline=None)
+@given(hnp.arrays(np.float64, st.sampled_from([(3, 2), (2, 3), (3, 3)]), elements=st.floats(-2, 2)))
+def test_qr_svd_polar_match_scipy(a):
+    a = a + np.eye(*a.shape)  # keep singular values apart from zero
+    for mode in ["full", "economic"]:
+        q, r = fsl.qr(a, mode=mode)
+        expected_q, expected_r = sl.qr(a, mode=mode)
+        np.testing.assert_allclose(q, expected_q, atol=1e-12)
+        np.testing.assert_allclose(r, expected_r, atol=1e-12)
+    np.testing.assert_allclose(fsl.qr(a, mode="r")[0], sl.qr(a, mode="r")[0], atol=1e-12)
+    np.testing.assert_allclose(fsl.svd(a, compute_uv=False), sl.svd(a, compute_uv=False), rtol=1e-10)
+    u, s, vh = fsl.svd(a, full_matrices=False)
+    np.testing.assert_allclose((u * s) @ vh, a, atol=1e-12)
+    for side in ["right", "left"]:
+        unitary, positive = fsl.polar(a, side)
+        expected_unitary, expected_positive = sl.polar(a, side)
+        np.testing.assert_allclose(unitary, expected_unitary, atol=1e-9)
+        np.testing.assert_allclose(positive, expected_positive, atol=1e-9)
+
+
+def test_eigh_reads_one_triangle_like_scipy():
+    a = np.array([[2.0, 5.0, 0.0], [1.0, 3.0, 7.0], [0.5, 0.2, 1.0]])
+    for lower in [True, False]:
+        w, v = fsl.eigh(a, lower=lower)
+        expected = sl.eigh(a, lower=lower, eigvals_only=True)
+        np.testing.assert_allclose(w, expected, rtol=1e-12)
+        np.testing.assert_allclose(fsl.eigh(a, lower=lower, eigvals_only=True), expected, rtol=1e-12)
+        sym = np.tril(a) + np.tril(a, -1).T if lower else np.triu(a) + np.triu(a, 1).T
+        np.testing.assert_allclose((v * w) @ v.T, sym, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="standard"):
+        fsl.eigh(a, np.eye(3))
+
+
+def test_structured_matrices_det_inv_solve_match_scipy():
+    blocks = [np.ones((2, 2)), 3, np.array([1, 2]), np.zeros((0, 2)), np.arange(6.0).reshape(3, 2)]
+    np.testing.assert_array_equal(fsl.block_diag(*blocks), sl.block_diag(*blocks))
+    assert fsl.block_diag(np.ones((1, 1), np.int32), np.ones((1, 1), np.int32)).dtype == np.int32
+    np.testing.assert_array_equal(fsl.toeplitz([1, 2, 3], [9, 4, 5, 6]), sl.toeplitz([1, 2, 3], [9, 4, 5, 6]))
+    np.testing.assert_array_equal(fsl.toeplitz([1.0, 2.0, 3.0]), sl.toeplitz([1.0, 2.0, 3.0]))
+    batched = fsl.toeplitz(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(batched[1], sl.toeplitz(np.arange(3.0, 6.0)))
+    a = np.array([[3.0, 1.0], [1.0, 2.0]])
+    np.testing.assert_allclose(fsl.det(a), sl.det(a))
+    np.testing.assert_allclose(fsl.inv(a), sl.inv(a))
+    for assume_a in ["gen", "sym", "her", "pos"]:
+        np.testing.assert_allclose(fsl.solve(a, [1.0, 2.0], assume_a=assume_a), sl.solve(a, [1.0, 2.0], assume_a=assume_a))
+
+
+def test_batched_factorizations_and_solves():
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((2, 3, 3)) + 4 * np.eye(3)
+    b = rng.standard_normal((2, 3, 2))
+    factors, pivots = fsl.lu_factor(a)
+    for i in range(2):
+        np.testing.assert_allclose(fsl.lu_solve((factors, pivots), b, trans=1)[i], sl.lu_solve(sl.lu_factor(a[i]), b[i], trans=1), rtol=1e-10)
+        np.testing.assert_allclose(fsl.solve_triangular(a, b, lower=True)[i], sl.solve_triangular(a[i], b[i], lower=True), rtol=1e-10)
+        np.testing.assert_allclose(fsl.expm(a)[i], sl.expm(a[i]), rtol=1e-10)
+    np.testing.assert_allclose(fsl.solve_triangular(a, b[:, :, 0], lower=True)[1], sl.solve_triangular(a[1], b[1, :, 0], lower=True))
+
+
+# --------------------------------------------------------------------------- derivatives, vmap, jit
+
+
+@pytest.mark.slow
+@settings(max_examples=5, deadline=None)
+@given(hnp.arrays(np.float64, st.sampled_from([(2, 2), (3, 3)]), elements=st.floats(-1, 1)))
+def test_expm_derivatives_order_2_on_random_matrices(a):
+    check_grads(fsl.expm, (a,), order=2, modes=("fwd", "rev"))
+
+
+def test_expm_derivatives_order_2():
+    check_grads(fsl.expm, (np.array([[0.5, -1.0], [2.0, 0.25]]) * 4,), order=2, modes=("fwd", "rev"))
+
+
+def test_expm_derivative_matches_the_block_matrix_identity():
+    # expm([[A, E], [0, A]]) holds the directional derivative of expm at A along E in its corner.
+    rng = np.random.default_rng(5)
+    a, e = rng.standard_normal((2, 3, 3)) * 2  # large enough to need squarings
+    _, tangent = ft.jvp(fsl.expm, (a,), (e,))
+    block = sl.expm(np.block([[a, e], [np.zeros((3, 3)), a]]))
+    np.testing.assert_allclose(tangent, block[:3, 3:], rtol=1e-9)
+
+
+def test_solver_derivatives_order_2():
+    a = np.array([[3.0, 0.5, 0.2], [0.4, 2.0, 0.3], [0.1, 0.6, 4.0]])
+    b = np.array([1.0, -1.0, 2.0])
+    spd = a @ a.T
+    check_grads(lambda x, y: fsl.solve_triangular(x, y, lower=True, trans=1), (a, b), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x, y: fsl.cho_solve(fsl.cho_factor(x), y), (spd, b), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x, y: fsl.lu_solve(fsl.lu_factor(x), y, trans=1), (a, b), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: fsl.lu(x)[1:], (a,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: fsl.polar(x)[1], (a,), order=2, modes=("fwd", "rev"))
+    check_grads(lambda c, r: fsl.toeplitz(c, r) @ b, (b, b[::-1].copy()), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("fn", [fsl.expm, lambda x: fsl.lu(x)[1], lambda x: fsl.lu_solve(fsl.lu_factor(x), x[0], trans=1),
+                                lambda x: fsl.cho_solve(fsl.cho_factor(x @ x.T), x[0]), lambda x: fsl.polar(x)[0]],
+                         ids=["expm", "lu", "lu_solve", "cho_solve", "polar"])
+def test_vmap_matches_a_python_loop(fn):
+    stack = np.random.default_rng(6).standard_normal((4, 3, 3)) + 3 * np.eye(3)
+    np.testing.assert_allclose(ft.vmap(fn)(stack), np.stack([fn(x) for x in stack]), rtol=1e-10, atol=1e-12)
+
+
+def _program(a, b):
+    factors = fsl.lu_factor(a)
+    return (fsl.expm(a / 4), fsl.lu_solve(factors, b), fsl.lu_solve(factors, b, trans=1), fsl.solve_triangular(a, b, lower=True),
+            fsl.cho_solve(fsl.cho_factor(a @ a.T), b), fsl.lu(a)[0], fsl.toeplitz(b), fsl.block_diag(a, b[None]), fsl.polar(a)[1])
+
+
+def test_jit_matches_eager():
+    a = np.random.default_rng(7).standard_normal((3, 3)) + 3 * np.eye(3)
+    b = np.array([1.0, 2.0, -1.0])
+    for got, expected in zip(ft.jit(_program)(a, b), _program(a, b)):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- errors and JAX
+
+
+@pytest.mark.parametrize("fn,error,match", [
+    (lambda: fsl.solve_triangular(np.eye(2), np.ones(3)), ValueError, "solve_triangular: b of shape"),
+    (lambda: fsl.solve_triangular(np.eye(2), np.ones(2), trans=3), ValueError, "trans"),
+    (lambda: fsl.lu(np.ones((2, 3))), np.linalg.LinAlgError, "lu.*square"),
+    (lambda: fsl.expm(np.ones(3)), np.linalg.LinAlgError, "expm"),
+    (lambda: fsl.solve(np.eye(2), np.ones(2), assume_a="tri"), ValueError, "assume_a"),
+    (lambda: fsl.qr(np.eye(2), mode="raw"), ValueError, "mode"),
+    (lambda: fsl.qr(np.eye(2), pivoting=True), NotImplementedError, "pivoting"),
+    (lambda: fsl.polar(np.eye(2), "up"), ValueError, "side"),
+    (lambda: fsl.block_diag(np.ones((1, 1, 1))), ValueError, "at most 2"),
+    (lambda: fsl.lu_solve(fsl.lu_factor(np.eye(2)), np.ones(2), trans=5), ValueError, "trans"),
+])
+def test_errors_name_the_function(fn, error, match):
+    with pytest.raises(error, match=match):
+        fn()
+
+
+@pytest.mark.slow  # JAX compiles each function: tens of seconds
+def test_values_and_gradients_match_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jsl = jax.scipy.linalg
+    a = np.array([[1.0, 0.5, 0.2], [0.4, -1.0, 0.3], [0.1, 0.6, 0.5]])
+    b = np.array([1.0, -1.0, 2.0])
+    cases = [
+        lambda m, x: m.expm(x * 3).sum(), lambda m, x: m.lu_solve(m.lu_factor(x + 2 * np.eye(3)), b, trans=1).sum(),
+        lambda m, x: m.solve_triangular(x + 2 * np.eye(3), b, lower=True).sum(), lambda m, x: (m.lu(x)[1] ** 2).sum(),
+        lambda m, x: m.cho_solve(m.cho_factor(x @ x.T + np.eye(3)), b).sum(),
+        lambda m, x: m.toeplitz(x[0], x[1]).sum() + m.block_diag(x, x[:1]).sum(), lambda m, x: (m.qr(x)[1] ** 2).sum(),
+    ]
+    for fn in cases:
+        np.testing.assert_allclose(fn(fsl, a), fn(jsl, a), rtol=1e-9)
+        np.testing.assert_allclose(ft.grad(lambda x: fn(fsl, x))(a), jax.grad(lambda x: fn(jsl, x))(a), rtol=1e-7, atol=1e-10)
+    # JAX's polar iterates (QDWH) and has no reverse-mode derivative: compare values.
+    for got, expected in zip(fsl.polar(a), jsl.polar(a)):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
