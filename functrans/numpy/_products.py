@@ -1,12 +1,14 @@
 """Products: dot, matmul, vdot, inner, outer, tensordot, einsum — all one ``dot_general``."""
 from __future__ import annotations
 
+import string
 from typing import Any, Sequence
 
 import numpy as np
 
 from .. import lax
-from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axis, promote
+from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axis, convert, promote
+from ._shape import diagonal, moveaxis
 from ._ufuncs import multiply
 
 
@@ -95,60 +97,246 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2) -> Any:
     return _dot_general(a, b, ((a_axes, b_axes), ((), ())))
 
 
-def einsum(subscripts: str, *operands: ArrayLike) -> Any:
-    """Einstein summation with an explicit or implicit output, e.g. ``einsum("bij,bjk->bik", x, y)``.
+Path = list[tuple[int, ...]]
 
-    Contractions go left to right, each a ``dot_general``; a label repeated within one
-    operand (a diagonal) is not supported.
-    """
+
+def _parse_subscripts(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Each operand's labels and the output's, with every ``...`` spelled out as letters
+    not otherwise used (aligned on the right, as broadcasting aligns axes)."""
     spec = subscripts.replace(" ", "")
-    if "..." in spec:
-        raise NotImplementedError("einsum: ellipses are not supported; name every axis")
-    if "->" in spec:
-        inputs, output = spec.split("->")
-    else:
-        inputs = spec
-        letters = inputs.replace(",", "")
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs, arrow, output = spec.partition("->")
     labels = inputs.split(",")
-    if len(labels) != len(operands):
-        raise ValueError(f"einsum: {len(labels)} operand labels in {subscripts!r} but {len(operands)} operands")
+    if len(labels) != len(shapes):
+        raise ValueError(f"einsum: {len(labels)} operand labels in {subscripts!r} but {len(shapes)} operands")
+    for part in labels + ([output] if arrow else []):
+        if part.replace("...", "").count(".") or not part.replace("...", "").isalpha() and part.replace("...", ""):
+            raise ValueError(f"einsum: invalid subscripts {subscripts!r} (letters and one '...' per operand only)")
+    spare = [c for c in string.ascii_letters if c not in spec]
+    widths = [len(shape) - len(lab.replace("...", "")) if "..." in lab else 0 for lab, shape in zip(labels, shapes)]
+    width = max(widths, default=0)
+    if any(w < 0 for w in widths):
+        raise ValueError(f"einsum: an operand has fewer axes than the labels in {subscripts!r}")
+    ellipsis = "".join(spare[:width])
+    labels = [lab.replace("...", ellipsis[width - w:]) for lab, w in zip(labels, widths)]
+    if arrow:
+        output = output.replace("...", ellipsis)
+    else:
+        letters = "".join(labels)
+        output = ellipsis + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis))
+    return labels, output
+
+
+def _pair_flops(a: str, b: str, keep: set[str], sizes: dict[str, int]) -> tuple[int, str]:
+    """The cost of contracting operands labelled ``a`` and ``b`` (opt_einsum's count: the
+    product of every size involved, doubled when something is summed) and the result's labels."""
+    both = a + "".join(c for c in b if c not in a)
+    result = "".join(c for c in both if c in keep)
+    flops = int(np.prod([sizes[c] for c in both], dtype=np.int64)) * (2 if len(result) < len(both) else 1)
+    return flops, result
+
+
+def _keep_after(labels: list[str], i: int, j: int, output: str) -> set[str]:
+    return set(output).union(*[lab for k, lab in enumerate(labels) if k not in (i, j)])
+
+
+def _optimal_path(labels: list[str], output: str, sizes: dict[str, int]) -> Path:
+    """The pairwise order with the fewest flops, by exhaustive search (few operands only)."""
+    best: list = [None, None]
+
+    def search(labs: list[str], path: Path, cost: int) -> None:
+        if best[0] is not None and cost >= best[0]:
+            return
+        if len(labs) == 1:
+            best[:] = [cost, path]
+            return
+        for i in range(len(labs)):
+            for j in range(i + 1, len(labs)):
+                flops, result = _pair_flops(labs[i], labs[j], _keep_after(labs, i, j, output), sizes)
+                rest = [lab for k, lab in enumerate(labs) if k not in (i, j)] + [result]
+                search(rest, path + [(i, j)], cost + flops)
+
+    search(list(labels), [], 0)
+    return best[1]
+
+
+def _greedy_path(labels: list[str], output: str, sizes: dict[str, int]) -> Path:
+    """At each step the pair sharing a label whose result shrinks the operands most (any
+    pair, smallest first, when none shares one)."""
+    labs, path = list(labels), []
+    size = lambda lab: int(np.prod([sizes[c] for c in lab], dtype=np.int64))
+    while len(labs) > 1:
+        candidates = []
+        for i in range(len(labs)):
+            for j in range(i + 1, len(labs)):
+                _, result = _pair_flops(labs[i], labs[j], _keep_after(labs, i, j, output), sizes)
+                shares = bool(set(labs[i]) & set(labs[j]))
+                candidates.append((not shares, size(result) - size(labs[i]) - size(labs[j]), i, j, result))
+        _, _, i, j, result = min(candidates)
+        path.append((i, j))
+        labs = [lab for k, lab in enumerate(labs) if k not in (i, j)] + [result]
+    return path
+
+
+def _contraction_path(labels: list[str], output: str, sizes: dict[str, int], optimize: Any) -> Path:
+    if isinstance(optimize, list):
+        return [tuple(step) for step in optimize if step != "einsum_path"]
+    if optimize not in (False, None, True, "auto", "greedy", "optimal", "dp", "branch-all", "branch-2"):
+        raise ValueError(f"einsum: unknown optimize value {optimize!r}")
+    n = len(labels)
+    if n < 2:
+        return [(0,)] if n else []
+    if optimize is False or optimize is None:
+        return [(0, 1)] * (n - 1)
+    # An exhaustive search grows factorially: 'auto' stops at four operands, the rest at six.
+    if optimize == "greedy" or n > (4 if optimize in (True, "auto") else 6):
+        return _greedy_path(labels, output, sizes)
+    return _optimal_path(labels, output, sizes)
+
+
+def _prepared(subscripts: str, operands: tuple) -> tuple[list, list[str], str, dict[str, int]]:
+    """Arrays and labels with repeated labels taken as diagonals, sizes checked (size-1
+    ellipsis axes broadcast)."""
     arrays = promote(*[asarray(x) for x in operands])
+    labels, output = _parse_subscripts(subscripts, [a.shape for a in arrays])
+    for lab, x in zip(labels, arrays):
+        if len(lab) != x.ndim:
+            raise ValueError(f"einsum: operand labelled {lab!r} has {x.ndim} axes")
+    if len(set(output)) != len(output):
+        raise ValueError(f"einsum: an output label repeats in {subscripts!r}")
+    if any(c not in "".join(labels) for c in output):
+        raise ValueError(f"einsum: output label not among the inputs in {subscripts!r}")
+    sizes: dict[str, int] = {}
+    for lab, x in zip(labels, arrays):
+        for c, d in zip(lab, x.shape):
+            known = sizes.get(c, 1)
+            if d not in (1, known) and known != 1:
+                raise ValueError(f"einsum: label {c!r} has sizes {known} and {d}")
+            sizes[c] = d if known == 1 else known
+    out_arrays, out_labels = [], []
+    for lab, x in zip(labels, arrays):
+        # A label repeated within an operand reads its diagonal.
+        while len(set(lab)) != len(lab):
+            c = next(c for c in lab if lab.count(c) > 1)
+            i, j = lab.index(c), lab.index(c, lab.index(c) + 1)
+            if x.shape[i] != x.shape[j]:
+                raise ValueError(f"einsum: repeated label {c!r} has sizes {x.shape[i]} and {x.shape[j]} in one operand")
+            x = diagonal(x, 0, i, j)
+            lab = "".join(ch for k, ch in enumerate(lab) if k not in (i, j)) + c
+        target = tuple(sizes[c] for c in lab)
+        out_arrays.append(broadcast_to(x, target) if x.shape != target else x)
+        out_labels.append(lab)
+    return out_arrays, out_labels, output, sizes
+
+
+def einsum_path(subscripts: str, /, *operands: ArrayLike, optimize: Any = "auto") -> tuple[Path, str]:
+    """The order in which ``einsum`` contracts its operands: a list of position pairs (each
+    result goes to the end of the list), and a description. ``'auto'`` searches every
+    order for four operands or fewer and is greedy beyond; ``'greedy'``, ``'optimal'`` and
+    False (left to right) choose directly.
+
+    >>> einsum_path("ij,jk,kl->il", np.ones((20, 3)), np.ones((3, 40)), np.ones((40, 2)))[0]
+    [(1, 2), (0, 1)]
+    """
+    arrays, labels, output, sizes = _prepared(subscripts, operands)
+    path = _contraction_path(labels, output, sizes, optimize)
+    lines, labs, total = [f"  Complete contraction:  {','.join(labels)}->{output}"], list(labels), 0
+    for step in path:
+        if len(step) == 2:
+            i, j = step
+            flops, result = _pair_flops(labs[i], labs[j], _keep_after(labs, i, j, output), sizes)
+            total += flops
+            lines.append(f"  {labs[i]},{labs[j]}->{result}  ({flops} flops)")
+            labs = [lab for k, lab in enumerate(labs) if k not in (i, j)] + [result]
+    lines.insert(1, f"  Optimized FLOP count:  {total:.3e}")
+    return path, "\n".join(lines)
+
+
+def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize: Any = "auto", precision: Any = None,
+           preferred_element_type: Any = None) -> Any:
+    """Einstein summation: ``einsum("bij,bjk->bik", x, y)``, with ``...`` for broadcast axes,
+    repeated labels for diagonals, and an implicit output (sorted labels used once).
+    Operands are contracted pairwise, each a ``dot_general``, in ``einsum_path``'s order.
+
+    >>> einsum("...ii->...i", np.arange(8.0).reshape(2, 2, 2))
+    array([[0., 3.],
+           [4., 7.]])
+    """
+    if out is not None:
+        raise NotImplementedError("einsum: the out argument is not supported (arrays are immutable)")
+    arrays, labels, output, sizes = _prepared(subscripts, operands)
     logical = arrays[0].dtype == np.bool_
     if logical:
         # A boolean einsum is an or of ands: count in integers, then test for nonzero.
         arrays = [lax.convert_element_type(x, np.int64) for x in arrays]
-    sizes: dict[str, int] = {}
-    for lab, x in zip(labels, arrays):
-        if len(lab) != x.ndim:
-            raise ValueError(f"einsum: operand labelled {lab!r} has {x.ndim} axes")
-        if len(set(lab)) != len(lab):
-            raise NotImplementedError(f"einsum: repeated label within one operand ({lab!r}) is not supported")
-        for c, d in zip(lab, x.shape):
-            if sizes.setdefault(c, d) != d:
-                raise ValueError(f"einsum: label {c!r} has sizes {sizes[c]} and {d}")
-    if any(c not in sizes for c in output):
-        raise ValueError(f"einsum: output label not among the inputs in {subscripts!r}")
 
-    def sum_unneeded(x, lab, keep):
+    def sum_unneeded(x: Any, lab: str, keep: set[str]) -> tuple[Any, str]:
         drop = tuple(i for i, c in enumerate(lab) if c not in keep)
-        return lax.reduce_sum(x, drop), "".join(c for c in lab if c in keep)
+        return (lax.reduce_sum(x, drop) if drop else x), "".join(c for c in lab if c in keep)
 
-    current, cur_lab = arrays[0], labels[0]
-    for k in range(1, len(arrays)):
-        later = set(output).union(*labels[k + 1 :])
-        other, other_lab = arrays[k], labels[k]
-        current, cur_lab = sum_unneeded(current, cur_lab, later | set(other_lab))
-        other, other_lab = sum_unneeded(other, other_lab, later | set(cur_lab))
-        shared = [c for c in cur_lab if c in other_lab]
+    ops = list(zip(arrays, labels))
+    for step in _contraction_path(labels, output, sizes, optimize):
+        if len(step) < 2:
+            continue
+        i, j = step[0], step[1]
+        later = set(output).union(*[lab for k, (_, lab) in enumerate(ops) if k not in (i, j)])
+        (x, xl), (y, yl) = ops[i], ops[j]
+        x, xl = sum_unneeded(x, xl, later | set(yl))
+        y, yl = sum_unneeded(y, yl, later | set(xl))
+        shared = [c for c in xl if c in yl]
         batch = [c for c in shared if c in later]
         contract = [c for c in shared if c not in later]
-        dn = (
-            (tuple(cur_lab.index(c) for c in contract), tuple(other_lab.index(c) for c in contract)),
-            (tuple(cur_lab.index(c) for c in batch), tuple(other_lab.index(c) for c in batch)),
-        )
-        current = lax.dot_general(current, other, dn)
-        cur_lab = "".join(batch) + "".join(c for c in cur_lab if c not in shared) + "".join(c for c in other_lab if c not in shared)
+        dn = ((tuple(xl.index(c) for c in contract), tuple(yl.index(c) for c in contract)),
+              (tuple(xl.index(c) for c in batch), tuple(yl.index(c) for c in batch)))
+        result = lax.dot_general(x, y, dn)
+        result_labels = "".join(batch) + "".join(c for c in xl if c not in shared) + "".join(c for c in yl if c not in shared)
+        ops = [op for k, op in enumerate(ops) if k not in (i, j)] + [(result, result_labels)]
+    (current, cur_lab), = ops
     current, cur_lab = sum_unneeded(current, cur_lab, set(output))
     current = lax.transpose(current, tuple(cur_lab.index(c) for c in output))
-    return lax.ne(current, 0) if logical else current
+    current = lax.ne(current, 0) if logical else current
+    return convert(current, np.dtype(preferred_element_type)) if preferred_element_type is not None else current
+
+
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision: Any = None,
+           preferred_element_type: Any = None) -> Any:
+    """The dot product of vectors along ``axis``, broadcasting the other axes.
+
+    >>> vecdot(np.ones((2, 3)), np.arange(3.0))
+    array([3., 3.])
+    """
+    a, b = _operands(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"vecdot: operands must have at least one axis, got shapes {a.shape} and {b.shape}")
+    a, b = moveaxis(a, axis, -1), moveaxis(b, axis, -1)
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"vecdot: the vector axes differ in size: {a.shape[-1]} and {b.shape[-1]} (shapes {a.shape}, {b.shape})")
+    batch = broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    a, b = broadcast_to(a, batch + a.shape[-1:]), broadcast_to(b, batch + b.shape[-1:])
+    dims = tuple(range(len(batch)))
+    out = _dot_general(a, b, (((len(batch),), (len(batch),)), (dims, dims)))
+    return convert(out, np.dtype(preferred_element_type)) if preferred_element_type is not None else out
+
+
+def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Any:
+    """Matrix times vector over the last axes: ``(..., m, n)`` and ``(..., n)`` give ``(..., m)``.
+
+    >>> matvec(np.eye(2) * 3, np.array([1.0, 2.0]))
+    array([3., 6.])
+    """
+    a, b = _operands(x1, x2)
+    if a.ndim < 2 or b.ndim < 1:
+        raise ValueError(f"matvec: needs a matrix and a vector, got shapes {a.shape} and {b.shape}")
+    return lax.squeeze(matmul(a, lax.expand_dims(b, [b.ndim])), [-1 + max(a.ndim, b.ndim + 1)])
+
+
+def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Any:
+    """Vector times matrix over the last axes: ``(..., n)`` and ``(..., n, m)`` give ``(..., m)``.
+
+    >>> vecmat(np.array([1.0, 2.0]), np.eye(2) * 3)
+    array([3., 6.])
+    """
+    a, b = _operands(x1, x2)
+    if a.ndim < 1 or b.ndim < 2:
+        raise ValueError(f"vecmat: needs a vector and a matrix, got shapes {a.shape} and {b.shape}")
+    out = matmul(lax.expand_dims(a, [a.ndim - 1]), b)
+    return lax.squeeze(out, [out.ndim - 2])

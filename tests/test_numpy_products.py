@@ -1,0 +1,127 @@
+"""einsum (ellipses, diagonals, implicit outputs, contraction orders), einsum_path, vecdot,
+matvec and vecmat against NumPy; derivatives, vmap and jit."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import functrans as ft
+import functrans.numpy as fnp
+from functrans.test_util import check_grads
+
+from numpy_checks import arrays, assert_same, check
+
+SETTINGS = settings(max_examples=25, deadline=None)
+
+SPECS = [
+    ("...ij,...jk->...ik", [(2, 3, 4), (4, 5)]), ("ii->i", [(3, 3)]), ("ii", [(4, 4)]), ("iji->j", [(2, 3, 2)]),
+    ("...i,...i", [(2, 3), (3,)]), ("i...->...", [(3, 2, 1)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+    ("ab,bc,cd,de->ae", [(2, 3), (3, 4), (4, 2), (2, 3)]), ("ab,bc,cd,de,ef->af", [(2, 3), (3, 4), (4, 2), (2, 3), (3, 2)]),
+    ("i,j", [(2,), (3,)]), ("ij,ij->", [(2, 3), (1, 3)]), ("bi,bj->bij", [(2, 3), (2, 4)]), ("...", [(2, 1)]),
+    ("ijk,kj", [(2, 3, 4), (4, 3)]), ("i,i,i->i", [(3,), (3,), (3,)]), ("", [()]), (",->", [(), ()]),
+    ("Ab,bA->A", [(2, 3), (3, 2)]),
+]
+
+
+@pytest.mark.parametrize("spec,shapes", SPECS, ids=[s for s, _ in SPECS])
+@pytest.mark.parametrize("dtype", [np.float64, np.int32, np.bool_])
+def test_einsum_matches_numpy(spec, shapes, dtype):
+    rng = np.random.default_rng(len(spec))
+    operands = [rng.integers(-3, 4, size=s).astype(dtype) for s in shapes]
+    check(lambda *ops: fnp.einsum(spec, *ops), lambda *ops: np.einsum(spec, *ops), *operands)
+    for optimize in (False, "greedy", "optimal"):
+        assert_same(fnp.einsum(spec, *operands, optimize=optimize), np.einsum(spec, *operands))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_einsum_matrix_chains_on_drawn_shapes(data):
+    dims = data.draw(st.lists(st.integers(0, 4), min_size=2, max_size=5))
+    letters = "abcdef"
+    spec = ",".join(letters[i : i + 2] for i in range(len(dims) - 1)) + f"->{letters[0]}{letters[len(dims) - 1]}"
+    ops = [data.draw(arrays(np.float64, shape=st.just((dims[i], dims[i + 1])))) for i in range(len(dims) - 1)]
+    check(lambda *o: fnp.einsum(spec, *o), lambda *o: np.einsum(spec, *o), *ops)
+
+
+def _flops(labels, output, sizes, path):
+    """opt_einsum's flop count of a pairwise path, computed independently of einsum_path."""
+    labels, total = list(labels), 0
+    for i, j in path:
+        keep = set(output).union(*[l for k, l in enumerate(labels) if k not in (i, j)])
+        both = labels[i] + "".join(c for c in labels[j] if c not in labels[i])
+        result = "".join(c for c in both if c in keep)
+        total += int(np.prod([sizes[c] for c in both])) * (2 if len(result) < len(both) else 1)
+        labels = [l for k, l in enumerate(labels) if k not in (i, j)] + [result]
+    return total
+
+
+def _all_paths(n):
+    if n == 1:
+        yield []
+        return
+    for i, j in itertools.combinations(range(n), 2):
+        for rest in _all_paths(n - 1):
+            yield [(i, j)] + rest
+
+
+def test_einsum_path_is_the_cheapest_order_for_few_operands():
+    shapes = [(20, 3), (3, 40), (40, 2), (2, 9)]
+    spec, labels, output = "ij,jk,kl,lm->im", ["ij", "jk", "kl", "lm"], "im"
+    sizes = {"i": 20, "j": 3, "k": 40, "l": 2, "m": 9}
+    path, text = fnp.einsum_path(spec, *[np.ones(s) for s in shapes])
+    best = min(_flops(labels, output, sizes, p) for p in _all_paths(4))
+    assert _flops(labels, output, sizes, path) == best and "ij,jk,kl,lm->im" in text
+    assert fnp.einsum_path(spec, *[np.ones(s) for s in shapes], optimize=False)[0] == [(0, 1)] * 3
+
+
+def test_einsum_path_agrees_with_jax():
+    jnp = pytest.importorskip("jax.numpy")
+    cases = [("ij,jk,kl->il", [(20, 3), (3, 40), (40, 2)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),
+             ("ab,bc,ca->", [(5, 6), (6, 7), (7, 5)]), ("bij,bjk,bkl->bil", [(2, 8, 3), (2, 3, 9), (2, 9, 2)])]
+    for spec, shapes in cases:
+        ops = [np.ones(s) for s in shapes]
+        assert fnp.einsum_path(spec, *ops)[0] == jnp.einsum_path(spec, *ops)[0], spec
+
+
+def test_einsum_errors():
+    with pytest.raises(ValueError, match="sizes"):
+        fnp.einsum("ij,jk", np.ones((2, 3)), np.ones((4, 2)))
+    with pytest.raises(ValueError, match="operand"):
+        fnp.einsum("ij,jk", np.ones((2, 3)))
+    with pytest.raises(ValueError, match="output label"):
+        fnp.einsum("ij->k", np.ones((2, 3)))
+    with pytest.raises(ValueError, match="optimize"):
+        fnp.einsum("ij", np.ones((2, 3)), optimize="fastest")
+
+
+@SETTINGS
+@given(data=st.data())
+def test_vecdot_matvec_vecmat_match_numpy(data):
+    n = data.draw(st.integers(0, 4))
+    batch = tuple(data.draw(st.lists(st.integers(1, 3), max_size=2)))
+    a = data.draw(arrays(np.float64, shape=st.just(batch + (3, n))))
+    v = data.draw(arrays(np.int32, shape=st.just(batch[len(batch) // 2:] + (n,))))
+    w = data.draw(arrays(np.float32, shape=st.just((3,))))
+    u = data.draw(arrays(np.int32, shape=st.just((n,))))
+    check(fnp.matvec, np.matvec, a, v)
+    check(fnp.vecmat, np.vecmat, w, a)
+    check(fnp.vecdot, np.vecdot, a, u)
+    check(fnp.vecdot, np.vecdot, a, a)
+    check(lambda x, y: fnp.vecdot(x, y, axis=-2), lambda x, y: np.vecdot(x, y, axis=-2), a, w[:, None])
+
+
+def test_derivatives_vmap_and_jit_of_einsum():
+    rng = np.random.default_rng(0)
+    x, y, z = rng.normal(size=(2, 3, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4,))
+
+    def f(x, y, z):
+        return (fnp.einsum("...ii->...i", x).sum() + fnp.einsum("bij,jk,k->bi", x, y, z).sum() ** 2
+                + fnp.vecdot(y, y).sum() + fnp.matvec(y.T, x[0, 0]).sum() * fnp.vecmat(z, y.T).sum())
+
+    check_grads(f, (x, y, z), order=2, modes=("fwd", "rev"))
+    batched = ft.vmap(lambda a: fnp.einsum("ij,jk,k->i", a, y, z))(x)
+    assert_same(batched, np.stack([np.einsum("ij,jk,k->i", a, y, z) for a in x]))
+    assert_same(ft.jit(f)(x, y, z), f(x, y, z))
