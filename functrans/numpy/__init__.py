@@ -62,6 +62,7 @@ from ._index_tricks import (
     ogrid, place, put, put_along_axis, r_, ravel_multi_index, s_, tril_indices, tril_indices_from, triu_indices,
     triu_indices_from, unravel_index,
 )
+from ._products import einsum_path, matvec, vecdot, vecmat
 from ._shape import (
     append, array_split, atleast_3d, block, column_stack, concat, delete, dsplit, dstack, hsplit, insert,
     matrix_transpose, permute_dims, resize, rollaxis, rot90, unstack, vsplit,
@@ -82,7 +83,8 @@ bool_ = bool = _np.bool_
 int_, uint, float_, double, single = _np.int64, _np.uint64, _np.float64, _np.float64, _np.float32
 # Names only: complex dtypes do not exist in functrans yet.
 complex64, complex128 = _np.complex64, _np.complex128
-csingle, cdouble = complex64, complex128
+csingle, cdouble, complex_ = complex64, complex128, complex128
+ComplexWarning = _np.exceptions.ComplexWarning
 # The abstract scalar types of NumPy's hierarchy, for issubdtype.
 generic, number, integer, signedinteger, unsignedinteger = _np.generic, _np.number, _np.integer, _np.signedinteger, _np.unsignedinteger
 inexact, floating, complexfloating, character, flexible, object_ = _np.inexact, _np.floating, _np.complexfloating, _np.character, _np.flexible, _np.object_
