@@ -302,8 +302,12 @@ def test_svd_derivative_of_full_non_square_factors_is_not_implemented_like_jax()
 @given(matrices(batch_shapes=st.sampled_from([(), (2,)]), max_m=4, max_n=4))
 def test_qr_derivatives_order_2(a):
     check_grads(lambda x: tuple(L.qr(x)), (a,), order=2, modes=("fwd", "rev"))
-    if a.shape[-1] >= a.shape[-2]:
-        check_grads(lambda x: tuple(L.qr(x, mode="complete")), (a,), order=1, modes=("fwd", "rev"))
+    check_grads(lambda x: tuple(L.qr(x, mode="complete")), (a,), order=1, modes=("fwd", "rev"))
+
+
+def test_complete_qr_derivatives_of_tall_matrices_order_2():
+    a = np.array([[2.0, 0.5], [0.3, 1.0], [1.0, -1.0], [0.2, 0.7]])
+    check_grads(lambda x: tuple(L.qr(x, mode="complete")), (a,), order=2, modes=("fwd", "rev"))
 
 
 @pytest.mark.slow

@@ -796,11 +796,21 @@ def _qr_jvp(primals, tangents, *, full_matrices):
         dq, dr1 = _thin_qr_jvp(q, _columns(r, 0, m), _columns(dx, 0, m))
         dr2 = _ew.add(_matmul(_mT(dq), _columns(x, m, n)), _matmul(_mT(q), _columns(dx, m, n)))
         return outs, [dq, _shape.concatenate([dr1, dr2], core.get_aval(x).ndim - 1)]
-    if full_matrices and m > n:
-        raise NotImplementedError(
-            f"qr: the derivative of the complete (full_matrices=True) factors of a tall {core.get_aval(x).str_short()} "
-            "matrix is not implemented; use the reduced factors")
-    return outs, list(_thin_qr_jvp(q, r, dx))
+    if not full_matrices or m == n:
+        return outs, list(_thin_qr_jvp(q, r, dx))
+    # Complete factors of a tall matrix (Roberts and Roberts, arXiv:2409.13374, eqs. 32-33):
+    # the last m - n columns of Q follow from the first n through Z = Q_pn (Q_nn - I)^-1.
+    q_mn, q_mp = _columns(q, 0, n), _columns(q, n, m)
+    dq_mn, dr_nn = _thin_qr_jvp(q_mn, _mT(_columns(_mT(r), 0, n)), dx)
+    q_nn, q_pn = _mT(_columns(_mT(q_mn), 0, n)), _mT(_columns(_mT(q_mn), n, m))
+    dq_nn, dq_pn = _mT(_columns(_mT(dq_mn), 0, n)), _mT(_columns(_mT(dq_mn), n, m))
+    factors, _, permutation = lu_p.bind(_mT(_ew.sub(q_nn, _eye_like(q_nn))))
+    z_t = lu_solve(factors, permutation, _mT(q_pn))
+    z = _mT(z_t)
+    dq_mp = _ew.sub(_matmul(dq_mn, z_t), _matmul(_ew.add(q_mn, _matmul(q_mp, z)), _mT(_ew.sub(dq_pn, _matmul(z, dq_nn)))))
+    axis = core.get_aval(x).ndim - 1
+    dr = _shape.concatenate([dr_nn, _shape.full(core.get_aval(dr_nn).shape[:-2] + (m - n, n), 0, core.get_aval(x).dtype)], axis - 1)
+    return outs, [_shape.concatenate([dq_mn, dq_mp], axis), dr]
 
 
 jvp_rules[qr_p] = _qr_jvp
