@@ -63,6 +63,13 @@ def test_lexsort_equals_numpy(nkeys, shape, data):
     _same(fnp.lexsort(np.stack(keys), axis=axis), np.lexsort(np.stack(keys), axis=axis))
 
 
+def test_lexsort_of_one_key_is_its_stable_argsort_and_a_1d_array_of_keys_is_refused():
+    x = np.array([3, 1, 2, 1])
+    _same(fnp.lexsort([x]), np.argsort(x, kind="stable"))
+    with pytest.raises(TypeError, match="pass \\[a\\]"):
+        fnp.lexsort(x)  # NumPy reads it as four 0-d keys
+
+
 def test_lexsort_rejects_keys_of_different_shapes():
     with pytest.raises(ValueError, match="same shape"):
         fnp.lexsort([np.ones(3), np.ones(4)])

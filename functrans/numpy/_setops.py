@@ -58,6 +58,8 @@ def _true_positions(name: str, mask: Any, size: int | None) -> tuple[Any, Any]:
 
 def _padded(values: Any, valid: Any, fill_value: ArrayLike, axis: int = 0) -> Any:
     """``values`` with ``fill_value`` where ``valid`` (along ``axis``) is False."""
+    if isinstance(valid, np.ndarray) and valid.all():
+        return values
     mask = lax.broadcast_in_dim(valid, values.shape, (axis,))
     return where(mask, values, convert(asarray(fill_value), values.dtype))
 
@@ -89,7 +91,7 @@ def nonzero(a: ArrayLike, *, size: int | None = None, fill_value: ArrayLike | tu
     stride = a.size
     for d, fill in zip(a.shape, fills):
         stride //= builtins.max(d, 1)
-        index = lax.rem(lax.div(asarray(positions), builtins.max(stride, 1)), builtins.max(d, 1))
+        index = asarray(positions) if a.ndim == 1 else lax.rem(lax.div(asarray(positions), builtins.max(stride, 1)), builtins.max(d, 1))
         out.append(_padded(index, valid, fill))
     return tuple(out)
 

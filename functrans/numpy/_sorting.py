@@ -76,8 +76,9 @@ def lexsort(keys: ArrayLike | Sequence[ArrayLike], axis: int = -1) -> Any:
     """
     if not isinstance(keys, (list, tuple)):
         keys = asarray(keys)
-        if keys.ndim == 0:
-            raise TypeError("lexsort: keys must be a sequence of arrays or an array of rank >= 1")
+        if keys.ndim < 2:
+            raise TypeError(f"lexsort: an array of keys must be 2-d or more (one key per row), got shape {keys.shape}; "
+                            "pass [a] to sort by the single key a")
         keys = [keys[i] for i in range(keys.shape[0])]
     if not keys:
         raise TypeError("lexsort: need at least one key")

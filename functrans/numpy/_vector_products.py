@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np  # noqa: F401  (the examples use it)
-
 from .. import lax
 from ._base import ArrayLike, asarray, canonical_axis, promote
 from ._shape import moveaxis, stack
@@ -15,6 +13,7 @@ from ._ufuncs import multiply, subtract
 def kron(a: ArrayLike, b: ArrayLike) -> Any:
     """The Kronecker product: blocks ``a[i, j] * b`` laid out like ``a``.
 
+    >>> import numpy as np
     >>> kron(np.array([[1, 2], [3, 4]]), np.array([1, 10]))
     array([[ 1, 10,  2, 20],
            [ 3, 30,  4, 40]])
@@ -36,6 +35,7 @@ def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: i
     along ``axisa`` of ``a`` and ``axisb`` of ``b``, the result's vectors along ``axisc``
     (``axis`` sets all three). Two 2-vectors give the scalar z component.
 
+    >>> import numpy as np
     >>> cross(np.array([1, 0, 0]), np.array([0, 1, 0])), cross(np.array([1, 2]), np.array([3, 4]))
     (array([0, 0, 1]), array(-2))
     """
