@@ -141,6 +141,38 @@ def test_structured_matrices_det_inv_solve_match_scipy():
         np.testing.assert_allclose(fsl.solve(a, [1.0, 2.0], assume_a=assume_a), sl.solve(a, [1.0, 2.0], assume_a=assume_a))
 
 
+def test_hankel_circulant_hilbert_match_scipy():
+    np.testing.assert_array_equal(fsl.hankel([1, 2, 3], [9, 4, 5, 6]), sl.hankel([1, 2, 3], [9, 4, 5, 6]))
+    np.testing.assert_array_equal(fsl.hankel([1.0, 2.0, 3.0]), sl.hankel([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(fsl.circulant([1, 2, 3, 4]), sl.circulant([1, 2, 3, 4]))
+    np.testing.assert_array_equal(fsl.circulant(np.arange(6.0).reshape(2, 3))[1], sl.circulant([3.0, 4.0, 5.0]))
+    np.testing.assert_allclose(fsl.hilbert(4), sl.hilbert(4))
+    with pytest.raises(ValueError, match="hankel"):
+        fsl.hankel(1.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (5, 5), (2, 4, 4)])
+def test_hessenberg_matches_scipy(shape):
+    a = np.random.default_rng(8).standard_normal(shape)
+    h, q = fsl.hessenberg(a, calc_q=True)
+    np.testing.assert_allclose(q @ h @ np.swapaxes(q, -1, -2), a, atol=1e-12)
+    for index in np.ndindex(*shape[:-2]):
+        expected_h, expected_q = sl.hessenberg(a[index], calc_q=True)
+        np.testing.assert_allclose(h[index], expected_h, atol=1e-12)
+        np.testing.assert_allclose(q[index], expected_q, atol=1e-12)
+    check_grads(fsl.hessenberg, (a,), order=1, modes=("fwd", "rev"))
+
+
+def test_expm_frechet_matches_scipy():
+    rng = np.random.default_rng(9)
+    a, e = rng.standard_normal((2, 3, 3))
+    value, derivative = fsl.expm_frechet(a, e)
+    expected_value, expected_derivative = sl.expm_frechet(a, e)
+    np.testing.assert_allclose(value, expected_value, rtol=1e-10)
+    np.testing.assert_allclose(derivative, expected_derivative, rtol=1e-9)
+    np.testing.assert_allclose(fsl.expm_frechet(a, e, compute_expm=False), expected_derivative, rtol=1e-9)
+
+
 def test_batched_factorizations_and_solves():
     rng = np.random.default_rng(4)
     a = rng.standard_normal((2, 3, 3)) + 4 * np.eye(3)

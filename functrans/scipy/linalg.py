@@ -1,8 +1,10 @@
 """``functrans.scipy.linalg``: ``jax.scipy.linalg`` on the factorisations of
 ``functrans.lax.linalg``, for stacks of matrices ``(..., n, n)`` where JAX allows them.
 
-Differences from JAX: ``schur``, ``sqrtm``, ``funm`` and ``hessenberg`` are missing
-(they need LAPACK's Schur and Hessenberg reductions, which have no primitive here);
+Differences from JAX: ``schur``, ``sqrtm``, ``funm`` and ``rsf2csf`` are missing (they
+need LAPACK's real Schur form, which has no primitive here, or complex dtypes);
+``hessenberg`` is Householder reflections written with functrans operations (unrolled
+over the columns, so meant for small matrices);
 ``lu`` takes square matrices only; ``qr`` has no ``pivoting``; ``polar`` computes the
 SVD whatever its ``method``; ``eigh`` solves standard problems only (``b=None``).
 """
@@ -342,6 +344,15 @@ def block_diag(*arrs: ArrayLike) -> Any:
     return concatenate(rows, axis=0)
 
 
+def _batched_vectors(name: str, *vectors: Any) -> list:
+    """``vectors`` (at least 1-D) promoted to one dtype and broadcast over their leading (batch) axes."""
+    vectors = promote(*[asarray(v) for v in vectors])
+    if any(v.ndim == 0 for v in vectors):
+        raise ValueError(f"{name}: the arguments must be at least 1-dimensional, got shapes {[v.shape for v in vectors]}")
+    batch = broadcast_shapes(*[v.shape[:-1] for v in vectors])
+    return [broadcast_to(v, batch + v.shape[-1:]) for v in vectors]
+
+
 def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Any:
     """The Toeplitz matrix with first column ``c`` and first row ``r`` (``c`` if None; ``r[0]``
     is ignored). Leading axes of ``c`` and ``r`` are batch axes.
@@ -351,16 +362,95 @@ def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Any:
            [2, 1, 4],
            [3, 2, 1]])
     """
-    c = asarray(c)
-    r = c if r is None else asarray(r)
-    c, r = promote(c, r)
-    if c.ndim == 0 or r.ndim == 0:
-        c, r = lax.reshape(c, (1,) * (1 - c.ndim) + c.shape), lax.reshape(r, (1,) * (1 - r.ndim) + r.shape)
-    batch = broadcast_shapes(c.shape[:-1], r.shape[:-1])
-    c, r = broadcast_to(c, batch + c.shape[-1:]), broadcast_to(r, batch + r.shape[-1:])
+    c, r = _batched_vectors("toeplitz", c, c if r is None else r)
     n, m = c.shape[-1], r.shape[-1]
     # T[i, j] = values[i - j + m - 1], values = (r[m-1], ..., r[1], c[0], ..., c[n-1]).
     values = concatenate([flip(r[..., 1:], axis=-1), c], axis=-1)
-    index = np.arange(n)[:, None] - np.arange(m)[None, :] + m - 1
-    return take(values, index, axis=-1)
+    return take(values, np.arange(n)[:, None] - np.arange(m)[None, :] + m - 1, axis=-1)
 
+
+def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Any:
+    """The Hankel matrix with first column ``c`` and last row ``r`` (zeros if None; ``r[0]`` is
+    ignored): ``H[i, j] = c[i + j]`` while ``i + j < len(c)``. Leading axes are batch axes.
+
+    >>> hankel(np.array([1, 2, 3]), np.array([9, 4, 5]))
+    array([[1, 2, 3],
+           [2, 3, 4],
+           [3, 4, 5]])
+    """
+    c, r = _batched_vectors("hankel", c, lax.full_like(asarray(c), 0) if r is None else r)
+    n, m = c.shape[-1], r.shape[-1]
+    values = concatenate([c, r[..., 1:]], axis=-1)
+    return take(values, np.arange(n)[:, None] + np.arange(m)[None, :], axis=-1)
+
+
+def circulant(c: ArrayLike) -> Any:
+    """The circulant matrix with first column ``c``: ``C[i, j] = c[(i - j) % n]``. Leading axes are batch axes.
+
+    >>> circulant(np.array([1, 2, 3]))
+    array([[1, 3, 2],
+           [2, 1, 3],
+           [3, 2, 1]])
+    """
+    (c,) = _batched_vectors("circulant", c)
+    n = c.shape[-1]
+    return take(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % max(n, 1), axis=-1)
+
+
+def hilbert(n: int) -> Any:
+    """The ``n`` by ``n`` Hilbert matrix, ``1 / (i + j + 1)``.
+
+    >>> hilbert(2)
+    array([[1.        , 0.5       ],
+           [0.5       , 0.33333333]])
+    """
+    return 1.0 / (np.arange(n)[:, None] + np.arange(n)[None, :] + 1.0)
+
+
+def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None, compute_expm: bool = True) -> Any:
+    """The Frechet derivative of ``expm`` at ``A`` in the direction ``E``: ``(expm(A), L)``, or
+    ``L`` alone if not ``compute_expm`` (the directional derivative of ``expm``'s Padé approximant).
+
+    >>> np.round(expm_frechet(np.zeros((2, 2)), np.eye(2), compute_expm=False), 6)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    from ..api import jvp
+
+    if method not in (None, "SPS", "blockEnlarge"):
+        raise ValueError(f"expm_frechet: unknown method {method!r}")
+    a = _square(A, "expm_frechet")
+    (e,) = promote_to_inexact(asarray(E))
+    if e.shape != a.shape:
+        raise ValueError(f"expm_frechet: A {a.shape} and E {e.shape} must have the same shape")
+    value, derivative = jvp(expm, (a,), (lax.convert_element_type(e, a.dtype),))
+    return (value, derivative) if compute_expm else derivative
+
+
+def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    """The upper Hessenberg form ``h = q.T @ a @ q`` (zeros below the first subdiagonal), by
+    Householder reflections as LAPACK's gehrd (same signs); ``(h, q)`` if ``calc_q``.
+
+    >>> h = hessenberg(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]))
+    >>> np.round(h, 4)
+    array([[ 1.    , -3.597 , -0.2481],
+           [-8.0623, 14.8   ,  2.4   ],
+           [ 0.    ,  0.4   ,  0.2   ]])
+    """
+    h = _square(a, "hessenberg")
+    n = h.shape[-1]
+    q = broadcast_to(eye(n, dtype=h.dtype), h.shape)
+    position = np.arange(n)
+    for k in range(n - 2):
+        # Reflect column k below the subdiagonal onto beta e_(k+1), beta = -sign(x[k+1]) |x| (dlarfg).
+        x = where(position > k, h[..., :, k], 0.0)
+        head = x[..., k + 1 : k + 2]
+        beta = multiply(where(head >= 0, -1.0, 1.0), _np_linalg.norm(x, axis=-1, keepdims=True))
+        v = x - where(position == k + 1, beta, 0.0)
+        v_norm = _np_linalg.norm(v, axis=-1, keepdims=True)
+        v = where(v_norm > 0, divide(v, where(v_norm > 0, v_norm, 1.0)), 0.0)
+        h = h - 2.0 * v[..., :, None] * matmul(v[..., None, :], h)
+        h = h - 2.0 * matmul(h, v[..., :, None]) * v[..., None, :]
+        q = q - 2.0 * matmul(q, v[..., :, None]) * v[..., None, :]
+    h = where(position[:, None] > position[None, :] + 1, 0.0, h)
+    return (h, q) if calc_q else h
