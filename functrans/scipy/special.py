@@ -113,8 +113,9 @@ def logsumexp(
 
 
 def _args(*xs: ArrayLike) -> list:
-    """The operands promoted together to a float dtype and broadcast to one shape."""
-    return promote_and_broadcast(*[fnp.asarray(x) for x in xs], inexact=True)
+    """The operands promoted together to a float dtype (Python scalars weakly, as NumPy 2) and
+    broadcast to one shape."""
+    return promote_and_broadcast(*xs, inexact=True)
 
 
 def _safe(keep: Any, x: Any, fill: float) -> Any:

@@ -1,0 +1,54 @@
+"""The right-skewed (maximum) Gumbel distribution (``scipy.stats.gumbel_r``).
+
+>>> float(np.round(cdf(0.0), 12))    # exp(-1)
+0.367879441171
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import numpy as fnp
+from . import _gumbel
+from ._common import ArrayLike, returning_arrays
+
+__all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]
+
+_SIDE = -1.0
+
+
+def logpdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """The log density at ``x``."""
+    return _gumbel.log_density(x, loc, scale, _SIDE)
+
+
+def pdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """The density at ``x``."""
+    return fnp.exp(logpdf(x, loc, scale))
+
+
+def logcdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """``log P(X <= x) = -exp(-z)``."""
+    return _gumbel.log_upper(x, loc, scale, _SIDE)
+
+
+def cdf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """``P(X <= x) = exp(-exp(-z))``."""
+    return fnp.exp(logcdf(x, loc, scale))
+
+
+def sf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """``P(X > x) = 1 - exp(-exp(-z))`` (by ``expm1``)."""
+    return -fnp.expm1(logcdf(x, loc, scale))
+
+
+def logsf(x: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """``log P(X > x)``."""
+    return fnp.log(sf(x, loc, scale))
+
+
+def ppf(p: ArrayLike, loc: ArrayLike = 0, scale: ArrayLike = 1):
+    """The quantile function ``loc - scale log(-log(p))``."""
+    return _gumbel.quantile(p, loc, scale, _SIDE)
+
+
+returning_arrays(globals(), __all__)
