@@ -393,3 +393,15 @@ def test_jit_matches_eager():
     eager, compiled = program(a, idx), ft.jit(program)(a, idx)
     for c, e in zip(compiled, eager, strict=True):
         assert_same(c, e)
+
+
+def test_traced_values_have_the_new_operators_and_methods():
+    def f(x, n):
+        q, r = divmod(n, 3)
+        return (x.conj() + x.real + x.imag, n << 2, n >> 1, 9 >> (n % 3 + 1), q, r, divmod(7, n + 10)[1], x.copy(), x.sort(),
+                np.asarray(x.nbytes + x.itemsize))
+
+    x, n = np.array([3.0, 1.0, 2.0]), np.array([1, 2, -9])
+    want = (x * 2, n << 2, n >> 1, 9 >> (n % 3 + 1), n // 3, n % 3, 7 % (n + 10), x, np.sort(x), np.asarray(32))
+    for got, w in zip(ft.jit(f)(x, n), want, strict=True):
+        assert_same(got, w)

@@ -72,7 +72,7 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     """``num`` evenly spaced values from ``start`` to ``stop`` (traced endpoints allowed);
     with ``retstep``, also the spacing.
 
-    >>> linspace(0.0, 1.0, 5, retstep=True)  # doctest: +SKIP
+    >>> linspace(0.0, 1.0, 5, retstep=True)
     (array([0.  , 0.25, 0.5 , 0.75, 1.  ]), array(0.25))
     """
     num = static_int(num, "linspace's num")
@@ -119,7 +119,7 @@ def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str =
             newshape: int | Sequence[int] | None = None) -> Any:
     """``a`` with a new shape (one entry may be -1); ``newshape`` is NumPy's older spelling.
 
-    >>> reshape(np.arange(6), (2, -1)).shape  # doctest: +SKIP
+    >>> reshape(np.arange(6), (2, -1)).shape
     (2, 3)
     """
     if order != "C":
@@ -197,14 +197,31 @@ def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Any:
     return lax.squeeze(a, axes)
 
 
-def atleast_1d(a: ArrayLike) -> Any:
-    a = asarray(a)
-    return lax.reshape(a, (1,)) if a.ndim == 0 else a
+def _at_least(arys: tuple, ndim: int) -> Any:
+    """Each input with leading size-1 axes up to rank ``ndim``: one array for one input, else a list."""
+    outs = []
+    for a in arys:
+        a = asarray(a)
+        outs.append(lax.reshape(a, (1,) * (ndim - a.ndim) + a.shape) if a.ndim < ndim else a)
+    return outs[0] if len(outs) == 1 else outs
 
 
-def atleast_2d(a: ArrayLike) -> Any:
-    a = atleast_1d(a)
-    return lax.reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+def atleast_1d(*arys: ArrayLike) -> Any:
+    """Each input with at least one axis.
+
+    >>> atleast_1d(1.0), atleast_1d(np.ones(2), 3)
+    (array([1.]), [array([1., 1.]), array([3])])
+    """
+    return _at_least(arys, 1)
+
+
+def atleast_2d(*arys: ArrayLike) -> Any:
+    """Each input with at least two axes (``(n,)`` becomes ``(1, n)``).
+
+    >>> atleast_2d(np.ones(2)).shape
+    (1, 2)
+    """
+    return _at_least(arys, 2)
 
 
 def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, *, dtype: Any = None) -> Any:
@@ -385,8 +402,21 @@ def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
-def tril(m: ArrayLike, k: int = 0) -> Any:
+def _triangle_mask_operand(m: ArrayLike, name: str) -> Any:
     m = asarray(m)
+    if m.ndim < 2:
+        raise ValueError(f"{name}: the argument must be at least 2-D, got shape {m.shape}")
+    return m
+
+
+def tril(m: ArrayLike, k: int = 0) -> Any:
+    """``m`` with the elements above diagonal ``k`` of its last two axes set to zero.
+
+    >>> tril(np.ones((2, 3), int), 1)
+    array([[1, 1, 0],
+           [1, 1, 1]])
+    """
+    m = _triangle_mask_operand(m, "tril")
     rows = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 0)
     cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
     keep = lax.broadcast_in_dim(lax.le(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
@@ -394,7 +424,14 @@ def tril(m: ArrayLike, k: int = 0) -> Any:
 
 
 def triu(m: ArrayLike, k: int = 0) -> Any:
-    m = asarray(m)
+    """``m`` with the elements below diagonal ``k`` of its last two axes set to zero.
+
+    >>> triu(np.ones((3, 2), int), -1)
+    array([[1, 1],
+           [1, 1],
+           [0, 1]])
+    """
+    m = _triangle_mask_operand(m, "triu")
     rows = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 0)
     cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
     keep = lax.broadcast_in_dim(lax.ge(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
@@ -413,11 +450,8 @@ def atleast_3d(*arys: ArrayLike) -> Any:
     """
     def one(a: ArrayLike) -> Any:
         a = asarray(a)
-        if a.ndim == 0:
-            return lax.reshape(a, (1, 1, 1))
-        if a.ndim == 1:
-            return lax.reshape(a, (1,) + a.shape + (1,))
-        return lax.reshape(a, a.shape + (1,)) if a.ndim == 2 else a
+        shapes = {0: (1, 1, 1), 1: (1,) + a.shape + (1,), 2: a.shape + (1,)}
+        return lax.reshape(a, shapes[a.ndim]) if a.ndim < 3 else a
 
     outs = [one(a) for a in arys]
     return outs[0] if len(outs) == 1 else outs

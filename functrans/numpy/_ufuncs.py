@@ -18,7 +18,7 @@ def _float_unary(name: str, op: Callable) -> Callable[[ArrayLike], Any]:
         return op(x)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}``, as ``numpy.{name}`` (integers give float64).\n\n>>> {name}(0.5)  # doctest: +SKIP"
+    fn.__doc__ = f"Elementwise ``{name}``, as ``numpy.{name}`` (integers give float64).\n\n>>> {name}(np.zeros(0, int)).dtype\ndtype('float64')"
     return fn
 
 
@@ -82,8 +82,8 @@ def reciprocal(x: ArrayLike) -> Any:
     that is 0 unless ``|x| == 1``. (An integer 0 gives 0, as integer division by zero does;
     NumPy's value there depends on the integer width.)
 
-    >>> reciprocal(np.array([4.0, -1, 3]))  # doctest: +SKIP
-    array([ 0.25, -1.  ,  0.333])
+    >>> reciprocal(np.array([4.0, -1, 0.5]))
+    array([ 0.25, -1.  ,  2.  ])
     """
     x = _int8_if_bool(asarray(x))
     if dtypes.is_inexact(x.dtype):
@@ -115,7 +115,7 @@ def round(x: ArrayLike, decimals: int = 0) -> Any:
     """Round half to even to ``decimals`` places, as ``numpy.round`` (booleans give float64,
     where NumPy gives float16).
 
-    >>> round(np.array([0.125, 25.0]), 2), round(np.array([15, 25]), -1)  # doctest: +SKIP
+    >>> round(np.array([0.125, 25.0]), 2), round(np.array([15, 25]), -1)
     (array([ 0.12, 25.  ]), array([20, 20]))
     """
     x = asarray(x)
@@ -242,7 +242,7 @@ def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
     """Limit values to ``[a_min, a_max]`` (either may be None; ``min``/``max`` are NumPy 2's
     spellings); the three promote together, as ``numpy.clip``'s operands do.
 
-    >>> clip(np.arange(5), 1, 3), clip(np.arange(5), max=2)  # doctest: +SKIP
+    >>> clip(np.arange(5), 1, 3), clip(np.arange(5), max=2)
     (array([1, 1, 2, 3, 3]), array([0, 1, 2, 2, 2]))
     """
     if (a_min is not None and min is not None) or (a_max is not None and max is not None):
