@@ -118,6 +118,7 @@ def _install_tracer_methods() -> None:
     operators = {
         "add": add, "sub": subtract, "mul": multiply, "truediv": true_divide, "floordiv": floor_divide,
         "mod": mod, "pow": power, "matmul": matmul, "and": bitwise_and, "or": bitwise_or, "xor": bitwise_xor,
+        "lshift": left_shift, "rshift": right_shift, "divmod": divmod,
     }
     for name, fn in operators.items():
         setattr(_Tracer, f"__{name}__", fn)
@@ -135,6 +136,10 @@ def _install_tracer_methods() -> None:
     _Tracer.at = property(at)
     _Tracer.T = property(lambda self: transpose(self))
     _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
+    _Tracer.real = property(real)
+    _Tracer.imag = property(imag)
+    _Tracer.itemsize = property(lambda self: self.dtype.itemsize)
+    _Tracer.nbytes = property(lambda self: self.size * self.dtype.itemsize)
     _Tracer.reshape = lambda self, *shape, order="C": reshape(self, shape[0] if len(shape) == 1 else shape, order)
     _Tracer.astype = astype
     _Tracer.transpose = lambda self, *axes: transpose(self, (axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes) or None)
@@ -143,6 +148,7 @@ def _install_tracer_methods() -> None:
         "any": any, "argmax": argmax, "argmin": argmin, "cumsum": cumsum, "cumprod": cumprod, "ravel": ravel,
         "flatten": ravel, "squeeze": squeeze, "dot": dot, "clip": clip, "round": round, "swapaxes": swapaxes,
         "take": take, "diagonal": diagonal, "trace": trace, "repeat": repeat, "argsort": argsort,
+        "conj": conj, "conjugate": conjugate, "copy": copy, "sort": sort, "choose": choose,
     }
     for name, fn in methods.items():
         setattr(_Tracer, name, fn)
