@@ -8,7 +8,6 @@ import scipy.linalg as sl
 from hypothesis import given, settings
 
 import functrans as ft
-import functrans.numpy as fnp
 from functrans.scipy import linalg as fsl
 from functrans.test_util import check_grads
 

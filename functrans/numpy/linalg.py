@@ -226,10 +226,6 @@ def matrix_power(a: ArrayLike, n: int) -> Any:
 # --------------------------------------------------------------------------- Cholesky, symmetric eigenproblems
 
 
-def _symmetrize(a: Any) -> Any:
-    return lax.linalg.symmetrize(a)
-
-
 def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
     """The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with
     ``a = L @ L.T`` (or, if ``upper``, ``U = L.T``). As JAX, ``a`` is first symmetrized
@@ -241,7 +237,7 @@ def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True
            [1., 2.]])
     """
     a = _square_stack(a, "cholesky")
-    factor = lax.linalg.cholesky(_symmetrize(a) if symmetrize_input else a)
+    factor = lax.linalg.cholesky(lax.linalg.symmetrize(a) if symmetrize_input else a)
     return swapaxes(factor, -1, -2) if upper else factor
 
 
@@ -430,7 +426,7 @@ def pinv(a: ArrayLike, rtol: ArrayLike | None = None, hermitian: bool = False, *
     if m == 0 or n == 0:
         return lax.full(a.shape[:-2] + (n, m), 0.0, a.dtype)
     if hermitian:
-        a = _symmetrize(a)
+        a = lax.linalg.symmetrize(a)
     rtol = 10.0 * max(m, n) * _eps(a.dtype) if rtol is None else rtol
     rtol = expand_dims(broadcast_to(asarray(rtol, a.dtype), a.shape[:-2]), -1)
     return _pinv(a, rtol)

@@ -19,7 +19,7 @@ from ..numpy import linalg as _np_linalg
 from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
 from ..numpy._indexing import take, take_along_axis
 from ..numpy._products import matmul
-from ..numpy._shape import concatenate, expand_dims, eye, flip, swapaxes, zeros
+from ..numpy._shape import concatenate, expand_dims, eye, flip, swapaxes, tril, triu, zeros
 from ..numpy._sorting import argsort
 from ..numpy._ufuncs import abs as _abs, ceil, clip, divide, exp2, log2, maximum, multiply, where
 from ..numpy._reductions import max as _max, sum as _sum
@@ -135,8 +135,8 @@ def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False, check_f
     """
     a = _square(a, "lu")
     factors, _, permutation = lax.linalg.lu(a)
-    l = lax.add(lax.linalg._triangle(factors, lower=True, k=-1), lax.linalg._eye_like(factors))
-    u = lax.linalg._triangle(factors, lower=False)
+    l = tril(factors, -1) + eye(a.shape[-1], dtype=a.dtype)
+    u = triu(factors)
     p = _permutation_matrix(permutation, a.dtype)
     return (matmul(p, l), u) if permute_l else (p, l, u)
 
