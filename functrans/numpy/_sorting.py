@@ -155,7 +155,7 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter: ArrayLi
                  method: str = "scan") -> Any:
     """Where each of ``v`` would go in the sorted 1-d ``a`` to keep it sorted: the first such
     place (``side="left"``) or the last (``"right"``). ``method="compare_all"`` compares every
-    pair; the others search by bisection.
+    pair; the others search by bisection (``"scan_unrolled"`` unrolls its loop).
 
     >>> searchsorted(np.array([1.0, 2.0, 2.0, 3.0]), np.array([2.0, 0.0, 5.0]))
     array([1, 0, 4])
@@ -190,12 +190,19 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter: ArrayLi
         v_grid = lax.broadcast_in_dim(v, v.shape + (n,), tuple(range(v.ndim)))
         after = nan_last_less(grid, v_grid) if side == "left" else lax.bitwise_not(nan_last_less(v_grid, grid))
         return lax.reduce_sum(lax.convert_element_type(after, dtypes.int64), (v.ndim,))
-    lo = lax.full(v.shape, 0, dtypes.int64)
-    hi = lax.full(v.shape, n, dtypes.int64)
-    for _ in range(math.ceil(math.log2(n + 1))):
+    def bisect(_: Any, bounds: tuple[Any, Any]) -> tuple[Any, Any]:
+        lo, hi = bounds
         mid = lax.div(lax.add(lo, hi), 2)
         after = goes_after(lax.gather(a, lax.reshape(mid, v.shape + (1,))))  # clip mode reads a[n - 1] at mid == n
         active = lax.lt(lo, hi)
-        lo = lax.select_n(lax.bitwise_and(active, after), lo, lax.add(mid, 1))
-        hi = lax.select_n(lax.bitwise_and(active, lax.bitwise_not(after)), hi, mid)
-    return lo
+        return (lax.select_n(lax.bitwise_and(active, after), lo, lax.add(mid, 1)),
+                lax.select_n(lax.bitwise_and(active, lax.bitwise_not(after)), hi, mid))
+
+    bounds = (lax.full(v.shape, 0, dtypes.int64), lax.full(v.shape, n, dtypes.int64))
+    steps = math.ceil(math.log2(n + 1))
+    if method == "scan_unrolled":
+        for i in range(steps):
+            bounds = bisect(i, bounds)
+    else:
+        bounds = lax.fori_loop(0, steps, bisect, bounds)
+    return bounds[0]
