@@ -3,6 +3,7 @@ inputs (logits of +-1000: no overflow, no nan), derivatives checked to second or
 derivative conventions at kinks, and the initializers' variances."""
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -250,3 +251,396 @@ def test_initializers_are_deterministic_take_a_dtype_and_reject_vectors():
         init(KEY, (5,))
     with pytest.raises(ValueError, match="mode"):
         initializers.variance_scaling(1.0, "fan_sideways", "normal")
+    with pytest.raises(ValueError, match="distribution"):
+        initializers.variance_scaling(1.0, "fan_in", "cauchy")
+
+
+@pytest.mark.parametrize("mode, fan", [("fan_in", 200 * 9), ("fan_out", 50 * 9), ("fan_avg", 250 * 9 / 2),
+                                       ("fan_geo_avg", math.sqrt(200 * 50) * 9)])
+@pytest.mark.parametrize("distribution", ["normal", "uniform", "truncated_normal"])
+def test_variance_scaling_modes_and_distributions_have_their_variance(mode, fan, distribution):
+    w = initializers.variance_scaling(3.0, mode, distribution)(KEY, (3, 3, 200, 50))
+    np.testing.assert_allclose(w.var(), 3.0 / fan, rtol=0.03)
+    bound = {"uniform": math.sqrt(3.0), "truncated_normal": 2 / 0.87962566103423978, "normal": np.inf}[distribution]
+    assert np.abs(w).max() <= bound * math.sqrt(3.0 / fan)
+
+
+def test_fans_follow_in_out_and_batch_axes():
+    # (batch 10, in 300, window 4, out 20): fan_in = 300 * 4, fan_out = 20 * 4
+    shape = (10, 300, 4, 20)
+    w = initializers.lecun_normal(in_axis=1, out_axis=-1, batch_axis=0)(KEY, shape)
+    np.testing.assert_allclose(w.var(), 1 / (300 * 4), rtol=0.03)
+    w = initializers.variance_scaling(1.0, "fan_out", "normal", in_axis=(0, 1), out_axis=3)(KEY, shape)
+    np.testing.assert_allclose(w.var(), 1 / (20 * 4), rtol=0.03)
+    # A vector with in_axis = out_axis: JAX's rule divides the size by both, so each fan is 1.
+    w = initializers.variance_scaling(0.5, "fan_in", "normal", in_axis=0, out_axis=0)(KEY, (5000,))
+    np.testing.assert_allclose(w.var(), 0.5, rtol=0.06)
+
+
+def test_aliases_and_dtype_defaults():
+    assert initializers.kaiming_normal is initializers.he_normal and initializers.kaiming_uniform is initializers.he_uniform
+    assert initializers.xavier_normal is initializers.glorot_normal
+    assert initializers.glorot_uniform.__name__ == "glorot_uniform"
+    assert initializers.he_uniform(dtype=np.float32)(KEY, (4, 4)).dtype == np.float32
+    assert initializers.he_uniform(dtype=np.float32)(KEY, (4, 4), np.float64).dtype == np.float64
+    for init in (initializers.zeros, initializers.ones, initializers.normal(), initializers.uniform(),
+                 initializers.truncated_normal(), initializers.constant(2), initializers.orthogonal(), initializers.lecun_normal()):
+        assert isinstance(init, initializers.Initializer)
+        assert init(KEY, (3, 2)).dtype == np.float64 and init(KEY, (3, 2), np.float32).dtype == np.float32
+    with pytest.raises(NotImplementedError, match="out_sharding"):
+        initializers.normal()(KEY, (2,), out_sharding="x")
+
+
+def test_normal_uniform_truncated_normal_and_constant_factories():
+    np.testing.assert_allclose(initializers.normal(0.5)(KEY, (20000,)).std(), 0.5, rtol=0.02)
+    u = initializers.uniform(3.0)(KEY, (20000,))
+    assert u.min() >= 0 and u.max() < 3.0 and scipy.stats.kstest(u, "uniform", args=(0, 3)).pvalue > 0.01
+    t = initializers.truncated_normal(2.0, lower=-1.0, upper=0.5)(KEY, (20000,))
+    assert t.min() > -2.0 and t.max() < 1.0
+    assert scipy.stats.kstest(t / 2.0, scipy.stats.truncnorm(-1.0, 0.5).cdf).pvalue > 0.01
+    assert initializers.constant(-1.5, np.float32)(KEY, (2, 2)).tolist() == [[-1.5, -1.5]] * 2
+
+
+@pytest.mark.parametrize("shape, column_axis", [((6, 4), -1), ((4, 6), -1), ((3, 2, 5), -1), ((5, 2, 3), 0), ((8, 8), -1)])
+def test_orthogonal_gives_orthonormal_columns_or_rows(shape, column_axis):
+    w = initializers.orthogonal(scale=2.0, column_axis=column_axis)(KEY, shape)
+    assert w.shape == shape
+    matrix = np.moveaxis(w, column_axis, -1).reshape(-1, shape[column_axis]) / 2.0
+    gram = matrix.T @ matrix if matrix.shape[0] >= matrix.shape[1] else matrix @ matrix.T
+    np.testing.assert_allclose(gram, np.eye(len(gram)), atol=1e-12)
+    assert initializers.orthogonal()(KEY, (0, 3)).shape == (0, 3)
+    with pytest.raises(ValueError, match="at least a 2D shape"):
+        initializers.orthogonal()(KEY, (3,))
+
+
+def test_orthogonal_is_haar_distributed():
+    # Under the Haar measure each entry of a random n x n orthogonal matrix has mean 0, variance 1/n.
+    draws = ft.vmap(lambda k: initializers.orthogonal()(k, (4, 4)))(random.split(KEY, 1000))
+    np.testing.assert_allclose(draws.var(axis=0), np.full((4, 4), 0.25), atol=0.04)
+    assert np.abs(draws.mean(axis=0)).max() < 0.07
+    np.testing.assert_allclose(np.einsum("bij,bik->bjk", draws, draws), np.broadcast_to(np.eye(4), (1000, 4, 4)), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 4), (3, 5, 4, 4), (3, 3, 3, 2, 2)])
+def test_delta_orthogonal_is_an_orthogonal_matrix_at_the_window_centre(shape):
+    w = initializers.delta_orthogonal()(KEY, shape)
+    centre = tuple((k - 1) // 2 for k in shape[:-2])
+    middle = w[centre]
+    np.testing.assert_allclose(middle @ middle.T, np.eye(shape[-2]), atol=1e-12)
+    rest = w.copy()
+    rest[centre] = 0
+    assert (rest == 0).all()
+    with pytest.raises(ValueError, match="3D, 4D or 5D"):
+        initializers.delta_orthogonal()(KEY, (3, 3))
+    with pytest.raises(ValueError, match="fan_in"):
+        initializers.delta_orthogonal()(KEY, (3, 4, 2))
+
+
+@pytest.mark.slow
+def test_initializers_run_under_jit():
+    init = initializers.glorot_normal()
+    np.testing.assert_allclose(ft.jit(lambda k: init(k, (3, 4)))(KEY), init(KEY, (3, 4)), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- log1mexp
+
+
+def test_log1mexp_equals_high_precision_reference_at_both_ends():
+    mpmath = pytest.importorskip("mpmath")
+    x = np.array([1e-300, 1e-20, 1e-8, 0.3, math.log(2.0), 0.7, 5.0, 40.0, 700.0])
+    with mpmath.workdps(50):
+        reference = np.array([float(mpmath.log(-mpmath.expm1(-mpmath.mpf(v))) if v < 1 else mpmath.log1p(-mpmath.exp(-mpmath.mpf(v))))
+                              for v in x])
+    np.testing.assert_allclose(nn.log1mexp(x), reference, rtol=1e-14)
+    # d/dx log(1 - exp(-x)) = 1 / expm1(x), finite and exact even where the branch not taken would overflow
+    np.testing.assert_allclose(ft.vmap(ft.grad(nn.log1mexp))(x), 1 / np.expm1(x), rtol=1e-13)
+    check_grads(nn.log1mexp, (np.array([0.01, 0.5, 0.69, 0.7, 3.0]),), order=2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert nn.log1mexp(0.0) == -np.inf and np.isnan(nn.log1mexp(-1.0))
+
+
+# --------------------------------------------------------------------------- masked reductions
+
+MASK = np.array([[True, False, True, True], [False, False, False, True], [True, True, True, True]])
+
+
+def _masked_rows(x, mask, fn):
+    return [fn(row[m]) for row, m in zip(x, mask)]
+
+
+def test_softmax_and_log_softmax_with_where_ignore_masked_elements():
+    p = nn.softmax(LOGITS, where=MASK)
+    expected = np.zeros_like(LOGITS)
+    expected[MASK] = np.concatenate(_masked_rows(LOGITS, MASK, ss.softmax))
+    np.testing.assert_allclose(p, expected, rtol=1e-13, atol=1e-300)
+    log_p = nn.log_softmax(LOGITS, where=MASK)
+    assert (log_p[~MASK] == -np.inf).all()
+    np.testing.assert_allclose(log_p[MASK], np.concatenate(_masked_rows(LOGITS, MASK, ss.log_softmax)), rtol=1e-13)
+    grad = ft.grad(lambda x: (nn.softmax(x, where=MASK) * np.arange(4.0)).sum())(LOGITS)
+    assert np.isfinite(grad).all() and (grad[~MASK] == 0).all()
+    check_grads(lambda x: nn.softmax(x, where=MASK), (LOGITS[2:] / 100,), order=2)
+
+
+def test_logsumexp_and_logmeanexp_with_where_equal_scipy_on_the_kept_elements():
+    np.testing.assert_allclose(nn.logsumexp(LOGITS, axis=1, where=MASK), _masked_rows(LOGITS, MASK, ss.logsumexp), rtol=1e-14)
+    np.testing.assert_allclose(nn.logmeanexp(LOGITS, axis=1, where=MASK),
+                               [ss.logsumexp(r) - np.log(r.size) for r in (row[m] for row, m in zip(LOGITS, MASK))], rtol=1e-14)
+    np.testing.assert_allclose(nn.logmeanexp(LOGITS, axis=0, keepdims=True), ss.logsumexp(LOGITS, axis=0, keepdims=True) - np.log(3),
+                               rtol=1e-14)
+    b = np.array([2.0, -1.0, 0.5, 3.0])
+    value, sign = nn.logsumexp(LOGITS[2:], axis=1, b=b, where=MASK[:1], return_sign=True)
+    ref_value, ref_sign = ss.logsumexp(LOGITS[2, MASK[0]], b=b[MASK[0]], return_sign=True)
+    np.testing.assert_allclose(value, [ref_value], rtol=1e-14)
+    np.testing.assert_array_equal(sign, [ref_sign])
+    check_grads(lambda x: nn.logmeanexp(x, axis=1, where=MASK), (LOGITS[2:].repeat(3, 0),), order=2)
+
+
+# --------------------------------------------------------------------------- standardize, glu
+
+
+@pytest.mark.parametrize("algorithm", ["fast", "stable"])
+@pytest.mark.parametrize("axis", [-1, 0, (0, 1), None])
+def test_standardize_equals_numpy(algorithm, axis):
+    x = np.random.default_rng(1).standard_normal((3, 5)) * 3 + 1
+    mean, var = x.mean(axis, keepdims=True), x.var(axis, keepdims=True)
+    expected = (x - mean) / np.sqrt(var + 1e-5)
+    np.testing.assert_allclose(nn.standardize(x, axis, algorithm=algorithm), expected, rtol=1e-10, atol=1e-12)
+    check_grads(lambda x: nn.standardize(x, axis, algorithm=algorithm), (x,), order=2, atol=1e-4, rtol=1e-4)
+
+
+def test_standardize_with_given_moments_where_and_bad_algorithm():
+    x = np.array([[1.0, 2.0, 3.0, 100.0]])
+    where = np.array([[True, True, True, False]])
+    kept = x[where]
+    np.testing.assert_allclose(nn.standardize(x, where=where, epsilon=0.0)[where], (kept - kept.mean()) / kept.std(), rtol=1e-13)
+    np.testing.assert_allclose(nn.standardize(x, mean=1.0, variance=4.0, epsilon=0.0), (x - 1.0) / 2.0)
+    assert nn.standardize(np.full((2, 3), 7.0)).tolist() == [[0.0] * 3] * 2  # variance 0: epsilon keeps it finite
+    with pytest.raises(ValueError, match="standardize: unknown algorithm 'exact'"):
+        nn.standardize(x, algorithm="exact")
+
+
+def test_glu_gates_the_first_half_with_the_sigmoid_of_the_second():
+    x = np.random.default_rng(2).standard_normal((3, 4, 6))
+    for axis in (-1, 1):
+        a, b = np.split(x, 2, axis)
+        np.testing.assert_allclose(nn.glu(x, axis), a * ss.expit(b), rtol=1e-14)
+    check_grads(nn.glu, (x,), order=2)
+    with pytest.raises(ValueError, match="glu: the size of axis 0 must be even, got shape \\(3, 4, 6\\)"):
+        nn.glu(x, 0)
+
+
+# --------------------------------------------------------------------------- dot_product_attention
+
+
+def attention_reference(q, k, v, bias=None, mask=None, scale=None, is_causal=False, q_lengths=None, kv_lengths=None,
+                        window=None):
+    """Attention by loops over batch, query head and query position, in float64."""
+    B, T, N, H = q.shape
+    S, K = k.shape[1], k.shape[2]
+    scale = 1 / np.sqrt(H) if scale is None else scale
+    bias = np.zeros((1, 1, T, S)) if bias is None else np.broadcast_to(bias, (B, N, T, S))
+    mask = np.ones((1, 1, T, S), bool) if mask is None else np.broadcast_to(mask, (B, N, T, S))
+    out, lse = np.zeros((B, T, N, H)), np.zeros((B, T, N))
+    for b in range(B):
+        for n in range(N):
+            kv_head = n // (N // K)
+            for t in range(T):
+                logits = scale * k[b, :, kv_head] @ q[b, t, n] + bias[min(b, len(bias) - 1), min(n, bias.shape[1] - 1), t]
+                keep = mask[min(b, len(mask) - 1), min(n, mask.shape[1] - 1), t].copy()
+                s = np.arange(S)
+                if is_causal:
+                    keep &= s <= t
+                if window is not None:
+                    keep &= (t <= s + window[0]) & (t >= s - window[1])
+                if kv_lengths is not None:
+                    keep &= s < kv_lengths[b]
+                if q_lengths is not None:
+                    keep &= t < q_lengths[b]  # (as JAX: a padded query row is all masked)
+                logits = np.where(keep, logits, -0.7 * np.finfo(np.float32).max)
+                lse[b, t, n] = ss.logsumexp(logits)
+                if q_lengths is None or t < q_lengths[b]:
+                    out[b, t, n] = ss.softmax(logits) @ v[b, :, kv_head]
+    return out, lse
+
+
+RNG = np.random.default_rng(7)
+Q, KEYS, VALUES = RNG.standard_normal((2, 5, 4, 3)), RNG.standard_normal((2, 6, 2, 3)), RNG.standard_normal((2, 6, 2, 3))
+BIAS, ATT_MASK = RNG.standard_normal((1, 4, 5, 6)), RNG.random((2, 1, 5, 6)) > 0.3
+Q_LENGTHS, KV_LENGTHS = np.array([3, 5], np.int32), np.array([6, 2], np.int32)
+ATTENTION_OPTIONS = {
+    "plain": {}, "bias": dict(bias=BIAS), "mask": dict(mask=ATT_MASK), "causal": dict(is_causal=True),
+    "window": dict(local_window_size=(1, 2)), "causal_window": dict(is_causal=True, local_window_size=1),
+    "lengths": dict(query_seq_lengths=Q_LENGTHS, key_value_seq_lengths=KV_LENGTHS),
+    "everything": dict(bias=BIAS, mask=ATT_MASK, is_causal=True, scale=0.7, query_seq_lengths=Q_LENGTHS),
+}
+
+
+def _reference_kwargs(options):
+    renames = {"query_seq_lengths": "q_lengths", "key_value_seq_lengths": "kv_lengths", "local_window_size": "window"}
+    out = {renames.get(k, k): v for k, v in options.items()}
+    if isinstance(out.get("window"), int):
+        out["window"] = (out["window"],) * 2
+    return out
+
+
+@pytest.mark.parametrize("name", ATTENTION_OPTIONS)
+def test_dot_product_attention_equals_a_loop_reference(name):
+    options = ATTENTION_OPTIONS[name]
+    expected, expected_lse = attention_reference(Q, KEYS, VALUES, **_reference_kwargs(options))
+    np.testing.assert_allclose(nn.dot_product_attention(Q, KEYS, VALUES, **options), expected, rtol=1e-12, atol=1e-14)
+    out, lse = nn.dot_product_attention(Q, KEYS, VALUES, **options, return_residual=True, implementation="xla")
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lse, expected_lse, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_dot_product_attention_equals_jax():
+    jax = pytest.importorskip("jax")
+    with jax.enable_x64(True):
+        expected = jax.jit(lambda q, k, v: {name: jax.nn.dot_product_attention(q, k, v, **options)
+                                            for name, options in ATTENTION_OPTIONS.items()})(Q, KEYS, VALUES)
+    for name, options in ATTENTION_OPTIONS.items():
+        # JAX takes the softmax in float32 whatever the inputs' precision.
+        np.testing.assert_allclose(nn.dot_product_attention(Q, KEYS, VALUES, **options), np.asarray(expected[name]),
+                                   rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_dot_product_attention_without_batch_axis_in_float32_and_its_derivatives():
+    out = nn.dot_product_attention(Q[0], KEYS[0], VALUES[0], is_causal=True)
+    np.testing.assert_allclose(out, attention_reference(Q[:1], KEYS[:1], VALUES[:1], is_causal=True)[0][0], rtol=1e-12)
+    f32 = [a.astype(np.float32) for a in (Q, KEYS, VALUES)]
+    out32 = nn.dot_product_attention(*f32, bias=BIAS.astype(np.float32))
+    assert out32.dtype == np.float32
+    np.testing.assert_allclose(out32, attention_reference(Q, KEYS, VALUES, bias=BIAS)[0], rtol=2e-5, atol=2e-6)
+    check_grads(lambda q, k, v, b: nn.dot_product_attention(q, k, v, b, ATT_MASK[:, :, :3], is_causal=True),
+                (Q[:, :3], KEYS, VALUES, BIAS[:, :, :3]), order=2, atol=1e-4, rtol=1e-4)
+
+
+def test_dot_product_attention_under_vmap_equals_a_loop():
+    batched_q = np.stack([Q, 2 * Q, -Q])
+    out = ft.vmap(lambda q: nn.dot_product_attention(q, KEYS, VALUES, mask=ATT_MASK, key_value_seq_lengths=KV_LENGTHS))(batched_q)
+    for i, q in enumerate(batched_q):
+        np.testing.assert_allclose(out[i], nn.dot_product_attention(q, KEYS, VALUES, mask=ATT_MASK, key_value_seq_lengths=KV_LENGTHS),
+                                   rtol=1e-13, atol=1e-15)
+
+
+def test_dot_product_attention_rejects_bad_arguments_with_jax_errors():
+    with pytest.raises(ValueError, match="unsupported implementation 'cudnn'"):
+        nn.dot_product_attention(Q, KEYS, VALUES, implementation="cudnn")
+    with pytest.raises(ValueError, match="multiple of key/value heads, but got 3 vs 2"):
+        nn.dot_product_attention(Q[:, :, :3], KEYS, VALUES)
+    with pytest.raises(ValueError, match="value shape should be"):
+        nn.dot_product_attention(Q, KEYS, VALUES[:, :4])
+    with pytest.raises(ValueError, match="query dtype should be float64, but got float32"):
+        nn.dot_product_attention(Q.astype(np.float32), KEYS, VALUES)
+    with pytest.raises(ValueError, match="mask dtype should be bool"):
+        nn.dot_product_attention(Q, KEYS, VALUES, mask=ATT_MASK.astype(float))
+    with pytest.raises(ValueError, match="query_seq_lengths shape should be \\(2,\\)"):
+        nn.dot_product_attention(Q, KEYS, VALUES, query_seq_lengths=np.array([1, 2, 3]))
+    with pytest.raises(ValueError, match="bias and mask need 1 or 4 heads"):
+        nn.dot_product_attention(Q, KEYS, VALUES, bias=BIAS[:, :2])
+
+
+# --------------------------------------------------------------------------- scaled products
+
+
+def test_scaled_matmul_scales_each_block_of_the_contraction():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 3, 8)), rng.standard_normal((2, 4, 8))
+    a_scales, b_scales = rng.random((2, 3, 2)) + 0.5, rng.random((2, 4, 2)) + 0.5
+    expected = np.einsum("bmk,bnk->bmn", a * np.repeat(a_scales, 4, axis=2), b * np.repeat(b_scales, 4, axis=2))
+    out = nn.scaled_matmul(a, b, a_scales, b_scales)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+    np.testing.assert_allclose(nn.scaled_matmul(a, b, a_scales, b_scales, preferred_element_type=np.float64), expected, rtol=1e-13)
+    with pytest.raises(ValueError, match="3-dimensional"):
+        nn.scaled_matmul(a[0], b, a_scales, b_scales)
+    with pytest.raises(ValueError, match="matching batch"):
+        nn.scaled_matmul(a, b[:, :, :4], a_scales, b_scales)
+
+
+def test_scaled_dot_general_is_dot_general_in_the_preferred_type():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    out = nn.scaled_dot_general(a, b, (((1,), (0,)), ((), ())))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, a @ b)
+    with pytest.raises(NotImplementedError, match="configs"):
+        nn.scaled_dot_general(a, b, (((1,), (0,)), ((), ())), configs=[object()])
+
+
+# --------------------------------------------------------------------------- against jax.nn
+
+JAX_ELEMENTWISE = ["celu", "elu", "gelu", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "identity", "leaky_relu",
+                   "log_sigmoid", "mish", "relu", "relu6", "selu", "sigmoid", "silu", "soft_sign", "softplus", "sparse_plus",
+                   "sparse_sigmoid", "squareplus", "swish", "tanh"]
+# Kinks included: the derivatives there follow JAX's conventions.
+JAX_POINTS = np.array([-40.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.3, 1.0, 3.0, 6.0, 7.0, 40.0])
+
+
+def _value_and_two_derivatives(module, grad, vmap, name):
+    f = getattr(module, name.removesuffix("_exact"))
+    if name == "gelu_exact":
+        f = functools.partial(f, approximate=False)
+    return [vmap(f), vmap(grad(f)), vmap(grad(grad(f)))]
+
+
+@pytest.mark.slow
+def test_elementwise_values_and_two_derivatives_equal_jax_including_kinks():
+    jax = pytest.importorskip("jax")
+    names = JAX_ELEMENTWISE + ["gelu_exact", "log1mexp"]
+    inputs = {name: np.abs(JAX_POINTS) + 0.01 if name == "log1mexp" else JAX_POINTS for name in names}
+    with jax.enable_x64(True):
+        # One jitted program for all of them: one XLA compile instead of one per function and order.
+        expected = jax.jit(lambda xs: {n: [g(xs[n]) for g in _value_and_two_derivatives(jax.nn, jax.grad, jax.vmap, n)]
+                                       for n in names})(inputs)
+    for name in names:
+        for order, g in enumerate(_value_and_two_derivatives(nn, ft.grad, ft.vmap, name)):
+            np.testing.assert_allclose(g(inputs[name]), np.asarray(expected[name][order]), rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{name}, derivative {order}")
+
+
+REDUCTION_CASES = [("softmax", {}), ("log_softmax", {"axis": 0}), ("softmax", {"where": MASK}), ("log_softmax", {"where": MASK}),
+                   ("logsumexp", {"axis": 1, "where": MASK}), ("logmeanexp", {"axis": 1, "where": MASK}), ("logmeanexp", {}),
+                   ("glu", {"axis": 1}), ("standardize", {"axis": 0}), ("standardize", {"where": MASK, "algorithm": "stable"})]
+
+
+@pytest.mark.slow
+def test_reductions_equal_jax():
+    jax = pytest.importorskip("jax")
+    x = np.random.default_rng(4).standard_normal((3, 4)) * 5
+    with jax.enable_x64(True):
+        expected = jax.jit(lambda x: [getattr(jax.nn, name)(x, **kwargs) for name, kwargs in REDUCTION_CASES])(x)
+        labels = np.array([[0, 3], [2, -1]])
+        np.testing.assert_array_equal(nn.one_hot(labels, 4, axis=0), jax.nn.one_hot(labels, 4, axis=0))
+    for (name, kwargs), theirs in zip(REDUCTION_CASES, expected):
+        np.testing.assert_allclose(getattr(nn, name)(x, **kwargs), np.asarray(theirs), rtol=1e-12, atol=1e-15,
+                                   err_msg=f"{name} {kwargs}")
+
+
+def test_names_are_those_of_jax_nn():
+    jax_nn = pytest.importorskip("jax.nn")
+    missing = {n for n in dir(jax_nn) if not n.startswith("_")} - set(nn.__all__)
+    assert missing == {"get_scaled_dot_general_config"}  # float8/float4 block scaling: a GPU feature
+
+
+# --------------------------------------------------------------------------- under jit
+
+
+def _network(x, q, mask):
+    """One program with a function of each kind (nested where, safe-branch where, masked
+    reductions, attention), so jit compiles once for all of them."""
+    activations = [nn.relu6(x), nn.elu(x), nn.gelu(x), nn.squareplus(x), nn.log1mexp(ft.numpy.abs(x) + 0.1)]
+    return activations, nn.softmax(x, where=mask), nn.logsumexp(x, axis=1, where=mask), nn.dot_product_attention(
+        q, q, q, is_causal=True)
+
+
+@pytest.mark.slow
+def test_jit_of_a_program_using_nn_equals_eager():
+    x = np.random.default_rng(5).standard_normal((3, 4)) * 4
+    mask = np.ones((3, 4), bool)
+    mask[1, 1:] = False
+    q = np.random.default_rng(6).standard_normal((2, 3, 2, 4))
+    eager = _network(x, q, mask)
+    compiled = ft.jit(_network)(x, q, mask)
+    for a, b in zip(ft.tree_util.tree_leaves(eager), ft.tree_util.tree_leaves(compiled)):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)

@@ -246,8 +246,9 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Any:
     """
     x = _inexact(x)
     if approximate:
+        # 0.5 (1 + tanh(z)) = logistic(2 z), which keeps its relative precision for very negative x.
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1.0 + fnp.tanh(inner))
+        return x * lax.logistic(2.0 * inner)
     return 0.5 * x * (1.0 + lax.erf(x * (1.0 / math.sqrt(2.0))))
 
 

@@ -17,7 +17,8 @@ __all__ = ["dot_product_attention", "scaled_dot_general", "scaled_matmul"]
 def _large_negative(dtype: np.dtype) -> float:
     """The logit that masks a position out: far below any real logit yet finite, so a
     fully masked row softmaxes to uniform weights instead of nan (as JAX)."""
-    return -0.7 * min(float(np.finfo(dtype).max), float(np.finfo(np.float32).max))
+    limit = min(np.finfo(dtype).max, np.finfo(np.float32).max)  # a NumPy scalar: the product rounds as JAX's
+    return float(-0.7 * limit)
 
 
 def _as_4d(t: ArrayLike) -> Any:

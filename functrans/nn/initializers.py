@@ -125,10 +125,15 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: float = -2.0,
 
     def init(key: Any, shape: Sequence[int], dtype: Any = default_dtype, out_sharding: Any = None) -> Any:
         dtype = _float_dtype(dtype)
-        draws = random.truncated_normal(key, lower, upper, _shape(shape, out_sharding, "truncated_normal"), dtype)
+        draws = _truncated_normal(key, lower, upper, _shape(shape, out_sharding, "truncated_normal"), dtype)
         return draws * fnp.asarray(stddev, dtype)
 
     return init
+
+
+def _truncated_normal(key: Any, lower: Any, upper: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    # functrans.random.truncated_normal returns float64 for float32 requests (as of this writing).
+    return fnp.astype(random.truncated_normal(key, lower, upper, shape, dtype), dtype)
 
 
 def _size(shape: tuple[int, ...], axes: Axes) -> int:
@@ -174,7 +179,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axes = -
             return random.uniform(key, shape, dtype, -1.0, 1.0) * fnp.asarray(math.sqrt(3.0) * std, dtype)
         if distribution == "normal":
             return random.normal(key, shape, dtype) * fnp.asarray(std, dtype)
-        return random.truncated_normal(key, -2.0, 2.0, shape, dtype) * fnp.asarray(std / _TRUNCATED_STD, dtype)
+        return _truncated_normal(key, -2.0, 2.0, shape, dtype) * fnp.asarray(std / _TRUNCATED_STD, dtype)
 
     return init
 
