@@ -644,3 +644,35 @@ def test_jit_of_a_program_using_nn_equals_eager():
     compiled = ft.jit(_network)(x, q, mask)
     for a, b in zip(ft.tree_util.tree_leaves(eager), ft.tree_util.tree_leaves(compiled)):
         np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- shapes, vmap
+
+
+def _with_layout(x, layout):
+    """``x`` as given, or as a non-contiguous view of equal values."""
+    if layout == "strided" and x.ndim:
+        wide = np.repeat(x, 2, axis=-1)
+        return wide[..., ::2]
+    if layout == "transposed":
+        return np.ascontiguousarray(x.T).T
+    return x
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4), elements=st.floats(-20, 20)),
+       st.sampled_from(sorted(ACTIVATIONS)), st.sampled_from(["contiguous", "strided", "transposed"]))
+def test_activations_keep_any_shape_and_layout_and_equal_numpy(x, name, layout):
+    fn, reference = ACTIVATIONS[name]
+    x = _with_layout(x, layout)
+    out = fn(x)
+    assert out.shape == x.shape and out.dtype == np.float64
+    np.testing.assert_allclose(out, reference(x), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_vmap_of_grad_of_each_activation_equals_a_loop(name):
+    fn = ACTIVATIONS[name][0]
+    x = AWAY_FROM_KINKS.reshape(2, 4)
+    batched = ft.vmap(ft.grad(lambda row: fn(row).sum()))(x)
+    np.testing.assert_allclose(batched, np.stack([ft.grad(lambda row: fn(row).sum())(row) for row in x]), rtol=1e-14)

@@ -576,3 +576,13 @@ def test_named_functions_equal_jax():
     ]
     for case in cases:
         assert case(tu) == case(jtu)
+
+
+def test_partial_passes_through_grad_and_vmap_as_a_pytree():
+    import functrans as ft
+
+    p = tu.Partial(lambda w, x: w * x, np.full(3, 2.0))
+    x = np.arange(3.0)
+    grads = ft.grad(lambda p: p(x).sum())(p)
+    assert type(grads) is tu.Partial and np.array_equal(grads.args[0], x)
+    np.testing.assert_array_equal(ft.vmap(lambda p, x: p(x), in_axes=(None, 0))(p, np.stack([x, -x])), [2 * x, -2 * x])
