@@ -13,6 +13,7 @@ import numpy as np
 from .. import dtypes, lax
 from ._base import (
     ArrayLike, asarray, broadcast_to, canonical_axes, canonical_axis, convert, promote, promote_to_inexact,
+    shape_of,
 )
 from ._indexing import take
 from ._products import matmul
@@ -91,19 +92,15 @@ def _spacings(name: str, varargs: Sequence[ArrayLike], f: Any, axes: Sequence[in
     """One spacing per axis: a scalar, or the coordinates along that axis."""
     if not varargs:
         return [1.0] * len(axes)
-    if len(varargs) == 1 and asarray(varargs[0]).ndim == 0:
+    if len(varargs) == 1 and len(shape_of(varargs[0])) == 0:
         return [varargs[0]] * len(axes)
     if len(varargs) != len(axes):
         raise TypeError(f"{name}: got {len(varargs)} spacings for {len(axes)} axes")
     out = []
     for h, ax in zip(varargs, axes):
-        h = asarray(h)
-        if h.ndim == 0:
-            out.append(h)
-        elif h.ndim != 1 or h.shape[0] != f.shape[ax]:
-            raise ValueError(f"{name}: coordinates of shape {h.shape} must be 1-d and match axis {ax} of length {f.shape[ax]}")
-        else:
-            out.append(h)
+        if len(shape_of(h)) != 0 and (len(shape_of(h)) != 1 or shape_of(h)[0] != f.shape[ax]):
+            raise ValueError(f"{name}: coordinates of shape {shape_of(h)} must be 1-d and match axis {ax} of length {f.shape[ax]}")
+        out.append(h)  # a Python scalar stays weakly typed: float32 data stays float32
     return out
 
 
@@ -117,9 +114,8 @@ def _gradient_1d(f: Any, h: Any, axis: int, edge_order: int) -> Any:
     if n < edge_order + 1:
         raise ValueError(f"gradient: an axis of length {n} needs at least edge_order + 1 = {edge_order + 1} points")
     sl = lambda start, stop: along(f, axis, start, stop)  # noqa: E731
-    h = asarray(h)
-    if h.ndim == 0:
-        interior = divide(subtract(sl(2, None), sl(None, -2)), multiply(h, 2.0))
+    if len(shape_of(h)) == 0:
+        interior = multiply(divide(subtract(sl(2, None), sl(None, -2)), h), 0.5)
         if edge_order == 1:
             first = divide(subtract(sl(1, 2), sl(0, 1)), h)
             last = divide(subtract(sl(-1, None), sl(-2, -1)), h)
@@ -127,7 +123,7 @@ def _gradient_1d(f: Any, h: Any, axis: int, edge_order: int) -> Any:
             first = divide(add(add(multiply(sl(0, 1), -1.5), multiply(sl(1, 2), 2.0)), multiply(sl(2, 3), -0.5)), h)
             last = divide(add(add(multiply(sl(-3, -2), 0.5), multiply(sl(-2, -1), -2.0)), multiply(sl(-1, None), 1.5)), h)
         return concatenate([first, interior, last], axis=axis)
-    dx = diff(h)
+    dx = convert(diff(asarray(h)), f.dtype)  # NumPy computes in f's dtype
     put = lambda v: _along_axis(v, f.ndim, axis)  # noqa: E731
     dx1, dx2 = put(dx[:-1]), put(dx[1:])
     a = divide(-dx2, multiply(dx1, add(dx1, dx2)))
@@ -179,7 +175,7 @@ def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: ArrayLike = 1.0, axi
     y = promote_to_inexact(asarray(y))[0]
     axis = canonical_axis(axis, y.ndim)
     if x is None:
-        d = asarray(dx)
+        d = dx
     else:
         x = asarray(x)
         d = diff(x) if x.ndim == 1 else diff(x, axis=axis)
