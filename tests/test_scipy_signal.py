@@ -60,6 +60,7 @@ def test_derivatives_in_both_inputs():
         check_grads(lambda a, b: fsig.correlate(a, b, mode=mode), (a, b), order=1, modes=("fwd", "rev"))
 
 
+@pytest.mark.slow  # ~40 s to compile on a cold cache
 def test_vmap_and_jit():
     rng = np.random.default_rng(2)
     signals, kernel = rng.normal(size=(4, 10)), rng.normal(size=3)

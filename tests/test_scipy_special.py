@@ -361,6 +361,7 @@ def _many(a, x, u):
     ]
 
 
+@pytest.mark.slow  # ~10 s to compile each on a cold cache
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_jit_matches_eager(dtype):
     rng = np.random.default_rng(0)
