@@ -18,7 +18,8 @@ from functrans.tree_util import tree_leaves
 from numpy_checks import arrays, assert_same, check, shapes
 
 SETTINGS = settings(max_examples=20, deadline=None)
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+# NumPy's r_["r", ...] makes a (pending-deprecated) matrix; the values are compared.
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"), pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")]
 
 # --------------------------------------------------------------------------- shape
 
@@ -229,6 +230,12 @@ def test_choose_matches_numpy():
 # --------------------------------------------------------------------------- creation and windows
 
 
+def test_eye_takes_a_traced_diagonal_offset():
+    for k in (-1, 0, 2):
+        assert_same(ft.vmap(lambda k: fnp.eye(3, 4, k=k))(np.array([k]))[0], np.eye(3, 4, k=k))
+    assert_same(fnp.identity(2, np.int32), np.identity(2, np.int32))
+
+
 def test_creation_functions_match_numpy():
     for args in [(3,), (2, 4, 1), (4, 2, -1), (0,)]:
         assert_same(fnp.tri(*args), np.tri(*args))
@@ -279,6 +286,8 @@ def test_vectorize_matches_numpy_with_and_without_signature():
     got, want = outer(x), np.vectorize(lambda a: (np.outer(a, a), np.sum(a)), signature="(n)->(n,n),()")(x)
     for g, w in zip(got, want, strict=True):
         assert_same(g, w)
+    assert_same(fnp.vectorize(lambda a: a + 1)(3.0), np.vectorize(lambda a: a + 1)(3.0))
+    assert_same(fnp.vectorize(f)(np.ones((0, 3)), y), np.vectorize(f, otypes=[float])(np.ones((0, 3)), y))
     scaled = fnp.vectorize(lambda a, k, power=1: a ** power * k, excluded={1, "power"})
     assert_same(scaled(x, 2.0, power=2), x ** 2 * 2.0)
     with pytest.raises(ValueError, match="core dimension"):

@@ -11,6 +11,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import lax
+from ..core import Tracer
+from ..tree_util import tree_map
 from ._base import (
     ArrayLike, asarray, broadcast_arrays, broadcast_shapes, broadcast_to, canonical_axis, convert, promote, shape_of,
 )
@@ -89,6 +91,9 @@ class vectorize:
         loop = broadcast_shapes(*loop_shapes) if loop_shapes else ()
         inputs = [broadcast_to(x, loop + shape_of(x)[len(s):]) for x, s in zip(inputs, loop_shapes)]
         out = _vmap_over(call, len(loop))(*inputs)
+        if not loop:
+            # Without a loop the function ran on the inputs themselves: give arrays, not scalars.
+            out = tree_map(lambda o: o if isinstance(o, Tracer) else np.asarray(o), out)
         if core_out is not None:
             outs = out if isinstance(out, tuple) else (out,)
             if len(outs) != len(core_out):

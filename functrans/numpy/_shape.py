@@ -100,15 +100,28 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     return out, step
 
 
-def eye(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Any:
-    """A 2-D array with ones on the ``k``-th diagonal."""
-    M = N if M is None else M
+def eye(N: int, M: int | None = None, k: int | ArrayLike = 0, dtype: Any = None, *, device: Any = None) -> Any:
+    """A 2-D array with ones on the ``k``-th diagonal (``k`` may be traced, as in JAX).
+
+    >>> eye(2, 3, k=1, dtype=int)
+    array([[0, 1, 0],
+           [0, 0, 1]])
+    """
+    N = static_int(N, "eye's N")
+    M = N if M is None else static_int(M, "eye's M")
     rows = lax.broadcasted_iota(dtypes.int64, (N, M), 0)
     cols = lax.broadcasted_iota(dtypes.int64, (N, M), 1)
-    return lax.convert_element_type(lax.eq(lax.add(rows, k), cols), np.dtype(dtype or dtypes.float64))
+    offset = k if isinstance(k, (int, np.integer)) else broadcast_to(convert(asarray(k), dtypes.int64), (N, M))
+    return lax.convert_element_type(lax.eq(lax.add(rows, offset), cols), np.dtype(dtype or dtypes.float64))
 
 
-def identity(n: int, dtype: Any = None) -> Any:
+def identity(n: int, dtype: Any = None, *, device: Any = None) -> Any:
+    """The ``n`` by ``n`` identity matrix.
+
+    >>> identity(2, int)
+    array([[1, 0],
+           [0, 1]])
+    """
     return eye(n, dtype=dtype)
 
 
