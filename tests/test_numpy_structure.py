@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 import functrans as ft
 import functrans.numpy as fnp
+from functrans.errors import ConcretizationError
 from functrans.test_util import check_grads
 from functrans.tree_util import tree_leaves
 
@@ -304,6 +305,9 @@ def test_frompyfunc_apply_along_axis_apply_over_axes():
     rows = np.arange(12.0).reshape(3, 4)
     assert_same(add.reduce(rows, axis=1), np.array([functools.reduce(lambda p, q: p + 2 * q, r) for r in rows]))
     assert_same(add.reduce(np.zeros((0, 2))), np.zeros(2))
+    running = [functools.reduce(lambda p, q: p + 2 * q, r[: i + 1]) for r in rows for i in range(4)]
+    assert_same(add.accumulate(rows, axis=1), np.array(running).reshape(3, 4))
+    assert_same(add.accumulate(rows.T, axis=0), np.array(running).reshape(3, 4).T)
     x = np.arange(24.0).reshape(2, 3, 4)
     for axis in (0, 1, -1):
         for fn, ref in [(lambda v: v * 2, lambda v: v * 2), (lambda v: fnp.sum(v), np.sum), (lambda v: fnp.outer(v, v), lambda v: np.outer(v, v))]:
@@ -414,3 +418,11 @@ def test_traced_values_have_the_new_operators_and_methods():
     want = (x * 2, n << 2, n >> 1, 9 >> (n % 3 + 1), n // 3, n % 3, 7 % (n + 10), x, np.sort(x), np.asarray(32))
     for got, w in zip(ft.jit(f)(x, n), want, strict=True):
         assert_same(got, w)
+
+
+def test_array_repr_and_str_match_numpy_and_refuse_traced_values():
+    x = np.array([[0.25, 1e-9], [3.0, 4.0]])
+    assert fnp.array_repr(x, precision=2) == np.array_repr(x, precision=2)
+    assert fnp.array_str(x, suppress_small=True) == np.array_str(x, suppress_small=True)
+    with pytest.raises(ConcretizationError):
+        ft.jit(lambda v: np.asarray(len(fnp.array_str(v))))(x)

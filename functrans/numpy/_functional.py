@@ -108,8 +108,8 @@ class vectorize:
 
 class ufunc:
     """A ufunc made from a Python function of ``nin`` scalars (``frompyfunc``): calls map it
-    over broadcast arguments; binary ones (``nin == 2``, ``nout == 1``) also ``outer`` and
-    ``reduce``."""
+    over broadcast arguments; binary ones (``nin == 2``, ``nout == 1``) also have ``outer``,
+    ``reduce`` and ``accumulate``."""
 
     def __init__(self, func: Callable, nin: int, nout: int, identity: Any = None):
         self.func, self.nin, self.nout, self.identity = func, int(nin), int(nout), identity
@@ -151,6 +151,22 @@ class ufunc:
 
             out, _ = lax.scan(body, a[0], a[1:]) if n > 1 else (a[0], None)
         return expand_dims(out, axis) if keepdims else out
+
+    def accumulate(self, a: ArrayLike, axis: int = 0) -> Any:
+        """The running fold of the function along ``axis``: entry ``i`` folds entries ``0..i``."""
+        self._binary("accumulate")
+        a = asarray(a)
+        axis = canonical_axis(axis, len(shape_of(a)))
+        a = moveaxis(a, axis, 0)
+        if shape_of(a)[0] <= 1:
+            return moveaxis(a, 0, axis)
+
+        def body(carry, x):
+            nxt = self(carry, x)
+            return nxt, nxt
+
+        _, rest = lax.scan(body, a[0], a[1:])
+        return moveaxis(lax.concatenate([expand_dims(a[0], 0), convert(rest, a.dtype)], 0), 0, axis)
 
 
 def frompyfunc(func: Callable[..., Any], /, nin: int, nout: int, *, identity: Any = None) -> ufunc:
