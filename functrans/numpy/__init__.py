@@ -62,6 +62,7 @@ from ._index_tricks import (
     ogrid, place, put, put_along_axis, r_, ravel_multi_index, s_, tril_indices, tril_indices_from, triu_indices,
     triu_indices_from, unravel_index,
 )
+from ._printing import array_repr, array_str
 from ._products import einsum_path, matvec, vecdot, vecmat
 from ._shape import (
     append, array_split, atleast_3d, block, column_stack, concat, delete, dsplit, dstack, hsplit, insert,
