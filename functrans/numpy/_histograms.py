@@ -82,7 +82,7 @@ def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False, *, method: str 
         raise ValueError(f"digitize: bins must be 1-d, got shape {bins.shape}")
     if bins.shape[0] == 0:
         return lax.full(x.shape, 0, dtypes.int64)
-    kwargs = {} if method is None else {"method": method}
+    kwargs = {"method": _search_method(bins) if method is None else method}
     side = "left" if right else "right"
     increasing = searchsorted(bins, x, side=side, **kwargs)
     flipped = lax.rev(bins, (0,))
@@ -129,11 +129,16 @@ def histogram_bin_edges(a: ArrayLike, bins: ArrayLike = 10, range: Any = None, w
     return linspace(lo, hi, count + 1)
 
 
+def _search_method(edges: Any) -> str:
+    # Comparing with every edge beats bisection for the few edges histograms usually have.
+    return "compare_all" if edges.shape[0] <= 16 else "scan"
+
+
 def _bin_index(x: Any, edges: Any) -> Any:
     """The bin of each ``x`` (the last bin includes its right edge), or ``len(edges) - 1``
     (out of range, dropped by the scatter) for values outside the edges or NaN."""
     nbins = edges.shape[0] - 1
-    index = subtract(searchsorted(edges, x, side="right"), 1)
+    index = subtract(searchsorted(edges, x, side="right", method=_search_method(edges)), 1)
     index = where(equal(x, edges[-1]), nbins - 1, index)
     outside = logical_or(logical_or(less(x, edges[0]), greater(x, edges[-1])), isnan(x))
     return where(outside, nbins, index)
