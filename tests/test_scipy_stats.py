@@ -205,3 +205,40 @@ def test_jit_matches_eager(dtype):
     for i, (c, e) in enumerate(zip(ft.jit(_program)(x, p), _program(x, p))):
         assert c.dtype == e.dtype == dtype, i
         np.testing.assert_allclose(c, e, rtol=rtol, atol=atol, err_msg=f"output {i}")
+
+
+@pytest.mark.parametrize("d", [1, 2])
+@pytest.mark.parametrize("bw_method", [None, "silverman", 0.3, lambda kde: 0.5])
+def test_gaussian_kde_matches_scipy(d, bw_method):
+    rng = np.random.default_rng(4)
+    data = rng.normal(size=(d, 30)) if d > 1 else rng.normal(size=30)
+    weights = rng.uniform(0.5, 2.0, 30)
+    ours, theirs = fst.gaussian_kde(data, bw_method, weights), ss.gaussian_kde(data, bw_method, weights)
+    points = rng.normal(size=(d, 7))
+    np.testing.assert_allclose(ours(points), theirs(points), rtol=1e-12)
+    np.testing.assert_allclose(ours.logpdf(points), theirs.logpdf(points), rtol=1e-12)
+    np.testing.assert_allclose(ours.covariance, theirs.covariance, rtol=1e-12)
+    np.testing.assert_allclose(ours.integrate_gaussian(np.zeros(d), np.eye(d)), theirs.integrate_gaussian(np.zeros(d), np.eye(d)), rtol=1e-12)
+    other = data[..., :10]
+    np.testing.assert_allclose(ours.integrate_kde(fst.gaussian_kde(other)), theirs.integrate_kde(ss.gaussian_kde(other)), rtol=1e-12)
+    if d == 1:
+        np.testing.assert_allclose(ours.integrate_box_1d(-0.5, 1.0), theirs.integrate_box_1d(-0.5, 1.0), rtol=1e-12)
+
+
+def test_gaussian_kde_transforms_and_sampling():
+    from functrans import random
+
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(2, 20))
+    kde = fst.gaussian_kde(data)
+    x = rng.normal(size=(2, 3))
+    # a pytree: through vmap over evaluation points, and differentiable in the data
+    np.testing.assert_allclose(ft.vmap(lambda p: kde.logpdf(p[:, None])[0], in_axes=1)(x), kde.logpdf(x), rtol=1e-13)
+    check_grads(lambda data: fst.gaussian_kde(data).logpdf(x), (data,), order=1, atol=1e-6, rtol=1e-6)
+    draws = kde.resample(random.PRNGKey(0), (4000,))
+    assert draws.shape == (2, 4000)
+    np.testing.assert_allclose(np.cov(draws), kde.covariance + np.cov(data, bias=True), atol=0.15)
+    with pytest.raises(ValueError, match="gaussian_kde"):
+        fst.gaussian_kde(np.ones(1))
+    with pytest.raises(ValueError, match="bw_method"):
+        fst.gaussian_kde(data, "bogus")
