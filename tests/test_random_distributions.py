@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats as st
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+from hypothesis.extra import numpy as hnp
 
 from functrans import random
 
@@ -350,3 +353,27 @@ def test_degenerate_gamma_shapes():
     x = random.gamma(KEY, np.array([0.0, -1.0, np.nan, np.inf, 1e-30]))
     assert x[0] == 0 and np.isnan(x[1]) and np.isnan(x[2]) and x[3] == np.inf and x[4] >= 0
     assert random.gamma(KEY, np.ones((0, 3))).shape == (0, 3)
+
+
+# --------------------------------------------------------------------------- property tests over parameter shapes
+ARRAY_SAMPLERS = {  # parameters drawn in (0.1, 20); each result checked for its support
+    "gamma": (lambda k, x: random.gamma(k, x), lambda s, x: (s >= 0).all()),
+    "beta": (lambda k, x: random.beta(k, x, 2.0), lambda s, x: ((s >= 0) & (s <= 1)).all()),
+    "poisson": (lambda k, x: random.poisson(k, x), lambda s, x: (s >= 0).all()),
+    "binomial": (lambda k, x: random.binomial(k, x, 0.4), lambda s, x: ((s >= 0) & (s <= np.floor(x))).all()),
+    "truncated_normal": (lambda k, x: random.truncated_normal(k, -x, x), lambda s, x: ((s > -x) & (s < x)).all()),
+    "pareto": (lambda k, x: random.pareto(k, x), lambda s, x: (s >= 1).all()),
+}
+
+
+@settings(max_examples=10, deadline=None)
+@given(name=hs.sampled_from(sorted(ARRAY_SAMPLERS)),
+       x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+                    elements=hs.floats(0.1, 20.0)),
+       strided=hs.booleans())
+def test_samplers_take_parameter_arrays_of_any_shape_and_layout(name, x, strided):
+    sampler, in_support = ARRAY_SAMPLERS[name]
+    if strided and x.ndim:
+        x = np.repeat(x, 2, axis=-1)[..., ::2]  # a non-contiguous view with the same values
+    s = sampler(KEY, x)
+    assert s.shape == x.shape and in_support(s, x)
