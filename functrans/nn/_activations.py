@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
+import numpy as np  # noqa: F401  (the doctests use it)
 
 from .. import lax
 from .. import numpy as fnp

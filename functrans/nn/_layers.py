@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import dtypes, lax
 from .. import numpy as fnp
-from ..numpy._base import ArrayLike, canonical_axis, promote_to_inexact
-from ._activations import sigmoid
+from ..numpy._base import ArrayLike, canonical_axis
+from ._activations import _inexact, sigmoid
 from ._softmax import Axis, masked_mean
 
 __all__ = ["glu", "one_hot", "standardize"]
@@ -41,7 +41,7 @@ def standardize(x: ArrayLike, axis: Axis = -1, mean: ArrayLike | None = None, va
     """
     if algorithm not in ("fast", "stable"):
         raise ValueError(f"standardize: unknown algorithm {algorithm!r}; expected 'fast' or 'stable'")
-    x = promote_to_inexact(fnp.asarray(x))[0]
+    x = _inexact(x)
     if mean is None:
         mean = masked_mean(x, axis, where)
     if variance is None:

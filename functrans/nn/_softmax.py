@@ -11,16 +11,13 @@ import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
-from ..numpy._base import ArrayLike, canonical_axes, promote_to_inexact
+from ..numpy._base import ArrayLike, canonical_axes
 from ..scipy import special
+from ._activations import _inexact
 
 __all__ = ["log_softmax", "logmeanexp", "logsumexp", "masked_mean", "softmax"]
 
 Axis = int | Sequence[int] | None
-
-
-def _inexact(x: ArrayLike) -> Any:
-    return promote_to_inexact(fnp.asarray(x))[0]
 
 
 def _mask(x: Any, where: ArrayLike | None, fill: float) -> Any:
