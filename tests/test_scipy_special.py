@@ -144,6 +144,19 @@ def test_zeta_and_expn_kernels():
     assert _max_relative_error(np.vectorize(K.expn)(n, x), ss.expn(n, x)) < 2e-14
 
 
+def test_owens_t_kernel_against_scipy_and_mpmath():
+    h, a = _grid(np.concatenate([np.linspace(-12, 12, 61), [0.0, 30.0]]), np.concatenate([np.linspace(-5, 5, 51), [1.0, 1e3, np.inf, -np.inf]]))
+    got = np.vectorize(K.owens_t)(h, a)
+    assert _max_relative_error(got, ss.owens_t(h, a)) < 3e-13  # SciPy's erfc tails are ~1e-13 off
+    mpmath = pytest.importorskip("mpmath")
+    # where SciPy itself is off (tiny a: 2.5e-9; a = 1: 4e-15)
+    for hv, av in [(-5.0, 1e-8), (6.0, 1.0), (10.0, 0.05), (2.0, 3.0)]:
+        with mpmath.workdps(30):
+            hm, am = mpmath.mpf(hv), mpmath.mpf(av)
+            ref = float(mpmath.quad(lambda x: mpmath.exp(-hm * hm * (1 + x * x) / 2) / (1 + x * x), [0, am]) / (2 * mpmath.pi))
+        assert abs(K.owens_t(hv, av) - ref) < 1e-15 * ref
+
+
 # --------------------------------------------------------------------------- eager functions
 
 
@@ -198,6 +211,7 @@ BINARY = [
     (fsp.zeta, ss.zeta, st.floats(1.5, 30), st.floats(0.1, 50)),
     (fsp.polygamma, ss.polygamma, st.integers(0, 5).map(float), st.floats(0.1, 50)),
     (fsp.expn, ss.expn, st.integers(0, 6).map(float), st.floats(0.01, 50)),
+    (fsp.owens_t, ss.owens_t, st.floats(-10, 10), st.floats(-5, 5)),
     (fsp.xlogy, ss.xlogy, st.sampled_from([0.0, 0.5, 2.0]), st.floats(0, 10)),
     (fsp.xlog1py, ss.xlog1py, st.sampled_from([0.0, 0.5, 2.0]), st.floats(-1, 10)),
     (fsp.rel_entr, ss.rel_entr, st.floats(-1, 3), st.floats(-1, 3)),
@@ -290,6 +304,7 @@ GRADS = [
     ("zeta", lambda s, q: fsp.zeta(s, q), np.array([2.0, 3.5, 6.0]), np.array([0.5, 1.0, 4.0])),
     ("polygamma", lambda x: fsp.polygamma(np.array([0.0, 1.0, 3.0]), x), np.array([0.5, 2.0, 7.0])),
     ("expn", lambda x: fsp.expn(np.array([0.0, 1.0, 2.0, 3.0]), x), np.array([0.7, 0.5, 2.0, 4.0])),
+    ("owens_t", lambda h, a: fsp.owens_t(h, a), np.array([-1.5, 0.3, 2.0]), np.array([0.4, -2.0, 0.9])),
     ("beta", lambda a, b: fsp.beta(a, b), np.array([0.5, 2.0]), np.array([1.5, 3.0])),
     ("comb", lambda n, k: fsp.comb(n, k), np.array([5.5, 9.0]), np.array([2.2, 3.0])),
     ("poch", lambda z, m: fsp.poch(z, m), np.array([1.5, 4.0]), np.array([2.0, 0.5])),
@@ -357,7 +372,7 @@ def _many(a, x, u):
         fsp.erfc(x), fsp.erfinv(u * 2.0 - 1.0), fsp.erfcx(x), fsp.ndtri(u), fsp.dawsn(x), fsp.log_ndtr(x),
         fsp.gammainc(a, x * x), fsp.gammaincc(a, x * x), fsp.betainc(a, a + 1.0, u), fsp.i0e(x), fsp.i1e(x),
         fsp.zeta(a + 1.0, a), fsp.polygamma(fsp.expn(0.0 * a + 2.0, a) * 0.0 + 1.0, a), fsp.exp1(a), fsp.expi(x),
-        fsp.expn(a * 0.0 + 3.0, a), fsp.spence(a), ft.grad(lambda a: fsp.gammainc(a, 2.0))(a[0]),
+        fsp.expn(a * 0.0 + 3.0, a), fsp.spence(a), fsp.owens_t(x, a), ft.grad(lambda a: fsp.gammainc(a, 2.0))(a[0]),
     ]
 
 

@@ -18,14 +18,14 @@ import scipy.special
 from .. import core
 from ..autodiff import defjvp
 from .elementwise import (
-    abs, add, digamma, div, eq, exp, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
+    abs, add, digamma, div, eq, erf, exp, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
     stop_gradient, sub, trigamma_p, _operands,
 )
 from . import shape as _shape
 
 __all__ = [
     "bessel_i0e", "bessel_i1e", "betainc", "dawsn", "erf_inv", "erfc", "erfcx", "exp1", "expi", "expn", "igamma",
-    "igamma_grad_a", "igammac", "ndtri", "polygamma", "spence", "zeta",
+    "igamma_grad_a", "igammac", "ndtri", "owens_t", "polygamma", "spence", "zeta",
 ]
 
 
@@ -253,3 +253,15 @@ def _spence_jvp(g, ans, x):
 
 
 defjvp(spence_p, _spence_jvp)
+
+# --------------------------------------------------------------------------- Owen's T
+
+owens_t_p, owens_t = _special("owens_t", _scipy(scipy.special.owens_t), "owens_t", 2)
+
+# dT/dh = -exp(-h^2/2) erf(a h / sqrt 2) / (2 sqrt(2 pi)); dT/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2))
+defjvp(
+    owens_t_p,
+    lambda g, ans, h, a: mul(g, mul(mul(exp(mul(mul(h, h), -0.5)), erf(mul(mul(a, h), 1.0 / math.sqrt(2.0)))),
+                                    -1.0 / (2.0 * math.sqrt(2.0 * math.pi)))),
+    lambda g, ans, h, a: mul(g, div(exp(mul(mul(mul(h, h), add(mul(a, a), 1.0)), -0.5)), mul(add(mul(a, a), 1.0), 2.0 * math.pi))),
+)
