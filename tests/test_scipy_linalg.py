@@ -8,6 +8,8 @@ import scipy.linalg as sl
 from hypothesis import given, settings
 
 import functrans as ft
+from functrans import lax
+from functrans.errors import DTypeError, ShapeError
 from functrans.scipy import linalg as fsl
 from functrans.test_util import check_grads
 
@@ -138,6 +140,26 @@ def test_structured_matrices_det_inv_solve_match_scipy():
     np.testing.assert_allclose(fsl.inv(a), sl.inv(a))
     for assume_a in ["gen", "sym", "her", "pos"]:
         np.testing.assert_allclose(fsl.solve(a, [1.0, 2.0], assume_a=assume_a), sl.solve(a, [1.0, 2.0], assume_a=assume_a))
+
+
+def test_lu_pivots_to_permutation_composes_the_swaps():
+    pivots = np.array([[2, 2, 3], [0, 1, 2]], np.int32)
+    expected = []
+    for row in pivots:
+        perm = list(range(5))
+        for i, j in enumerate(row):
+            perm[i], perm[j] = perm[j], perm[i]
+        expected.append(perm)
+    for fn in [lax.linalg.lu_pivots_to_permutation, ft.jit(lax.linalg.lu_pivots_to_permutation, static_argnums=1)]:
+        got = fn(pivots, 5)
+        assert got.dtype == np.int32
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(ft.vmap(lambda p: lax.linalg.lu_pivots_to_permutation(p, 5), in_axes=1, out_axes=1)(pivots.T), np.array(expected).T)
+    np.testing.assert_array_equal(lax.linalg.lu_pivots_to_permutation(lax.linalg.lu(np.array([[1.0, 2.0], [3.0, 4.0]]))[1], 2), [1, 0])
+    with pytest.raises(ShapeError, match="permutation_size"):
+        lax.linalg.lu_pivots_to_permutation(pivots, 2)
+    with pytest.raises(DTypeError, match="integer"):
+        lax.linalg.lu_pivots_to_permutation(pivots.astype(float), 5)
 
 
 def test_hankel_circulant_hilbert_match_scipy():

@@ -129,3 +129,14 @@ def qr(a, q, r):
         qb, rb = np.linalg.qr(padded)
         q[b] = qb[:, :k]
         r[b] = rb[:k, :n]
+
+
+@numba.njit(**_jit)
+def pivots_to_permutation(pivots, out):
+    """The permutations that LAPACK's row swaps (row ``i`` with row ``pivots[b, i]``) apply."""
+    for b in range(pivots.shape[0]):
+        for i in range(out.shape[1]):
+            out[b, i] = i
+        for i in range(pivots.shape[1]):
+            j = min(max(pivots[b, i], 0), out.shape[1] - 1)  # out-of-range pivots clamp, as gathers do
+            out[b, i], out[b, j] = out[b, j], out[b, i]

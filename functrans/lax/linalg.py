@@ -68,6 +68,16 @@ def _mT(x: Any) -> Any:
     return _shape.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
+def symmetrize(x: Any) -> Any:
+    """``(x + x^T) / 2`` over the last two axes.
+
+    >>> symmetrize(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    array([[1., 1.],
+           [1., 1.]])
+    """
+    return _ew.mul(_ew.add(x, _mT(x)), 0.5)
+
+
 def _matmul(a: Any, b: Any) -> Any:
     """``a @ b`` for stacks with equal leading (batch) shapes."""
     nd = core.get_aval(a).ndim
@@ -166,17 +176,21 @@ def _cholesky_abstract_eval(a):
     return [ShapedArray(a.shape, a.dtype)]
 
 
-def cholesky(a: Any) -> Any:
+def cholesky(a: Any, *, symmetrize_input: bool = True) -> Any:
     """The lower Cholesky factor ``L`` of symmetric positive-definite matrices: ``a = L @ L.T``.
 
-    Only the lower triangle of ``a`` is read (as ``numpy.linalg.cholesky``), and the
-    derivative is that of this function: the upper triangle has none.
+    As JAX, ``a`` is first symmetrized (``(a + a.T) / 2``); with ``symmetrize_input=False``
+    only its lower triangle is read (as ``numpy.linalg.cholesky``), and the derivative is
+    that of this function: the upper triangle has none.
 
     >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
     array([[2., 0.],
            [1., 2.]])
     """
-    return cholesky_p.bind(a)
+    if not symmetrize_input:
+        return cholesky_p.bind(a)
+    _check_square("cholesky", core.get_aval(a))  # before symmetrize, whose error would not name cholesky
+    return cholesky_p.bind(symmetrize(a))
 
 
 def _reflect_lower(x: Any) -> Any:
@@ -252,10 +266,11 @@ def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit
 
 
 def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = False, transpose_a: bool = False,
-                     unit_diagonal: bool = False) -> Any:
+                     unit_diagonal: bool = False, *, conjugate_a: bool = False) -> Any:
     """Solve ``op(a) @ x = b`` (``left_side``) or ``x @ op(a) = b`` for triangular ``a``.
 
-    ``op(a)`` is ``a.T`` if ``transpose_a`` else ``a``. Only the ``lower`` (or upper)
+    ``op(a)`` is ``a.T`` if ``transpose_a`` else ``a`` (``conjugate_a`` changes nothing for
+    real matrices). Only the ``lower`` (or upper)
     triangle of ``a`` is read, and not its diagonal if ``unit_diagonal`` (taken as ones).
     ``a`` is ``(..., n, n)``; ``b`` is ``(..., n, k)`` or, on the right, ``(..., k, n)``.
 
@@ -312,9 +327,11 @@ def _triangular_solve(em, eqn, args, outs):
 lu_p = Primitive("lu", multiple_results=True)
 
 
-def _pivots_to_permutation(pivots: np.ndarray) -> np.ndarray:
-    """LAPACK's sequence of row swaps (row ``i`` swapped with row ``pivots[i]``) as a permutation."""
-    permutation = np.broadcast_to(np.arange(pivots.shape[-1], dtype=np.int32), pivots.shape).copy()
+def _pivots_to_permutation(pivots: np.ndarray, size: int | None = None) -> np.ndarray:
+    """LAPACK's sequence of row swaps (row ``i`` swapped with row ``pivots[i]``) as a permutation
+    of ``size`` (default ``pivots.shape[-1]``)."""
+    shape = pivots.shape[:-1] + (pivots.shape[-1] if size is None else size,)
+    permutation = np.broadcast_to(np.arange(shape[-1], dtype=np.int32), shape).copy()
     for index in np.ndindex(*pivots.shape[:-1]):
         perm = permutation[index]
         for i, j in enumerate(pivots[index]):
@@ -434,6 +451,55 @@ def permutation_sign(pivots: Any, dtype: Any) -> Any:
     swaps = _reduction.reduce_sum(_ew.convert_element_type(_ew.ne(pivots, unmoved), dtypes.int32), (aval.ndim - 1,))
     odd = _ew.convert_element_type(_ew.rem(swaps, 2), dtype)
     return _ew.sub(1.0, _ew.mul(odd, 2.0))
+
+
+# --------------------------------------------------------------------------- lu_pivots_to_permutation
+
+lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
+
+
+@lu_pivots_to_permutation_p.def_impl
+def _lu_pivots_to_permutation_impl(pivots, *, permutation_size):
+    if pivots.size and (pivots.min() < 0 or pivots.max() >= permutation_size):
+        raise ValueError(f"lu_pivots_to_permutation: pivots must lie in [0, {permutation_size}), got {pivots.min()} to {pivots.max()}")
+    return [_pivots_to_permutation(pivots, permutation_size)]
+
+
+@lu_pivots_to_permutation_p.def_abstract_eval
+def _lu_pivots_to_permutation_abstract_eval(pivots, *, permutation_size):
+    if pivots.ndim < 1 or pivots.dtype.kind not in "iu":
+        raise DTypeError(f"lu_pivots_to_permutation takes integer pivots (..., k), got {pivots.str_short()}")
+    if permutation_size < pivots.shape[-1]:
+        raise ShapeError(f"lu_pivots_to_permutation: permutation_size={permutation_size} is less than the {pivots.shape[-1]} pivots of {pivots.str_short()}")
+    return [ShapedArray(pivots.shape[:-1] + (permutation_size,), dtypes.int32)]
+
+
+def lu_pivots_to_permutation(pivots: Any, permutation_size: int) -> Any:
+    """The permutation (int32, over ``permutation_size >= pivots.shape[-1]`` rows) that LAPACK's
+    row swaps ``pivots`` apply (row ``i`` swapped with row ``pivots[i]``), over leading axes.
+
+    >>> lu_pivots_to_permutation(np.array([2, 2, 2], np.int32), 4)
+    array([2, 0, 1, 3], dtype=int32)
+    """
+    return lu_pivots_to_permutation_p.bind(pivots, permutation_size=int(permutation_size))
+
+
+def _lu_pivots_to_permutation_batch(size, vals, dims, **params):
+    (pivots,), (d,) = vals, dims
+    if d == core.get_aval(pivots).ndim - 1:
+        pivots, d = moveaxis(pivots, d, 0), 0
+    return [lu_pivots_to_permutation_p.bind(pivots, **params)], [d]
+
+
+batching_rules[lu_pivots_to_permutation_p] = _lu_pivots_to_permutation_batch
+
+
+@def_statement(lu_pivots_to_permutation_p, fresh=True)
+def _lu_pivots_to_permutation(em, eqn, args, outs):
+    pivots, out = eqn.inputs[0].aval, eqn.out_binders[0].aval
+    em.allocate(eqn.out_binders[0])
+    batch = math.prod(pivots.shape[:-1])
+    em.emit(f"kernels_linalg.pivots_to_permutation({args[0]}.reshape({(batch, pivots.shape[-1])!r}), {outs[0]}.reshape({(batch, out.shape[-1])!r}))")
 
 
 # --------------------------------------------------------------------------- det
@@ -589,23 +655,14 @@ def _eigh_abstract_eval(a):
     return [ShapedArray(a.shape, a.dtype), ShapedArray(a.shape[:-1], a.dtype)]
 
 
-def symmetrize(x: Any) -> Any:
-    """``(x + x^T) / 2`` over the last two axes.
-
-    >>> symmetrize(np.array([[1.0, 2.0], [0.0, 1.0]]))
-    array([[1., 1.],
-           [1., 1.]])
-    """
-    return _ew.mul(_ew.add(x, _mT(x)), 0.5)
-
-
 def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eigenvalues: bool = True,
-         subset_by_index: tuple[int, int] | None = None) -> tuple[Any, Any]:
+         subset_by_index: tuple[int, int] | None = None, implementation: Any = None) -> tuple[Any, Any]:
     """Eigenvectors ``v`` (columns) and ascending eigenvalues ``w`` of symmetric matrices:
     ``x = v @ diag(w) @ v.T``. With ``symmetrize_input`` the decomposition is of
     ``(x + x.T) / 2``, else of the symmetric matrix whose ``lower`` (or upper) triangle is
     ``x``'s. Eigenvalues are always sorted (LAPACK's order); ``subset_by_index=(lo, hi)``
     keeps eigenpairs ``lo`` to ``hi - 1``. Derivatives assume distinct eigenvalues.
+    ``implementation`` is accepted for JAX's signature (LAPACK's syevd is always used).
 
     >>> v, w = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     >>> w
@@ -673,12 +730,12 @@ def _svd_abstract_eval(a, *, full_matrices, compute_uv):
 
 
 def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True,
-        subset_by_index: tuple[int, int] | None = None) -> Any:
+        subset_by_index: tuple[int, int] | None = None, algorithm: Any = None) -> Any:
     """Singular value decomposition ``x = u @ diag(s) @ vt``, ``s`` descending: ``(s, u, vt)``,
     or ``s`` alone if not ``compute_uv``. ``u`` is ``(..., m, m)`` and ``vt`` ``(..., n, n)``
     if ``full_matrices``, else ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
     Derivatives assume distinct nonzero singular values (and ``full_matrices=False`` for
-    non-square ``x``, as JAX).
+    non-square ``x``, as JAX). ``algorithm`` is accepted for JAX's signature (LAPACK's gesdd is used).
 
     >>> np.round(svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False), 6)
     array([4., 3.])
@@ -760,7 +817,7 @@ def _qr_abstract_eval(a, *, full_matrices):
     return [ShapedArray(a.shape[:-2] + (m, k), a.dtype), ShapedArray(a.shape[:-2] + (k, n), a.dtype)]
 
 
-def qr(x: Any, *, full_matrices: bool = True) -> tuple[Any, Any]:
+def qr(x: Any, *, pivoting: bool = False, full_matrices: bool = True, use_magma: bool | None = None) -> tuple[Any, Any]:
     """QR decomposition ``x = q @ r`` (Householder, as LAPACK: ``r``'s diagonal may be negative):
     ``q`` ``(..., m, m)`` and ``r`` ``(..., m, n)`` if ``full_matrices``, else ``(..., m, k)`` and
     ``(..., k, n)``, ``k = min(m, n)``.
@@ -770,6 +827,8 @@ def qr(x: Any, *, full_matrices: bool = True) -> tuple[Any, Any]:
     array([[-5. , -2.2],
            [ 0. ,  0.4]])
     """
+    if pivoting:
+        raise NotImplementedError("qr: pivoting=True (LAPACK's geqp3) is not supported")
     return tuple(qr_p.bind(x, full_matrices=bool(full_matrices)))
 
 

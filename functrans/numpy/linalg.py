@@ -237,7 +237,7 @@ def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True
            [1., 2.]])
     """
     a = _square_stack(a, "cholesky")
-    factor = lax.linalg.cholesky(lax.linalg.symmetrize(a) if symmetrize_input else a)
+    factor = lax.linalg.cholesky(a, symmetrize_input=symmetrize_input)
     return swapaxes(factor, -1, -2) if upper else factor
 
 

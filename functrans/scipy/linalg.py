@@ -17,7 +17,7 @@ import numpy as np
 from .. import lax
 from ..numpy import linalg as _np_linalg
 from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
-from ..numpy._indexing import take, take_along_axis
+from ..numpy._indexing import take
 from ..numpy._products import matmul
 from ..numpy._shape import concatenate, expand_dims, eye, flip, swapaxes, tril, triu, zeros
 from ..numpy._sorting import argsort
@@ -83,7 +83,7 @@ def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False, check
            [0., 2.]])
     """
     a = _square(a, "cholesky")
-    factor = lax.linalg.cholesky(a if lower else _mT(a))
+    factor = lax.linalg.cholesky(a if lower else _mT(a), symmetrize_input=False)
     return factor if lower else _mT(factor)
 
 
@@ -152,20 +152,6 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True
     return factors, pivots
 
 
-def _pivots_to_permutation(pivots: Any) -> Any:
-    """The row permutation that LAPACK's sequence of swaps ``pivots`` applies."""
-    n = pivots.shape[-1]
-    position = lax.broadcasted_iota(pivots.dtype, pivots.shape, pivots.ndim - 1)
-
-    def swap(i, permutation):
-        j = take(pivots, i, axis=-1)[..., None]
-        at_i = take(permutation, i, axis=-1)[..., None]
-        at_j = take_along_axis(permutation, j, axis=-1)
-        return where(position == i, at_j, where(position == j, at_i, permutation))
-
-    return lax.fori_loop(0, n, swap, position)
-
-
 def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int = 0, overwrite_b: bool = False,
              check_finite: bool = True) -> Any:
     """Solve ``a @ x = b`` (``trans`` 0), ``a.T @ x = b`` (1 or 2) from ``lu_factor(a)``.
@@ -177,7 +163,8 @@ def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int =
     if trans not in (0, 1, 2):
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
     factors, columns, is_vector = _as_columns(_square(factors, "lu_solve"), b, "lu_solve")
-    permutation = broadcast_to(_pivots_to_permutation(asarray(pivots)), factors.shape[:-1])
+    pivots = asarray(pivots)
+    permutation = broadcast_to(lax.linalg.lu_pivots_to_permutation(pivots, pivots.shape[-1]), factors.shape[:-1])
     if trans == 0:
         x = lax.linalg.lu_solve(factors, permutation, columns)
     else:
