@@ -464,3 +464,32 @@ def test_staged_primitives_have_hashable_params():
     assert {"det", "lu", "triangular_solve"} <= names
     for eqn in jaxpr.jaxpr.eqns:
         hash(tuple(sorted(eqn.params.items())))
+
+
+def _tridiagonal_system(batch=(2,), m=5, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    dl, du = rng.standard_normal(batch + (m,)), rng.standard_normal(batch + (m,))
+    d = rng.standard_normal(batch + (m,)) + 4
+    dl[..., 0] = du[..., -1] = 0
+    dense = np.zeros(batch + (m, m))
+    for index in np.ndindex(*batch):
+        dense[index] = np.diag(d[index]) + np.diag(dl[index][1:], -1) + np.diag(du[index][:-1], 1)
+    return (dl, d, du, rng.standard_normal(batch + (m, k))), dense
+
+
+@pytest.mark.parametrize("batch,m", [((), 1), ((2,), 5), ((2, 3), 4), ((0,), 3)])
+def test_tridiagonal_solve_matches_a_dense_solve(batch, m):
+    args, dense = _tridiagonal_system(batch, m)
+    np.testing.assert_allclose(lax.linalg.tridiagonal_solve(*args), np.linalg.solve(dense, args[3]), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.slow  # compiles two scans
+def test_tridiagonal_solve_derivatives_vmap_and_jit():
+    args, _ = _tridiagonal_system()
+    check_grads(lax.linalg.tridiagonal_solve, args, order=2, modes=("fwd", "rev"))
+    expected = lax.linalg.tridiagonal_solve(*args)
+    np.testing.assert_allclose(ft.vmap(lax.linalg.tridiagonal_solve, in_axes=(0, 0, 0, 2), out_axes=2)(*args[:3], np.moveaxis(args[3], 0, 2)),
+                               np.moveaxis(expected, 0, 2), rtol=1e-12)
+    np.testing.assert_allclose(ft.jit(lax.linalg.tridiagonal_solve)(*args), expected, rtol=1e-12)
+    with pytest.raises(ShapeError, match="tridiagonal_solve"):
+        lax.linalg.tridiagonal_solve(args[0], args[1], args[2], args[3][..., 0])

@@ -882,3 +882,52 @@ def _qr(em, eqn, args, outs):
     for out in eqn.out_binders:
         em.allocate(out)
     em.emit(f"kernels_linalg.qr({args[0]}.reshape({_stack_view(eqn.inputs[0].aval)!r}), {outs[0]}.reshape({q!r}), {outs[1]}.reshape({r!r}))")
+
+
+# --------------------------------------------------------------------------- tridiagonal_solve
+
+
+def tridiagonal_solve(dl: Any, d: Any, du: Any, b: Any, *, perturb_singular: bool = False) -> Any:
+    """Solve tridiagonal systems ``A x = b`` by the Thomas algorithm (no pivoting): ``d`` is
+    ``A``'s diagonal, ``dl`` its subdiagonal (``dl[..., 0]`` unused) and ``du`` its
+    superdiagonal (``du[..., -1]`` unused), all ``(..., m)``; ``b`` is ``(..., m, n)``.
+    Written as two scans, so it is differentiable and batchable like any functrans program.
+
+    >>> tridiagonal_solve(np.array([0.0, 1.0]), np.array([2.0, 2.0]), np.array([1.0, 0.0]), np.array([[3.0], [3.0]]))
+    array([[1.],
+           [1.]])
+    """
+    from .control_flow import scan
+
+    if perturb_singular:
+        raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported")
+    avals = [core.get_aval(x) for x in (dl, d, du, b)]
+    _check_dtype("tridiagonal_solve", *avals)
+    if len({a.shape for a in avals[:3]}) > 1 or avals[3].ndim != avals[1].ndim + 1 or avals[3].shape[:-1] != avals[1].shape:
+        raise ShapeError(f"tridiagonal_solve: dl, d and du must be (..., m) and b (..., m, n), got {', '.join(a.str_short() for a in avals)}")
+    m = avals[1].shape[-1]
+    if m == 0:
+        return b
+    # Scan over the rows: move the row axis of every operand to the front.
+    rows_first = lambda x, axis: moveaxis(x, axis, 0)
+    dl, d, du = (rows_first(x, avals[1].ndim - 1) for x in (dl, d, du))
+    b = rows_first(b, avals[3].ndim - 2)
+    column = lambda v: _shape.broadcast_in_dim(v, core.get_aval(v).shape + avals[3].shape[-1:], tuple(range(core.get_aval(v).ndim)))
+
+    def eliminate(carry, row):
+        c_prev, b_prev = carry
+        lower, diag, upper, rhs = row
+        pivot = _ew.sub(diag, _ew.mul(lower, c_prev))
+        c = _ew.div(upper, pivot)
+        b_new = _ew.div(_ew.sub(rhs, _ew.mul(column(lower), b_prev)), column(pivot))
+        return (c, b_new), (c, b_new)
+
+    def substitute(x_next, row):
+        c, b_new = row
+        x = _ew.sub(b_new, _ew.mul(column(c), x_next))
+        return x, x
+
+    zero_b = _shape.zeros_like(b[0])
+    _, (c, b_new) = scan(eliminate, (_shape.zeros_like(d[0]), zero_b), (dl, d, du, b))
+    _, x = scan(substitute, zero_b, (c, b_new), reverse=True)
+    return moveaxis(x, 0, avals[3].ndim - 2)
