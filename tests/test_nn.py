@@ -342,7 +342,18 @@ def test_initializers_run_under_jit():
     np.testing.assert_allclose(ft.jit(lambda k: init(k, (3, 4)))(KEY), init(KEY, (3, 4)), rtol=1e-12)
 
 
-# --------------------------------------------------------------------------- log1mexp
+# --------------------------------------------------------------------------- gelu, log1mexp
+
+
+def test_gelu_keeps_relative_precision_for_very_negative_inputs():
+    mpmath = pytest.importorskip("mpmath")
+    x = np.array([-30.0, -12.0, -6.0, -2.5, 0.5, 4.0])
+    with mpmath.workdps(40):
+        exact = np.array([float(mpmath.mpf(v) * mpmath.ncdf(v)) for v in x])
+        c = mpmath.sqrt(2 / mpmath.pi)
+        tanh_form = np.array([float(v * (1 + mpmath.tanh(c * (v + mpmath.mpf("0.044715") * v**3))) / 2) for v in x[2:]])
+    np.testing.assert_allclose(nn.gelu(x, approximate=False), exact, rtol=1e-12)
+    np.testing.assert_allclose(nn.gelu(x[2:]), tanh_form, rtol=1e-13)
 
 
 def test_log1mexp_equals_high_precision_reference_at_both_ends():

@@ -238,8 +238,8 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Any:
     """The Gaussian error linear unit ``x * Phi(x)``; ``approximate=True`` (JAX's default) uses
     the tanh approximation ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``.
 
-    For very negative ``x`` the exact form is accurate in absolute terms only (it computes
-    ``1 + erf``, which loses the relative precision of a value near 0).
+    The exact form is computed as ``0.5 x erfc(-x / sqrt(2))``, and the approximate one through
+    the logistic function, so both keep their relative precision for very negative ``x``.
 
     >>> round(float(gelu(1.0, approximate=False)), 6)
     0.841345
@@ -249,7 +249,7 @@ def gelu(x: ArrayLike, approximate: bool = True) -> Any:
         # 0.5 (1 + tanh(z)) = logistic(2 z), which keeps its relative precision for very negative x.
         inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
         return x * lax.logistic(2.0 * inner)
-    return 0.5 * x * (1.0 + lax.erf(x * (1.0 / math.sqrt(2.0))))
+    return 0.5 * x * lax.erfc(x * (-1.0 / math.sqrt(2.0)))
 
 
 _LOG2 = math.log(2.0)
