@@ -86,6 +86,14 @@ def test_einsum_path_agrees_with_jax():
         assert fnp.einsum_path(spec, *ops)[0] == jnp.einsum_path(spec, *ops)[0], spec
 
 
+def test_einsum_interleaved_form_matches_numpy():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    for args in [(a, [0, 1], b, [1, 2], [0, 2]), (a, [0, 1], b, [1, 2]), (a, [Ellipsis, 1], a, [Ellipsis, 1], [Ellipsis])]:
+        assert_same(fnp.einsum(*args), np.einsum(*args))
+    with pytest.raises(ValueError, match="interleaved"):
+        fnp.einsum(a, [0, "i"])
+
+
 def test_einsum_errors():
     with pytest.raises(ValueError, match="sizes"):
         fnp.einsum("ij,jk", np.ones((2, 3)), np.ones((4, 2)))

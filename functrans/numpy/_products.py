@@ -193,9 +193,32 @@ def _contraction_path(labels: list[str], output: str, sizes: dict[str, int], opt
     return _optimal_path(labels, output, sizes)
 
 
-def _prepared(subscripts: str, operands: tuple) -> tuple[list, list[str], str, dict[str, int]]:
+def _from_sublists(args: tuple) -> tuple[str, tuple]:
+    """NumPy's interleaved form ``einsum(x, [0, 1], y, [1, 2], [0, 2])`` as a subscript
+    string and the operands (integers name axes, ``...`` stands for broadcast ones)."""
+    output = args[-1] if len(args) % 2 else None
+    pairs = args[:-1] if len(args) % 2 else args
+    operands, sublists = pairs[0::2], pairs[1::2]
+
+    def spell(sub: Any) -> str:
+        letters = []
+        for item in sub:
+            if item is Ellipsis:
+                letters.append("...")
+            elif isinstance(item, (int, np.integer)) and 0 <= int(item) < 52:
+                letters.append(string.ascii_letters[int(item)])
+            else:
+                raise ValueError(f"einsum: subscripts in the interleaved form must be integers in [0, 52) or ..., got {item!r}")
+        return "".join(letters)
+    spec = ",".join(spell(sub) for sub in sublists)
+    return (spec + "->" + spell(output) if output is not None else spec), tuple(operands)
+
+
+def _prepared(subscripts: Any, operands: tuple) -> tuple[list, list[str], str, dict[str, int]]:
     """Arrays and labels with repeated labels taken as diagonals, sizes checked (size-1
     ellipsis axes broadcast)."""
+    if not isinstance(subscripts, str):
+        subscripts, operands = _from_sublists((subscripts,) + operands)
     arrays = promote(*[asarray(x) for x in operands])
     labels, output = _parse_subscripts(subscripts, [a.shape for a in arrays])
     for lab, x in zip(labels, arrays):
@@ -254,7 +277,8 @@ def einsum_path(subscripts: str, /, *operands: ArrayLike, optimize: Any = "auto"
 def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize: Any = "auto", precision: Any = None,
            preferred_element_type: Any = None) -> Any:
     """Einstein summation: ``einsum("bij,bjk->bik", x, y)``, with ``...`` for broadcast axes,
-    repeated labels for diagonals, and an implicit output (sorted labels used once).
+    repeated labels for diagonals, and an implicit output (sorted labels used once); also
+    NumPy's interleaved form ``einsum(x, [0, 1], y, [1, 2], [0, 2])``.
     Operands are contracted pairwise, each a ``dot_general``, in ``einsum_path``'s order.
 
     >>> einsum("...ii->...i", np.arange(8.0).reshape(2, 2, 2))
