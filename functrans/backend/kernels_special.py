@@ -743,3 +743,136 @@ def owens_t(h, a):
     q_h = 0.5 * math.erfc(h / math.sqrt(2.0))
     q_ah = 0.5 * math.erfc(ah / math.sqrt(2.0))
     return sign * (0.5 * (q_h + q_ah) - q_h * q_ah - _owens_t_integral(ah, 1.0 / a))
+
+
+# --------------------------------------------------------------------------- sine/cosine and Fresnel integrals
+
+
+@numba.njit(**_jit)
+def _sici_positive(t):
+    """(Si(t), Ci(t)) for t > 0: power series below 3, above it E1(i t) = -Ci(t) + i (Si(t) - pi/2)
+    by its continued fraction (modified Lentz)."""
+    if t < 3.0:
+        t2 = t * t
+        term = t
+        si = t
+        ci = 0.0
+        for k in range(1, 60):
+            term *= -t2 / ((2 * k) * (2 * k + 1)) if k > 0 else 1.0
+            si += term / (2 * k + 1)
+            if abs(term) < 1e-18 * abs(si):
+                break
+        term = 1.0
+        for k in range(1, 60):
+            term *= -t2 / ((2 * k - 1) * (2 * k))
+            piece = term / (2 * k)
+            ci += piece
+            if abs(piece) < 1e-18:
+                break
+        return si, EULER + math.log(t) + ci
+    if t == np.inf:
+        return 0.5 * math.pi, 0.0
+    b = complex(1.0, t)
+    c = complex(1.0 / _TINY, 0.0)
+    d = 1.0 / b
+    h = d
+    for i in range(2, _MAX_TERMS):
+        a = -float((i - 1) * (i - 1))
+        b += 2.0
+        d = 1.0 / (a * d + b)
+        c = b + a / c
+        delta = c * d
+        h *= delta
+        if abs(delta.real - 1.0) + abs(delta.imag) < 1e-16:
+            break
+    h *= complex(math.cos(t), -math.sin(t))
+    return 0.5 * math.pi + h.imag, -h.real
+
+
+@numba.njit(**_jit)
+def si(x):
+    """The sine integral int_0^x sin(t) / t dt."""
+    if x != x:
+        return x
+    if x == 0.0:
+        return x
+    return math.copysign(_sici_positive(abs(x))[0], x)
+
+
+@numba.njit(**_jit)
+def ci(x):
+    """The cosine integral euler + log|x| + int_0^|x| (cos(t) - 1) / t dt (SciPy's real part for x < 0)."""
+    if x != x or x == -np.inf:
+        return np.nan
+    if x == 0.0:
+        return -np.inf
+    return _sici_positive(abs(x))[1]
+
+
+@numba.njit(**_jit)
+def _fresnel_positive(x):
+    """(S(x), C(x)) for x > 0: power series below 1.5, above it the continued fraction of
+    erfc((1 - i) sqrt(pi) x / 2) (modified Lentz)."""
+    if x < 1.5:
+        half_pi = 0.5 * math.pi
+        x4 = x * x * x * x
+        c_term = x
+        s_term = half_pi * x * x * x / 3.0
+        c_sum = x
+        s_sum = s_term
+        factor = x  # (pi/2)^n x^(2n+1) / n!, signs applied below
+        for n in range(1, 80):
+            factor *= half_pi * x * x / n
+            if n % 2 == 0:
+                piece = factor / (2 * n + 1) * (1.0 if n % 4 == 0 else -1.0)
+                c_sum += piece
+            else:
+                piece = factor / (2 * n + 1) * (1.0 if n % 4 == 1 else -1.0)
+                s_sum += piece if n > 1 else 0.0
+            if abs(factor) < 1e-18 * (abs(c_sum) + abs(s_sum)):
+                break
+        return s_sum, c_sum
+    if x == np.inf:
+        return 0.5, 0.5
+    pix2 = math.pi * x * x
+    b = complex(1.0, -pix2)
+    cc = complex(1.0 / _TINY, 0.0)
+    d = 1.0 / b
+    h = d
+    n = -1
+    for _ in range(2, _MAX_TERMS):
+        n += 2
+        a = -float(n * (n + 1))
+        b += 4.0
+        d = 1.0 / (a * d + b)
+        cc = b + a / cc
+        delta = cc * d
+        h *= delta
+        if abs(delta.real - 1.0) + abs(delta.imag) < 1e-16:
+            break
+    h *= complex(x, -x)
+    # the phase pi x^2 / 2 reduced exactly: x^2 as hi + lo (Dekker), hi modulo 4 (exact: hi / 4 is)
+    hi = x * x
+    split = 134217729.0 * x
+    xh = split - (split - x)
+    xl = x - xh
+    lo = ((xh * xh - hi) + 2.0 * xh * xl) + xl * xl
+    phase = 0.5 * math.pi * ((hi - 4.0 * np.floor(0.25 * hi)) + lo)
+    cs = complex(0.5, 0.5) * (1.0 - complex(math.cos(phase), math.sin(phase)) * h)
+    return cs.imag, cs.real
+
+
+@numba.njit(**_jit)
+def fresnel_s(x):
+    """The Fresnel integral S(x) = int_0^x sin(pi t^2 / 2) dt."""
+    if x != x or x == 0.0:
+        return x
+    return math.copysign(_fresnel_positive(abs(x))[0], x)
+
+
+@numba.njit(**_jit)
+def fresnel_c(x):
+    """The Fresnel integral C(x) = int_0^x cos(pi t^2 / 2) dt."""
+    if x != x or x == 0.0:
+        return x
+    return math.copysign(_fresnel_positive(abs(x))[1], x)

@@ -18,14 +18,14 @@ import scipy.special
 from .. import core
 from ..autodiff import defjvp
 from .elementwise import (
-    abs, add, digamma, div, eq, erf, exp, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
-    stop_gradient, sub, trigamma_p, _operands,
+    abs, add, cos, digamma, div, eq, erf, exp, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
+    sin, stop_gradient, sub, trigamma_p, _operands,
 )
 from . import shape as _shape
 
 __all__ = [
     "bessel_i0e", "bessel_i1e", "betainc", "dawsn", "erf_inv", "erfc", "erfcx", "exp1", "expi", "expn", "igamma",
-    "igamma_grad_a", "igammac", "ndtri", "owens_t", "polygamma", "spence", "zeta",
+    "fresnel_c", "fresnel_s", "ci", "si", "igamma_grad_a", "igammac", "ndtri", "owens_t", "polygamma", "spence", "zeta",
 ]
 
 
@@ -265,3 +265,23 @@ defjvp(
                                     -1.0 / (2.0 * math.sqrt(2.0 * math.pi)))),
     lambda g, ans, h, a: mul(g, div(exp(mul(mul(mul(h, h), add(mul(a, a), 1.0)), -0.5)), mul(add(mul(a, a), 1.0), 2.0 * math.pi))),
 )
+
+# --------------------------------------------------------------------------- sine/cosine and Fresnel integrals
+
+si_p, si = _special("si", _scipy(lambda v: scipy.special.sici(v)[0]), "si")
+ci_p, ci = _special("ci", _scipy(lambda v: scipy.special.sici(v)[1]), "ci")
+fresnel_s_p, fresnel_s = _special("fresnel_s", _scipy(lambda v: scipy.special.fresnel(v)[0]), "fresnel_s")
+fresnel_c_p, fresnel_c = _special("fresnel_c", _scipy(lambda v: scipy.special.fresnel(v)[1]), "fresnel_c")
+
+
+def _si_jvp(g, ans, x):
+    # Si'(x) = sin(x) / x, 1 at 0
+    zero = eq(x, 0.0)
+    safe = select_n(zero, x, _shape.full_like(x, 1.0))
+    return mul(g, select_n(zero, div(sin(safe), safe), _shape.full_like(x, 1.0)))
+
+
+defjvp(si_p, _si_jvp)
+defjvp(ci_p, lambda g, ans, x: mul(g, div(cos(x), x)))
+defjvp(fresnel_s_p, lambda g, ans, x: mul(g, sin(mul(mul(x, x), math.pi / 2.0))))
+defjvp(fresnel_c_p, lambda g, ans, x: mul(g, cos(mul(mul(x, x), math.pi / 2.0))))

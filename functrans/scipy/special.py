@@ -25,9 +25,9 @@ from ..numpy._base import ArrayLike, canonical_axes, promote_and_broadcast, prom
 
 __all__ = [
     "bernoulli", "bessel_jn", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "dawsn", "digamma", "entr",
-    "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc", "gammaincc",
+    "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "fresnel", "gamma", "gammainc", "gammaincc",
     "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit",
-    "logsumexp", "multigammaln", "ndtr", "ndtri", "owens_t", "poch", "polygamma", "rel_entr", "softmax", "spence", "xlog1py",
+    "logsumexp", "multigammaln", "ndtr", "ndtri", "owens_t", "poch", "polygamma", "rel_entr", "sici", "softmax", "spence", "xlog1py",
     "xlogy", "zeta",
 ]
 
@@ -508,6 +508,26 @@ def owens_t(h: ArrayLike, a: ArrayLike) -> Any:
     """
     h, a = _args(h, a)
     return _lsp.owens_t(h, a)
+
+
+def sici(x: ArrayLike) -> tuple[Any, Any]:
+    """The sine and cosine integrals ``(Si(x), Ci(x))``; for ``x < 0``, SciPy's real part of Ci.
+
+    >>> [float(np.round(v, 12)) for v in sici(1.0)]
+    [0.946083070367, 0.337403922901]
+    """
+    x = _inexact(x)
+    return _lsp.si(x), _lsp.ci(x)
+
+
+def fresnel(x: ArrayLike) -> tuple[Any, Any]:
+    """The Fresnel integrals ``(S(x), C(x))`` of ``sin`` and ``cos`` of ``pi t**2 / 2``.
+
+    >>> [float(np.round(v, 12)) for v in fresnel(1.0)]
+    [0.43825914739, 0.779893400377]
+    """
+    x = _inexact(x)
+    return _lsp.fresnel_s(x), _lsp.fresnel_c(x)
 
 # --------------------------------------------------------------------------- logs and entropies
 
