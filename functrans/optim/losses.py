@@ -345,5 +345,5 @@ def smooth_labels(labels: Any, alpha: Any, *, axis: Axis = -1, where: Any = None
         axes = range(labels.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         num_categories = int(np.prod([labels.shape[a] for a in axes]))
     else:
-        num_categories = fnp.sum(where, axis=axis, keepdims=True)
+        num_categories = fnp.astype(fnp.sum(where, axis=axis, keepdims=True), labels.dtype)
     return (1.0 - alpha) * labels + alpha / num_categories
