@@ -38,6 +38,7 @@ def test_gamma_gradient_in_reverse_mode_equals_forward_mode():
     np.testing.assert_allclose(ft.grad(lambda a: fnp.sum(random.gamma(KEY, a)))(SHAPES), forward, rtol=1e-14)
 
 
+@pytest.mark.slow  # XLA compiles JAX's gamma gradient: seconds
 def test_gamma_sample_derivative_matches_jax_random_gamma_grad():
     pytest.importorskip("jax")
     from jax._src.lax.special import random_gamma_grad
