@@ -249,7 +249,9 @@ def test_creation_functions_match_numpy():
     y = fnp.copy(x)
     assert_same(y, x) and not np.shares_memory(x, y)
     for args, kwargs in [((0, 2, 5), {}), ((0, 2, 4), {"endpoint": False}), ((1, 3, 3), {"base": 2.0}),
-                         ((np.array([0.0, 1.0]), 2, 3), {"axis": 1}), ((0, 1, 3), {"dtype": np.float32})]:
+                         ((np.array([0.0, 1.0]), 2, 3), {"axis": 1}), ((0, 1, 3), {"dtype": np.float32}),
+                         ((np.float32(0), 1, 3), {}), ((0, 2, 3), {"base": np.array([2.0, 10.0]), "axis": -1}),
+                         ((np.array([[0.0], [1.0]]), np.arange(3.0), 4), {"base": np.array([2.0, 3.0, 4.0]), "axis": 2})]:
         assert_same(fnp.logspace(*args, **kwargs), np.logspace(*args, **kwargs))
     for args, kwargs in [((1, 1000, 4), {}), ((-1, -1000, 4), {}), ((2.0, 3.0, 5), {"endpoint": False}),
                          ((np.array([1.0, 10.0]), 100.0, 3), {"axis": -1}), ((1, 256, 9), {"dtype": np.float32}), ((1, 5, 1), {})]:

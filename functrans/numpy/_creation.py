@@ -8,9 +8,9 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import core, dtypes, lax
-from ._base import ArrayLike, asarray, broadcast_arrays, convert, promote_to_inexact, shape_of
+from ._base import ArrayLike, asarray, broadcast_arrays, broadcast_shapes, convert, promote, promote_to_inexact, shape_of
 from ._index_tricks import indices
-from ._shape import _shape_tuple, diag, linspace, ravel, zeros, zeros_like
+from ._shape import _shape_tuple, diag, expand_dims, linspace, moveaxis, ravel, reshape, zeros, zeros_like
 from ._ufuncs import log10, power
 
 
@@ -79,13 +79,15 @@ def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     >>> logspace(0.0, 2.0, 3)
     array([  1.,  10., 100.])
     """
-    exponents = linspace(start, stop, num, endpoint, axis=axis)
-    base = asarray(base)
-    if shape_of(base) != ():
-        # A base per position broadcasts against the values off the new axis, as NumPy.
-        from ._shape import expand_dims
-
-        base = expand_dims(base, axis if axis >= 0 else axis + len(shape_of(exponents)))
+    # As NumPy: all three are raised to their broadcast rank, and base gets the new axis
+    # (a Python scalar base stays weakly typed: float32 ends give float32 values).
+    weak_base = type(base) in (int, float)
+    ends = promote(start, stop) + ([] if weak_base else [asarray(base)])
+    rank = len(broadcast_shapes(*[shape_of(a) for a in ends]))
+    ends = [reshape(a, (1,) * (rank - len(shape_of(a))) + shape_of(a)) for a in ends]
+    exponents = linspace(ends[0], ends[1], num, endpoint, axis=axis)
+    if not weak_base:
+        base = expand_dims(ends[2], axis) if rank else ends[2]
     out = power(base, exponents)
     return convert(out, np.dtype(dtype)) if dtype is not None else out
 
@@ -120,8 +122,6 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
         if endpoint and num > 1:
             last = lax.broadcast_in_dim(lax.eq(lax.broadcasted_iota(dtypes.int64, (num,), 0), num - 1), shape_of(out), (0,))
             out = lax.select_n(last, out, lax.broadcast_in_dim(stop, shape_of(out), lead))
-    from ._shape import moveaxis
-
     out = moveaxis(out, 0, axis)
     return convert(out, np.dtype(dtype)) if dtype is not None else out
 

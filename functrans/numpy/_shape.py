@@ -76,7 +76,7 @@ def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = 
     (array([0.  , 0.25, 0.5 , 0.75, 1.  ]), array(0.25))
     """
     num = static_int(num, "linspace's num")
-    start, stop = promote(asarray(start, None), asarray(stop, None))
+    start, stop = promote(start, stop)  # Python scalar ends are weak: float32 and 1 give float32
     out_dtype = np.dtype(dtype) if dtype is not None else dtypes.default_float(start.dtype)
     start, stop = convert(start, dtypes.default_float(start.dtype)), convert(stop, dtypes.default_float(stop.dtype))
     div = (num - 1) if endpoint else num
