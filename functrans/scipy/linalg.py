@@ -294,8 +294,12 @@ def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 1
     v = lax.add(matmul(a6, even_high), _low_terms(b[0:8:2], a2, a4, a6, identity))
     r = _np_linalg.solve(lax.sub(v, u), lax.add(v, u))
 
+    # Square each matrix its own number of times; the loop skips the steps no matrix needs.
+    most = _max(squarings) if squarings.ndim else squarings
+
     def square(i, r):
-        return where(expand_dims(i < squarings, (-2, -1)), matmul(r, r), r)
+        needed = lambda r: where(expand_dims(i < squarings, (-2, -1)), matmul(r, r), r)
+        return lax.cond(i < most, needed, lambda r: r, r)
 
     return lax.fori_loop(0, max_squarings, square, r)
 
