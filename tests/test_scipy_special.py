@@ -175,6 +175,19 @@ def test_sine_cosine_and_fresnel_integral_kernels():
         assert abs(K.fresnel_s(v) - s_ref) < 1e-15 and abs(K.fresnel_c(v) - c_ref) < 1e-15
 
 
+def test_hyp1f1_kernel():
+    a, b, x = _grid(np.concatenate([np.linspace(-5, 5, 21), [0.5, 1.5]]), np.linspace(0.25, 6, 12), np.linspace(-30, 30, 41))
+    got = np.vectorize(K.hyp1f1)(a, b, x)
+    ref = ss.hyp1f1(a, b, x)
+    # SciPy gives nan at a few negative x (the kernel's values there agree with mpmath); with a < 0
+    # the series alternates, and near its zeros only absolute accuracy holds.
+    usable = np.isfinite(ref) & (np.abs(ref) > 1e-10)
+    assert _max_relative_error(got[usable & (a > 0)], ref[usable & (a > 0)]) < 5e-13
+    assert _max_relative_error(got[usable], ref[usable]) < 5e-12
+    assert not np.any(np.isnan(got))
+    np.testing.assert_array_equal(np.vectorize(K.hyp1f1)([1.0, 1.0, np.nan], [-2.0, 1.0, 1.0], [1.0, 0.0, 1.0]), [np.inf, 1.0, np.nan])
+
+
 # --------------------------------------------------------------------------- eager functions
 
 
@@ -327,6 +340,7 @@ GRADS = [
     ("polygamma", lambda x: fsp.polygamma(np.array([0.0, 1.0, 3.0]), x), np.array([0.5, 2.0, 7.0])),
     ("expn", lambda x: fsp.expn(np.array([0.0, 1.0, 2.0, 3.0]), x), np.array([0.7, 0.5, 2.0, 4.0])),
     ("owens_t", lambda h, a: fsp.owens_t(h, a), np.array([-1.5, 0.3, 2.0]), np.array([0.4, -2.0, 0.9])),
+    ("hyp1f1_x", lambda x: fsp.hyp1f1(np.array([0.7, -1.5, 2.0]), np.array([1.3, 2.5, 0.6]), x), np.array([2.0, -3.0, 0.5])),
     ("beta", lambda a, b: fsp.beta(a, b), np.array([0.5, 2.0]), np.array([1.5, 3.0])),
     ("comb", lambda n, k: fsp.comb(n, k), np.array([5.5, 9.0]), np.array([2.2, 3.0])),
     ("poch", lambda z, m: fsp.poch(z, m), np.array([1.5, 4.0]), np.array([2.0, 0.5])),
@@ -354,6 +368,14 @@ def test_incomplete_gamma_derivatives_in_both_arguments():
     check_grads(lambda x: ft.grad(lambda a: fsp.gammainc(a, x))(2.0), (np.array(1.5),), order=1, atol=1e-6, rtol=1e-6)
     with pytest.raises(NotImplementedError, match="igamma_grad_a"):
         ft.grad(ft.grad(lambda a: fsp.gammainc(a, 1.0)))(2.0)
+
+
+def test_hyp1f1_parameter_derivatives():
+    a, b, x = np.array([0.7, -1.5, 2.0]), np.array([1.3, 2.5, 0.6]), np.array([2.0, -3.0, 0.5])
+    check_grads(fsp.hyp1f1, (a, b, x), order=1, atol=1e-6, rtol=1e-6)
+    check_grads(lambda x: ft.grad(lambda a: fsp.hyp1f1(a, 1.3, x))(0.7), (np.array(0.4),), order=1, atol=1e-6, rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="hyp1f1"):
+        ft.grad(ft.grad(lambda a: fsp.hyp1f1(a, 1.3, 0.4)))(0.7)
 
 
 def test_derivative_closed_forms():
@@ -394,7 +416,8 @@ def _many(a, x, u):
         fsp.erfc(x), fsp.erfinv(u * 2.0 - 1.0), fsp.erfcx(x), fsp.ndtri(u), fsp.dawsn(x), fsp.log_ndtr(x),
         fsp.gammainc(a, x * x), fsp.gammaincc(a, x * x), fsp.betainc(a, a + 1.0, u), fsp.i0e(x), fsp.i1e(x),
         fsp.zeta(a + 1.0, a), fsp.polygamma(fsp.expn(0.0 * a + 2.0, a) * 0.0 + 1.0, a), fsp.exp1(a), fsp.expi(x),
-        fsp.expn(a * 0.0 + 3.0, a), fsp.spence(a), fsp.owens_t(x, a), *fsp.sici(x), *fsp.fresnel(x), ft.grad(lambda a: fsp.gammainc(a, 2.0))(a[0]),
+        fsp.expn(a * 0.0 + 3.0, a), fsp.spence(a), fsp.owens_t(x, a), *fsp.sici(x), *fsp.fresnel(x),
+        fsp.hyp1f1(a, a + 0.5, x), ft.grad(lambda a: fsp.gammainc(a, 2.0))(a[0]),
     ]
 
 

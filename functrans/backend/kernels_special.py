@@ -876,3 +876,78 @@ def fresnel_c(x):
     if x != x or x == 0.0:
         return x
     return math.copysign(_fresnel_positive(abs(x))[1], x)
+
+
+# --------------------------------------------------------------------------- confluent hypergeometric
+
+
+@numba.njit(**_jit)
+def _hyp1f1_series(a, b, x):
+    """(M(a, b, x), dM/da, dM/db) by Kummer's series sum t_k, t_k = (a)_k / (b)_k x^k / k!, whose
+    parameter derivatives are t_k sum_{i<k} 1/(a+i) and -t_k sum_{i<k} 1/(b+i)."""
+    term = 1.0
+    total = 1.0
+    da = 0.0
+    db = 0.0
+    harmonic_a = 0.0
+    harmonic_b = 0.0
+    for k in range(_MAX_TERMS):
+        if a + k == 0.0:  # a a non-positive integer: a polynomial, but the derivative in a goes on
+            rest = term * x / (b + k) / (k + 1)  # t_{k+1} / (a + k)
+            da += _hyp1f1_terminated_da(a, b, x, k, rest)
+            break
+        harmonic_a += 1.0 / (a + k)
+        harmonic_b += 1.0 / (b + k)
+        term *= (a + k) / (b + k) * x / (k + 1)
+        total += term
+        da += term * harmonic_a
+        db -= term * harmonic_b
+        if abs(term) < 1e-17 * abs(total) and abs(term * harmonic_a) <= 1e-17 * abs(da) + 1e-300 and k > abs(x):
+            break
+    return total, da, db
+
+
+@numba.njit(**_jit)
+def _hyp1f1_terminated_da(a, b, x, k, rest):
+    """The terms beyond a terminating series' end in dM/da: t_j / (a + k) stays finite as
+    a + k -> 0, so d t_j / da there is the product of the other factors."""
+    total = 0.0
+    term = rest  # (a)_{k+1} / (a+k) ... / (b)_{k+1} x^{k+1} / (k+1)!
+    for j in range(k + 1, _MAX_TERMS):
+        total += term
+        term *= (a + j) / (b + j) * x / (j + 1)
+        if abs(term) < 1e-17 * abs(total) and j > abs(x):
+            break
+    return total
+
+
+@numba.njit(**_jit)
+def _hyp1f1_all(a, b, x):
+    if a != a or b != b or x != x:
+        return np.nan, np.nan, np.nan
+    if b <= 0.0 and b == np.floor(b):
+        return np.inf, np.nan, np.nan
+    if x == 0.0:
+        return 1.0, 0.0, 0.0
+    if x < 0.0:
+        # Kummer's transformation M(a, b, x) = e^x M(b - a, b, -x) keeps the series positive
+        m, da, db = _hyp1f1_series(b - a, b, -x)
+        scale = math.exp(x)
+        return scale * m, -scale * da, scale * (da + db)
+    return _hyp1f1_series(a, b, x)
+
+
+@numba.njit(**_jit)
+def hyp1f1(a, b, x):
+    """Kummer's confluent hypergeometric function M(a, b, x)."""
+    return _hyp1f1_all(a, b, x)[0]
+
+
+@numba.njit(**_jit)
+def hyp1f1_da(a, b, x):
+    return _hyp1f1_all(a, b, x)[1]
+
+
+@numba.njit(**_jit)
+def hyp1f1_db(a, b, x):
+    return _hyp1f1_all(a, b, x)[2]

@@ -25,7 +25,7 @@ from . import shape as _shape
 
 __all__ = [
     "bessel_i0e", "bessel_i1e", "betainc", "dawsn", "erf_inv", "erfc", "erfcx", "exp1", "expi", "expn", "igamma",
-    "fresnel_c", "fresnel_s", "ci", "si", "igamma_grad_a", "igammac", "ndtri", "owens_t", "polygamma", "spence", "zeta",
+    "fresnel_c", "fresnel_s", "ci", "si", "hyp1f1", "igamma_grad_a", "igammac", "ndtri", "owens_t", "polygamma", "spence", "zeta",
 ]
 
 
@@ -285,3 +285,42 @@ defjvp(si_p, _si_jvp)
 defjvp(ci_p, lambda g, ans, x: mul(g, div(cos(x), x)))
 defjvp(fresnel_s_p, lambda g, ans, x: mul(g, sin(mul(mul(x, x), math.pi / 2.0))))
 defjvp(fresnel_c_p, lambda g, ans, x: mul(g, cos(mul(mul(x, x), math.pi / 2.0))))
+
+# --------------------------------------------------------------------------- confluent hypergeometric
+
+# SciPy's hyp1f1 gives nan for some negative x where the series (after Kummer's transformation)
+# converges well: the kernels serve eagerly too.
+hyp1f1_p, hyp1f1 = _special("hyp1f1", _vectorized("hyp1f1"), "hyp1f1", 3)
+hyp1f1_da_p, _hyp1f1_da = _special("hyp1f1_da", _vectorized("hyp1f1_da"), "hyp1f1_da", 3)
+hyp1f1_db_p, _hyp1f1_db = _special("hyp1f1_db", _vectorized("hyp1f1_db"), "hyp1f1_db", 3)
+
+
+def _hyp1f1_shifted(a, b, x):
+    """M(a + 1, b + 1, x) and its parameter derivatives there."""
+    a1, b1 = add(a, 1.0), add(b, 1.0)
+    return a1, b1, hyp1f1(a1, b1, x)
+
+
+def _hyp1f1_jvp_x(g, ans, a, b, x):
+    # dM/dx = (a / b) M(a + 1, b + 1, x)
+    return mul(g, mul(div(a, b), _hyp1f1_shifted(a, b, x)[2]))
+
+
+def _hyp1f1_second_in_parameters(g, ans, a, b, x):
+    raise NotImplementedError("hyp1f1: second derivatives in a and b are not implemented")
+
+
+def _hyp1f1_da_jvp_x(g, ans, a, b, x):
+    a1, b1, shifted = _hyp1f1_shifted(a, b, x)
+    return mul(g, add(div(shifted, b), mul(div(a, b), _hyp1f1_da(a1, b1, x))))
+
+
+def _hyp1f1_db_jvp_x(g, ans, a, b, x):
+    a1, b1, shifted = _hyp1f1_shifted(a, b, x)
+    return mul(g, sub(mul(div(a, b), _hyp1f1_db(a1, b1, x)), div(mul(a, shifted), mul(b, b))))
+
+
+defjvp(hyp1f1_p, lambda g, ans, a, b, x: mul(g, _hyp1f1_da(a, b, x)), lambda g, ans, a, b, x: mul(g, _hyp1f1_db(a, b, x)),
+       _hyp1f1_jvp_x)
+defjvp(hyp1f1_da_p, _hyp1f1_second_in_parameters, _hyp1f1_second_in_parameters, _hyp1f1_da_jvp_x)
+defjvp(hyp1f1_db_p, _hyp1f1_second_in_parameters, _hyp1f1_second_in_parameters, _hyp1f1_db_jvp_x)

@@ -26,7 +26,7 @@ from ..numpy._base import ArrayLike, canonical_axes, promote_and_broadcast, prom
 __all__ = [
     "bernoulli", "bessel_jn", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "dawsn", "digamma", "entr",
     "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "fresnel", "gamma", "gammainc", "gammaincc",
-    "gammaln", "gammasgn", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit",
+    "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit",
     "logsumexp", "multigammaln", "ndtr", "ndtri", "owens_t", "poch", "polygamma", "rel_entr", "sici", "softmax", "spence", "xlog1py",
     "xlogy", "zeta",
 ]
@@ -528,6 +528,18 @@ def fresnel(x: ArrayLike) -> tuple[Any, Any]:
     """
     x = _inexact(x)
     return _lsp.fresnel_s(x), _lsp.fresnel_c(x)
+
+
+def hyp1f1(a: ArrayLike, b: ArrayLike, x: ArrayLike) -> Any:
+    """Kummer's confluent hypergeometric function ``M(a, b, x) = sum (a)_k / (b)_k x**k / k!``
+    (by Kummer's transformation ``e**x M(b - a, b, -x)`` for ``x < 0``); differentiable once in
+    ``a`` and ``b``, to any order in ``x``.
+
+    >>> float(np.round(hyp1f1(1.0, 1.0, 2.0), 12))    # exp(2)
+    7.389056098931
+    """
+    a, b, x = _args(a, b, x)
+    return _lsp.hyp1f1(a, b, x)
 
 # --------------------------------------------------------------------------- logs and entropies
 
