@@ -254,7 +254,8 @@ def test_creation_functions_match_numpy():
                          ((np.array([[0.0], [1.0]]), np.arange(3.0), 4), {"base": np.array([2.0, 3.0, 4.0]), "axis": 2})]:
         assert_same(fnp.logspace(*args, **kwargs), np.logspace(*args, **kwargs))
     for args, kwargs in [((1, 1000, 4), {}), ((-1, -1000, 4), {}), ((2.0, 3.0, 5), {"endpoint": False}),
-                         ((np.array([1.0, 10.0]), 100.0, 3), {"axis": -1}), ((1, 256, 9), {"dtype": np.float32}), ((1, 5, 1), {})]:
+                         ((np.array([1.0, 10.0]), 100.0, 3), {"axis": -1}), ((1, 256, 9), {"dtype": np.float32}), ((1, 5, 1), {}),
+                         ((np.float32(1), np.float32(8), 4), {})]:
         assert_same(fnp.geomspace(*args, **kwargs), np.geomspace(*args, **kwargs))
     with pytest.raises(ValueError, match="zero"):
         fnp.geomspace(0, 10)

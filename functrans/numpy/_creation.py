@@ -123,7 +123,8 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
             last = lax.broadcast_in_dim(lax.eq(lax.broadcasted_iota(dtypes.int64, (num,), 0), num - 1), shape_of(out), (0,))
             out = lax.select_n(last, out, lax.broadcast_in_dim(stop, shape_of(out), lead))
     out = moveaxis(out, 0, axis)
-    return convert(out, np.dtype(dtype)) if dtype is not None else out
+    # NumPy's geomspace gives at least float64 unless told otherwise.
+    return convert(out, np.dtype(dtype) if dtype is not None else np.promote_types(out.dtype, dtypes.float64))
 
 
 def fromfunction(function: Callable[..., Any], shape: Any, *, dtype: Any = float, **kwargs: Any) -> Any:
