@@ -1,0 +1,297 @@
+"""Convolutions: ``conv_general_dilated`` and its wrappers ``conv``, ``conv_with_general_padding``,
+``conv_transpose``; ``ConvDimensionNumbers`` and ``conv_dimension_numbers``.
+
+A convolution is computed as im2col: the input, moved to (batch, feature, spatial...), is
+padded (interior padding for ``lhs_dilation``), each kernel offset is one strided slice
+(``windowed.window_slices``), and the stacked patches meet the kernel in one ``dot_general``
+whose batch axis is the feature or batch group. No new primitive: derivatives in both
+operands, batching and compilation come from the primitives used.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+from .. import core
+from . import elementwise as _ew
+from . import shape as _shape
+from .dot import dot_general
+from .windowed import check_shapelike, dilate_shape, explicit_padding, padtype_to_pads, window_slices
+
+__all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
+           "conv_with_general_padding"]
+
+
+class ConvDimensionNumbers(NamedTuple):
+    """Where the axes of a convolution are: ``lhs_spec`` and ``out_spec`` list (batch, feature,
+    spatial...), ``rhs_spec`` lists (out feature, in feature, spatial...)."""
+    lhs_spec: Sequence[int]
+    rhs_spec: Sequence[int]
+    out_spec: Sequence[int]
+
+
+def _layout_permutations(specs: Sequence[str]) -> tuple[tuple[int, ...], ...]:
+    """The axis permutations that layout strings such as ``('NHWC', 'HWIO', 'NHWC')`` mean; spatial
+    axes are ordered as they appear in the kernel's string."""
+    pairs = (("N", "C"), ("O", "I"), ("N", "C"))
+    for i, (spec, (a, b)) in enumerate(zip(specs, pairs)):
+        if not spec.count(a) == spec.count(b) == 1:
+            raise TypeError(f"convolution dimension_numbers[{i}] must contain the characters '{a}' and '{b}' "
+                            f"exactly once, got {spec}.")
+        if len(spec) != len(set(spec)):
+            raise TypeError(f"convolution dimension_numbers[{i}] cannot have duplicate characters, got {spec}.")
+    spatial = [set(spec) - set(pair) for spec, pair in zip(specs, pairs)]
+    if not spatial[0] == spatial[1] == spatial[2]:
+        raise TypeError(f"convolution dimension_numbers elements must each have the same set of spatial "
+                        f"characters, got {tuple(specs)}.")
+    kernel = specs[1]
+    order = [c for c in kernel if c not in pairs[1]]
+    return tuple((spec.index(a), spec.index(b)) + tuple(spec.index(c) for c in order)
+                 for spec, (a, b) in zip(specs, pairs))
+
+
+def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
+                           dimension_numbers: Any) -> ConvDimensionNumbers:
+    """``dimension_numbers`` (None, three layout strings, or a ``ConvDimensionNumbers``) as a
+    ``ConvDimensionNumbers``; None means (batch, feature, spatial...) everywhere.
+
+    >>> conv_dimension_numbers((1, 5, 5, 3), (3, 3, 3, 8), ("NHWC", "HWIO", "NHWC"))
+    ConvDimensionNumbers(lhs_spec=(0, 3, 1, 2), rhs_spec=(3, 2, 0, 1), out_spec=(0, 3, 1, 2))
+    """
+    if isinstance(dimension_numbers, ConvDimensionNumbers):
+        return dimension_numbers
+    if len(lhs_shape) != len(rhs_shape):
+        raise TypeError(f"convolution requires lhs and rhs ndim to be equal, got {len(lhs_shape)} and {len(rhs_shape)}.")
+    if dimension_numbers is None:
+        iota = tuple(range(len(lhs_shape)))
+        return ConvDimensionNumbers(iota, iota, iota)
+    if not isinstance(dimension_numbers, (list, tuple)):
+        raise TypeError(f"convolution dimension_numbers must be tuple/list or None, got {type(dimension_numbers)}.")
+    if len(dimension_numbers) != 3:
+        raise TypeError(f"convolution dimension_numbers list/tuple must be length 3, got {len(dimension_numbers)}.")
+    if not all(isinstance(s, str) for s in dimension_numbers):
+        raise TypeError(f"convolution dimension_numbers elements must be strings, got "
+                        f"{tuple(map(type, dimension_numbers))}.")
+    for i, spec in enumerate(dimension_numbers):
+        if len(spec) != len(lhs_shape):
+            raise TypeError(f"convolution dimension_numbers[{i}] must have len equal to the ndim of lhs and rhs, "
+                            f"got {len(spec)} for lhs and rhs shapes {tuple(lhs_shape)} and {tuple(rhs_shape)}.")
+    return ConvDimensionNumbers(*_layout_permutations(dimension_numbers))
+
+
+def _check_groups(lhs_shape: tuple[int, ...], rhs_shape: tuple[int, ...], feature_group_count: int,
+                  batch_group_count: int) -> None:
+    """JAX's checks of the group counts, on shapes in (batch, feature, spatial...) order."""
+    name = "conv_general_dilated"
+    (n, c), (o, i) = lhs_shape[:2], rhs_shape[:2]
+    for arg, g in (("feature_group_count", feature_group_count), ("batch_group_count", batch_group_count)):
+        if not g > 0:
+            raise ValueError(f"{name}: {arg} must be a positive integer, got {g}.")
+    if c % feature_group_count:
+        raise ValueError(f"{name}: feature_group_count must divide lhs feature dimension size, but "
+                         f"{feature_group_count} does not divide {c}.")
+    if c // feature_group_count != i:
+        raise ValueError(f"{name}: lhs feature dimension size divided by feature_group_count must equal the rhs "
+                         f"input feature dimension size, but {c} // {feature_group_count} != {i}.")
+    for arg, g in (("feature_group_count", feature_group_count), ("batch_group_count", batch_group_count)):
+        if o % g:
+            raise ValueError(f"{name}: rhs output feature dimension size must be a multiple of {arg}, but {o} is "
+                             f"not a multiple of {g}.")
+    if n % batch_group_count:
+        raise ValueError(f"{name}: batch_group_count must divide lhs batch dimension size, but "
+                         f"{batch_group_count} does not divide {n}.")
+    if batch_group_count > 1 and feature_group_count > 1:
+        raise ValueError(f"{name}: at most one of batch_group_count and feature_group_count may be > 1, got "
+                         f"batch_group_count={batch_group_count} and feature_group_count={feature_group_count}")
+
+
+def _check_element_type(lhs: core.ShapedArray, rhs: core.ShapedArray, preferred_element_type: Any) -> np.dtype:
+    """The dtype the convolution computes in: the operands' (they must agree), or the preferred one."""
+    if lhs.dtype != rhs.dtype:
+        raise TypeError(f"conv_general_dilated requires arguments to have the same dtypes, got {lhs.dtype} "
+                        f"(lhs {lhs.shape}) and {rhs.dtype} (rhs {rhs.shape}).")
+    if lhs.dtype == np.bool_:
+        raise TypeError(f"conv_general_dilated does not accept dtype bool, got operands of shapes {lhs.shape} and "
+                        f"{rhs.shape}")
+    if preferred_element_type is None:
+        return lhs.dtype
+    preferred = np.dtype(preferred_element_type)
+    if np.issubdtype(lhs.dtype, np.inexact) and not np.issubdtype(preferred, np.inexact):
+        raise TypeError(f"conv_general_dilated: preferred_element_type {preferred} must be inexact for "
+                        f"{lhs.dtype} operands")
+    return preferred
+
+
+def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str | Sequence[tuple[int, int]],
+                         lhs_dilation: Sequence[int] | None = None, rhs_dilation: Sequence[int] | None = None,
+                         dimension_numbers: Any = None, feature_group_count: int = 1, batch_group_count: int = 1,
+                         precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """The n-dimensional convolution (cross-correlation, as in XLA) of ``lhs`` with the kernel ``rhs``:
+    strides, ``'SAME'``/``'SAME_LOWER'``/``'VALID'`` or explicit ``(low, high)`` padding, input
+    (``lhs_dilation``, a transposed convolution) and kernel (``rhs_dilation``, atrous) dilation,
+    any layout, and feature or batch groups. ``precision`` is accepted and ignored (NumPy and
+    the compiled code compute in the operands' dtype).
+
+    >>> import numpy as np
+    >>> x = np.arange(5.0).reshape(1, 1, 5)
+    >>> conv_general_dilated(x, np.ones((1, 1, 2)), (1,), "VALID")
+    array([[[1., 3., 5., 7.]]])
+    >>> conv_general_dilated(x, np.ones((1, 1, 2)), (2,), [(1, 0)], rhs_dilation=(2,))
+    array([[[1., 4.]]])
+    """
+    name = "conv_general_dilated"
+    lhs = lhs if core.is_valid_value(lhs) else np.asarray(lhs)
+    rhs = rhs if core.is_valid_value(rhs) else np.asarray(rhs)
+    lhs_aval, rhs_aval = core.get_aval(lhs), core.get_aval(rhs)
+    dnums = conv_dimension_numbers(lhs_aval.shape, rhs_aval.shape, dimension_numbers)
+    if lhs_aval.ndim != rhs_aval.ndim:
+        raise ValueError(f"{name}: lhs and rhs must have the same number of dimensions, but got {lhs_aval.shape} "
+                         f"and {rhs_aval.shape}.")
+    if lhs_aval.ndim < 2:
+        raise TypeError(f"{name}: operands need a batch and a feature axis, got shapes {lhs_aval.shape} and "
+                        f"{rhs_aval.shape}")
+    lhs_perm, rhs_perm, out_perm = (tuple(int(a) for a in spec) for spec in dnums)
+    dtype = _check_element_type(lhs_aval, rhs_aval, preferred_element_type)
+    lhs_shape = tuple(lhs_aval.shape[a] for a in lhs_perm)
+    rhs_shape = tuple(rhs_aval.shape[a] for a in rhs_perm)
+    s = lhs_aval.ndim - 2
+    window_strides = check_shapelike(name, "window_strides", window_strides, positive=True)
+    if len(window_strides) != s:
+        raise ValueError(f"{name}: window and window_strides must have the same number of dimensions, but got "
+                         f"{s} and {len(window_strides)}")
+    ones = (1,) * s
+    rhs_dilation = ones if rhs_dilation is None else check_shapelike(name, "rhs_dilation", rhs_dilation, True)
+    if lhs_dilation is None:
+        lhs_dilation = ones
+    else:
+        lhs_dilation = check_shapelike(name, "lhs_dilation", lhs_dilation, positive=True)
+        if isinstance(padding, str) and lhs_dilation != ones:
+            raise ValueError("String padding is not implemented for transposed convolution using this op. Please "
+                             "either exactly specify the required padding or use conv_transpose.")
+    for arg, value in (("lhs_dilation", lhs_dilation), ("rhs_dilation", rhs_dilation)):
+        if len(value) != s:
+            raise ValueError(f"{name}: {arg} {value} needs one entry per spatial dimension ({s})")
+    if isinstance(padding, str):
+        padding = padtype_to_pads(lhs_shape[2:], dilate_shape(rhs_shape[2:], rhs_dilation), window_strides, padding)
+    padding = explicit_padding(name, padding, s)
+    _check_groups(lhs_shape, rhs_shape, feature_group_count, batch_group_count)
+
+    x = _shape.transpose(lhs, lhs_perm)
+    kernel = _shape.transpose(rhs, rhs_perm)
+    if lhs_aval.dtype != dtype:
+        x, kernel = _ew.convert_element_type(x, dtype), _ew.convert_element_type(kernel, dtype)
+    # One slice per kernel offset, each (batch, feature, out spatial...), stacked on a new axis 2.
+    slices, out_spatial = window_slices(x, np.zeros((), dtype), (1, 1) + rhs_shape[2:], (1, 1) + window_strides,
+                                        ((0, 0), (0, 0)) + padding, (1, 1) + lhs_dilation, (1, 1) + rhs_dilation)
+    (n, c), (o, i), k = lhs_shape[:2], rhs_shape[:2], math.prod(rhs_shape[2:])
+    out_spatial = out_spatial[2:]
+    patches = (_shape.concatenate([_shape.reshape(p, (n, c, 1) + out_spatial) for p in slices], 2) if slices
+               else _shape.full((n, c, 0) + out_spatial, 0, dtype))
+    # The group is dot_general's batch axis: from the features (feature groups) or the batch.
+    fg, bg = feature_group_count, batch_group_count
+    if bg > 1:
+        patches, group_axis = _shape.reshape(patches, (bg, n // bg, c, k) + out_spatial), 0
+    else:
+        patches, group_axis = _shape.reshape(patches, (n, fg, c // fg, k) + out_spatial), 1
+    g = fg * bg
+    kernel = _shape.reshape(kernel, (g, o // g, i, k))
+    out = dot_general(patches, kernel, (((2, 3), (2, 3)), ((group_axis,), (0,))))
+    # out is (group, batch, out spatial..., out feature in group): features are group-major.
+    out = _shape.transpose(out, (1, 0, s + 2) + tuple(range(2, s + 2)))
+    out = _shape.reshape(out, (n // bg, o) + out_spatial)
+    return _shape.transpose(out, tuple(int(a) for a in np.argsort(out_perm)))
+
+
+def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str, precision: Any = None,
+         preferred_element_type: Any = None) -> Any:
+    """``conv_general_dilated`` in the (batch, feature, spatial...) layout with no dilation.
+
+    >>> import numpy as np
+    >>> conv(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)), (1, 1), "SAME")[0, 0]
+    array([[4., 4., 2.],
+           [4., 4., 2.],
+           [2., 2., 1.]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs: Any, rhs: Any, window_strides: Sequence[int],
+                              padding: str | Sequence[tuple[int, int]], lhs_dilation: Sequence[int] | None,
+                              rhs_dilation: Sequence[int] | None, precision: Any = None,
+                              preferred_element_type: Any = None) -> Any:
+    """``conv_general_dilated`` in the (batch, feature, spatial...) layout, with dilations.
+
+    >>> import numpy as np
+    >>> conv_with_general_padding(np.arange(3.0).reshape(1, 1, 3), np.ones((1, 1, 2)), (1,), [(0, 0)], (2,), None)
+    array([[[0., 1., 1., 2.]]])
+    """
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation,
+                                rhs_dilation=rhs_dilation, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def _transpose_padding(k: int, s: int, padding: str | tuple[int, int]) -> tuple[int, int]:
+    """The padding of the dilated input that makes a transposed convolution the gradient of the
+    forward one with kernel extent ``k``, stride ``s`` and ``padding``."""
+    if padding == "SAME":
+        total = k + s - 2
+        low = k - 1 if s > k - 1 else -(-total // 2)
+    elif padding == "VALID":
+        total = k + s - 2 + max(k - s, 0)
+        low = k - 1
+    elif isinstance(padding, tuple):
+        low, high = (k - p - 1 for p in padding)
+        total = low + high
+    else:
+        raise ValueError(f"conv_transpose: invalid padding mode: {padding}")
+    return low, total - low
+
+
+_TRANSPOSE_LAYOUTS = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"), 4: ("NHWC", "HWIO", "NHWC"),
+                      5: ("NHWDC", "HWDIO", "NHWDC")}
+
+
+def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: str | Sequence[tuple[int, int]],
+                   rhs_dilation: Sequence[int] | None = None, dimension_numbers: Any = None,
+                   transpose_kernel: bool = False, precision: Any = None, preferred_element_type: Any = None,
+                   use_consistent_padding: bool = False) -> Any:
+    """The transposed ("fractionally strided") convolution: ``lhs`` dilated by ``strides`` and
+    convolved with ``rhs``. Layouts default to TensorFlow's (``'NHWC', 'HWIO', 'NHWC'``).
+    ``'SAME'``/``'VALID'`` (and explicit pairs with ``use_consistent_padding``) name the padding
+    of the forward convolution; otherwise pairs pad the dilated input. ``transpose_kernel``
+    flips the kernel's spatial axes and swaps its feature axes, giving the gradient of the
+    forward convolution with that kernel.
+
+    >>> import numpy as np
+    >>> conv_transpose(np.ones((1, 2, 1)), np.ones((2, 1, 1)), (2,), "VALID")[0, :, 0]
+    array([1., 1., 1., 1.])
+    """
+    lhs = lhs if core.is_valid_value(lhs) else np.asarray(lhs)
+    rhs = rhs if core.is_valid_value(rhs) else np.asarray(rhs)
+    lhs_shape, rhs_shape = core.get_aval(lhs).shape, core.get_aval(rhs).shape
+    ndim = len(lhs_shape)
+    if ndim != len(rhs_shape) or ndim < 2:
+        raise TypeError(f"conv_transpose: lhs and rhs need the same rank, at least 2, got shapes {lhs_shape} "
+                        f"and {rhs_shape}")
+    if dimension_numbers is None:
+        if ndim not in _TRANSPOSE_LAYOUTS:
+            raise ValueError(f"conv_transpose: no default dimension_numbers for rank {ndim} operands")
+        dimension_numbers = _TRANSPOSE_LAYOUTS[ndim]
+    dn = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    strides = check_shapelike("conv_transpose", "strides", strides, positive=True)
+    kernel_spatial = [rhs_shape[a] for a in dn.rhs_spec[2:]]
+    rhs_dilation = (1,) * (ndim - 2) if rhs_dilation is None else tuple(rhs_dilation)
+    if use_consistent_padding or padding in ("SAME", "VALID"):
+        per_axis = [padding] * len(strides) if isinstance(padding, str) else [tuple(p) for p in padding]
+        padding = [_transpose_padding(k, s, p)
+                   for k, s, p in zip(dilate_shape(kernel_spatial, rhs_dilation), strides, per_axis)]
+    if transpose_kernel:
+        rhs = _shape.rev(rhs, tuple(int(a) for a in dn.rhs_spec[2:]))
+        perm = list(range(ndim))
+        perm[dn.rhs_spec[0]], perm[dn.rhs_spec[1]] = perm[dn.rhs_spec[1]], perm[dn.rhs_spec[0]]
+        rhs = _shape.transpose(rhs, perm)
+    return conv_general_dilated(lhs, rhs, (1,) * (ndim - 2), padding, strides, rhs_dilation, dn,
+                                precision=precision, preferred_element_type=preferred_element_type)
