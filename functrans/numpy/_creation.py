@@ -101,6 +101,9 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
     array([   1.,   10.,  100., 1000.])
     """
     start, stop = broadcast_arrays(*promote_to_inexact(asarray(start), asarray(stop)))
+    # NumPy computes geomspace in at least float64 (and returns that unless told otherwise).
+    wide = np.promote_types(start.dtype, dtypes.float64)
+    start, stop = convert(start, wide), convert(stop, wide)
     for name, v in (("start", start), ("stop", stop)):
         if core.is_concrete(v) and (np.asarray(core.concrete_or_error(v)) == 0).any():
             raise ValueError(f"geomspace: a geometric sequence cannot include zero ({name} is 0)")
@@ -123,8 +126,7 @@ def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool =
             last = lax.broadcast_in_dim(lax.eq(lax.broadcasted_iota(dtypes.int64, (num,), 0), num - 1), shape_of(out), (0,))
             out = lax.select_n(last, out, lax.broadcast_in_dim(stop, shape_of(out), lead))
     out = moveaxis(out, 0, axis)
-    # NumPy's geomspace gives at least float64 unless told otherwise.
-    return convert(out, np.dtype(dtype) if dtype is not None else np.promote_types(out.dtype, dtypes.float64))
+    return convert(out, np.dtype(dtype)) if dtype is not None else out
 
 
 def fromfunction(function: Callable[..., Any], shape: Any, *, dtype: Any = float, **kwargs: Any) -> Any:
