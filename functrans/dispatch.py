@@ -300,12 +300,12 @@ class JitFunction:
 
     def _aval(self, x: Any, name: str) -> core.ShapedArray:
         """The abstract value of an argument, or a TypeError (on the first call) if jit cannot compile it."""
-        if not (isinstance(x, (Tracer, np.ndarray, np.generic)) or type(x) in _PY_SCALARS):
-            array = np.asarray(x)
-            if array.dtype.kind in "OSUV":
-                raise TypeError(f"jit({self.__name__}): argument {name} is a {type(x).__name__} ({x!r:.60}); "
-                                "jit takes arrays, Python scalars and pytrees of them")
-            x = array
+        if not (isinstance(x, Tracer) or type(x) in _PY_SCALARS):
+            dtype = x.dtype if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x).dtype
+            if dtype.kind in "OSUVMm":
+                raise TypeError(f"jit({self.__name__}): argument {name} is a {type(x).__name__} of dtype {dtype} ({x!r:.60}); "
+                                "jit takes arrays of numbers, Python scalars and pytrees of them")
+            x = x if isinstance(x, (np.ndarray, np.generic)) else np.asarray(x)
         aval = core.get_aval(x)
         if not compilable(aval.dtype):
             raise TypeError(f"jit({self.__name__}): argument {name} is {aval.str_short()} of dtype {aval.dtype.name}, "

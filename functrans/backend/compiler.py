@@ -65,7 +65,7 @@ class Compiled:
         self.checked = False
         self.failed = False
         self.epoch = config._codegen_epoch
-        weakref.finalize(self, _release, fn.py_func.__module__)
+        weakref.finalize(self, _release, fn.py_func.__module__, id(fn))
 
     def __call__(self, args: Sequence[np.ndarray]) -> list:
         outs = self.new_outputs()
@@ -203,10 +203,9 @@ class _KeyedLocks:
                     del self._locks[key]
 
 
-# Loaded programs by module name, and how many Compiled objects use each: the last one to go
+# Loaded programs by module name, with how many Compiled objects use each: the last one to go
 # removes the module from sys.modules, so clear_cache() and garbage collection release them.
-_programs: dict[str, Any] = {}
-_users: dict[str, int] = {}
+_programs: dict[str, list] = {}  # name -> [dispatcher, users]
 _registry_lock = threading.RLock()  # re-entered when a finalizer runs while this thread holds it
 _load_locks = _KeyedLocks()
 _compile_locks = _KeyedLocks()
@@ -221,13 +220,14 @@ def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
     name = f"ft_{digest}"
     with _load_locks.hold(name):
         with _registry_lock:
-            fn = _programs.get(name)
-            if fn is not None:
-                _users[name] += 1
-        if fn is None:
-            fn = _new_program(name, text, digest)
+            entry = _programs.get(name)
+            if entry is not None:
+                entry[1] += 1
+        if entry is None:
+            entry = [_new_program(name, text, digest), 1]
             with _registry_lock:
-                _programs[name], _users[name] = fn, 1
+                _programs[name] = entry
+    fn = entry[0]
     return fn, fn._cache.cache_path if isinstance(fn._cache, VerifiedCache) else None
 
 
@@ -243,7 +243,7 @@ def _new_program(name: str, text: str, digest: str) -> Any:
     try:
         exec(compile(text, filename, "exec"), module.__dict__)
     except BaseException:
-        _forget_module(name)
+        _forget_program(name)
         raise
     fn = module.program
     cache_dir = config.cache_dir
@@ -252,21 +252,22 @@ def _new_program(name: str, text: str, digest: str) -> Any:
     return fn
 
 
-def _forget_module(name: str) -> None:
+def _forget_program(name: str) -> None:
+    _programs.pop(name, None)
     sys.modules.pop(name, None)
     linecache.cache.pop(f"<functrans {name}>", None)
 
 
-def _release(name: str) -> None:
-    """One user of program ``name`` is gone; with the last, the program is dropped."""
+def _release(name: str, fn_id: int) -> None:
+    """One user of program ``name`` (dispatcher ``fn_id``) is gone; with the last, it is dropped."""
     with _registry_lock:
-        count = _users.get(name, 0) - 1
-        if count > 0:
-            _users[name] = count
+        entry = _programs.get(name)
+        if entry is None or id(entry[0]) != fn_id:
+            return  # already replaced (see _after_fork_in_child)
+        entry[1] -= 1
+        if entry[1] > 0:
             return
-        _users.pop(name, None)
-        _programs.pop(name, None)
-        _forget_module(name)
+        _forget_program(name)
     with _queue_lock:
         for key in [k for k in _jobs if k[0] == name]:
             job = _jobs.pop(key)
@@ -473,19 +474,26 @@ def _finish_at_exit() -> None:
 
 # --------------------------------------------------------------------------- fork
 
-_numba_locks = (compiler_lock.global_compiler_lock, llvm_ffi.lib._lock)
+# How long fork waits for a background compile in flight to finish (then the child gets Numba idle).
+FORK_WAIT = 2.0
+_llvm_lock = llvm_ffi.lib._lock._lock  # the RLock inside llvmlite's lock around every LLVM call
+_forked_mid_compile = False
 
 
 def _before_fork() -> None:
-    # A child gets copies of locks held by other threads, which nothing would ever release:
-    # fork waits for a compile in flight to reach a point where Numba and LLVM are idle.
-    for lock in _numba_locks:
-        lock.acquire()
+    # A child gets copies of locks held by other threads, which nothing would ever release. Best:
+    # fork once Numba's compiler is idle. A compile can take far longer than fork may wait, so
+    # after FORK_WAIT seconds fork goes ahead, holding only LLVM's lock (one library call long),
+    # so LLVM's own state is consistent; the child then replaces Numba's lock (_after_fork_in_child).
+    global _forked_mid_compile
+    _forked_mid_compile = not compiler_lock.global_compiler_lock._lock.acquire(timeout=FORK_WAIT)
+    _llvm_lock.acquire()
 
 
 def _after_fork_in_parent() -> None:
-    for lock in reversed(_numba_locks):
-        lock.release()
+    _llvm_lock.release()
+    if not _forked_mid_compile:
+        compiler_lock.global_compiler_lock._lock.release()
 
 
 def _after_fork_in_child() -> None:
@@ -493,6 +501,20 @@ def _after_fork_in_child() -> None:
     # by threads that do not exist here. Fresh ones; its programs compile again when called.
     global _worker, _queue_lock, _queue_changed, _registry_lock, _load_locks, _compile_locks
     _after_fork_in_parent()
+    if _forked_mid_compile:
+        # The compile thread's half-done work is abandoned: a new compiler lock, a typing call stack
+        # without its frames, and new dispatchers for the programs it was compiling.
+        compiler_lock.global_compiler_lock._lock = threading.RLock()
+        callstack = numba.core.registry.cpu_target.typing_context.callstack
+        callstack._stack.clear()
+        callstack._lock = threading.RLock()
+        abandoned = {id(fn) for fn in (job.fn() for job in _running) if fn is not None}
+        for closed, compiled in list(_compiled.items()):
+            if id(compiled.fn) in abandoned:
+                del _compiled[closed]
+        for name, entry in list(_programs.items()):
+            if id(entry[0]) in abandoned:
+                _forget_program(name)
     _worker = None
     _queue_lock = threading.Lock()
     _queue_changed = threading.Condition(_queue_lock)

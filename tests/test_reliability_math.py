@@ -1,0 +1,59 @@
+"""Compiled sin/cos agree with NumPy over the whole domain (huge, tiny, subnormal, inf, nan,
+-0.0), in float64 and float32, with fast math and ``config.precise_math``: within 1 ulp, and
+special values exactly."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import functrans as ft
+import functrans.numpy as fnp
+
+
+def domain(dtype) -> np.ndarray:
+    info = np.finfo(dtype)
+    rng = np.random.default_rng(18)
+    with np.errstate(over="ignore"):  # float32: the largest float64 magnitudes become inf, which is tested too
+        magnitudes = np.concatenate([
+            np.geomspace(float(info.smallest_subnormal), float(info.max) * 0.999, 40000),
+            rng.uniform(-1e5, 1e5, 20000), rng.uniform(-1e15, 1e15, 5000),
+            [1e6, 1e10, 1e14, 1e15, 1e16, 1e22, 1e100, 1e300, 2.0**20, 2.0**50, 2.0**52, 2.0**53, float(info.max)],
+            [np.pi / 2 * k for k in (1, 2, 3, 1e6, 1e12)],
+        ]).astype(dtype)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, float(info.smallest_subnormal), float(info.tiny)], dtype)
+    return np.concatenate([magnitudes, -magnitudes, special])
+
+
+def ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance in units in the last place, on the sign-magnitude integer views of the bits."""
+    signed = np.int64 if a.dtype == np.float64 else np.int32
+    def ordered(v):
+        i = v.view(signed).astype(np.int64)
+        return np.where(i < 0, np.iinfo(signed).min - i, i)
+    return np.abs(ordered(a) - ordered(b))
+
+
+@pytest.mark.parametrize("precise", [False, True], ids=["fast-math", "precise-math"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sin_and_cos_match_numpy_over_the_whole_domain(dtype, precise):
+    x = domain(dtype)
+    with ft.config.option(precise_math=precise):
+        sin, cos = ft.jit(lambda v: (fnp.sin(v), fnp.cos(v)))(x)
+    with np.errstate(invalid="ignore"):
+        want_sin = np.sin(x.astype(np.float64)).astype(dtype)
+        want_cos = np.cos(x.astype(np.float64)).astype(dtype)
+    for got, want in ((sin, want_sin), (cos, want_cos)):
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))  # NaN exactly for +-inf and NaN
+        finite = ~np.isnan(want)
+        worst = ulps(got[finite], want[finite]).max()
+        assert worst <= 1, f"{worst} ulps at x = {x[finite][ulps(got[finite], want[finite]).argmax()]!r}"
+    zero = np.array([0.0, -0.0], dtype)
+    with ft.config.option(precise_math=precise):
+        np.testing.assert_array_equal(np.signbit(ft.jit(fnp.sin)(zero)), [False, True])  # sin(-0) = -0
+
+
+def test_the_huge_argument_cases_of_the_issue():
+    x = np.array([1e10, 1e14, 1e15, 1e16, 1e300])
+    got = ft.jit(fnp.sin)(x)
+    np.testing.assert_allclose(got, np.sin(x), rtol=0, atol=2e-16)
