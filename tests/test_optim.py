@@ -439,3 +439,27 @@ def test_jitted_training_loops_equal_eager_ones(name):
         assert a.dtype == e.dtype
         np.testing.assert_allclose(a, e, rtol=1e-11, atol=1e-14)
     assert jitted.trace_count == 1
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 0, 3), (4, 5)])
+def test_tree_arithmetic_and_elementwise_losses_on_any_shape(shape):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    floats = hnp.arrays(np.float64, shape, elements=st.floats(-10, 10))
+
+    @settings(max_examples=15, deadline=None)
+    @given(floats, floats, st.booleans())
+    def check(a, b, transpose):
+        if transpose and a.ndim >= 1:
+            a, b = a[::-1], np.ascontiguousarray(b.T).T  # non-contiguous layouts: reversed, and Fortran order
+        tree_a, tree_b = {"x": a, "y": [b]}, {"x": b, "y": [a]}
+        np.testing.assert_allclose(float(optim.tree_utils.tree_vdot(tree_a, tree_b)), 2 * np.sum(a * b), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(float(optim.global_norm(tree_a)), np.sqrt(np.sum(a**2) + np.sum(b**2)), rtol=1e-12)
+        np.testing.assert_allclose(optim.l2_loss(a, b), 0.5 * (a - b) ** 2, rtol=1e-14)
+        e = np.abs(a - b)
+        np.testing.assert_allclose(optim.huber_loss(a, b), np.where(e <= 1, 0.5 * e**2, e - 0.5), rtol=1e-14)
+        assert optim.tree_utils.tree_size(tree_a) == 2 * a.size
+
+    check()
