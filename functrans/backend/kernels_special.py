@@ -758,7 +758,7 @@ def _sici_positive(t):
         si = t
         ci = 0.0
         for k in range(1, 60):
-            term *= -t2 / ((2 * k) * (2 * k + 1)) if k > 0 else 1.0
+            term *= -t2 / ((2 * k) * (2 * k + 1))
             si += term / (2 * k + 1)
             if abs(term) < 1e-18 * abs(si):
                 break
@@ -814,22 +814,19 @@ def _fresnel_positive(x):
     """(S(x), C(x)) for x > 0: power series below 1.5, above it the continued fraction of
     erfc((1 - i) sqrt(pi) x / 2) (modified Lentz)."""
     if x < 1.5:
+        # factor_n = (pi/2)^n x^(2n+1) / n!; even n give C's terms, odd n S's, signs by n mod 4
         half_pi = 0.5 * math.pi
-        x4 = x * x * x * x
-        c_term = x
-        s_term = half_pi * x * x * x / 3.0
+        factor = x
         c_sum = x
-        s_sum = s_term
-        factor = x  # (pi/2)^n x^(2n+1) / n!, signs applied below
+        s_sum = 0.0
         for n in range(1, 80):
             factor *= half_pi * x * x / n
+            piece = factor / (2 * n + 1) * (1.0 if n % 4 < 2 else -1.0)
             if n % 2 == 0:
-                piece = factor / (2 * n + 1) * (1.0 if n % 4 == 0 else -1.0)
                 c_sum += piece
             else:
-                piece = factor / (2 * n + 1) * (1.0 if n % 4 == 1 else -1.0)
-                s_sum += piece if n > 1 else 0.0
-            if abs(factor) < 1e-18 * (abs(c_sum) + abs(s_sum)):
+                s_sum += piece
+            if factor < 1e-18 * (c_sum + s_sum):
                 break
         return s_sum, c_sum
     if x == np.inf:

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import core, lax
+from .. import lax
 from .. import numpy as fnp
 from ..lax import special as _lsp
 from ..numpy._base import ArrayLike, canonical_axes, promote_and_broadcast, promote_to_inexact, static_int

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-import numpy as np
-
 from ... import lax
 from ... import numpy as fnp
 from ...numpy._base import promote_to_inexact
@@ -34,6 +32,7 @@ class gaussian_kde:
     ``(n,)`` for one dimension), their covariance the data's scaled by ``factor**2``: Scott's
     ``neff**(-1/(d+4))`` by default, Silverman's, a number, or a function of the estimator.
 
+    >>> import numpy as np
     >>> kde = gaussian_kde(np.array([0.0, 1.0, 2.0]), bw_method=0.5)
     >>> float(np.round(kde.integrate_box_1d(-np.inf, np.inf), 12)), kde(np.array([1.0])).shape
     (1.0, (1,))

@@ -1,11 +1,10 @@
 """The beta-binomial distribution (``scipy.stats.betabinom``).
 
+>>> import numpy as np
 >>> float(np.round(pmf(1.0, 2.0, 1.0, 1.0), 12))    # uniform on {0, 1, 2}
 0.333333333333
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import lax
 from ... import numpy as fnp

@@ -1,11 +1,10 @@
 """The binomial distribution of ``n`` trials with success probability ``p`` (``scipy.stats.binom``).
 
+>>> import numpy as np
 >>> float(np.round(pmf(2.0, 4.0, 0.5), 12))    # 6 / 16
 0.375
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import lax
 from ... import numpy as fnp

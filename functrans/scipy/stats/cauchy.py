@@ -1,13 +1,12 @@
 """The Cauchy distribution (``scipy.stats.cauchy``).
 
+>>> import numpy as np
 >>> float(np.round(ppf(0.75), 12))
 1.0
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from ... import numpy as fnp
 from ._common import ArrayLike, promote, returning_arrays, standardize

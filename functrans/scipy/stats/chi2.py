@@ -1,12 +1,11 @@
 """The chi-squared distribution with ``df`` degrees of freedom (``scipy.stats.chi2``): a gamma
 distribution of shape ``df / 2`` and scale ``2 scale``.
 
+>>> import numpy as np
 >>> float(np.round(sf(3.841458820694124, 1.0), 9))
 0.05
 """
 from __future__ import annotations
-
-import numpy as np
 
 from . import gamma
 from ._common import ArrayLike, promote, returning_arrays

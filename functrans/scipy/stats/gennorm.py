@@ -1,14 +1,13 @@
 """The generalized normal distribution of shape ``beta`` (``scipy.stats.gennorm``): density
 proportional to ``exp(-|x|**beta)``.
 
+>>> import numpy as np
 >>> float(np.round(cdf(0.0, 1.5), 12))
 0.5
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from ... import lax
 from ... import numpy as fnp

@@ -1,11 +1,10 @@
 """The geometric distribution: the number of trials up to the first success (``scipy.stats.geom``).
 
+>>> import numpy as np
 >>> float(np.round(pmf(3.0, 0.5), 12))
 0.125
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import numpy as fnp
 from .. import special

@@ -1,11 +1,10 @@
 """The left-skewed (minimum) Gumbel distribution (``scipy.stats.gumbel_l``).
 
+>>> import numpy as np
 >>> float(np.round(cdf(0.0), 12))    # 1 - exp(-1)
 0.632120558829
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import numpy as fnp
 from . import _gumbel

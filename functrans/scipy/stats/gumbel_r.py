@@ -1,11 +1,10 @@
 """The right-skewed (maximum) Gumbel distribution (``scipy.stats.gumbel_r``).
 
+>>> import numpy as np
 >>> float(np.round(cdf(0.0), 12))    # exp(-1)
 0.367879441171
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import numpy as fnp
 from . import _gumbel

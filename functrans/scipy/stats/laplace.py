@@ -1,13 +1,12 @@
 """The Laplace (double exponential) distribution (``scipy.stats.laplace``).
 
+>>> import numpy as np
 >>> float(np.round(cdf(0.0), 12))
 0.5
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from ... import numpy as fnp
 from ._common import ArrayLike, returning_arrays, standardize

@@ -1,11 +1,10 @@
 """The logistic distribution (``scipy.stats.logistic``).
 
+>>> import numpy as np
 >>> float(np.round(cdf(0.0), 12)), float(np.round(ppf(0.5), 12))
 (0.5, 0.0)
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import numpy as fnp
 from .. import special

@@ -1,11 +1,10 @@
 """The negative binomial distribution: failures before the ``n``-th success (``scipy.stats.nbinom``).
 
+>>> import numpy as np
 >>> float(np.round(pmf(0.0, 2.0, 0.5), 12))
 0.25
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import lax
 from ... import numpy as fnp

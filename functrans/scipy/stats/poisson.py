@@ -1,11 +1,10 @@
 """The Poisson distribution of mean ``mu`` (``scipy.stats.poisson``).
 
+>>> import numpy as np
 >>> float(np.round(pmf(2.0, 3.0), 12))    # 9 exp(-3) / 2
 0.224041807655
 """
 from __future__ import annotations
-
-import numpy as np
 
 from ... import lax
 from ... import numpy as fnp

@@ -1,13 +1,12 @@
 """Student's t distribution (``scipy.stats.t``).
 
+>>> import numpy as np
 >>> float(np.round(pdf(0.0, 1.0), 12))    # Cauchy at 0: 1 / pi
 0.318309886184
 """
 from __future__ import annotations
 
 import math
-
-import numpy as np
 
 from ... import lax
 from ... import numpy as fnp
