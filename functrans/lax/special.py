@@ -18,7 +18,7 @@ import scipy.special
 from .. import core
 from ..autodiff import defjvp
 from .elementwise import (
-    abs, add, cos, digamma, div, eq, erf, exp, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
+    abs, add, bitwise_and, cos, digamma, div, eq, erf, exp, floor, ge, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
     sin, stop_gradient, sub, trigamma_p, _operands,
 )
 from . import shape as _shape
@@ -212,7 +212,9 @@ def polygamma(m: Any, x: Any) -> Any:
     # (-1)^(m+1) m! = -(-1)^m Gamma(m + 1); (-1)^m from the parity of m.
     parity_sign = sub(1.0, mul(rem(m, _shape.full_like(m, 2.0)), 2.0))
     scale = neg(mul(parity_sign, exp(lgamma(order))))
-    return select_n(eq(m, 0.0), mul(scale, zeta(order, x)), digamma(x))
+    value = select_n(eq(m, 0.0), mul(scale, zeta(order, x)), digamma(x))
+    whole = bitwise_and(eq(m, floor(m)), ge(m, _shape.full_like(m, 0.0)))
+    return select_n(whole, _shape.full_like(x, np.nan), value)  # nan for an order that is not whole, as SciPy
 
 
 # digamma's derivative exists (trigamma); trigamma's is polygamma(2, x) = -2 zeta(3, x).
