@@ -1,6 +1,8 @@
-"""Linear algebra primitives: ``cholesky``, ``triangular_solve``, ``lu`` and ``det``.
+"""Linear algebra primitives: ``cholesky``, ``triangular_solve``, ``lu``,
+``lu_pivots_to_permutation``, ``det``, ``eigh``, ``svd`` and ``qr``; and
+``tridiagonal_solve``, written with scans.
 
-Each acts on a stack of matrices: operands are ``(..., n, n)`` (and ``(..., n, k)``
+Each acts on a stack of matrices: operands are ``(..., m, n)`` (and ``(..., n, k)``
 or ``(..., k, n)`` right-hand sides), the leading axes being a batch, so batching
 rules only have to move the vmapped axis among the leading ones. Only float32 and
 float64 are accepted (LAPACK's real types). The NumPy impls raise
@@ -8,7 +10,9 @@ float64 are accepted (LAPACK's real types). The NumPy impls raise
 that is not positive definite, ``triangular_solve`` with a zero on a diagonal it reads.
 
 Every jvp rule is written with functrans operations, so derivatives of any order
-follow. ``det`` is a primitive (not ``prod(diag(lu))``) only for its jvp: the
+follow; those of ``eigh``, ``svd`` and ``qr`` are JAX's (distinct eigenvalues and
+singular values assumed). Under ``jit`` each primitive calls a kernel of
+``backend/kernels_linalg.py`` that loops over the stack (LAPACK through Numba). ``det`` is a primitive (not ``prod(diag(lu))``) only for its jvp: the
 derivative of the determinant is its cofactor matrix, which exists at singular
 matrices, where the derivative of the LU factors does not.
 """
