@@ -26,6 +26,7 @@ def test_counts_present_missing_and_excluded_names():
     assert not absent.present and len(absent.missing) == r.total
 
 
+@pytest.mark.slow
 def test_script_prints_counts_per_module():
     pytest.importorskip("jax")
     out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "coverage.py"), "--quiet", "jax.numpy", "jax.nn"],

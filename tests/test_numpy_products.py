@@ -132,4 +132,15 @@ def test_derivatives_vmap_and_jit_of_einsum():
     check_grads(f, (x, y, z), order=2, modes=("fwd", "rev"))
     batched = ft.vmap(lambda a: fnp.einsum("ij,jk,k->i", a, y, z))(x)
     assert_same(batched, np.stack([np.einsum("ij,jk,k->i", a, y, z) for a in x]))
-    assert_same(ft.jit(f)(x, y, z), f(x, y, z))
+
+
+@pytest.mark.slow
+def test_jit_of_einsum_matches_eager():
+    rng = np.random.default_rng(1)
+    x, y, z = rng.normal(size=(2, 3, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4,))
+
+    def f(x, y, z):
+        return fnp.einsum("...ii->...i", x), fnp.einsum("bij,jk,k->bi", x, y, z), fnp.vecdot(y, y), fnp.matvec(y, z)
+
+    for got, want in zip(ft.jit(f)(x, y, z), f(x, y, z), strict=True):
+        assert_same(got, want)
