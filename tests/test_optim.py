@@ -435,10 +435,13 @@ def test_jitted_training_loops_equal_eager_ones(name):
     eager, compiled = (PARAMS, opt.init(PARAMS)), (PARAMS, opt.init(PARAMS))
     for _ in range(4):
         eager, compiled = step(*eager), jitted(*compiled)
+    # Adafactor's decay rate is computed in float32 (as optax), where compiled and NumPy powers may differ by an ulp.
+    rtol = 1e-6 if "adafactor" in name else 1e-11
     for a, e in zip(tree_leaves(compiled), tree_leaves(eager)):
         assert a.dtype == e.dtype
-        np.testing.assert_allclose(a, e, rtol=1e-11, atol=1e-14)
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=1e-14)
     assert jitted.trace_count == 1
+
 
 
 @pytest.mark.parametrize("shape", [(), (0,), (3,), (2, 0, 3), (4, 5)])

@@ -126,6 +126,8 @@ OPTIMISERS = {
     "sign_sgd": lambda o: o.sign_sgd(0.01),
     "signum": lambda o: o.signum(0.01),
     "noisy_sgd_without_noise": lambda o: o.noisy_sgd(0.1, eta=0.0, key=0),
+    "adan": lambda o: o.adan(0.05, weight_decay=0.01),
+    "rprop": lambda o: o.rprop(0.05),
 }
 
 

@@ -28,15 +28,15 @@ from ._accumulation import (
     skip_large_updates, skip_not_finite, trace,
 )
 from ._adaptive import (
-    ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAmsgradState, ScaleByBeliefState, ScaleByLionState,
+    ScaleByAdaDeltaState, ScaleByAdamState, ScaleByAdanState, ScaleByAmsgradState, ScaleByRpropState, ScaleByBeliefState, ScaleByLionState,
     ScaleByNovogradState, ScaleByOptimisticGradientState, ScaleByRmsState, ScaleByRmsWithCountState, ScaleByRssState,
     ScaleByRStdDevState, ScaleByRStdDevWithCountState, ScaleBySM3State, scale_by_adadelta, scale_by_adam,
-    scale_by_adamax, scale_by_amsgrad, scale_by_belief, scale_by_lion, scale_by_novograd, scale_by_optimistic_gradient,
+    scale_by_adamax, scale_by_adan, scale_by_rprop, scale_by_amsgrad, scale_by_belief, scale_by_lion, scale_by_novograd, scale_by_optimistic_gradient,
     scale_by_radam, scale_by_rms, scale_by_rss, scale_by_sm3, scale_by_stddev, scale_by_yogi,
 )
 from ._adding import AddDecayedWeightsState, AddNoiseState, WeightDecaySchedule, add_decayed_weights, add_noise
 from ._alias import (
-    MaskOrFn, adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw, amsgrad, fromage, lamb, lars, lion,
+    MaskOrFn, adabelief, adadelta, adafactor, adagrad, adam, adamax, adamaxw, adamw, adan, amsgrad, rprop, fromage, lamb, lars, lion,
     nadam, nadamw, noisy_sgd, novograd, optimistic_gradient_descent, radam, rmsprop, sgd, sign_sgd, signum, sm3, yogi,
 )
 from ._base import (

@@ -553,3 +553,87 @@ def scale_by_optimistic_gradient(alpha: Any = 1.0, beta: Any = 1.0) -> GradientT
         return new_updates, ScaleByOptimisticGradientState(np.array(False), updates)
 
     return GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdanState(NamedTuple):
+    """State of ``scale_by_adan``: moments of the gradient, of its change, and of their combination; the last gradient; the step count."""
+
+    m: Updates
+    v: Updates
+    n: Updates
+    g: Updates
+    t: Any
+
+
+def scale_by_adan(b1: Any = 0.98, b2: Any = 0.92, b3: Any = 0.99, eps: Any = 1e-8, eps_root: Any = 0.0) -> GradientTransformation:
+    """Adan's rescaling (Xie et al., 2022): Nesterov-style momentum from moving averages of the
+    gradient and of its change between steps, over the root of a second moment of their combination.
+
+    >>> import numpy as np
+    >>> tx = scale_by_adan()
+    >>> np.round(tx.update(np.array([2.0]), tx.init(np.zeros(1)))[0], 6)
+    array([1.])
+    """
+
+    def init_fn(params):
+        zeros = otu.tree_zeros_like(params)
+        return ScaleByAdanState(zeros, zeros, zeros, zeros, _zero_count())
+
+    def update_fn(updates, state, params=None):
+        g = updates
+        diff = otu.tree_where(state.t == 0, otu.tree_zeros_like(g), otu.tree_sub(g, state.g))
+        m = otu.tree_update_moment(g, state.m, b1, 1)
+        v = otu.tree_update_moment(diff, state.v, b2, 1)
+        n = otu.tree_update_moment_per_elem_norm(otu.tree_add_scale(g, 1 - b2, diff), state.n, b3, 2)
+        t = safe_increment(state.t)
+        m_hat, v_hat, n_hat = (otu.tree_bias_correction(x, b, t) for x, b in ((m, b1), (v, b2), (n, b3)))
+        direction = otu.tree_add_scale(m_hat, 1 - b2, v_hat)
+        denominator = tree_map(lambda x: fnp.sqrt(x + eps_root) + eps, n_hat)
+        return otu.tree_div(direction, denominator), ScaleByAdanState(m, v, n, g, t)
+
+    return GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByRpropState(NamedTuple):
+    """State of ``scale_by_rprop``: per-element step sizes and the last steps."""
+
+    step_sizes: Updates
+    prev_updates: Updates
+
+
+def _factor(pred: Any, a: Any, b: Any, like: Any) -> Any:
+    """``where(pred, a, b)`` in ``like``'s dtype: eagerly, a choice between two Python floats is a float64 array."""
+    return fnp.astype(fnp.where(pred, a, b), fnp.asarray(like).dtype)
+
+
+def scale_by_rprop(
+    learning_rate: Any, eta_minus: Any = 0.5, eta_plus: Any = 1.2, min_step_size: Any = 1e-6, max_step_size: Any = 50.0
+) -> GradientTransformation:
+    """Rprop's rescaling (Riedmiller & Braun, 1993): steps of ``sign(g)`` times per-element sizes that
+    grow by ``eta_plus`` while the gradient keeps its sign and shrink by ``eta_minus`` when it flips
+    (the step after a flip is skipped).
+
+    >>> import numpy as np
+    >>> tx = scale_by_rprop(0.1)
+    >>> _, state = tx.update(np.array([2.0]), tx.init(np.zeros(1)))
+    >>> np.round(tx.update(np.array([3.0]), state)[0], 6)
+    array([0.1])
+    """
+
+    def init_fn(params):
+        return ScaleByRpropState(otu.tree_full_like(params, learning_rate), otu.tree_zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        sign = tree_map(lambda g, prev: g * prev, updates, state.prev_updates)
+        step_sizes = tree_map(
+            lambda s, size: fnp.where(
+                s == 0, size, fnp.clip(size * _factor(s > 0, eta_plus, eta_minus, size), min=min_step_size, max=max_step_size)
+            ),
+            sign,
+            state.step_sizes,
+        )
+        prev_updates = tree_map(lambda s, g, size: fnp.where(s < 0, fnp.zeros_like(g), size * fnp.sign(g)), sign, updates, step_sizes)
+        updates = tree_map(lambda s, new, prev: fnp.where(s < 0, fnp.zeros_like(prev), prev), sign, prev_updates, state.prev_updates)
+        return updates, ScaleByRpropState(step_sizes, prev_updates)
+
+    return GradientTransformation(init_fn, update_fn)

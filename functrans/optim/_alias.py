@@ -8,9 +8,9 @@ import numpy as np
 
 from ._accumulation import ema, trace
 from ._adaptive import (
-    scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_amsgrad, scale_by_belief, scale_by_lion,
-    scale_by_novograd, scale_by_optimistic_gradient, scale_by_radam, scale_by_rms, scale_by_rss, scale_by_sm3,
-    scale_by_stddev, scale_by_yogi,
+    scale_by_adadelta, scale_by_adam, scale_by_adamax, scale_by_adan, scale_by_amsgrad, scale_by_belief, scale_by_lion,
+    scale_by_novograd, scale_by_optimistic_gradient, scale_by_radam, scale_by_rms, scale_by_rprop, scale_by_rss,
+    scale_by_sm3, scale_by_stddev, scale_by_yogi,
 )
 from ._adding import add_decayed_weights, add_noise
 from ._base import GradientTransformationExtraArgs, ScalarOrSchedule, identity, scale
@@ -438,3 +438,36 @@ def adamaxw(
     array([-0.15])
     """
     return chain(scale_by_adamax(b1, b2, eps), add_decayed_weights(weight_decay, mask), scale_by_learning_rate(learning_rate))
+
+
+def adan(
+    learning_rate: ScalarOrSchedule,
+    b1: Any = 0.98,
+    b2: Any = 0.92,
+    b3: Any = 0.99,
+    eps: Any = 1e-8,
+    eps_root: Any = 1e-8,
+    weight_decay: ScalarOrSchedule = 0.0,
+    mask: MaskOrFn = None,
+) -> GradientTransformationExtraArgs:
+    """Adan (Xie et al., 2022), with decoupled weight decay.
+
+    >>> import numpy as np
+    >>> opt = adan(0.1)
+    >>> np.round(opt.update(np.array([2.0]), opt.init(np.zeros(1)), np.zeros(1))[0], 6)
+    array([-0.1])
+    """
+    return chain(scale_by_adan(b1, b2, b3, eps, eps_root), add_decayed_weights(weight_decay, mask), scale_by_learning_rate(learning_rate))
+
+
+def rprop(
+    learning_rate: Any, eta_minus: Any = 0.5, eta_plus: Any = 1.2, min_step_size: Any = 1e-6, max_step_size: Any = 50.0
+) -> GradientTransformationExtraArgs:
+    """Rprop (Riedmiller & Braun, 1993): sign steps with per-element adaptive sizes.
+
+    >>> import numpy as np
+    >>> opt = rprop(0.1)
+    >>> opt.update(np.array([2.0]), opt.init(np.zeros(1)))[0]    # the first step only records the sign
+    array([-0.])
+    """
+    return chain(scale_by_rprop(learning_rate, eta_minus, eta_plus, min_step_size, max_step_size), scale(-1.0))
