@@ -162,6 +162,21 @@ def test_lu_pivots_to_permutation_composes_the_swaps():
         lax.linalg.lu_pivots_to_permutation(pivots.astype(float), 5)
 
 
+def test_schur_and_sqrtm_are_scipys_outside_transformations_only():
+    a = np.array([[1.0, 2.0, 0.5], [-1.0, 0.5, 1.0], [0.3, 0.2, 2.0]])
+    t, z = fsl.schur(a)
+    np.testing.assert_allclose(z @ t @ z.T, a, atol=1e-12)
+    np.testing.assert_allclose(t, sl.schur(a)[0])
+    np.testing.assert_allclose(fsl.schur(a, "complex")[0], sl.schur(a, "complex")[0])
+    root = fsl.sqrtm(a)
+    np.testing.assert_allclose(root @ root, a, atol=1e-10)
+    for fn in [fsl.schur, fsl.sqrtm]:
+        with pytest.raises(NotImplementedError, match="outside transformations"):
+            ft.jit(fn)(a)
+    with pytest.raises(ValueError, match="output"):
+        fsl.schur(a, "imaginary")
+
+
 def test_hankel_circulant_hilbert_match_scipy():
     np.testing.assert_array_equal(fsl.hankel([1, 2, 3], [9, 4, 5, 6]), sl.hankel([1, 2, 3], [9, 4, 5, 6]))
     np.testing.assert_array_equal(fsl.hankel([1.0, 2.0, 3.0]), sl.hankel([1.0, 2.0, 3.0]))

@@ -1,8 +1,9 @@
 """``functrans.scipy.linalg``: ``jax.scipy.linalg`` on the factorisations of
 ``functrans.lax.linalg``, for stacks of matrices ``(..., n, n)`` where JAX allows them.
 
-Differences from JAX: ``schur``, ``sqrtm``, ``funm`` and ``rsf2csf`` are missing (they
-need LAPACK's real Schur form, which has no primitive here, or complex dtypes);
+Differences from JAX: ``schur`` and ``sqrtm`` work only outside transformations (SciPy's,
+on NumPy arrays; traced they raise ``NotImplementedError``): LAPACK's Schur form has no
+primitive here, and functrans has no complex dtypes; ``funm`` and ``rsf2csf`` are missing;
 ``hessenberg`` is Householder reflections written with functrans operations (unrolled
 over the columns, so meant for small matrices);
 ``lu`` takes square matrices only; ``qr`` has no ``pivoting``; ``polar`` computes the
@@ -14,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import lax
+from .. import core, lax
 from ..numpy import linalg as _np_linalg
 from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
 from ..numpy._indexing import take
@@ -256,6 +257,55 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     if side == "right":
         return unitary, matmul(_mT(vh), multiply(expand_dims(s, -1), vh))
     return unitary, matmul(multiply(u_svd, expand_dims(s, -2)), _mT(u_svd))
+
+
+# --------------------------------------------------------------------------- Schur form (outside transformations)
+
+
+def _concrete(a: ArrayLike, name: str) -> np.ndarray:
+    """``a`` as a NumPy float stack of square matrices; traced values are refused (no primitive yet)."""
+    if isinstance(a, core.Tracer):
+        raise NotImplementedError(f"{name} works only outside transformations (LAPACK's Schur form has no functrans "
+                                  "primitive); call it on concrete arrays")
+    return np.asarray(_square(a, name))
+
+
+def schur(a: ArrayLike, output: str = "real") -> tuple[Any, Any]:
+    """The Schur decomposition ``a = z @ t @ z.T`` (``t`` quasi upper triangular if ``output`` is
+    'real', upper triangular and complex if 'complex'), by SciPy. Only outside transformations.
+
+    >>> t, z = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> np.round(t, 6)
+    array([[1., 2.],
+           [0., 3.]])
+    """
+    if output not in ("real", "complex"):
+        raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
+    a = _concrete(a, "schur")
+    if a.ndim != 2:
+        raise ValueError(f"schur: a must be one square matrix, got shape {a.shape}")
+    return _scipy_linalg().schur(a, output=output)
+
+
+def sqrtm(A: ArrayLike, blocksize: int = 1) -> Any:
+    """The principal matrix square root (complex when ``A`` has negative eigenvalues, as SciPy),
+    by SciPy's Schur method. Only outside transformations.
+
+    >>> np.round(sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]])).real, 6)
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    a = _concrete(A, "sqrtm")
+    if a.ndim != 2:
+        raise ValueError(f"sqrtm: A must be one square matrix, got shape {a.shape}")
+    return np.asarray(_scipy_linalg().sqrtm(a))
+
+
+def _scipy_linalg() -> Any:
+    # Imported on first use: scipy.linalg adds a tenth of a second to importing functrans.
+    import scipy.linalg
+
+    return scipy.linalg
 
 
 # --------------------------------------------------------------------------- expm
