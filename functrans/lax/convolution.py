@@ -1,7 +1,7 @@
 """Convolutions: ``conv_general_dilated`` and its wrappers ``conv``, ``conv_with_general_padding``,
 ``conv_transpose``; ``ConvDimensionNumbers`` and ``conv_dimension_numbers``.
 
-A convolution is computed as im2col: the input, moved to (batch, feature, spatial...), is
+A convolution is computed as im2col: the input, moved to (batch, spatial..., feature), is
 padded (interior padding for ``lhs_dilation``), each kernel offset is one strided slice
 (``windowed.window_slices``), and the stacked patches meet the kernel in one ``dot_general``
 whose batch axis is the feature or batch group. No new primitive: derivatives in both
@@ -178,30 +178,43 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padd
     padding = explicit_padding(name, padding, s)
     _check_groups(lhs_shape, rhs_shape, feature_group_count, batch_group_count)
 
-    x = _shape.transpose(lhs, lhs_perm)
-    kernel = _shape.transpose(rhs, rhs_perm)
+    # Channels last: (batch, spatial..., feature) and (spatial..., in, out), so that for the common
+    # NHWC/HWIO layouts no operand moves and the product below is one plain matrix product.
+    x = _shape.transpose(lhs, (lhs_perm[0],) + lhs_perm[2:] + (lhs_perm[1],))
+    kernel = _shape.transpose(rhs, rhs_perm[2:] + (rhs_perm[1], rhs_perm[0]))
     if lhs_aval.dtype != dtype:
         x, kernel = _ew.convert_element_type(x, dtype), _ew.convert_element_type(kernel, dtype)
-    # One slice per kernel offset, each (batch, feature, out spatial...), stacked on a new axis 2.
-    slices, out_spatial = window_slices(x, np.zeros((), dtype), (1, 1) + rhs_shape[2:], (1, 1) + window_strides,
-                                        ((0, 0), (0, 0)) + padding, (1, 1) + lhs_dilation, (1, 1) + rhs_dilation)
+    one, zero = (1,), ((0, 0),)
+    slices, out_spatial = window_slices(x, np.zeros((), dtype), one + rhs_shape[2:] + one, one + window_strides + one,
+                                        zero + padding + zero, one + lhs_dilation + one, one + rhs_dilation + one)
     (n, c), (o, i), k = lhs_shape[:2], rhs_shape[:2], math.prod(rhs_shape[2:])
-    out_spatial = out_spatial[2:]
-    patches = (_shape.concatenate([_shape.reshape(p, (n, c, 1) + out_spatial) for p in slices], 2) if slices
-               else _shape.full((n, c, 0) + out_spatial, 0, dtype))
-    # The group is dot_general's batch axis: from the features (feature groups) or the batch.
+    out_spatial = out_spatial[1:-1]
+    # One slice per kernel offset, stacked into patches (batch, out spatial..., offset, feature).
+    patches = (_shape.concatenate([_shape.reshape(p, (n,) + out_spatial + (1, c)) for p in slices], s + 1) if slices
+               else _shape.full((n,) + out_spatial + (0, c), 0, dtype))
+    kernel = _shape.reshape(kernel, (k, i, o))
     fg, bg = feature_group_count, batch_group_count
-    if bg > 1:
-        patches, group_axis = _shape.reshape(patches, (bg, n // bg, c, k) + out_spatial), 0
+    if fg == bg == 1:
+        out = dot_general(patches, kernel, (((s + 1, s + 2), (0, 1)), ((), ())))
     else:
-        patches, group_axis = _shape.reshape(patches, (n, fg, c // fg, k) + out_spatial), 1
-    g = fg * bg
-    kernel = _shape.reshape(kernel, (g, o // g, i, k))
-    out = dot_general(patches, kernel, (((2, 3), (2, 3)), ((group_axis,), (0,))))
-    # out is (group, batch, out spatial..., out feature in group): features are group-major.
-    out = _shape.transpose(out, (1, 0, s + 2) + tuple(range(2, s + 2)))
-    out = _shape.reshape(out, (n // bg, o) + out_spatial)
-    return _shape.transpose(out, tuple(int(a) for a in np.argsort(out_perm)))
+        # The group (of features, or of the batch, group-major) is dot_general's batch axis.
+        g = fg * bg
+        kernel = _shape.reshape(kernel, (k, i, g, o // g))
+        if fg > 1:
+            patches = _shape.reshape(patches, (n,) + out_spatial + (k, g, c // g))
+            dims = (((s + 1, s + 3), (0, 1)), ((s + 2,), (2,)))
+        else:
+            patches = _shape.reshape(patches, (g, n // g) + out_spatial + (k, c))
+            dims = (((s + 2, s + 3), (0, 1)), ((0,), (2,)))
+        out = dot_general(patches, kernel, dims)  # (group, batch, out spatial..., feature in group)
+        out = _shape.transpose(out, tuple(range(1, s + 2)) + (0, s + 2))
+        out = _shape.reshape(out, (n // bg,) + out_spatial + (o,))
+    # out holds (batch, spatial..., feature): canonical axis j is at position where[j].
+    where = (0, s + 1) + tuple(range(1, s + 1))
+    perm = [0] * (s + 2)
+    for j, a in enumerate(out_perm):
+        perm[a] = where[j]
+    return _shape.transpose(out, perm)
 
 
 def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str, precision: Any = None,
