@@ -64,9 +64,9 @@ from ._scaling import (
 )
 from ._update import apply_updates, incremental_update, periodic_update
 from .losses import (
-    convex_kl_divergence, cosine_distance, cosine_similarity, hinge_loss, huber_loss, kl_divergence, l2_loss, log_cosh,
-    safe_softmax_cross_entropy, sigmoid_binary_cross_entropy, sigmoid_focal_loss, smooth_labels,
-    softmax_cross_entropy, softmax_cross_entropy_with_integer_labels, squared_error,
+    convex_kl_divergence, cosine_distance, cosine_similarity, generalized_kl_divergence, hinge_loss, huber_loss,
+    kl_divergence, l2_loss, log_cosh, safe_softmax_cross_entropy, sigmoid_binary_cross_entropy, sigmoid_focal_loss,
+    smooth_labels, softmax_cross_entropy, softmax_cross_entropy_with_integer_labels, squared_error,
 )
 from .schedules import (
     InjectHyperparamsState, InjectStatefulHyperparamsState, constant_schedule, cosine_decay_schedule,
