@@ -4,7 +4,7 @@ other (``chain``, ``named_chain``) or side by side on labelled parts of the para
 from __future__ import annotations
 
 import collections
-from typing import Any, Callable, Hashable, Mapping, NamedTuple, Union
+from typing import Callable, Hashable, Mapping, NamedTuple, Union
 
 from ..tree_util import tree_leaves, tree_map
 from ._base import GradientTransformation, GradientTransformationExtraArgs, OptState, PyTree, with_extra_args_support
