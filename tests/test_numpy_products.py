@@ -77,6 +77,7 @@ def test_einsum_path_is_the_cheapest_order_for_few_operands():
     assert fnp.einsum_path(spec, *[np.ones(s) for s in shapes], optimize=False)[0] == [(0, 1)] * 3
 
 
+@pytest.mark.slow  # importing JAX takes seconds
 def test_einsum_path_agrees_with_jax():
     jnp = pytest.importorskip("jax.numpy")
     cases = [("ij,jk,kl->il", [(20, 3), (3, 40), (40, 2)]), ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)]),

@@ -15,7 +15,8 @@ from functrans.test_util import check_grads
 
 from numpy_checks import arrays, assert_same, check
 
-SETTINGS = settings(max_examples=20, deadline=None)
+# Few examples per case: the grid of functions and dtypes is large.
+SETTINGS = settings(max_examples=10, deadline=None)
 FLOATS = [np.float32, np.float64]
 INTS = [np.int32, np.int64, np.uint8, np.int8]
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
