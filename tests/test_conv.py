@@ -157,6 +157,24 @@ def test_conv_transpose_with_transposed_kernel_is_the_gradient_of_conv(padding, 
     np.testing.assert_allclose(back, f_vjp(ct)[0], rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("layout", [None, ("NHWC", "OIHW", "NHWC"), ("NHWC", "OIWH", "CNHW")])
+def test_patches_contracted_with_a_kernel_are_the_convolution(layout):
+    x = rng.normal(size=(2, 5, 6, 3) if layout else (2, 3, 5, 6))
+    w = rng.normal(size=(4, 3, 2, 3))  # OIHW: spatial (2, 3)
+    kernel = w if layout is None or layout[1] == "OIHW" else np.swapaxes(w, 2, 3)
+    filter_shape = kernel.shape[2:]
+    kw = dict(lhs_dilation=(2, 1), rhs_dilation=(1, 2), dimension_numbers=layout)
+    patches = lax.conv_general_dilated_patches(x, filter_shape, (1, 2), [(1, 0), (0, 2)], **kw)
+    out = lax.conv_general_dilated(x, kernel, (1, 2), [(1, 0), (0, 2)], **kw)
+    feature = (layout[2] if layout else "NCHW").index("C")
+    # The patch axis is (in feature, spatial in the kernel's order), as the kernel's (I, spatial) flattened.
+    contracted = np.tensordot(np.moveaxis(patches, feature, -1), kernel.reshape(4, -1), axes=([-1], [1]))
+    np.testing.assert_allclose(np.moveaxis(contracted, -1, feature), out, rtol=1e-12)
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    np.testing.assert_allclose(patches, jax.lax.conv_general_dilated_patches(x, filter_shape, (1, 2), [(1, 0), (0, 2)], **kw))
+
+
 def test_conv_with_general_padding_is_conv_general_dilated():
     x, w = rng.normal(size=(1, 2, 5, 4)), rng.normal(size=(3, 2, 2, 2))
     np.testing.assert_allclose(lax.conv_with_general_padding(x, w, (1, 2), [(1, 0), (2, 1)], (2, 1), (1, 2)),

@@ -26,4 +26,7 @@ def select(pred, on_true, on_false):
     return select_n(pred, on_false, on_true)
 from .special import bessel_i0e, bessel_i1e, betainc, erf_inv, erfc, igamma, igamma_grad_a, igammac, polygamma, zeta
 from .windowed import padtype_to_pads, reduce_window
-from .convolution import ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated, conv_transpose, conv_with_general_padding
+from .convolution import (
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated, conv_general_dilated_patches, conv_transpose,
+    conv_with_general_padding,
+)

@@ -20,8 +20,8 @@ from . import shape as _shape
 from .dot import dot_general
 from .windowed import check_shapelike, dilate_shape, explicit_padding, padtype_to_pads, window_slices
 
-__all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated", "conv_transpose",
-           "conv_with_general_padding"]
+__all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
+           "conv_general_dilated_patches", "conv_transpose", "conv_with_general_padding"]
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -124,38 +124,23 @@ def _check_element_type(lhs: core.ShapedArray, rhs: core.ShapedArray, preferred_
     return preferred
 
 
-def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str | Sequence[tuple[int, int]],
-                         lhs_dilation: Sequence[int] | None = None, rhs_dilation: Sequence[int] | None = None,
-                         dimension_numbers: Any = None, feature_group_count: int = 1, batch_group_count: int = 1,
-                         precision: Any = None, preferred_element_type: Any = None) -> Any:
-    """The n-dimensional convolution (cross-correlation, as in XLA) of ``lhs`` with the kernel ``rhs``:
-    strides, ``'SAME'``/``'SAME_LOWER'``/``'VALID'`` or explicit ``(low, high)`` padding, input
-    (``lhs_dilation``, a transposed convolution) and kernel (``rhs_dilation``, atrous) dilation,
-    any layout, and feature or batch groups. ``precision`` is accepted and ignored (NumPy and
-    the compiled code compute in the operands' dtype).
-
-    >>> import numpy as np
-    >>> x = np.arange(5.0).reshape(1, 1, 5)
-    >>> conv_general_dilated(x, np.ones((1, 1, 2)), (1,), "VALID")
-    array([[[1., 3., 5., 7.]]])
-    >>> conv_general_dilated(x, np.ones((1, 1, 2)), (2,), [(1, 0)], rhs_dilation=(2,))
-    array([[[1., 4.]]])
-    """
+def _patches(lhs: Any, rhs_shape: Sequence[int], window_strides: Sequence[int], padding: Any,
+             lhs_dilation: Sequence[int] | None, rhs_dilation: Sequence[int] | None, dnums: ConvDimensionNumbers,
+             dtype: np.dtype, feature_group_count: int = 1, batch_group_count: int = 1):
+    """The checked arguments' im2col: (batch, out spatial..., kernel offset, feature), the offsets
+    row-major over the kernel's spatial axes; and the operand shapes in (batch, feature, spatial...)
+    and (out, in, spatial...) order. Channels last, so that NHWC inputs do not move."""
     name = "conv_general_dilated"
-    lhs = lhs if core.is_valid_value(lhs) else np.asarray(lhs)
-    rhs = rhs if core.is_valid_value(rhs) else np.asarray(rhs)
-    lhs_aval, rhs_aval = core.get_aval(lhs), core.get_aval(rhs)
-    dnums = conv_dimension_numbers(lhs_aval.shape, rhs_aval.shape, dimension_numbers)
-    if lhs_aval.ndim != rhs_aval.ndim:
+    lhs_aval = core.get_aval(lhs)
+    if lhs_aval.ndim != len(rhs_shape):
         raise ValueError(f"{name}: lhs and rhs must have the same number of dimensions, but got {lhs_aval.shape} "
-                         f"and {rhs_aval.shape}.")
+                         f"and {tuple(rhs_shape)}.")
     if lhs_aval.ndim < 2:
         raise TypeError(f"{name}: operands need a batch and a feature axis, got shapes {lhs_aval.shape} and "
-                        f"{rhs_aval.shape}")
-    lhs_perm, rhs_perm, out_perm = (tuple(int(a) for a in spec) for spec in dnums)
-    dtype = _check_element_type(lhs_aval, rhs_aval, preferred_element_type)
+                        f"{tuple(rhs_shape)}")
+    lhs_perm, rhs_perm = (tuple(int(a) for a in spec) for spec in dnums[:2])
     lhs_shape = tuple(lhs_aval.shape[a] for a in lhs_perm)
-    rhs_shape = tuple(rhs_aval.shape[a] for a in rhs_perm)
+    rhs_shape = tuple(rhs_shape[a] for a in rhs_perm)
     s = lhs_aval.ndim - 2
     window_strides = check_shapelike(name, "window_strides", window_strides, positive=True)
     if len(window_strides) != s:
@@ -177,21 +162,55 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padd
         padding = padtype_to_pads(lhs_shape[2:], dilate_shape(rhs_shape[2:], rhs_dilation), window_strides, padding)
     padding = explicit_padding(name, padding, s)
     _check_groups(lhs_shape, rhs_shape, feature_group_count, batch_group_count)
-
-    # Channels last: (batch, spatial..., feature) and (spatial..., in, out), so that for the common
-    # NHWC/HWIO layouts no operand moves and the product below is one plain matrix product.
-    x = _shape.transpose(lhs, (lhs_perm[0],) + lhs_perm[2:] + (lhs_perm[1],))
-    kernel = _shape.transpose(rhs, rhs_perm[2:] + (rhs_perm[1], rhs_perm[0]))
-    if lhs_aval.dtype != dtype:
-        x, kernel = _ew.convert_element_type(x, dtype), _ew.convert_element_type(kernel, dtype)
+    x = _ew.convert_element_type(_shape.transpose(lhs, (lhs_perm[0],) + lhs_perm[2:] + (lhs_perm[1],)), dtype)
     one, zero = (1,), ((0, 0),)
     slices, out_spatial = window_slices(x, np.zeros((), dtype), one + rhs_shape[2:] + one, one + window_strides + one,
                                         zero + padding + zero, one + lhs_dilation + one, one + rhs_dilation + one)
-    (n, c), (o, i), k = lhs_shape[:2], rhs_shape[:2], math.prod(rhs_shape[2:])
-    out_spatial = out_spatial[1:-1]
-    # One slice per kernel offset, stacked into patches (batch, out spatial..., offset, feature).
+    (n, c), out_spatial = lhs_shape[:2], out_spatial[1:-1]
     patches = (_shape.concatenate([_shape.reshape(p, (n,) + out_spatial + (1, c)) for p in slices], s + 1) if slices
                else _shape.full((n,) + out_spatial + (0, c), 0, dtype))
+    return patches, lhs_shape, rhs_shape
+
+
+def _to_layout(out: Any, out_spec: Sequence[int]) -> Any:
+    """``out``, (batch, spatial..., feature), moved to the layout ``out_spec`` describes."""
+    s = len(out_spec) - 2
+    where = (0, s + 1) + tuple(range(1, s + 1))  # where canonical axis j is in out
+    perm = [0] * (s + 2)
+    for j, a in enumerate(out_spec):
+        perm[int(a)] = where[j]
+    return _shape.transpose(out, perm)
+
+
+def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str | Sequence[tuple[int, int]],
+                         lhs_dilation: Sequence[int] | None = None, rhs_dilation: Sequence[int] | None = None,
+                         dimension_numbers: Any = None, feature_group_count: int = 1, batch_group_count: int = 1,
+                         precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """The n-dimensional convolution (cross-correlation, as in XLA) of ``lhs`` with the kernel ``rhs``:
+    strides, ``'SAME'``/``'SAME_LOWER'``/``'VALID'`` or explicit ``(low, high)`` padding, input
+    (``lhs_dilation``, a transposed convolution) and kernel (``rhs_dilation``, atrous) dilation,
+    any layout, and feature or batch groups. ``precision`` is accepted and ignored (NumPy and
+    the compiled code compute in the operands' dtype).
+
+    >>> import numpy as np
+    >>> x = np.arange(5.0).reshape(1, 1, 5)
+    >>> conv_general_dilated(x, np.ones((1, 1, 2)), (1,), "VALID")
+    array([[[1., 3., 5., 7.]]])
+    >>> conv_general_dilated(x, np.ones((1, 1, 2)), (2,), [(1, 0)], rhs_dilation=(2,))
+    array([[[1., 4.]]])
+    """
+    lhs = lhs if core.is_valid_value(lhs) else np.asarray(lhs)
+    rhs = rhs if core.is_valid_value(rhs) else np.asarray(rhs)
+    lhs_aval, rhs_aval = core.get_aval(lhs), core.get_aval(rhs)
+    dnums = conv_dimension_numbers(lhs_aval.shape, rhs_aval.shape, dimension_numbers)
+    dtype = _check_element_type(lhs_aval, rhs_aval, preferred_element_type)
+    patches, lhs_shape, rhs_shape = _patches(lhs, rhs_aval.shape, window_strides, padding, lhs_dilation,
+                                             rhs_dilation, dnums, dtype, feature_group_count, batch_group_count)
+    rhs_perm = tuple(int(a) for a in dnums.rhs_spec)
+    (n, c), (o, i), k = lhs_shape[:2], rhs_shape[:2], math.prod(rhs_shape[2:])
+    s, out_spatial = len(lhs_shape) - 2, core.get_aval(patches).shape[1:-2]
+    # The kernel channels last too: (offset, in, out).
+    kernel = _ew.convert_element_type(_shape.transpose(rhs, rhs_perm[2:] + (rhs_perm[1], rhs_perm[0])), dtype)
     kernel = _shape.reshape(kernel, (k, i, o))
     fg, bg = feature_group_count, batch_group_count
     if fg == bg == 1:
@@ -209,12 +228,38 @@ def conv_general_dilated(lhs: Any, rhs: Any, window_strides: Sequence[int], padd
         out = dot_general(patches, kernel, dims)  # (group, batch, out spatial..., feature in group)
         out = _shape.transpose(out, tuple(range(1, s + 2)) + (0, s + 2))
         out = _shape.reshape(out, (n // bg,) + out_spatial + (o,))
-    # out holds (batch, spatial..., feature): canonical axis j is at position where[j].
-    where = (0, s + 1) + tuple(range(1, s + 1))
-    perm = [0] * (s + 2)
-    for j, a in enumerate(out_perm):
-        perm[a] = where[j]
-    return _shape.transpose(out, perm)
+    return _to_layout(out, dnums.out_spec)
+
+
+def conv_general_dilated_patches(lhs: Any, filter_shape: Sequence[int], window_strides: Sequence[int],
+                                 padding: str | Sequence[tuple[int, int]], lhs_dilation: Sequence[int] | None = None,
+                                 rhs_dilation: Sequence[int] | None = None, dimension_numbers: Any = None,
+                                 precision: Any = None, preferred_element_type: Any = None) -> Any:
+    """The patches ``conv_general_dilated`` would contract with a kernel of spatial shape
+    ``filter_shape`` (in the kernel layout's spatial order): the output's feature axis holds each
+    patch flattened, feature-major, then spatial in the kernel layout's order.
+
+    >>> import numpy as np
+    >>> conv_general_dilated_patches(np.arange(4.0).reshape(1, 1, 4), (2,), (2,), "VALID")
+    array([[[0., 2.],
+            [1., 3.]]])
+    """
+    lhs = lhs if core.is_valid_value(lhs) else np.asarray(lhs)
+    lhs_aval = core.get_aval(lhs)
+    filter_shape = check_shapelike("conv_general_dilated_patches", "filter_shape", filter_shape)
+    dnums = conv_dimension_numbers(lhs_aval.shape, (1, 1) + filter_shape, dimension_numbers)
+    c = lhs_aval.shape[dnums.lhs_spec[1]]
+    # A kernel (c, 1, spatial...) with c groups: every feature of lhs is its own group.
+    rhs_shape = [0] * lhs_aval.ndim
+    for a, d in zip(dnums.rhs_spec, (c, 1) + filter_shape):
+        rhs_shape[a] = d
+    dtype = _check_element_type(lhs_aval, lhs_aval, preferred_element_type)
+    patches, lhs_shape, _ = _patches(lhs, rhs_shape, window_strides, padding, lhs_dilation, rhs_dilation, dnums,
+                                     dtype, feature_group_count=c)
+    s = lhs_aval.ndim - 2
+    patches = _shape.transpose(patches, tuple(range(s + 1)) + (s + 2, s + 1))
+    out = _shape.reshape(patches, core.get_aval(patches).shape[:-2] + (c * math.prod(filter_shape),))
+    return _to_layout(out, dnums.out_spec)
 
 
 def conv(lhs: Any, rhs: Any, window_strides: Sequence[int], padding: str, precision: Any = None,
