@@ -80,20 +80,16 @@ Approach (all approximations were derived for this module)
   ``sin(r) = r + r**3*S(r**2)`` and ``cos(r) = 1 - r**2/2 + r**4*C(r**2)``
   (``1 - r**2/2`` with its rounding error compensated, ``r_lo`` added as
   ``r_lo*cos(r)`` and ``-r_lo*sin(r)``), picked and signed by ``k & 3``.
-  For ``|x| >= 2**20`` (SINCOS_ACCURATE_MAX) that is not exact, so a second reduction
-  runs too and is selected there (a branch to libm would make LLVM call libm ``sin`` for
-  every element: 10.7 ns/element instead of 0.8): Payne-Hanek without branches.  With
-  ``x = m*2**E`` (``m`` a 53-bit integer), ``x*2/pi mod 4 = m*((2**E*2/pi) mod 4)``; a
-  table (computed at import from a 1400-bit 2/pi) holds ``(2**E*2/pi) mod 4`` for every
-  exponent as four doubles; the products are split exactly (Dekker), reduced mod 4 and
-  summed with TwoSum, so the reduced argument is good to ~2**-107 absolute: 1 ulp from
-  NumPy over the whole float64 range (measured on log-spaced and uniform sweeps to 1e308),
-  though inputs within ~2**-50 relative of a multiple of pi/2 (a handful of doubles) may
-  be off by more.  +-inf and NaN give NaN.  Cost: both reductions run for every element
-  (the loop still vectorises, with four gathers): a 10**6-element sin loop went from
-  2.1-2.3 to 14-21 ns/element on the loaded 2-vCPU machine measured (NumPy: 30-40).
-  float32 sin/cos compute in float64 internally (three-part Cody-Waite, degree-3
-  polynomials; the same exact reduction for large ``|x|``).
+  A branch to libm for large ``|x|`` is NOT used: measured, it makes LLVM call
+  libm ``sin`` for every element (10.7 ns/element instead of 0.8).  So:
+  ``|x| < 2**20`` (SINCOS_ACCURATE_MAX): full accuracy;
+  ``2**20 <= |x| < 2**50``: ``k*P1`` is no longer exact and the absolute error
+  is at most about ``|x| * 2**-53`` (measured), the size of the change a
+  one-ulp change of ``x`` makes (3.7e-9 at |x| = 6.7e7, 0.06 at 1e15);
+  ``|x| >= 2**50`` (SINCOS_MAX_ARG, about 1.1e15), inf and NaN: NaN, where
+  NumPy returns a finite value for finite ``x``.  float32 sin/cos compute in
+  float64 internally (three-part Cody-Waite, degree-3 polynomials) and follow
+  the same limits.
 * float32 exp/expm1/log/log1p/tanh/logistic compute natively in float32 (16
   lanes per AVX-512 vector) with their own coefficients.
 
@@ -123,8 +119,8 @@ random points against glibc; float32 exhaustively, every finite input::
     log1p        1         0.90       1               0.97
     tanh         2         1.70       2               1.95
     logistic     2         1.83       2               1.97
-    sin          1         0.78       1               0.50   (vs NumPy: every range)
-    cos          1         0.79       1               0.50   (vs exact: |x| < 2**20)
+    sin          1         0.78       1               0.50   (|x| < 2**20)
+    cos          1         0.79       1               0.50   (|x| < 2**20)
 
 (NumPy's own float64 results are within 0.52-0.72 ulp of exact on the same
 points; SciPy's expit is up to 2 ulp off and flushes to 0 below -709.78.)
@@ -151,7 +147,7 @@ __all__ = [
     "logistic_f64", "sin_f64", "cos_f64",
     "exp_f32", "expm1_f32", "log_f32", "log1p_f32", "tanh_f32",
     "logistic_f32", "sin_f32", "cos_f32",
-    "SINCOS_ACCURATE_MAX",
+    "SINCOS_ACCURATE_MAX", "SINCOS_MAX_ARG",
 ]
 
 # inline="always": Numba copies the body into each caller, so every call site is inlined.
@@ -325,7 +321,8 @@ _P2 = 6.077100506303966e-11
 _P3 = 2.0222662487111665e-21
 _P4 = 8.4784276603689e-32
 
-SINCOS_ACCURATE_MAX = 1048576.0       # 2**20: below, Cody-Waite (|k| < 2**20); at and above, Payne-Hanek
+SINCOS_ACCURATE_MAX = 1048576.0       # 2**20: |k| = |round(x*2/pi)| < 2**20
+SINCOS_MAX_ARG = 1125899906842624.0   # 2**50: at and beyond, sin/cos give NaN
 
 
 # ---------------------------------------------------------------------------
@@ -490,113 +487,9 @@ def _reduce_pio2(x):
     return _bits(t) - _RND_BITS, rh, rl
 
 
-def _two_over_pi_table():
-    """Entries 4i..4i+3: (2**E * 2/pi) mod 4 for E = i - 32, as four doubles of decreasing size whose sum
-    is exact to 2**-200 relative (computed with integers from a 1400-bit 2/pi, by Machin's formula)."""
-    bits = 1400
-    one = 1 << (bits + 40)
-
-    def arctan_inv(n):  # arctan(1/n) * 2**(bits+40), by its series
-        total, term, k, n2 = 0, one // n, 1, n * n
-        while term:
-            total += term // k if k % 4 == 1 else -(term // k)
-            term //= n2
-            k += 2
-        return total
-
-    pi = 4 * (4 * arctan_inv(5) - arctan_inv(239))           # pi * 2**(bits+40)
-    two_over_pi = (2 << (2 * (bits + 40))) // pi >> 40       # 2/pi * 2**bits
-    rows = []
-    for e in range(-32, 972):
-        scaled = (two_over_pi << e) if e >= 0 else (two_over_pi >> -e)  # 2**E * 2/pi * 2**bits
-        rest = scaled % (4 << bits)
-        row = []
-        for _ in range(4):
-            part = rest / (1 << bits)                        # correctly rounded
-            num, den = part.as_integer_ratio()
-            rest -= num * ((1 << bits) // den)
-            row.append(part)
-        rows.append(row)
-    return np.array(rows).ravel()  # flat: one gather per part
-
-
-_TWO_OVER_PI_TABLE = _two_over_pi_table()
-_SPLIT = 134217729.0                  # 2**27 + 1, Veltkamp's splitting constant
-_PIO2_HI = 1.5707963267948966
-_PIO2_LO = 6.123233995736766e-17
-
-
-@_jit
-def _two_prod(a, b):
-    """p + e == a*b exactly (Dekker; no fused multiply-add needed)."""
-    p = a * b
-    ta = _SPLIT * a
-    ah = ta - (ta - a)
-    al = a - ah
-    tb = _SPLIT * b
-    bh = tb - (tb - b)
-    bl = b - bh
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-@_jit
-def _round_to(v, c):
-    """v rounded to a multiple of c's unit (c = 1.5 * 2**(52+s): to 2**s), for |v| < 2**(51+s)."""
-    return (v + c) - c
-
-
-@_jit
-def _reduce_pio2_huge(x):
-    """_reduce_pio2 for 2**20 <= |x| < inf (Payne-Hanek style, without branches): with
-    x = m * 2**E (m an integer < 2**53), x*2/pi mod 4 = m * ((2**E * 2/pi) mod 4), where the
-    table gives (2**E * 2/pi) mod 4 as four doubles; every product is split exactly, and the
-    sum is reduced mod 4 and accumulated with TwoSum. Other x give garbage (selected away)."""
-    b = _bits(x)
-    eb = (b >> 52) & 0x7FF
-    row = eb - 1043                                     # E = eb - 1075, row = E + 32
-    row = 4 * (0 if row < 0 else (1003 if row > 1003 else row))
-    m = _f64_from_bits((b & 0x000FFFFFFFFFFFFF) | 0x4330000000000000) - 4503599627370496.0  # drop 2**52 ...
-    m = m + 4503599627370496.0                          # ... and restore it: m = 2**52 + mantissa, exactly
-    f0 = _TWO_OVER_PI_TABLE[row]
-    f1 = _TWO_OVER_PI_TABLE[row + 1]
-    f2 = _TWO_OVER_PI_TABLE[row + 2]
-    f3 = _TWO_OVER_PI_TABLE[row + 3]
-    p0, q0 = _two_prod(m, f0)
-    p1, q1 = _two_prod(m, f1)
-    p2, q2 = _two_prod(m, f2)
-    p3 = m * f3
-    t = p0 - _round_to(p0, 1.0808639105689191e+17)      # 1.5 * 2**56: mod 32, exact
-    t = t - _round_to(t, 27021597764222976.0)           # 1.5 * 2**54: mod 4, now |t| <= 2
-    s, e0 = _two_sum(t, q0)
-    s = s - _round_to(s, 27021597764222976.0)
-    s, e1 = _two_sum(s, p1)
-    s = s - _round_to(s, 27021597764222976.0)
-    kf = _round_to(s, _RND)                             # the quadrant, -2..2
-    s = s - kf
-    s, e2 = _two_sum(s, e0)
-    s, e3 = _two_sum(s, e1)
-    s, e4 = _two_sum(s, q1)
-    s, e5 = _two_sum(s, p2)
-    lo = ((e2 + e3) + (e4 + e5)) + (q2 + p3)
-    fh = s + lo
-    fl = (s - fh) + lo                                  # x*2/pi - k = fh + fl
-    rh, rl = _two_prod(fh, _PIO2_HI)
-    rl = rl + (fh * _PIO2_LO + fl * _PIO2_HI)
-    r = rh + rl
-    k = _bits(kf + _RND) - _RND_BITS
-    sign = 1.0 if x > 0.0 else -1.0                     # m is |x|: odd functions flip back below
-    return k, sign * r, sign * ((rh - r) + rl)
-
-
 @_jit
 def _sincos_f64(x, quadrant):
-    # Both reductions, selected (a branch would stop the loop vectorising); x*0 is NaN for +-inf.
-    k1, r1, rl1 = _reduce_pio2(x)
-    k2, r2, rl2 = _reduce_pio2_huge(x)
-    small = abs(x) < SINCOS_ACCURATE_MAX
-    k = k1 if small else (k2 if x > 0.0 else -k2)
-    r = r1 if small else r2 + x * 0.0
-    rl = rl1 if small else rl2
+    k, r, rl = _reduce_pio2(x)
     w = r * r
     hw = 0.5 * w
     v = 1.0 - hw
@@ -609,7 +502,8 @@ def _sincos_f64(x, quadrant):
         _CC3 + w * (_CC4 + w * _CC5))))))
     q = k + quadrant
     y = cs if (q & 1) != 0 else sn
-    return -y if (q & 2) != 0 else y
+    y = -y if (q & 2) != 0 else y
+    return y if abs(x) < SINCOS_MAX_ARG else _NAN
 
 
 @_jit
@@ -745,16 +639,15 @@ def _sincos32(x, quadrant):
     xd = np.float64(x)
     t = xd * _TWO_OVER_PI + _RND
     kf = t - _RND
-    k2, r2, _ = _reduce_pio2_huge(xd)                   # |x| >= 2**20: exact reduction in float64
-    small = abs(xd) < SINCOS_ACCURATE_MAX
-    r = ((xd - kf * _P1) - kf * _P2) - kf * _P3 if small else r2 + xd * 0.0
-    k = _bits(t) - _RND_BITS if small else (k2 if xd > 0.0 else -k2)
+    r = ((xd - kf * _P1) - kf * _P2) - kf * _P3
+    k = _bits(t) - _RND_BITS
     w = r * r
     sn = r + (r * w) * (_SS0_32 + w * (_SS1_32 + w * (_SS2_32 + w * _SS3_32)))
     cs = (1.0 - 0.5 * w) + (w * w) * (_CC0_32 + w * (_CC1_32 + w * (_CC2_32 + w * _CC3_32)))
     q = k + quadrant
     y = cs if (q & 1) != 0 else sn
     y = -y if (q & 2) != 0 else y
+    y = y if abs(xd) < SINCOS_MAX_ARG else _NAN
     return np.float32(y)
 
 
