@@ -268,3 +268,19 @@ def test_hypothesis_1d_against_the_definition(n, c, o, d, k, stride, ld, rd, lo,
         return
     out = lax.conv_general_dilated(x, w, (stride,), [(lo, hi)], (ld,), (rd,))
     np.testing.assert_allclose(out, reference_conv(x, w, (stride,), [(lo, hi)], (ld,), (rd,)), atol=1e-12)
+
+
+@pytest.mark.parametrize("padding", ["SAME", "VALID", [(1, 2), (-1, 0)]])
+def test_shape_tuples_are_the_convolutions_shapes(padding):
+    x, w = np.ones((2, 7, 6, 3)), np.ones((3, 2, 3, 4))
+    dn = ("NHWC", "HWIO", "NHWC")
+    out = lax.conv_general_dilated(x, w, (2, 1), padding, dimension_numbers=dn)
+    assert lax.conv_general_shape_tuple(x.shape, w.shape, (2, 1), padding, dn) == out.shape
+    perms = lax.conv_general_permutations(dn)
+    assert perms == tuple(map(tuple, lax.conv_dimension_numbers(x.shape, w.shape, dn)))
+    assert lax.conv_shape_tuple((2, 3, 7, 6), (4, 3, 3, 2), (2, 1), padding) == \
+        lax.conv_general_dilated(np.ones((2, 3, 7, 6)), np.ones((4, 3, 3, 2)), (2, 1), padding).shape
+    jax = pytest.importorskip("jax")
+    assert lax.conv_general_shape_tuple(x.shape, w.shape, (2, 1), padding, dn) == \
+        tuple(map(int, jax.lax.conv_general_shape_tuple(x.shape, w.shape, (2, 1), padding, dn)))
+    assert perms == jax.lax.conv_general_permutations(dn)

@@ -176,3 +176,12 @@ def test_jitted_small_cnn_and_its_gradient_match_eager():
     np.testing.assert_allclose(value, theirs[0], rtol=1e-10)
     for a, b in zip(grads, theirs[1]):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_reduce_window_shape_tuple_is_the_output_shape():
+    config = dict(window_dimensions=(2, 3), window_strides=(2, 1), padding=((0, 1), (1, -1)), base_dilation=(2, 1),
+                  window_dilation=(1, 2))
+    shape = lax.reduce_window_shape_tuple((5, 6), **config)
+    assert shape == lax.reduce_window(np.ones((5, 6)), 0.0, lax.add, **config).shape
+    jax = pytest.importorskip("jax")
+    assert shape == tuple(jax.lax.reduce_window_shape_tuple((5, 6), **config))

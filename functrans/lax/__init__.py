@@ -25,8 +25,8 @@ def select(pred, on_true, on_false):
     """``on_true`` where ``pred`` else ``on_false`` (JAX's argument order)."""
     return select_n(pred, on_false, on_true)
 from .special import bessel_i0e, bessel_i1e, betainc, erf_inv, erfc, igamma, igamma_grad_a, igammac, polygamma, zeta
-from .windowed import padtype_to_pads, reduce_window
+from .windowed import padtype_to_pads, reduce_window, reduce_window_shape_tuple
 from .convolution import (
-    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated, conv_general_dilated_patches, conv_transpose,
-    conv_with_general_padding,
+    ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated, conv_general_dilated_patches,
+    conv_general_permutations, conv_general_shape_tuple, conv_shape_tuple, conv_transpose, conv_with_general_padding,
 )

@@ -21,7 +21,8 @@ from .dot import dot_general
 from .windowed import check_shapelike, dilate_shape, explicit_padding, padtype_to_pads, window_slices
 
 __all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
-           "conv_general_dilated_patches", "conv_transpose", "conv_with_general_padding"]
+           "conv_general_dilated_patches", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
+           "conv_transpose", "conv_with_general_padding"]
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -79,6 +80,47 @@ def conv_dimension_numbers(lhs_shape: Sequence[int], rhs_shape: Sequence[int],
             raise TypeError(f"convolution dimension_numbers[{i}] must have len equal to the ndim of lhs and rhs, "
                             f"got {len(spec)} for lhs and rhs shapes {tuple(lhs_shape)} and {tuple(rhs_shape)}.")
     return ConvDimensionNumbers(*_layout_permutations(dimension_numbers))
+
+
+def conv_general_permutations(dimension_numbers: Sequence[str]) -> tuple[tuple[int, ...], ...]:
+    """The (batch, feature, spatial...) axis permutations of three layout strings.
+
+    >>> conv_general_permutations(("NHWC", "HWIO", "NHWC"))
+    ((0, 3, 1, 2), (3, 2, 0, 1), (0, 3, 1, 2))
+    """
+    return _layout_permutations(dimension_numbers)
+
+
+def conv_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int], strides: Sequence[int],
+                     pads: str | Sequence[tuple[int, int]], batch_group_count: int = 1) -> tuple[int, ...]:
+    """The output shape of a convolution of shapes in (batch, feature, spatial...) order.
+
+    >>> conv_shape_tuple((2, 3, 7, 6), (4, 3, 3, 3), (2, 1), "SAME")
+    (2, 4, 4, 6)
+    """
+    if isinstance(pads, str):
+        pads = padtype_to_pads(lhs_shape[2:], rhs_shape[2:], strides, pads)
+    if len(pads) != len(lhs_shape) - 2:
+        raise TypeError(f"conv_shape_tuple: wrong number of explicit pads for convolution: expected "
+                        f"{len(lhs_shape) - 2}, got {len(pads)}.")
+    padded = [d + lo + hi for d, (lo, hi) in zip(lhs_shape[2:], pads)]
+    if any(d < 0 for d in padded):
+        raise ValueError(f"conv_shape_tuple: negative padding {tuple(pads)} is larger than lhs spatial shape "
+                         f"{tuple(lhs_shape[2:])}")
+    spatial = tuple((d - k) // s + 1 if d >= k else 0 for d, k, s in zip(padded, rhs_shape[2:], strides))
+    return (int(lhs_shape[0]) // batch_group_count, int(rhs_shape[0])) + spatial
+
+
+def conv_general_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int], window_strides: Sequence[int],
+                             padding: str | Sequence[tuple[int, int]], dimension_numbers: Sequence[str]) -> tuple[int, ...]:
+    """The output shape of ``conv_general_dilated`` (no dilation) for layout strings.
+
+    >>> conv_general_shape_tuple((2, 7, 6, 3), (3, 3, 3, 4), (2, 1), "SAME", ("NHWC", "HWIO", "NHWC"))
+    (2, 4, 6, 4)
+    """
+    lhs_perm, rhs_perm, out_perm = _layout_permutations(dimension_numbers)
+    out = conv_shape_tuple([lhs_shape[a] for a in lhs_perm], [rhs_shape[a] for a in rhs_perm], window_strides, padding)
+    return tuple(out[int(j)] for j in np.argsort(out_perm))
 
 
 def _check_groups(lhs_shape: tuple[int, ...], rhs_shape: tuple[int, ...], feature_group_count: int,

@@ -19,7 +19,7 @@ from .. import core, dtypes
 from . import elementwise as _ew
 from . import shape as _shape
 
-__all__ = ["padtype_to_pads", "reduce_window"]
+__all__ = ["padtype_to_pads", "reduce_window", "reduce_window_shape_tuple"]
 
 Padding = str | Sequence[tuple[int, int]]
 
@@ -119,6 +119,20 @@ def _real_elements(shape: Sequence[int], config: Sequence[tuple[int, int, int]],
     real = np.pad(real[crop], [(max(lo, 0), max(hi, 0)) for lo, hi, _ in config])
     return [real[tuple(builtins.slice(a, b, s) for a, b, s in zip(starts, limits, strides))]
             for starts, limits in bounds]
+
+
+def reduce_window_shape_tuple(operand_shape: Sequence[int], window_dimensions: Sequence[int],
+                              window_strides: Sequence[int], padding: Sequence[tuple[int, int]],
+                              base_dilation: Sequence[int] | None = None,
+                              window_dilation: Sequence[int] | None = None) -> tuple[int, ...]:
+    """The output shape of ``reduce_window`` with explicit ``padding``.
+
+    >>> reduce_window_shape_tuple((5, 6), (2, 3), (2, 1), ((0, 1), (1, 1)), window_dilation=(1, 2))
+    (3, 4)
+    """
+    ones = (1,) * len(window_dimensions)
+    return _windows(operand_shape, window_dimensions, window_strides, padding, base_dilation or ones,
+                    window_dilation or ones)[1]
 
 
 def _first_extremum(better: Callable[[Any, Any], Any], nan_wins: bool) -> Callable[[Any, Any], Any]:
