@@ -161,8 +161,8 @@ def _identity(computation: Callable, dtype: np.dtype) -> Any:
 def reduce_window(operand: Any, init_value: Any, computation: Callable, window_dimensions: Sequence[int],
                   window_strides: Sequence[int] | None = None, padding: Padding = "VALID",
                   base_dilation: Sequence[int] | None = None, window_dilation: Sequence[int] | None = None) -> Any:
-    """Reduce every window of ``operand`` with the binary ``computation``, starting from ``init_value``
-    (which also fills the padding and the holes of ``base_dilation``).
+    """Reduce every window of ``operand`` with the binary ``computation``, starting from ``init_value``;
+    padding and the holes of ``base_dilation`` take no part, as in XLA.
 
     ``lax.add``, ``lax.max`` and ``lax.min`` are recognised: the window's slices are folded
     directly (a max or min passes its derivative to the first extreme element of the window, as
