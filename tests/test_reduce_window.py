@@ -185,3 +185,37 @@ def test_reduce_window_shape_tuple_is_the_output_shape():
     assert shape == lax.reduce_window(np.ones((5, 6)), 0.0, lax.add, **config).shape
     jax = pytest.importorskip("jax")
     assert shape == tuple(jax.lax.reduce_window_shape_tuple((5, 6), **config))
+
+
+def argmax_pair(a, b):
+    """Of two (value, index) pairs the larger value's, the earlier index on ties."""
+    (va, ia), (vb, ib) = a, b
+    take_b = lax.bitwise_or(lax.gt(vb, va), lax.bitwise_and(lax.eq(vb, va), lax.lt(ib, ia)))
+    return lax.select(take_b, vb, va), lax.select(take_b, ib, ia)
+
+
+def test_a_tree_of_operands_reduces_together():
+    x = rng.integers(0, 4, size=(5, 6)).astype(np.float64)
+    index = np.arange(30.0).reshape(5, 6)
+    config = dict(window_dimensions=(2, 3), window_strides=(1, 2), padding=[(1, 0), (0, 1)])
+    values, where = lax.reduce_window((x, index), (-np.inf, np.inf), argmax_pair, **config)
+    np.testing.assert_array_equal(values, lax.reduce_window(x, -np.inf, lax.max, **config))
+    np.testing.assert_array_equal(values, np.take(x, where.astype(int)))
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+
+    def jax_pair(a, b):
+        (va, ia), (vb, ib) = a, b
+        take_b = (vb > va) | ((vb == va) & (ib < ia))
+        return jax.numpy.where(take_b, vb, va), jax.numpy.where(take_b, ib, ia)
+
+    theirs = jax.lax.reduce_window((x, index), (-np.inf, np.inf), jax_pair, **config)
+    for a, b in zip((values, where), theirs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_trees_must_match():
+    with pytest.raises(ValueError, match="tree structure"):
+        lax.reduce_window((np.ones(3), np.ones(3)), 0.0, lax.add, (2,))
+    with pytest.raises(TypeError, match="same shape"):
+        lax.reduce_window((np.ones(3), np.ones(4)), (0.0, 0.0), lambda a, b: a, (2,))

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import core, dtypes
+from .. import core, dtypes, tree_util
 from . import elementwise as _ew
 from . import shape as _shape
 
@@ -164,7 +164,8 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable, window_d
     """Reduce every window of ``operand`` with the binary ``computation``, starting from ``init_value``;
     padding and the holes of ``base_dilation`` take no part, as in XLA.
 
-    ``lax.add``, ``lax.max`` and ``lax.min`` are recognised: the window's slices are folded
+    ``operand`` and ``init_value`` may be matching trees of arrays (all of one shape) with a
+    ``computation`` of two such trees. ``lax.add``, ``lax.max`` and ``lax.min`` are recognised: the window's slices are folded
     directly (a max or min passes its derivative to the first extreme element of the window, as
     JAX's ``select_and_scatter`` does); any other computation is folded pairwise over the slices.
 
@@ -176,50 +177,85 @@ def reduce_window(operand: Any, init_value: Any, computation: Callable, window_d
     array([1., 5., 4.])
     """
     name = "reduce_window"
-    operand = operand if core.is_valid_value(operand) else np.asarray(operand)
-    aval = core.get_aval(operand)
+    operands, tree = tree_util.tree_flatten(operand)
+    inits, init_tree = tree_util.tree_flatten(init_value)
+    if tree != init_tree:
+        raise ValueError(f"{name}: operands must have the same tree structure as init_values: {tree} vs. {init_tree}")
+    if not operands:
+        raise ValueError(f"{name}: must have at least one operand")
+    operands = [x if core.is_valid_value(x) else np.asarray(x) for x in operands]
+    avals = [core.get_aval(x) for x in operands]
+    if any(a.shape != avals[0].shape for a in avals):
+        raise TypeError(f"{name}: operands must have the same shape, got {[a.shape for a in avals]}")
+    shape = avals[0].shape
     window_dimensions = check_shapelike(name, "window_dimensions", window_dimensions, positive=True)
     n = len(window_dimensions)
     ones = (1,) * n
     window_strides = ones if window_strides is None else check_shapelike(name, "window_strides", window_strides, True)
     base_dilation = ones if base_dilation is None else check_shapelike(name, "base_dilation", base_dilation, True)
     window_dilation = ones if window_dilation is None else check_shapelike(name, "window_dilation", window_dilation, True)
-    if aval.ndim != n:
+    if len(shape) != n:
         raise TypeError(f"{name}: got the wrong number of window_dimensions for operand: got operand shape "
-                        f"{aval.shape} with window_dimensions {window_dimensions}.")
+                        f"{shape} with window_dimensions {window_dimensions}.")
     for arg, value in (("window_strides", window_strides), ("base_dilation", base_dilation),
                        ("window_dilation", window_dilation)):
         if len(value) != n:
             raise TypeError(f"{name}: got inconsistent {arg} and window_dimensions: got {arg} {value} and "
                             f"window_dimensions {window_dimensions}.")
     if isinstance(padding, str):
-        padding = padtype_to_pads(aval.shape, dilate_shape(window_dimensions, window_dilation), window_strides, padding)
+        padding = padtype_to_pads(shape, dilate_shape(window_dimensions, window_dilation), window_strides, padding)
     padding = explicit_padding(name, padding, n)
-    if type(init_value) in core._PY_SCALARS:
-        init_value = np.asarray(init_value, aval.dtype)
-    init_aval = core.get_aval(init_value)
+    inits = [_check_init(init, aval) for init, aval in zip(inits, avals)]
+    window = (window_dimensions, window_strides, padding, base_dilation, window_dilation)
+    identity = _identity(computation, avals[0].dtype) if len(operands) == 1 else None
+    if identity is not None:
+        result = [_reduce_monoid(operands[0], inits[0], computation, identity, window)]
+    else:
+        result = _reduce_general(operands, inits, tree, computation, window)
+    return tree_util.tree_unflatten(tree, result)
+
+
+def _check_init(init: Any, aval: core.ShapedArray) -> Any:
+    """``init`` as a scalar of the operand's dtype (a Python scalar is converted); TypeError otherwise."""
+    if type(init) in core._PY_SCALARS:
+        init = np.asarray(init, aval.dtype)
+    init_aval = core.get_aval(init)
     if init_aval.shape != ():
-        raise TypeError(f"{name}: init_value must be a scalar, got shape {init_aval.shape}")
+        raise TypeError(f"reduce_window: init_value must be a scalar, got shape {init_aval.shape}")
     if init_aval.dtype != aval.dtype:
-        raise TypeError(f"{name}: init_value of dtype {init_aval.dtype} must have the operand's dtype {aval.dtype}")
-    identity = _identity(computation, aval.dtype)
-    # Padding and dilation holes take no part in a window (XLA's semantics): recognised
-    # computations pad with their identity, others skip those positions.
-    pad_value = init_value if identity is None else np.asarray(identity, aval.dtype)
-    slices, out_shape = window_slices(operand, pad_value, window_dimensions, window_strides, padding,
-                                      base_dilation, window_dilation)
-    if identity is None:
-        config, _, bounds = _windows(aval.shape, window_dimensions, window_strides, padding, base_dilation,
-                                     window_dilation)
-        acc = _shape.full(out_shape, init_value, aval.dtype)
-        for s, real in zip(slices, _real_elements(aval.shape, config, bounds, window_strides)):
-            acc = computation(acc, s) if real.all() else _ew.select_n(real, acc, computation(acc, s))
-        return acc
-    inexact = dtypes.is_inexact(aval.dtype)
+        raise TypeError(f"reduce_window: init_value of dtype {init_aval.dtype} must have the operand's dtype "
+                        f"{aval.dtype} (operand shape {aval.shape})")
+    return init
+
+
+def _reduce_monoid(x: Any, init: Any, computation: Callable, identity: Any, window) -> Any:
+    """Windows reduced by ``lax.add``, ``max`` or ``min``: padding with the identity is the same as
+    leaving padding out, so the slices fold directly; ``init`` joins once at the end."""
+    dtype = core.get_aval(x).dtype
+    slices, out_shape = window_slices(x, np.asarray(identity, dtype), *window)
+    inexact = dtypes.is_inexact(dtype)
     fold = {_ew.max: _first_extremum(_ew.gt, inexact), _ew.min: _first_extremum(_ew.lt, inexact)}.get(computation, computation)
     acc = slices[0]
     for s in slices[1:]:
         acc = fold(acc, s)
-    if isinstance(init_value, core.Tracer) or np.asarray(init_value) != identity:
-        acc = computation(acc, _shape.full(out_shape, init_value, aval.dtype))
+    if isinstance(init, core.Tracer) or np.asarray(init) != identity:
+        acc = computation(acc, _shape.full(out_shape, init, dtype))
+    return acc
+
+
+def _reduce_general(operands: list, inits: list, tree: Any, computation: Callable, window) -> list:
+    """Windows reduced by any ``computation`` of two trees like the operands': folded from the inits
+    over the window's offsets, skipping the positions that are padding or dilation holes."""
+    shape = core.get_aval(operands[0]).shape
+    per_operand = [window_slices(x, init, *window) for x, init in zip(operands, inits)]
+    out_shape = per_operand[0][1]
+    config, _, bounds = _windows(shape, *window)
+    real = _real_elements(shape, config, bounds, window[1])
+    acc = [_shape.full(out_shape, init, core.get_aval(x).dtype) for x, init in zip(operands, inits)]
+    for k, where in enumerate(real):
+        new, new_tree = tree_util.tree_flatten(
+            computation(tree_util.tree_unflatten(tree, acc), tree_util.tree_unflatten(tree, [sl[k] for sl, _ in per_operand])))
+        if new_tree != tree:
+            raise ValueError(f"reduce_window: computation must return a tree like the operands {tree}, got {new_tree}")
+        acc = new if where.all() else [_ew.select_n(where, a, b) for a, b in zip(acc, new)]
     return acc
