@@ -3,6 +3,7 @@ jax.lax when installed, derivatives in both operands, vmap, jit."""
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -13,12 +14,21 @@ import functrans as ft
 from functrans import lax
 from functrans.test_util import check_grads
 
+@pytest.fixture(autouse=True)
+def restore_jax_x64():
+    """The JAX comparisons switch JAX to float64; other test files get the flag back as it was."""
+    before = sys.modules.get("jax")
+    old = before.config.jax_enable_x64 if before else False
+    yield
+    if "jax" in sys.modules:
+        sys.modules["jax"].config.update("jax_enable_x64", old)
+
+
 rng = np.random.default_rng(0)
 
 
 def reference_conv(x, w, strides, padding, lhs_dilation, rhs_dilation, fg=1, bg=1):
     """The XLA convolution by definition, in (N, C, spatial...) / (O, I, spatial...) layout."""
-    s = x.ndim - 2
     dil = np.zeros(x.shape[:2] + tuple((d - 1) * r + 1 if d else 0 for d, r in zip(x.shape[2:], lhs_dilation)))
     dil[(slice(None), slice(None)) + tuple(slice(None, None, r) for r in lhs_dilation)] = x
     for a, (lo, hi) in enumerate(padding):
