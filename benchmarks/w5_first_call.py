@@ -9,10 +9,9 @@ i.e. tracing + compiling (or loading from the disk cache) + one run.  The import
 of the library (``import numba`` / ``jax`` / ``torch`` / ``functrans``) is reported
 separately in the note, with the child process's total wall time as the parent saw it
 (interpreter start, imports, data, first call).  Every child checks its result against
-W1's NumPy step before reporting.  functrans (``config.background_compile``, the
-default) returns its first result from an eager run while a background thread compiles;
-its note also gives "compiled after": the time from building the step until compiled
-code is ready to take over (the child waits for the compile, doing nothing else).
+W1's NumPy step before reporting.  functrans runs with its defaults: it compiles on the
+first call, so its first result is the compiled code's (``config.background_compile``,
+opt-in, would return an eager result first while a thread compiles).
 
 Cache directories: ``NUMBA_CACHE_DIR`` and ``FUNCTRANS_CACHE_DIR`` point into a
 ``tempfile.mkdtemp()`` directory per cold run (removed at the end).  JAX has no

@@ -12,11 +12,15 @@ from .api import (
     ShapeDtypeStruct, eval_shape, grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, make_jaxpr, value_and_grad, vjp,
     vmap,
 )
+from .backend.cache import cache_info, clear_disk_cache
 from .config import config
 from .custom_derivatives import checkpoint, custom_jvp, custom_vjp, remat
 from .dispatch import jit
 from .core import ShapedArray
-from .errors import ConcretizationError, TracerBoolConversionError, UnexpectedTracerError
+from .errors import (
+    CacheWarning, CompilationError, CompilationWarning, ConcretizationError, TracerBoolConversionError,
+    UnexpectedTracerError,
+)
 from .lax import stop_gradient
 
-__version__ = "0.1.0"
+from .version import __version__

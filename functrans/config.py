@@ -49,14 +49,15 @@ class Config:
         # Use libm calls instead of the vectorisable approximations in compiled loops.
         "precise_math": False,
         # Threads for large compiled loops: 1 runs every loop on the calling thread; k > 1 (or None, Numba's
-        # default count) runs loops of at least codegen.PARALLEL_MIN_SIZE elements on threads. The default is 1:
+        # default count) runs loops of at least backend.loops.PARALLEL_MIN_SIZE elements on threads. The default is 1:
         # on the 2-vCPU machines measured, threads made a BLAS-heavy training step slower (the two thread pools
         # spin against each other) and transcendental-heavy loops slower; memory-bound loops ran 1.7x faster.
         "num_threads": 1,
-        # Run a program's first calls eagerly (NumPy, op by op) while one background thread compiles it, then its
-        # compiled code; exit waits up to compile_wait_at_exit seconds for the compiles, so the disk cache is written.
-        # False (or the environment variable FUNCTRANS_BACKGROUND_COMPILE=0) compiles on the first call.
-        "background_compile": bool(int(os.environ.get("FUNCTRANS_BACKGROUND_COMPILE", "1"))),
+        # Opt-in (True, or FUNCTRANS_BACKGROUND_COMPILE=1): run a program's first calls eagerly (NumPy, op by op)
+        # while one background thread compiles it, then its compiled code. A fast first result, but not bitwise
+        # reproducible: eager and compiled results differ in the last bits (libm against the vectorised math,
+        # pairwise against sequential sums). Off by default, so every call gives the compiled code's answer.
+        "background_compile": bool(int(os.environ.get("FUNCTRANS_BACKGROUND_COMPILE", "0"))),
         # Longest wait, in seconds, at interpreter exit for queued background compiles (the rest are dropped, so
         # their programs compile again in the next process); or $FUNCTRANS_COMPILE_WAIT_AT_EXIT.
         "compile_wait_at_exit": float(os.environ.get("FUNCTRANS_COMPILE_WAIT_AT_EXIT", "10")),

@@ -10,6 +10,7 @@ the primitive's rules and bind again one level down.
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -218,19 +219,28 @@ def _check_nans(prim: Primitive, outs: list) -> None:
             raise NaNError(f"invalid value (nan) encountered in primitive {prim.name!r} (config.debug_nans is on)")
 
 
-_trace_stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
-_dynamic_trace: MainTrace = _trace_stack[0]
+class _TraceState(threading.local):
+    """The stack of transformations, one per thread: two threads tracing (or one tracing while
+    another computes eagerly) never see each other's transformations."""
+
+    def __init__(self) -> None:
+        self.stack: list[MainTrace] = [MainTrace(0, EvalTrace, None)]
+        self.dynamic: MainTrace = self.stack[0]
+
+
+_state = _TraceState()
 
 
 @contextlib.contextmanager
 def new_main(trace_type: type, global_data: Any = None) -> Iterator[MainTrace]:
-    """Push a transformation on the stack for the duration of a block."""
-    main = MainTrace(len(_trace_stack), trace_type, global_data)
-    _trace_stack.append(main)
+    """Push a transformation on this thread's stack for the duration of a block."""
+    stack = _state.stack
+    main = MainTrace(len(stack), trace_type, global_data)
+    stack.append(main)
     try:
         yield main
     finally:
-        _trace_stack.pop()
+        stack.pop()
         main.active = False
 
 
@@ -238,16 +248,20 @@ def new_main(trace_type: type, global_data: Any = None) -> Iterator[MainTrace]:
 def new_dynamic(main: MainTrace) -> Iterator[None]:
     """Make ``main`` catch every bind, even those whose arguments are all constants
     (so that a staged program records ``zeros(3)`` instead of computing it)."""
-    global _dynamic_trace
-    previous, _dynamic_trace = _dynamic_trace, main
+    previous, _state.dynamic = _state.dynamic, main
     try:
         yield
     finally:
-        _dynamic_trace = previous
+        _state.dynamic = previous
+
+
+def staging() -> bool:
+    """Whether this thread is staging a program (``jit``, ``make_jaxpr``): binds are recorded."""
+    return _state.dynamic.level > 0
 
 
 def find_top_trace(args: Sequence[Any]) -> Trace:
-    top = _dynamic_trace
+    top = _state.dynamic
     for arg in args:
         if isinstance(arg, Tracer):
             main = arg._trace.main

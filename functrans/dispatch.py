@@ -8,7 +8,6 @@ another transformation the traced jaxpr is bound as the ``jit`` primitive, so
 """
 from __future__ import annotations
 
-import contextlib
 import inspect
 import logging
 import os
@@ -28,7 +27,7 @@ from .core import Tracer
 from .ir import ClosedJaxpr
 from .lax.call import bind_jit
 from .tracing import closure_convert, trace_to_jaxpr
-from .tree_util import tree_flatten, tree_unflatten
+from .tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_unflatten
 
 log = logging.getLogger("functrans.jit")
 
@@ -81,63 +80,45 @@ def _forget_fast_paths() -> None:
 config._codegen_listeners.append(_forget_fast_paths)
 
 
-class _TraceLock:
-    """core's trace stack is one per process, not per thread: while one thread traces, or runs a
-    program eagerly (binding primitives, which look at that stack), no other thread may. Compiled
-    calls bind nothing and are never blocked. Re-entrant: tracing calls jitted functions."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self.owner: int | None = None  # the thread holding it, read without the lock
-
-    @contextlib.contextmanager
-    def held(self):
-        with self._lock:
-            outer, self.owner = self.owner, threading.get_ident()
-            try:
-                yield
-            finally:
-                self.owner = outer
-
-
-_trace_lock = _TraceLock()
+# Tracing a new specialisation happens once however many threads ask at once (the trace
+# stack itself is per thread, see core._TraceState). Re-entrant: tracing calls jitted functions.
+_trace_lock = threading.RLock()
 
 
 def _new_trace_lock() -> None:
     global _trace_lock
-    _trace_lock = _TraceLock()  # a forked child has only the forking thread, which holds no trace
+    _trace_lock = threading.RLock()  # a forked child has only the forking thread, which holds no trace
 
 
 os.register_at_fork(after_in_child=_new_trace_lock)
 
 
-def _in_transformation() -> bool:
-    """Whether this thread is tracing (a staged program records the call instead of running it).
-    A trace stack above level 0 held by another thread's jit is that thread's business."""
-    return bool(core._dynamic_trace.level) and _trace_lock.owner in (None, threading.get_ident())
-
-
 class _Entry:
     """One traced and (lazily) compiled specialisation of a jitted function."""
 
-    __slots__ = ("closed", "consts", "out_tree", "in_avals")
+    __slots__ = ("closed", "consts", "out_tree", "in_avals", "arg_names")
 
-    def __init__(self, closed: ClosedJaxpr, out_tree: Any):
+    def __init__(self, closed: ClosedJaxpr, out_tree: Any, arg_names: list[str]):
         self.closed, self.consts = closure_convert(closed)
         self.out_tree = out_tree
         self.in_avals = self.closed.in_avals
+        self.arg_names = ["a value the function closes over"] * len(self.consts) + arg_names
+
+    def compiled(self) -> Any:
+        return compile_jaxpr(self.closed, self.arg_names)
 
 
 class Lowered:
     """What ``jit(f).lower(*args)`` gives: the jaxpr and the generated Numba source."""
 
-    def __init__(self, closed: ClosedJaxpr):
-        self.jaxpr = closed
-        self.compiled = compile_jaxpr(closed)
+    def __init__(self, entry: _Entry):
+        self.jaxpr = entry.closed
+        self.compiled = entry.compiled()
 
     def as_text(self) -> str:
-        """The generated Python source compiled by Numba (one line or loop per equation)."""
-        return self.compiled.source
+        """The module Numba compiles: its imports, the decorator with its options, and the
+        generated function (one line or loop per equation, each under a comment)."""
+        return self.compiled.text
 
 
 class JitFunction:
@@ -211,7 +192,7 @@ class JitFunction:
                 fast = self._fast.get(key)
             except AttributeError:  # a leaf that is not an array
                 fast = None
-            if fast is not None and not config.debug_nans and not (core._dynamic_trace.level and _in_transformation()):
+            if fast is not None and not config.debug_nans and not core.staging():
                 entry_point, workspace, consts, out_specs, unflatten = fast
                 if unflatten is None and workspace is None:
                     out = np.empty(*out_specs)
@@ -229,18 +210,16 @@ class JitFunction:
         key, leaves, treedef, split, statics = self._key(args, kwargs)
         entry = self._entry(key, leaves, treedef, split, statics)
         # A closure over an outer transformation's tracer (a constant of the jaxpr) must be bound too.
-        if _in_transformation() or any(isinstance(x, Tracer) for x in (*entry.consts, *leaves)):
+        if core.staging() or any(isinstance(x, Tracer) for x in (*entry.consts, *leaves)):
             outs = bind_jit(entry.closed, [*entry.consts, *leaves], self.__name__)
             return tree_unflatten(entry.out_tree, outs)
         if config.debug_nans:
-            with _trace_lock.held():
-                return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
-        compiled = compile_jaxpr(entry.closed)
+            return tree_unflatten(entry.out_tree, execute(entry.closed, [*entry.consts, *leaves]))
+        compiled = entry.compiled()
         inputs = prepare_args([*entry.consts, *leaves], entry.in_avals)
         if config.background_compile and not compiled.ready(inputs):
             # Eagerly until the background compile is done; only a compiled call installs the fast path.
-            with _trace_lock.held():
-                return tree_unflatten(entry.out_tree, run_eager(entry.closed, inputs))
+            return tree_unflatten(entry.out_tree, run_eager(entry.closed, inputs))
         outs = compiled(inputs)
         if self._fast_ok and not kwargs and all(type(a) is np.ndarray and a.flags.c_contiguous for a in leaves):
             self._remember_fast(args, leaves, compiled, inputs, entry)
@@ -265,7 +244,7 @@ class JitFunction:
         """The traced program for this key: traced once, however many threads call at once."""
         entry = self._cache.get(key)
         if entry is None:
-            with _trace_lock.held():
+            with _trace_lock:
                 entry = self._cache.get(key) or self._trace(key, leaves, treedef, split, statics)
         return entry
 
@@ -293,7 +272,7 @@ class JitFunction:
         names = self._arg_names(treedef, split)
         avals = [self._aval(x, name) for x, name in zip(leaves, names)]
         closed = trace_to_jaxpr(flat_fun, avals, names)
-        entry = _Entry(closed, store["out_tree"])
+        entry = _Entry(closed, store["out_tree"], names)
         if not any(isinstance(c, Tracer) for c in entry.consts):  # closures over outer tracers are per-trace
             self._cache[key] = entry
         return entry
@@ -313,16 +292,17 @@ class JitFunction:
         return aval
 
     def _arg_names(self, treedef: Any, split: bool) -> list[str]:
-        """A name for each flat argument, for error messages."""
+        """Each flat argument's pytree path from the parameter it was passed as (``params['W']``),
+        for error messages and the generated source."""
         structured = tree_unflatten(treedef, list(range(treedef.num_leaves)))
         args, kwargs = structured if split else (structured, {})
         dyn_params = [p for i, p in enumerate(self._params) if i not in self._static_nums]
-        labelled = [(dyn_params[i] if i < len(dyn_params) else f"argument {i}", a) for i, a in enumerate(args)]
+        labelled = [(dyn_params[i] if i < len(dyn_params) else f"args[{i}]", a) for i, a in enumerate(args)]
         labelled += sorted(kwargs.items())
-        names = []
+        names = [""] * treedef.num_leaves
         for label, arg in labelled:
-            n = len(tree_flatten(arg)[0])
-            names.extend([f"'{label}'"] if n == 1 else [f"'{label}' (leaf {j})" for j in range(n)])
+            for path, position in tree_flatten_with_path(arg)[0]:
+                names[position] = label + keystr(path)
         return names
 
     def _explain_miss(self, key: tuple) -> None:
@@ -343,7 +323,7 @@ class JitFunction:
     def lower(self, *args: Any, **kwargs: Any) -> Lowered:
         """Trace and compile for these arguments without running; ``.as_text()`` shows the source."""
         key, leaves, treedef, split, statics = self._key(args, kwargs)
-        return Lowered(self._entry(key, leaves, treedef, split, statics).closed)
+        return Lowered(self._entry(key, leaves, treedef, split, statics))
 
     def clear_cache(self) -> None:
         self._cache.clear()

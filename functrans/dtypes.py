@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import DTypeError
+
 bool_ = np.dtype(np.bool_)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
@@ -89,7 +91,5 @@ _KIND_NAMES = {"b": "bool", "i": "signed integer", "u": "unsigned integer", "f":
 def check_kinds(name: str, aval, kinds: str) -> None:
     """Raise a DTypeError naming primitive ``name`` when ``aval``'s dtype is not of ``kinds``."""
     if aval.dtype.kind not in kinds:
-        from .errors import DTypeError
-
         wanted = " or ".join(_KIND_NAMES[k] for k in kinds)
         raise DTypeError(f"{name} does not accept an operand of dtype {aval.dtype} ({aval.str_short()}); it takes {wanted}")

@@ -36,3 +36,11 @@ class CompilationError(FunctransError):
 
 class NaNError(FunctransError, FloatingPointError):
     """``config.debug_nans`` found a primitive that produced a NaN."""
+
+
+class CacheWarning(RuntimeWarning):
+    """The disk cache was not used, or an entry of it was discarded (the program still runs)."""
+
+
+class CompilationWarning(RuntimeWarning):
+    """A background compile failed; the program runs eagerly instead (same results, slower)."""

@@ -10,9 +10,9 @@ import functrans
 # (and across runs) keeps the suite fast.
 functrans.config.cache_dir = os.environ.get("FUNCTRANS_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "functrans-test-cache")
 
-# Tests of jit test compiled code, so they compile on the first call, as do the Python
-# processes they start (which inherit the environment); tests/test_jit_background.py
-# turns background compilation on where it tests it.
+# Tests of jit test compiled code, so they compile on the first call (the default, pinned
+# here against a user's FUNCTRANS_BACKGROUND_COMPILE), as do the Python processes they start
+# (which inherit the environment); tests/test_jit_background.py turns it on where it tests it.
 functrans.config.background_compile = False
 os.environ["FUNCTRANS_BACKGROUND_COMPILE"] = "0"
 

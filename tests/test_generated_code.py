@@ -55,7 +55,19 @@ def test_reused_scratch_names_the_dead_value_it_replaces():
     assert re.search(r"# reuses the bytes of v_\w+ \(dead\)", text), text
 
 
-def test_the_entry_point_documents_its_arguments_and_outputs():
-    text = source(lambda a, b: a * b, np.ones(3), np.ones(3, np.float32))
-    assert "# out0: output buffer, f64[3]" in text
-    assert re.search(r"# v_\w+: .*f32\[3\]", text)
+def test_the_entry_point_names_each_argument_by_its_pytree_path():
+    def step(params, x):
+        return params["w"] @ x + params["b"][0]
+
+    params = {"w": np.ones((2, 3)), "b": [np.ones(2)]}
+    text = source(step, params, np.ones(3, np.float32))
+    assert re.search(r"# v_\w+: params\['w'\], f64\[2,3\]", text)
+    assert re.search(r"# v_\w+: params\['b'\]\[0\], f64\[2\]", text)
+    assert re.search(r"# v_\w+: x, f32\[3\]", text)
+    assert "# out0: output buffer, f64[2]" in text
+
+
+def test_as_text_shows_how_the_function_is_compiled():
+    text = source(lambda a: a + 1.0, np.ones(3))
+    assert re.search(r"^@numba\.njit\(error_model='numpy', boundscheck=False, nogil=True, parallel=False\)\ndef program\(", text, re.M)
+    assert text.startswith("import math\n")

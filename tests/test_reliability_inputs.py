@@ -28,13 +28,13 @@ def background(request):
 def test_an_unsupported_argument_fails_on_every_call_from_the_first(background, value, what):
     f = ft.jit(lambda x, y: x * 2 + y)
     for _ in range(3):
-        with pytest.raises(TypeError, match=re.escape(f"jit(<lambda>): argument 'x' {what}")):
+        with pytest.raises(TypeError, match=re.escape(f"jit(<lambda>): argument x {what}")):
             f(value, 1.0)
 
 
 def test_the_message_names_the_leaf_of_a_pytree_argument(background):
     f = ft.jit(lambda params: params["w"] * params["b"])
-    with pytest.raises(TypeError, match=r"argument 'params' \(leaf 1\) is f16\[2\] of dtype float16"):
+    with pytest.raises(TypeError, match=re.escape("argument params['w'] is f16[2] of dtype float16")):
         f({"b": np.ones(2), "w": np.ones(2, np.float16)})
 
 

@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 import functrans as ft
 import functrans.lax as lax
 import functrans.scipy.special as fsp
-from functrans.backend import kernels_special as K
+from functrans.lax import _special_kernels as K
 from functrans.test_util import check_grads
 
 

@@ -31,14 +31,11 @@ from typing import Any
 from numba.core.caching import CompileResultCacheImpl, FunctionCache, IndexDataCacheFile
 
 from ..config import config
+from ..errors import CacheWarning
 
 _MAGIC = b"functrans-numba-cache 1\n"
 _DIGEST_LEN = 32  # hex characters of a program digest in file names and headers
 _PREFIX = "ft_"
-
-
-class CacheWarning(RuntimeWarning):
-    """The disk cache was not used, or an entry of it was discarded (the program still runs)."""
 
 
 _warned: set = set()

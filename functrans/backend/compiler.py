@@ -39,24 +39,27 @@ from llvmlite.binding import ffi as llvm_ffi
 from numba.core import compiler_lock
 
 from ..config import config
-from ..errors import CompilationError, NaNError
+from ..errors import CompilationError, CompilationWarning, NaNError
 from ..ir import ClosedJaxpr, Jaxpr, eval_jaxpr
+from ..version import __version__
 from .cache import VerifiedCache, usable_dir
 from .codegen import generate
 from .passes import optimize
 
 log = logging.getLogger("functrans.jit")
 
-_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import fastmath as fm, kernels, kernels_linalg, kernels_special\n\n"
+_HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend import fastmath as fm, kernels, kernels_linalg\nfrom functrans.lax import _special_kernels as kernels_special\n\n"
 
 
 class Compiled:
     """A compiled program: the Numba function, its constants and its source."""
 
-    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list, arena_size: int):
+    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list, arena_size: int,
+                 parallel: bool = False):
         self.closed = closed
         self.fn = fn
         self.source = source
+        self.text = program_text(source, parallel)  # as compiled, decorator included
         self.path = path
         self.workspace = Workspace(arena_size) if arena_size else None
         # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
@@ -113,10 +116,6 @@ class Compiled:
         self.checked = True
 
 
-class CompilationWarning(RuntimeWarning):
-    """A background compile failed; the program runs eagerly instead (same results, slower)."""
-
-
 _WORKSPACE_TYPE = numba.typeof(np.empty(0, np.uint8))
 
 
@@ -171,8 +170,6 @@ def _explain(error: Exception, source: str) -> str:
 
 @functools.cache
 def _version_tag() -> str:
-    from .. import __version__
-
     # Numba's cache of a generated program holds the machine code of the kernels it calls, but
     # is keyed on the program's own file: an edited kernel must change the key (numba keeps it stale).
     sources = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
@@ -211,11 +208,16 @@ _load_locks = _KeyedLocks()
 _compile_locks = _KeyedLocks()
 
 
+def program_text(source: str, parallel: bool) -> str:
+    """The module Numba compiles: imports, the decorator with its options, the generated function."""
+    options = f"error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True, parallel={parallel}"
+    return _HEADER + f"@numba.njit({options})\n" + source
+
+
 def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
     """The Numba dispatcher of a generated program, and the cache directory its machine code
     is kept in (None: compiled in memory). The caller owns one use of it (see _release)."""
-    options = f"error_model='numpy', boundscheck={bool(config.boundscheck)}, nogil=True, parallel={parallel}"
-    text = _HEADER + f"@numba.njit({options})\n" + source
+    text = program_text(source, parallel)
     digest = hashlib.sha256((_version_tag() + "\n" + text).encode()).hexdigest()[:32]
     name = f"ft_{digest}"
     with _load_locks.hold(name):
@@ -278,9 +280,10 @@ def _release(name: str, fn_id: int) -> None:
 _compiled: "weakref.WeakKeyDictionary[ClosedJaxpr, Compiled]" = weakref.WeakKeyDictionary()
 
 
-def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
-    """The compiled form of ``closed`` (made once per jaxpr object and setting of the options
-    that change generated code, such as ``config.precise_math``), whichever threads ask at once."""
+def compile_jaxpr(closed: ClosedJaxpr, arg_names: Sequence[str] | None = None) -> Compiled:
+    """The compiled form of ``closed``, made once per jaxpr object and setting of the options
+    that change generated code (such as ``config.precise_math``), whichever threads ask at once.
+    ``arg_names`` (where each argument came from) name the arguments in the generated source."""
     compiled = _compiled.get(closed)
     if compiled is not None and compiled.epoch == config._codegen_epoch:
         return compiled
@@ -289,9 +292,10 @@ def compile_jaxpr(closed: ClosedJaxpr) -> Compiled:
         if compiled is None or compiled.epoch != config._codegen_epoch:
             check_compilable(closed)
             optimized = optimize(closed)
-            generated = generate(optimized.jaxpr)
+            generated = generate(optimized.jaxpr, arg_names=arg_names)
             fn, path = _load(generated.source, generated.parallel)
-            compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted, generated.arena_size)
+            compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted,
+                                                    generated.arena_size, generated.parallel)
     return compiled
 
 

@@ -30,3 +30,4 @@ from .convolution import (
     ConvDimensionNumbers, conv, conv_dimension_numbers, conv_general_dilated, conv_general_dilated_patches,
     conv_general_permutations, conv_general_shape_tuple, conv_shape_tuple, conv_transpose, conv_with_general_padding,
 )
+from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, signbit

@@ -27,7 +27,7 @@ from ..core import Primitive, ShapedArray
 from ..dtypes import ANY, FLOAT, INTEGER, LOGICAL, NUMERIC, check_kinds
 from ..errors import DTypeError, ShapeError
 from ..lowering import ScalarRule, cast, def_elementwise, out_dtype, template
-from . import shape as _shape
+from ._above import above
 
 Lowering = str | ScalarRule
 
@@ -88,10 +88,10 @@ def _operands(x: Any, y: Any) -> tuple[Any, Any]:
     """Turn a Python scalar operand into an array like the other operand."""
     if type(x) in core._PY_SCALARS and type(y) not in core._PY_SCALARS:
         aval = core.get_aval(y)
-        x = _shape.full(aval.shape, x, aval.dtype)
+        x = above.full(aval.shape, x, aval.dtype)
     elif type(y) in core._PY_SCALARS and type(x) not in core._PY_SCALARS:
         aval = core.get_aval(x)
-        y = _shape.full(aval.shape, y, aval.dtype)
+        y = above.full(aval.shape, y, aval.dtype)
     return x, y
 
 
@@ -179,7 +179,7 @@ pow_p = naryop("pow", np.power, FLOAT, "({0} ** {1})")
 
 def _pow_jvp_y(g, ans, x, y):
     # d/dy x**y = log(x) x**y, taken as 0 where x == 0 (the limit along y > 0), as JAX.
-    safe_log = select_n(eq(x, 0.0), log(x), _shape.zeros_like(x))
+    safe_log = select_n(eq(x, 0.0), log(x), above.zeros_like(x))
     return mul(g, mul(safe_log, ans))
 
 
@@ -208,7 +208,7 @@ integer_pow_p = unop("integer_pow", _integer_pow_impl, NUMERIC, _integer_pow_low
 
 def _integer_pow_jvp(g, ans, x, y):
     if y == 0:
-        return _shape.zeros_like(g)
+        return above.zeros_like(g)
     if y == 1:
         return g
     return mul(g, mul(x if y == 2 else integer_pow(x, y - 1), float(y)))
@@ -219,7 +219,7 @@ defjvp(integer_pow_p, _integer_pow_jvp)
 
 def _balanced(x, y, pick):
     """1 where ``pick`` holds strictly, 1/2 at ties, 0 elsewhere (gradient of max/min)."""
-    return select_n(eq(x, y), convert_element_type(pick(x, y), core.get_aval(x).dtype), _shape.full_like(x, 0.5))
+    return select_n(eq(x, y), convert_element_type(pick(x, y), core.get_aval(x).dtype), above.full_like(x, 0.5))
 
 
 # NaN if either operand is NaN, as NumPy's maximum and minimum.
@@ -448,7 +448,7 @@ def _select_n_jvp(primals, tangents):
 
 
 def _select_n_transpose(ct, which, *cases):
-    zeros = _shape.zeros_like(ct)
+    zeros = above.zeros_like(ct)
     return [None] + [
         select_n_p.bind(which, *[ct if j == i else zeros for j in range(len(cases))]) for i in range(len(cases))
     ]
@@ -463,7 +463,7 @@ def _select_n_batch(size, vals, dims):
     which, *cases = vals
     case_shape = core.get_aval(cases[0]).shape
     if core.get_aval(which).shape != case_shape:  # a scalar predicate, now batched: broadcast it
-        which = _shape.broadcast_in_dim(which, case_shape, (0,))
+        which = above.broadcast_in_dim(which, case_shape, (0,))
     return [select_n_p.bind(which, *cases)], [0]
 
 

@@ -33,6 +33,7 @@ from . import elementwise as _ew
 from . import indexing as _indexing
 from . import reduction as _reduction
 from . import shape as _shape
+from .control_flow import scan
 from .dot import dot_general
 
 _LAPACK_DTYPES = (dtypes.float32, dtypes.float64)
@@ -901,8 +902,6 @@ def tridiagonal_solve(dl: Any, d: Any, du: Any, b: Any, *, perturb_singular: boo
     array([[1.],
            [1.]])
     """
-    from .control_flow import scan
-
     if perturb_singular:
         raise NotImplementedError("tridiagonal_solve: perturb_singular=True is not supported")
     avals = [core.get_aval(x) for x in (dl, d, du, b)]

@@ -12,7 +12,8 @@ from ..core import Primitive, ShapedArray
 from ..errors import ShapeError
 from ..lowering import ReductionRule, axis_view, cast, def_reduction, def_statement
 from . import elementwise as _ew
-from . import shape as _shape
+from . import indexing, shape as _shape
+from ._above import above
 
 
 def _check_axes(name: str, x: ShapedArray, axes: Sequence[int]) -> None:
@@ -67,6 +68,7 @@ def _reduction(prim: Primitive) -> Callable[[Any, Sequence[int]], Any]:
 
 
 reduce_sum, reduce_prod, reduce_max, reduce_min = map(_reduction, (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p))
+above.reduce_sum = reduce_sum  # the transpose of broadcast_in_dim (lax.shape)
 
 
 def _extremum_identity(is_max: bool) -> Callable[[np.dtype], Any]:
@@ -261,8 +263,6 @@ def _cumprod_jvp(g, ans, x, *, axis, reverse):
 
 def _cum_extremum_jvp(g, ans, x, *, axis, reverse):
     # Each output's tangent is the tangent at the position that set the running extremum.
-    from . import indexing
-
     n = core.get_aval(x).shape[axis]
     positions = _shape.broadcasted_iota(dtypes.int64, core.get_aval(x).shape, axis)
     if reverse:

@@ -8,13 +8,15 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import core
-from ..autodiff import Zero, deflinear, instantiate_zeros, is_undefined, jvp_rules, tangent_ops, transpose_rules
+from ..autodiff import (
+    UndefinedPrimal, Zero, deflinear, instantiate_zeros, is_undefined, jvp_rules, tangent_ops, transpose_rules,
+)
 from ..batching import axis_ops, batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import ShapeError
 from ..lowering import def_generator, def_index_map, def_statement
 from . import elementwise as _ew
-from . import reduction as _red
+from ._above import above
 
 
 def _shape_error(name: str, message: str) -> ShapeError:
@@ -68,7 +70,7 @@ def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
     in_shape = x.aval.shape
     summed = tuple(d for d in range(len(shape)) if d not in broadcast_dimensions)
     expanded = tuple(dst for src, dst in enumerate(broadcast_dimensions) if in_shape[src] == 1 and shape[dst] != 1)
-    out = _red.reduce_sum(ct, summed + expanded)
+    out = above.reduce_sum(ct, summed + expanded)
     return [reshape(out, in_shape)]
 
 
@@ -381,12 +383,12 @@ def _pad_transpose(ct, x, padding_value, *, padding_config):
         t_x = None
         result.append(None)
     if is_undefined(padding_value):
-        total = _red.reduce_sum(ct, tuple(range(core.get_aval(ct).ndim)))
+        total = above.reduce_sum(ct, tuple(range(core.get_aval(ct).ndim)))
         if t_x is not None:
-            total = _ew.sub(total, _red.reduce_sum(t_x, tuple(range(core.get_aval(t_x).ndim))))
+            total = _ew.sub(total, above.reduce_sum(t_x, tuple(range(core.get_aval(t_x).ndim))))
         else:
             inner = _pad_transpose(ct, _undefined_like(x), padding_value, padding_config=padding_config)[0]
-            total = _ew.sub(total, _red.reduce_sum(inner, tuple(range(core.get_aval(inner).ndim))))
+            total = _ew.sub(total, above.reduce_sum(inner, tuple(range(core.get_aval(inner).ndim))))
         result.append(total)
     else:
         result.append(None)
@@ -394,8 +396,6 @@ def _pad_transpose(ct, x, padding_value, *, padding_config):
 
 
 def _undefined_like(x):
-    from ..autodiff import UndefinedPrimal
-
     return UndefinedPrimal(core.get_aval(x))
 
 
@@ -548,6 +548,8 @@ def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:
 
 def_generator(iota_p, lambda index, eqn: f"np.{eqn.params['dtype'].name}({index[eqn.params['dimension']]})")
 
+
+above.full, above.full_like, above.zeros_like, above.broadcast_in_dim = full, full_like, zeros_like, broadcast_in_dim
 
 # The interpreters' own uses of these primitives (see autodiff.tangent_ops, batching.axis_ops).
 tangent_ops.full = full

@@ -3,7 +3,7 @@ incomplete gamma and beta functions, scaled Bessel functions, Hurwitz zeta,
 exponential integrals, the dilogarithm and Dawson's integral.
 
 Each is evaluated eagerly by SciPy and, inside ``jit``, by a float64 scalar kernel of
-``functrans.backend.kernels_special`` (float32 operands are widened for the call and
+``functrans.lax._special_kernels`` (float32 operands are widened for the call and
 the result rounded). Derivatives are JAX's: where JAX defines none (``betainc`` with
 respect to ``a`` and ``b``), differentiating raises ``ValueError``.
 """
@@ -17,6 +17,7 @@ import scipy.special
 
 from .. import core
 from ..autodiff import defjvp
+from . import _special_kernels
 from .elementwise import (
     abs, add, bitwise_and, cos, digamma, div, eq, erf, exp, floor, ge, lgamma, log, log1p, lt, mul, naryop, neg, pow, rem, select_n, sign,
     sin, stop_gradient, sub, trigamma_p, _operands,
@@ -62,9 +63,7 @@ def _vectorized(kernel_name: str) -> Callable:
     """A kernel as a NumPy function, for the functions SciPy lacks."""
 
     def impl(*args):
-        from ..backend import kernels_special
-
-        return np.vectorize(getattr(kernels_special, kernel_name), otypes=[np.float64])(*args).astype(args[0].dtype)
+        return np.vectorize(getattr(_special_kernels, kernel_name), otypes=[np.float64])(*args).astype(args[0].dtype)
 
     return impl
 

@@ -29,11 +29,8 @@ def asarray(x: ArrayLike, dtype: Any = None) -> Any:
     """
     if isinstance(x, Tracer):
         return x if dtype is None else astype(x, dtype)
-    if isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) or isinstance(e, (list, tuple)) for e in x):
-        from ._shape import stack
-
-        if any(_contains_tracer(e) for e in x):
-            return stack([asarray(e, dtype) for e in x])
+    if isinstance(x, (list, tuple)) and any(_contains_tracer(e) for e in x):
+        return _stack_elements([asarray(e, dtype) for e in x])
     if type(x) in core._PY_SCALARS and dtype is None:
         return np.asarray(x, dtypes.python_scalar_dtype(x))
     try:
@@ -43,6 +40,17 @@ def asarray(x: ArrayLike, dtype: Any = None) -> Any:
     if array.dtype.kind in "OSUV":  # None, strings, objects: NumPy's math would fail or mislead
         raise TypeError(f"{type(x).__name__} {x!r:.60} is not a valid array value: expected numbers or booleans, got dtype {array.dtype}")
     return array
+
+
+def _stack_elements(elements: list) -> Any:
+    """A sequence holding traced values as one array along a new leading axis, as NumPy builds
+    ``array([a, b])`` (promoted together; every element of one shape)."""
+    elements = promote(*elements)
+    shapes = {shape_of(e) for e in elements}
+    if len(shapes) != 1:
+        raise ValueError(f"setting an array element with a sequence: the elements have shapes {sorted(shapes)}")
+    (shape,) = shapes
+    return lax.concatenate([lax.reshape(e, (1, *shape)) for e in elements], 0)
 
 
 def _contains_tracer(x: Any) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import lax
+from ..api import vmap
 from ..core import Tracer
 from ..tree_util import tree_map
 from ._base import (
@@ -34,8 +35,6 @@ def _parse_signature(signature: str) -> tuple[list[tuple[str, ...]], list[tuple[
 
 def _vmap_over(fn: Callable, n: int) -> Callable:
     """``fn`` mapped over the leading ``n`` axes of every argument."""
-    from ..api import vmap
-
     for _ in range(n):
         fn = vmap(fn)
     return fn

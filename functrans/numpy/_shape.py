@@ -7,6 +7,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import core, dtypes, lax
+from . import _reductions
+from ._indexing import take
 from ._base import (
     ArrayLike, asarray, broadcast_to, canonical_axes, canonical_axis, convert, promote, shape_of, static_int, strong,
 )
@@ -314,8 +316,6 @@ def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) 
         dims = tuple(i for i in range(a.ndim + 1) if i != axis + 1)
         out = lax.broadcast_in_dim(a, shape, dims)
         return lax.reshape(out, a.shape[:axis] + (a.shape[axis] * r,) + a.shape[axis + 1 :])
-    from ._indexing import take
-
     return take(a, np.repeat(np.arange(a.shape[axis]), counts), axis=axis)
 
 
@@ -352,8 +352,6 @@ def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | N
                 left = split(a, [n - k], ax)
                 a = lax.concatenate([left[1], left[0]], ax)
         else:
-            from ._indexing import take
-
             shift = lax.broadcast_in_dim(lax.convert_element_type(s, dtypes.int64), (n,), ())  # lax.sub needs equal shapes
             source = lax.rem(lax.sub(lax.iota(dtypes.int64, n), shift), n)
             a = take(a, source, axis=ax)
@@ -410,9 +408,7 @@ def diag(v: ArrayLike, k: int = 0) -> Any:
 
 
 def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    from ._reductions import sum
-
-    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+    return _reductions.sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
 def _triangle_mask_operand(m: ArrayLike, name: str) -> Any:
@@ -756,8 +752,6 @@ def delete(arr: ArrayLike, obj: Any, axis: int | None = None, *, assume_unique_i
         raise IndexError(f"delete: index out of bounds for axis {axis} with size {n}")
     keep = np.ones(n, bool)
     keep[idx % n if n else idx] = False
-    from ._indexing import take
-
     return take(arr, np.nonzero(keep)[0], axis=axis)
 
 
@@ -798,6 +792,4 @@ def insert(arr: ArrayLike, obj: Any, values: ArrayLike, axis: int | None = None)
     source = np.empty(n + len(idx), np.int64)
     source[old_pos] = np.arange(n)
     source[new_pos] = n + order
-    from ._indexing import take
-
     return take(concatenate([arr, values], axis), source, axis=axis)

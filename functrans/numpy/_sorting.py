@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtypes, lax
 from ._base import ArrayLike, asarray, canonical_axis, promote
+from ._indexing import take
 
 
 def _along(name: str, a: ArrayLike, axis: int | None) -> tuple[Any, int]:
@@ -170,8 +171,6 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter: ArrayLi
     if a.ndim != 1:
         raise ValueError(f"searchsorted: a must be 1-d, got shape {a.shape}")
     if sorter is not None:
-        from ._indexing import take
-
         a = take(a, asarray(sorter))
     a, v = promote(a, asarray(v))
     v = asarray(v)

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import core, dtypes, lax
+from ..lax.floating import signbit as _signbit
 from ._base import ArrayLike, asarray, broadcast_arrays, convert, promote, promote_and_broadcast, typed
 from ._base import result_dtype as _base_result_dtype
 
@@ -402,8 +403,6 @@ def signbit(x: ArrayLike) -> Any:
     >>> signbit(np.array([-0.0, 0.0, -3.0]))
     array([ True, False,  True])
     """
-    from ..lax.floating import signbit as _signbit
-
     x = asarray(x)
     if dtypes.is_inexact(x.dtype):
         return _signbit(x)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import core, lax
+from ..api import jvp
 from ..numpy import linalg as _np_linalg
 from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
 from ..numpy._indexing import take
@@ -456,8 +457,6 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None, compu
     array([[1., 0.],
            [0., 1.]])
     """
-    from ..api import jvp
-
     if method not in (None, "SPS", "blockEnlarge"):
         raise ValueError(f"expm_frechet: unknown method {method!r}")
     a = _square(A, "expm_frechet")

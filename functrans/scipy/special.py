@@ -648,9 +648,8 @@ def softmax(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None) -> An
     >>> softmax(np.array([0.0, np.log(3.0)]))
     array([0.25, 0.75])
     """
-    from .. import nn  # nn builds on this module
-
-    return nn.softmax(x, axis=axis)
+    x = _inexact(x)
+    return fnp.exp(x - logsumexp(x, axis=axis, keepdims=True))
 
 
 def log_softmax(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
@@ -659,9 +658,8 @@ def log_softmax(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None) -
     >>> np.round(log_softmax(np.array([0.0, 0.0])), 6)
     array([-0.693147, -0.693147])
     """
-    from .. import nn
-
-    return nn.log_softmax(x, axis=axis)
+    x = _inexact(x)
+    return x - logsumexp(x, axis=axis, keepdims=True)
 
 
 # --------------------------------------------------------------------------- numbers and series

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from ... import lax
 from ... import numpy as fnp
+from ... import random
 from ...numpy._base import promote_to_inexact
 from ...tree_util import register_pytree_node_class
 from .. import special
@@ -136,8 +137,6 @@ class gaussian_kde:
     def resample(self, key: Any, shape: tuple[int, ...] = ()) -> Any:
         """Draws from the estimate, of shape ``(d, *shape)``: a data point chosen by weight plus
         Gaussian noise of the kernel's covariance."""
-        from ... import random
-
         choice_key, noise_key = random.split(key)
         shape = tuple(shape)
         index = random.choice(choice_key, self.n, shape=shape, p=self.weights)
