@@ -137,8 +137,9 @@ def _install_tracer_methods() -> None:
     _Tracer.at = property(at)
     _Tracer.T = property(lambda self: transpose(self))
     _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
-    _Tracer.real = property(real)
-    _Tracer.imag = property(imag)
+    # Properties of their own (the functions' docstrings would become the Tracer's, run as doctests there).
+    _Tracer.real = property(lambda self: real(self), doc="The real part (the value itself: no complex dtypes yet).")
+    _Tracer.imag = property(lambda self: imag(self), doc="The imaginary part (zeros: no complex dtypes yet).")
     _Tracer.itemsize = property(lambda self: self.dtype.itemsize)
     _Tracer.nbytes = property(lambda self: self.size * self.dtype.itemsize)
     _Tracer.reshape = lambda self, *shape, order="C": reshape(self, shape[0] if len(shape) == 1 else shape, order)
