@@ -92,7 +92,7 @@ class JaxprBuilder:
                 stack.extend(producers[v].inputs)
         if not found:
             return ""
-        return f" The value depends on the argument(s) {', '.join(sorted(found))}."
+        return f" The value depends on the argument(s) {', '.join(repr(name) for name in sorted(found))}."
 
 
 def _is_literalable(x: Any) -> bool:

@@ -420,17 +420,17 @@ def test_errors_name_the_function_and_shapes(fn, arg, error, match):
 @pytest.mark.slow  # JAX compiles each function: tens of seconds
 def test_values_and_gradients_match_jax():
     jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    jnp = jax.numpy
-    a = np.array([[2.0, 1.0, 0.5], [0.3, 3.0, 1.0], [0.1, 0.4, 4.0], [1.0, 0.0, 1.0]])
-    s = a[:3] + a[:3].T
-    cases = [
-        (lambda L, x: L.norm(x, "nuc"), a), (lambda L, x: L.norm(x, -2), a), (lambda L, x: L.pinv(x).sum(), a),
-        (lambda L, x: L.eigh(x)[0].sum() + (L.eigh(x)[1][:, 0] ** 2).sum(), s), (lambda L, x: L.cond(x), a),
-        (lambda L, x: L.svd(x, compute_uv=False)[0], a), (lambda L, x: (L.qr(x)[1] ** 2).sum() + L.qr(x)[0].sum() ** 2, a),
-        (lambda L, x: L.lstsq(x, np.arange(4.0))[0].sum(), a), (lambda L, x: L.matrix_power(x, -2).sum(), s),
-        (lambda L, x: L.slogdet(x, method="qr")[1], s), (lambda L, x: L.cholesky(x + 9 * np.eye(3)).sum(), s + 0.1 * a[:3]),
-    ]
-    for fn, x in cases:
-        np.testing.assert_allclose(fn(L, x), fn(jnp.linalg, x), rtol=1e-9)
-        np.testing.assert_allclose(ft.grad(lambda y: fn(L, y))(x), jax.grad(lambda y: fn(jnp.linalg, y))(x), rtol=1e-7, atol=1e-10)
+    with jax.enable_x64(True):  # only here: other files compare with JAX in its default precision
+        jnp = jax.numpy
+        a = np.array([[2.0, 1.0, 0.5], [0.3, 3.0, 1.0], [0.1, 0.4, 4.0], [1.0, 0.0, 1.0]])
+        s = a[:3] + a[:3].T
+        cases = [
+            (lambda L, x: L.norm(x, "nuc"), a), (lambda L, x: L.norm(x, -2), a), (lambda L, x: L.pinv(x).sum(), a),
+            (lambda L, x: L.eigh(x)[0].sum() + (L.eigh(x)[1][:, 0] ** 2).sum(), s), (lambda L, x: L.cond(x), a),
+            (lambda L, x: L.svd(x, compute_uv=False)[0], a), (lambda L, x: (L.qr(x)[1] ** 2).sum() + L.qr(x)[0].sum() ** 2, a),
+            (lambda L, x: L.lstsq(x, np.arange(4.0))[0].sum(), a), (lambda L, x: L.matrix_power(x, -2).sum(), s),
+            (lambda L, x: L.slogdet(x, method="qr")[1], s), (lambda L, x: L.cholesky(x + 9 * np.eye(3)).sum(), s + 0.1 * a[:3]),
+        ]
+        for fn, x in cases:
+            np.testing.assert_allclose(fn(L, x), fn(jnp.linalg, x), rtol=1e-9)
+            np.testing.assert_allclose(ft.grad(lambda y: fn(L, y))(x), jax.grad(lambda y: fn(jnp.linalg, y))(x), rtol=1e-7, atol=1e-10)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import core, dtypes
-from ..autodiff import Zero, defjvp, is_undefined, jvp_rules, tangent_aval, transpose_rules
+from ..autodiff import Zero, defjvp, defzero, is_undefined, jvp_rules, tangent_aval, transpose_rules
 from ..batching import batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import DTypeError, ShapeError
@@ -497,6 +497,7 @@ def _lu_pivots_to_permutation_batch(size, vals, dims, **params):
 
 
 batching_rules[lu_pivots_to_permutation_p] = _lu_pivots_to_permutation_batch
+defzero(lu_pivots_to_permutation_p)  # integer indices: no derivative
 
 
 @def_statement(lu_pivots_to_permutation_p, fresh=True)
