@@ -1,5 +1,6 @@
 """Shared test set-up: one compile cache for the whole run (and across runs)."""
 import os
+import sys
 import tempfile
 
 import pytest
@@ -15,6 +16,16 @@ functrans.config.cache_dir = os.environ.get("FUNCTRANS_CACHE_DIR") or os.path.jo
 # (which inherit the environment); tests/test_jit_background.py turns it on where it tests it.
 functrans.config.background_compile = False
 os.environ["FUNCTRANS_BACKGROUND_COMPILE"] = "0"
+
+
+@pytest.fixture(autouse=True)
+def restore_jax_x64():
+    """A test comparing with JAX may switch it to float64; the next test gets the flag back as it was."""
+    before = sys.modules.get("jax")
+    old = before.config.jax_enable_x64 if before else False
+    yield
+    if "jax" in sys.modules:
+        sys.modules["jax"].config.update("jax_enable_x64", old)
 
 
 @pytest.fixture

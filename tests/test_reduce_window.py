@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sys
 
 import numpy as np
 import pytest
@@ -13,16 +12,6 @@ import functrans as ft
 import functrans.numpy as fnp
 from functrans import lax
 from functrans.test_util import check_grads
-
-@pytest.fixture(autouse=True)
-def restore_jax_x64():
-    """The JAX comparisons switch JAX to float64; other test files get the flag back as it was."""
-    before = sys.modules.get("jax")
-    old = before.config.jax_enable_x64 if before else False
-    yield
-    if "jax" in sys.modules:
-        sys.modules["jax"].config.update("jax_enable_x64", old)
-
 
 rng = np.random.default_rng(1)
 
