@@ -49,31 +49,6 @@ def lgamma(x):
 
 
 @numba.njit(**_jit)
-def digamma(x):
-    """psi(x) by the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic
-    series (to x**-14: its error there is below 1e-16)."""
-    if x != x or x == -np.inf:
-        return np.nan
-    if x == 0.0:
-        return -1.0 / x  # -inf at +0, +inf at -0, as SciPy
-    # np.floor, not math.floor: the latter gives an int64, which overflows for large |x|.
-    if x < 0.0 and np.floor(x) == x:
-        return np.nan
-    result = 0.0
-    if x < 0.0:
-        # Reflection: psi(1 - x) - psi(x) = pi cot(pi x), with the period taken out first (exactly:
-        # x minus its nearest integer), or pi * x would lose cot's accuracy near the poles.
-        result -= math.pi / math.tan(math.pi * (x - np.rint(x)))
-        x = 1.0 - x
-    while x < 10.0:
-        result -= 1.0 / x
-        x += 1.0
-    inv = 1.0 / (x * x)
-    series = inv * (1.0 / 12 - inv * (1.0 / 120 - inv * (1.0 / 252 - inv * (1.0 / 240 - inv * (1.0 / 132 - inv * (691.0 / 32760 - inv / 12))))))
-    return result + math.log(x) - 0.5 / x - series
-
-
-@numba.njit(**_jit)
 def trigamma(x):
     """psi'(x) by the recurrence psi'(x) = psi'(x + 1) + 1/x^2 up to x >= 10, then the asymptotic
     series (to x**-15: its error there is below 1e-16)."""

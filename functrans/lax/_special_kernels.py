@@ -359,7 +359,7 @@ def igamma_grad_a(a, x):
         return 0.0
     log_x = math.log(x)
     # psi(a + n + 1) = psi(a + 1) + sum_{k=1}^{n} 1/(a + k)
-    psi = _digamma(a + 1.0)
+    psi = digamma(a + 1.0)
     term = _igam_prefactor(a, x) / a
     total = term * (log_x - psi)
     n = a
@@ -375,8 +375,22 @@ def igamma_grad_a(a, x):
 
 
 @numba.njit(**_jit)
-def _digamma(x):
+def digamma(x):
+    """psi(x) by the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic
+    series (to x**-14: its error there is below 1e-16)."""
+    if x != x or x == -np.inf:
+        return np.nan
+    if x == 0.0:
+        return -1.0 / x  # -inf at +0, +inf at -0, as SciPy
+    # np.floor, not math.floor: the latter gives an int64, which overflows for large |x|.
+    if x < 0.0 and np.floor(x) == x:
+        return np.nan
     result = 0.0
+    if x < 0.0:
+        # Reflection: psi(1 - x) - psi(x) = pi cot(pi x), with the period taken out first (exactly:
+        # x minus its nearest integer), or pi * x would lose cot's accuracy near the poles.
+        result -= math.pi / math.tan(math.pi * (x - np.rint(x)))
+        x = 1.0 - x
     while x < 10.0:
         result -= 1.0 / x
         x += 1.0

@@ -338,7 +338,7 @@ erf_p = unop("erf", scipy.special.erf, "f", "math.erf({0})")
 defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
 lgamma_p = unop("lgamma", scipy.special.gammaln, "f", "kernels.lgamma({0})")
 defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
-digamma_p = unop("digamma", scipy.special.digamma, "f", "kernels.digamma({0})")
+digamma_p = unop("digamma", scipy.special.digamma, "f", "kernels_special.digamma({0})")
 defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
 trigamma_p = unop("trigamma", lambda x: scipy.special.polygamma(1, x).astype(x.dtype), "f", "kernels.trigamma({0})")
 
