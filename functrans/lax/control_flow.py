@@ -10,6 +10,7 @@ branches and loops. Values the functions close over become explicit operands.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ from ..autodiff import (
 )
 from ..batching import batch_jaxpr, batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
-from ..ir import ClosedJaxpr, Jaxpr, Var, eval_jaxpr
+from ..ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce_jaxpr, eval_jaxpr
 from ..lowering import def_statement
 from ..tracing import closure_convert, partial_eval_jaxpr, partial_eval_rules, trace_to_jaxpr
 from ..tree_util import tree_flatten, tree_unflatten
@@ -457,29 +458,32 @@ def _scan_order(length: int, reverse: bool) -> range:
 
 
 @scan_p.def_impl
-def _scan_impl(*args, jaxpr, num_consts, num_carry, length, reverse):
+def _scan_impl(*args, jaxpr, num_consts, num_carry, length, reverse, unroll):
     consts, carry, xs = _split(args, num_consts, num_carry)
-    n_ys = len(jaxpr.out_avals) - num_carry
-    ys: list[list] = [[None] * length for _ in range(n_ys)]
+    # Each y goes straight into its stacked array: a list of one array per iteration would
+    # hold ~100 bytes of object per scalar until stacked.
+    ys = [np.empty((length,) + a.shape, a.dtype) for a in jaxpr.out_avals[num_carry:]]
     for i in _scan_order(length, reverse):
         outs = eval_jaxpr(jaxpr.jaxpr, jaxpr.consts, [*consts, *carry, *[x[i] for x in xs]])
         carry = outs[:num_carry]
-        for k, y in enumerate(outs[num_carry:]):
-            ys[k][i] = y
-    y_avals = jaxpr.out_avals[num_carry:]
-    stacked = [np.stack(y) if length else np.empty((0,) + a.shape, a.dtype) for y, a in zip(ys, y_avals)]
-    return list(carry) + stacked
+        for y, out in zip(ys, outs[num_carry:]):
+            y[i] = out
+    return list(carry) + ys
 
 
 @scan_p.def_abstract_eval
-def _scan_abstract_eval(*avals, jaxpr, num_consts, num_carry, length, reverse):
+def _scan_abstract_eval(*avals, jaxpr, num_consts, num_carry, length, reverse, unroll):
     outs = jaxpr.out_avals
     return [a.strip_weak_type() for a in outs[:num_carry]] + [ShapedArray((length,) + a.shape, a.dtype) for a in outs[num_carry:]]
 
 
-def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False, unroll: int = 1) -> tuple[Any, Any]:
+def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
+         unroll: int | bool = 1) -> tuple[Any, Any]:
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs``; returns the final
     carry and the stacked ``y``s.
+
+    Compiled code runs ``unroll`` iterations per turn of the loop (``True`` or 0: all of
+    them), which lets the compiler schedule work across iterations.
 
     >>> scan(lambda c, x: (c + x, c * x), 0.0, np.arange(4.0))
     (array(6.), array([0., 0., 2., 9.]))
@@ -498,6 +502,7 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     if not lengths:
         raise ValueError("scan: with no xs, pass length=")
     n = lengths.pop()
+    unroll = _unroll_factor(unroll, n)
     carry_avals = [core.get_aval(x).strip_weak_type() for x in init_leaves]
     init_leaves = [_ew.convert_element_type(x, a.dtype) if type(x) in core._PY_SCALARS else x for x, a in zip(init_leaves, carry_avals)]
     x_avals = [ShapedArray(core.get_aval(x).shape[1:], core.get_aval(x).dtype) for x in x_leaves]
@@ -510,11 +515,25 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reve
     n_carry = carry_tree.num_leaves
     _check_types("scan", "the carry f returns and the carry it takes", carry_tree, carry_avals, new_carry_tree, body.out_avals[:n_carry])
     body, consts = closure_convert(body)
-    outs = scan_p.bind(*consts, *init_leaves, *x_leaves, jaxpr=body, num_consts=len(consts), num_carry=n_carry, length=n, reverse=bool(reverse))
+    outs = scan_p.bind(*consts, *init_leaves, *x_leaves, jaxpr=body, num_consts=len(consts), num_carry=n_carry, length=n, reverse=bool(reverse),
+                       unroll=unroll)
     return tree_unflatten(carry_tree, outs[:n_carry]), tree_unflatten(y_tree, outs[n_carry:])
 
 
-def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, reverse):
+def _unroll_factor(unroll: Any, length: int) -> int:
+    """``scan``'s ``unroll`` as a number of iterations per turn, between 1 and ``length``."""
+    if isinstance(unroll, (bool, np.bool_)):
+        unroll = length if unroll else 1
+    try:
+        unroll = operator.index(unroll)
+    except TypeError:
+        raise TypeError(f"scan: unroll must be a bool or a non-negative int, got {unroll!r}") from None
+    if unroll < 0:
+        raise ValueError(f"scan: unroll must be a bool or a non-negative int, got {unroll}")
+    return max(1, min(unroll or length, length))
+
+
+def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, reverse, unroll):
     consts, carry, xs = _split(primals, num_consts, num_carry)
     const_t, carry_t, xs_t = _split(tangents, num_consts, num_carry)
     const_nz = [type(t) is not Zero for t in const_t]
@@ -548,7 +567,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, revers
     nz_only = lambda ts, nz: [instantiate_zeros(t) for t, m in zip(ts, nz) if m]
     outs = scan_p.bind(
         *consts, *nz_only(const_t, const_nz), *carry, *nz_only(carry_t, carry_nz), *xs, *nz_only(xs_t, xs_nz),
-        jaxpr=body, num_consts=nc + n_ct, num_carry=n_c + n_cat, length=length, reverse=reverse,
+        jaxpr=body, num_consts=nc + n_ct, num_carry=n_c + n_cat, length=length, reverse=reverse, unroll=unroll,
     )
     carry_out, carry_t_out, ys_out, ys_t_out = _split(outs, n_c, n_cat, n_ys)
     carry_avals = [a.strip_weak_type() for a in jaxpr.out_avals[:n_c]]
@@ -559,7 +578,7 @@ def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, revers
     return carry_out + ys_out, tangents_out
 
 
-def _scan_partial_eval(trace, tracers, *, jaxpr, num_consts, num_carry, length, reverse):
+def _scan_partial_eval(trace, tracers, *, jaxpr, num_consts, num_carry, length, reverse, unroll):
     const_tr, carry_tr, xs_tr = _split(tracers, num_consts, num_carry)
     const_uk = [not t.pval.is_known for t in const_tr]
     xs_uk = [not t.pval.is_known for t in xs_tr]
@@ -571,38 +590,119 @@ def _scan_partial_eval(trace, tracers, *, jaxpr, num_consts, num_carry, length, 
             break
         carry_uk = _or(carry_uk, out_uk[:num_carry])
     known, unknown, out_uk, num_res = partial_eval_jaxpr(jaxpr, const_uk + carry_uk + xs_uk, instantiate=carry_uk + [False] * n_ys)
-    known_in = [t.pval.const for t, u in zip(tracers, const_uk + carry_uk + xs_uk) if not u]
     n_kc = sum(not u for u in const_uk)
     n_kcarry = sum(not u for u in carry_uk)
-    # Residuals leave the known loop stacked, one per iteration, as extra ys.
-    known_outs = scan_p.bind(*known_in, jaxpr=known, num_consts=n_kc, num_carry=n_kcarry, length=length, reverse=reverse)
-    n_known_out = len(known_outs) - num_res
-    residuals = [trace.instantiate_const(trace.pure(r)) for r in known_outs[n_known_out:]]
-    # The unknown body takes (residuals, unknown consts, carry, xs); the scan wants
-    # (consts, carry, residual slices, xs).
-    n_uc, n_ucarry, n_ux = sum(const_uk), sum(carry_uk), sum(xs_uk)
-    res_avals = unknown.in_avals[:num_res]
+    n_known_out = len(known.out_avals) - num_res
+    known, unknown = _residuals_unbroadcast(known, unknown, n_known_out)
+    invariant, known, where = _hoist_invariant_residuals(known, n_kc, n_kcarry, n_known_out)
+    known_consts = [t.pval.const for t, u in zip(const_tr, const_uk) if not u]
+    known_carry = [t.pval.const for t, u in zip(carry_tr, carry_uk) if not u]
+    known_xs = [t.pval.const for t, u in zip(xs_tr, xs_uk) if not u]
+    # Residuals that do not change from one iteration to the next are computed once, before
+    # the loop, and the known loop reads them as constants; the others leave it stacked, as
+    # extra ys, except slices of known xs, which are read from those xs.
+    hoisted = eval_jaxpr(invariant.jaxpr, invariant.consts, known_consts)
+    known_outs = scan_p.bind(*hoisted, *known_consts, *known_carry, *known_xs, jaxpr=known, num_consts=len(hoisted) + n_kc,
+                             num_carry=n_kcarry, length=length, reverse=reverse, unroll=unroll)
+    stacked = known_outs[n_known_out:]
+    loop_sources = list(dict.fromkeys((kind, k) for kind, k in where if kind != "const"))
+    loop_res = [trace.instantiate_const(trace.pure(stacked[k] if kind == "stacked" else known_xs[k])) for kind, k in loop_sources]
+    const_res = [trace.instantiate_const(trace.pure(h)) for h in hoisted]
+    # The unknown body takes (residuals, unknown consts, carry, xs); its scan takes (hoisted
+    # residuals, unknown consts, carry, residual slices, xs).
+    n_uc, n_ucarry, n_loop, n_inv = sum(const_uk), sum(carry_uk), len(loop_sources), len(hoisted)
     u_consts, u_carry, u_xs = _split(unknown.in_avals[num_res:], n_uc, n_ucarry)
-    body = _rearranged(
-        unknown,
-        u_consts + u_carry + res_avals + u_xs,
-        lambda a: a[n_uc + n_ucarry : n_uc + n_ucarry + num_res] + a[: n_uc + n_ucarry] + a[n_uc + n_ucarry + num_res :],
-        lambda outs: outs,
-    )
+    res_avals = unknown.in_avals[:num_res]
+    inv_avals = [core.get_aval(h).strip_weak_type() for h in hoisted]
+    loop_avals = [res_avals[where.index(src)] for src in loop_sources]
+
+    def take(a):
+        inv, uc, ucarry, loop, ux = _split(a, n_inv, n_uc, n_ucarry, n_loop)
+        res = [inv[k] if kind == "const" else loop[loop_sources.index((kind, k))] for kind, k in where]
+        return res + uc + ucarry + ux
+
+    body = _rearranged(unknown, inv_avals + u_consts + u_carry + loop_avals + u_xs, take, lambda outs: outs)
     uk_const = [trace.instantiate_const(t) for t, u in zip(const_tr, const_uk) if u]
     uk_carry = [trace.instantiate_const(t) for t, u in zip(carry_tr, carry_uk) if u]
     uk_xs = [trace.instantiate_const(t) for t, u in zip(xs_tr, xs_uk) if u]
-    all_out_avals = _scan_abstract_eval(jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry, length=length, reverse=reverse)
+    all_out_avals = _scan_abstract_eval(jaxpr=jaxpr, num_consts=num_consts, num_carry=num_carry, length=length, reverse=reverse,
+                                        unroll=unroll)
     out_avals = [a for a, u in zip(all_out_avals, out_uk) if u]
     unknown_outs = trace.record(
-        scan_p, uk_const + uk_carry + residuals + uk_xs,
-        dict(jaxpr=body, num_consts=n_uc, num_carry=n_ucarry, length=length, reverse=reverse), out_avals,
+        scan_p, const_res + uk_const + uk_carry + loop_res + uk_xs,
+        dict(jaxpr=body, num_consts=n_inv + n_uc, num_carry=n_ucarry, length=length, reverse=reverse, unroll=unroll), out_avals,
     )
     known_iter, unknown_iter = iter(known_outs[:n_known_out]), iter(unknown_outs)
     return [next(unknown_iter) if u else next(known_iter) for u in out_uk]
 
 
-def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse):
+def _residuals_unbroadcast(known: ClosedJaxpr, unknown: ClosedJaxpr, n_out: int) -> tuple[ClosedJaxpr, ClosedJaxpr]:
+    """Residuals the known body makes by broadcasting a smaller value become that value, and
+    the unknown body broadcasts it again: a scalar carry times an array would otherwise be
+    saved at the array's size in every iteration."""
+    jx = known.jaxpr
+    producer = {v: e for e in jx.eqns for v in e.out_binders}
+    sources, shapes = [], []
+    for r in jx.outvars[n_out:]:
+        chain = []
+        while isinstance(r, Var) and r in producer and producer[r].primitive is _sh.broadcast_in_dim_p:
+            chain.append(producer[r].params)
+            r = producer[r].inputs[0]
+        sources.append(r)
+        shapes.append(chain)
+    if not any(shapes):
+        return known, unknown
+    new_known = ClosedJaxpr(*dce_jaxpr(Jaxpr(jx.constvars, jx.invars, jx.eqns, jx.outvars[:n_out] + sources), known.consts))
+    n_res = len(sources)
+
+    def expand(*args):
+        res = list(args[:n_res])
+        for k, chain in enumerate(shapes):
+            for params in reversed(chain):
+                res[k] = _sh.broadcast_in_dim(res[k], params["shape"], params["broadcast_dimensions"])
+        return unknown(*res, *args[n_res:])
+
+    avals = [x.aval.strip_weak_type() for x in sources] + unknown.in_avals[n_res:]
+    return new_known, trace_to_jaxpr(expand, avals)
+
+
+def _hoist_invariant_residuals(known: ClosedJaxpr, n_consts: int, n_carry: int, n_out: int):
+    """Split the residuals of a known scan body by how they vary over the loop.
+
+    Returns ``(invariant, body, where)``: ``invariant`` computes, from the body's constants
+    alone, the residuals that depend on neither carry nor xs (each once); ``body`` is the
+    known body taking those as leading constants and returning its outputs followed by the
+    residuals that vary, each once; ``where[j]`` says where residual ``j`` is:
+    ``("const", k)`` (output ``k`` of ``invariant``), ``("stacked", k)`` (stacked residual
+    ``k`` of ``body``) or ``("xs", k)`` (known xs ``k`` itself, which the loop only forwards).
+    """
+    jx = known.jaxpr
+    const_in, xs_in = jx.invars[:n_consts], jx.invars[n_consts + n_carry:]
+    varying = set(jx.invars[n_consts:])
+    for eqn in jx.eqns:
+        if any(isinstance(x, Var) and x in varying for x in eqn.inputs):
+            varying.update(eqn.out_binders)
+    invariant: dict[Any, int] = {}
+    stacked: dict[Var, int] = {}
+    where = []
+    for r in jx.outvars[n_out:]:
+        if isinstance(r, Var) and any(r is x for x in xs_in):
+            where.append(("xs", next(k for k, x in enumerate(xs_in) if r is x)))
+        elif isinstance(r, Var) and r in varying:
+            where.append(("stacked", stacked.setdefault(r, len(stacked))))
+        else:
+            where.append(("const", invariant.setdefault(r, len(invariant))))
+    inv_jaxpr, inv_consts = dce_jaxpr(Jaxpr(jx.constvars, const_in, jx.eqns, list(invariant)), known.consts)
+    # The loop reads the hoisted values instead of recomputing them.
+    hoisted = {r: Var(r.aval) for r in invariant if isinstance(r, Var)}
+    sub = lambda x: hoisted.get(x, x) if isinstance(x, Var) else x
+    eqns = [Eqn(e.primitive, [sub(x) for x in e.inputs], e.params, e.out_binders) for e in jx.eqns]
+    invars = [hoisted.get(r, Var(r.aval)) for r in invariant] + jx.invars
+    body = Jaxpr(jx.constvars, invars, eqns, [sub(x) for x in jx.outvars[:n_out]] + list(stacked))
+    return ClosedJaxpr(inv_jaxpr, inv_consts), ClosedJaxpr(*dce_jaxpr(body, known.consts)), where
+
+
+def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse, unroll):
     consts, init, xs = _split(args, num_consts, num_carry)
     # A carry that is a known value here (zeros instantiated by partial evaluation) is still
     # linear: the loop is linear in its carry, so it is transposed like the others.
@@ -630,7 +730,7 @@ def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse):
     zeros = [_sh.full(a.shape, 0, a.dtype) for a in lin_const_avals]
     outs = scan_p.bind(
         *nl_consts, *zeros, *ct_carry, *nl_xs, *ct_ys,
-        jaxpr=body, num_consts=n_nlc, num_carry=n_lc + num_carry, length=length, reverse=not reverse,
+        jaxpr=body, num_consts=n_nlc, num_carry=n_lc + num_carry, length=length, reverse=not reverse, unroll=unroll,
     )
     ct_consts, ct_init, ct_xs = _split(outs, n_lc, num_carry)
     const_iter, xs_iter = iter(ct_consts), iter(ct_xs)
@@ -638,7 +738,7 @@ def _scan_transpose(cts, *args, jaxpr, num_consts, num_carry, length, reverse):
     return [next(const_iter) if lin else None for lin in const_lin] + ct_init + [next(xs_iter) if lin else None for lin in xs_lin]
 
 
-def _scan_batch(size, vals, dims, *, jaxpr, num_consts, num_carry, length, reverse):
+def _scan_batch(size, vals, dims, *, jaxpr, num_consts, num_carry, length, reverse, unroll):
     consts, carry, xs = _split(vals, num_consts, num_carry)
     const_d, carry_d, xs_d = _split(dims, num_consts, num_carry)
     const_b = [d is not None for d in const_d]
@@ -655,7 +755,8 @@ def _scan_batch(size, vals, dims, *, jaxpr, num_consts, num_carry, length, rever
     carry = [bdim_at_front(x, d, size) if b else x for x, d, b in zip(carry, carry_d, carry_b)]
     # Each iteration sees a slice of xs: its batch axis must come right after the scanned axis.
     xs = [moveaxis(x, d, 1) if d is not None else x for x, d in zip(xs, xs_d)]
-    outs = scan_p.bind(*consts, *carry, *xs, jaxpr=body, num_consts=num_consts, num_carry=num_carry, length=length, reverse=reverse)
+    outs = scan_p.bind(*consts, *carry, *xs, jaxpr=body, num_consts=num_consts, num_carry=num_carry, length=length,
+                       reverse=reverse, unroll=unroll)
     out_dims = [0 if b else None for b in out_b[:num_carry]] + [1 if b else None for b in out_b[num_carry:]]
     return outs, out_dims
 
