@@ -31,3 +31,12 @@ from .convolution import (
     conv_general_permutations, conv_general_shape_tuple, conv_shape_tuple, conv_transpose, conv_with_general_padding,
 )
 from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, signbit
+# --- lax breadth B: imports below
+from .associative import associative_scan, cumlogsumexp
+from .reduction import reduce, reduce_and, reduce_or, reduce_xor
+# --- lax breadth A: imports below
+from .slicing import (
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, dynamic_index_in_dim, dynamic_slice_in_dim,
+    dynamic_update_index_in_dim, dynamic_update_slice_in_dim, gather, index_in_dim, index_take, scatter, scatter_add,
+    scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub, slice_in_dim, split,
+)
