@@ -34,9 +34,3 @@ from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, 
 # --- lax breadth B: imports below
 from .associative import associative_scan, cumlogsumexp
 from .reduction import reduce, reduce_and, reduce_or, reduce_xor
-# --- lax breadth A: imports below
-from .slicing import (
-    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, dynamic_index_in_dim, dynamic_slice_in_dim,
-    dynamic_update_index_in_dim, dynamic_update_slice_in_dim, gather, index_in_dim, index_take, scatter, scatter_add,
-    scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub, slice_in_dim, split,
-)
