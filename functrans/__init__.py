@@ -24,3 +24,13 @@ from .errors import (
 from .lax import stop_gradient
 
 from .version import __version__
+
+# --- top-level API (devices, callbacks, debugging): imports below
+from . import typing
+from .api import jacobian, linear_transpose
+from .controls import disable_jit, ensure_compile_time_eval, named_call, named_scope
+from .devices import (
+    Array, Device, block_until_ready, default_backend, device_count, device_get, device_put, devices, local_device_count,
+    local_devices, print_environment_info, process_count, process_index, typeof,
+)
+from .dispatch import clear_caches

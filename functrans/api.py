@@ -510,3 +510,47 @@ def hvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple
     argnums = tuple(range(len(primals)))
     g, hv = jvp(grad(fun, argnums), tuple(primals), tuple(tangents))
     return (g[0], hv[0]) if len(primals) == 1 else (g, hv)
+
+
+jacobian = jacrev  # JAX's name for the reverse-mode Jacobian
+
+
+# --------------------------------------------------------------------------- linear_transpose
+
+
+def linear_transpose(fun: Callable, *primals: Any, reduce_axes: Sequence = ()) -> Callable:
+    """The transpose of the linear function ``fun``: a function taking a cotangent of
+    ``fun``'s output and returning the tuple of cotangents of its arguments. ``primals``
+    (arrays, or anything with ``shape`` and ``dtype``) only give the argument types.
+
+    >>> f_t = linear_transpose(lambda x: 2.0 * x[::-1], ShapeDtypeStruct((3,), np.float64))
+    >>> f_t(np.array([1.0, 2.0, 3.0]))
+    (array([6., 4., 2.]),)
+    """
+    if reduce_axes:
+        raise NotImplementedError("reduce_axes argument to transpose is deprecated")
+    leaves, in_tree = tree_flatten(primals, is_leaf=_has_shape_and_dtype)
+    in_avals = [ShapedArray(x.shape, x.dtype) if _has_shape_and_dtype(x) else core.get_aval(_canonicalize(x)).strip_weak_type()
+                for x in leaves]
+    store: dict = {}
+    closed = trace_to_jaxpr(_flatten_fun(fun, in_tree, store), in_avals)
+    out_tree, out_avals = store["out_tree"], closed.out_avals
+    kinds = {"inexact" if dtypes.is_inexact(a.dtype) else "integer" if dtypes.is_integer(a.dtype) else "other"
+             for a in [*in_avals, *out_avals]}
+    if len(kinds) > 1 or "other" in kinds:
+        raise TypeError("linear_transpose only supports [float or complex] -> [float or complex], and integer -> integer "
+                        f"functions, but got {[a.dtype.name for a in in_avals]} -> {[a.dtype.name for a in out_avals]}.")
+
+    def transposed(out_cotangent):
+        flat_ct, ct_tree = tree_flatten(out_cotangent)
+        if ct_tree != out_tree:
+            raise TypeError(f"cotangent tree does not match function output, expected {out_tree} but got {ct_tree}")
+        flat_ct = [_canonicalize(c) for c in flat_ct]
+        for c, a in zip(flat_ct, out_avals):
+            c_aval = core.get_aval(c)
+            if c_aval.shape != a.shape or (c_aval.dtype != a.dtype and not c_aval.weak_type):
+                raise TypeError(f"cotangent type does not match function output, expected {a.str_short()} but got {c_aval.str_short()}")
+        cts = backward_pass(closed.jaxpr, closed.consts, [UndefinedPrimal(a) for a in in_avals], flat_ct)
+        return tree_unflatten(in_tree, [instantiate_zeros(ct) if ct is not None else zeros_like_aval(a) for ct, a in zip(cts, in_avals)])
+
+    return _wrap(fun, "linear_transpose", transposed)

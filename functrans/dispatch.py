@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import core
+from . import controls, core
 from .backend import compile_jaxpr, prepare_args
 from .backend.compiler import call, compilable, execute, run_eager
 from .config import config
@@ -78,6 +78,7 @@ def _forget_fast_paths() -> None:
 
 
 config._codegen_listeners.append(_forget_fast_paths)
+controls.on_disable_jit.append(_forget_fast_paths)
 
 
 # Tracing a new specialisation happens once however many threads ask at once (the trace
@@ -207,6 +208,8 @@ class JitFunction:
         return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
+        if controls.jit_disabled():
+            return self.fun(*args, **kwargs)
         key, leaves, treedef, split, statics = self._key(args, kwargs)
         entry = self._entry(key, leaves, treedef, split, statics)
         # A closure over an outer transformation's tracer (a constant of the jaxpr) must be bound too.
@@ -221,7 +224,8 @@ class JitFunction:
             # Eagerly until the background compile is done; only a compiled call installs the fast path.
             return tree_unflatten(entry.out_tree, run_eager(entry.closed, inputs))
         outs = compiled(inputs)
-        if self._fast_ok and not kwargs and all(type(a) is np.ndarray and a.flags.c_contiguous for a in leaves):
+        if (self._fast_ok and not kwargs and not controls.jit_disabled_anywhere()
+                and all(type(a) is np.ndarray and a.flags.c_contiguous for a in leaves)):
             self._remember_fast(args, leaves, compiled, inputs, entry)
         return tree_unflatten(entry.out_tree, outs)
 
@@ -343,6 +347,21 @@ class _BoundJit:
 
     def __call__(self, *args, **kwargs):
         return self._jitted(self._obj, *args, **kwargs)
+
+
+def clear_caches() -> None:
+    """Forget every jitted function's traced and compiled programs (in memory; the disk cache
+    stays: ``clear_disk_cache``). The next call of each traces and compiles again (or loads
+    the machine code from disk).
+
+    >>> f = jit(lambda x: x + 1)
+    >>> _ = f(1.0)
+    >>> clear_caches()
+    >>> f(1.0)
+    array(2.)
+    """
+    for jitted in list(_jitted):
+        jitted.clear_cache()
 
 
 def _describe(sig: Any) -> str:
