@@ -34,3 +34,4 @@ from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, 
 # --- lax breadth B: imports below
 from .associative import associative_scan, cumlogsumexp
 from .reduction import reduce, reduce_and, reduce_or, reduce_xor
+from .solvers import custom_linear_solve, custom_root
