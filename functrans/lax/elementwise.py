@@ -95,20 +95,24 @@ def _operands(x: Any, y: Any) -> tuple[Any, Any]:
     return x, y
 
 
-def _binary(prim: Primitive) -> Callable[[Any, Any], Any]:
-    def fn(x, y):
+def _binary(prim: Primitive, doc: str = "") -> Callable[[Any, Any], Any]:
+    """The function binding ``prim`` to two operands, documented by ``doc``."""
+    def fn(x: Any, y: Any) -> Any:
         x, y = _operands(x, y)
         return core.bind1(prim, x, y)
 
     fn.__name__ = fn.__qualname__ = prim.name
+    fn.__doc__ = doc
     return fn
 
 
-def _unary(prim: Primitive) -> Callable[[Any], Any]:
-    def fn(x):
+def _unary(prim: Primitive, doc: str = "") -> Callable[[Any], Any]:
+    """The function binding ``prim`` to one operand, documented by ``doc``."""
+    def fn(x: Any) -> Any:
         return core.bind1(prim, x)
 
     fn.__name__ = fn.__qualname__ = prim.name
+    fn.__doc__ = doc
     return fn
 
 
@@ -121,19 +125,51 @@ def _signed(eqn) -> bool:
 add_p = naryop("add", np.add, NUMERIC, "({0} + {1})", cheap=True)
 deflinear(add_p, lambda ct, x, y: [ct, ct])
 
+add = _binary(add_p, """Elementwise sum ``x + y`` of numeric operands.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+
+>>> add(np.array([1, 2]), np.array([10, 20]))
+array([11, 22])
+>>> add(np.array([0.5, 1.5]), 1.0)
+array([1.5, 2.5])
+""")
 # Adds tangents/cotangents in the autodiff interpreters; a separate name keeps
 # jaxprs readable (it marks where gradients accumulate).
 add_any_p = naryop("add_any", np.add, NUMERIC, "({0} + {1})", cheap=True)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
 
+add_any = _binary(add_any_p, """Elementwise sum, as ``add``, under the name the autodiff interpreters give the
+sums of tangents and cotangents (where a jaxpr accumulates gradients).
+
+>>> add_any(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
+array([1.5, 2.5])
+""")
 sub_p = naryop("sub", np.subtract, NUMERIC, "({0} - {1})", cheap=True)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 
+sub = _binary(sub_p, """Elementwise difference ``x - y`` of numeric operands.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+
+>>> sub(np.array([5, 3]), np.array([1, 4]))
+array([ 4, -1])
+""")
 mul_p = naryop("mul", np.multiply, NUMERIC, "({0} * {1})", cheap=True)
 defjvp(mul_p, lambda g, ans, x, y: mul(g, y), lambda g, ans, x, y: mul(x, g))
 # Exactly one operand is linear (the other is a known constant).
 transpose_rules[mul_p] = lambda ct, x, y: [mul(ct, y), None] if is_undefined(x) else [None, mul(x, ct)]
 
+mul = _binary(mul_p, """Elementwise product ``x * y`` of numeric operands.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+
+>>> mul(np.array([2, 3]), np.array([4, -1]))
+array([ 8, -3])
+""")
 
 def _int_aware_div(x, y):
     # x may be a Python scalar: a jvp of a function of a Python float carries it as the primal.
@@ -157,6 +193,18 @@ div_p = naryop("div", _int_aware_div, NUMERIC, _div_lowering)
 defjvp(div_p, lambda g, ans, x, y: div(g, y), lambda g, ans, x, y: neg(mul(g, div(ans, y))))
 transpose_rules[div_p] = lambda ct, x, y: [div(ct, y), None]
 
+div = _binary(div_p, """Elementwise quotient ``x / y`` of numeric operands.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+Integer quotients round toward minus infinity, as NumPy's ``//`` (JAX's ``lax.div``
+rounds toward zero), and an integer division by zero gives 0.
+
+>>> div(np.array([1.0, -3.0]), np.array([4.0, 2.0]))
+array([ 0.25, -1.5 ])
+>>> div(np.array([7, -7, 7]), np.array([2, 2, 0]))
+array([ 3, -4,  0])
+""")
 
 def _rem_impl(x, y):
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -174,6 +222,19 @@ def _rem_lowering(args, eqn):
 rem_p = naryop("rem", _rem_impl, NUMERIC, _rem_lowering)
 defjvp(rem_p, lambda g, ans, x, y: g, lambda g, ans, x, y: neg(mul(g, floor(div(x, y)))))
 
+rem = _binary(rem_p, """Elementwise remainder of ``x / y``, with the sign of the divisor ``y``.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+This is NumPy's ``%`` (``x - floor(x / y) * y``) for integers and floats alike; JAX's
+``lax.rem`` takes the sign of the dividend, as C's ``fmod`` (``functrans.numpy.fmod``).
+An integer remainder by zero gives 0.
+
+>>> rem(np.array([7, -7, 7]), np.array([3, 3, -3]))
+array([ 1,  2, -2])
+>>> rem(np.array([5.5, -5.5]), np.array([2.0, 2.0]))
+array([1.5, 0.5])
+""")
 pow_p = naryop("pow", np.power, FLOAT, "({0} ** {1})")
 
 
@@ -187,6 +248,16 @@ def _pow_jvp_y(g, ans, x, y):
 # are integer_pow, whose derivative at y == 0 is 0).
 defjvp(pow_p, lambda g, ans, x, y: mul(g, mul(y, pow(x, sub(y, 1.0)))), _pow_jvp_y)
 
+pow = _binary(pow_p, """Elementwise power ``x ** y`` of floating-point or complex operands.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+Unlike JAX, ``y`` must have ``x``'s dtype; for a static integer exponent use
+``integer_pow``, whose derivative is also defined at ``x == 0``.
+
+>>> pow(np.array([2.0, 9.0]), np.array([3.0, 0.5]))
+array([8., 3.])
+""")
 
 def _integer_pow_impl(x, y):
     if y >= 0:
@@ -226,9 +297,27 @@ def _balanced(x, y, pick):
 max_p = naryop("max", np.maximum, ANY, template("kernels.max_nan({0}, {1})", "max({0}, {1})"), cheap=True)
 defjvp(max_p, lambda g, ans, x, y: mul(g, _balanced(x, y, gt)), lambda g, ans, x, y: mul(g, _balanced(y, x, gt)))
 
+max = _binary(max_p, """Elementwise maximum; NaN where either operand is NaN, as NumPy's ``maximum``.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+The derivative is split evenly between the operands where they are equal.
+
+>>> max(np.array([1.0, np.nan, 3.0]), np.array([2.0, 0.0, 1.0]))
+array([ 2., nan,  3.])
+""")
 min_p = naryop("min", np.minimum, ANY, template("kernels.min_nan({0}, {1})", "min({0}, {1})"), cheap=True)
 defjvp(min_p, lambda g, ans, x, y: mul(g, _balanced(x, y, lt)), lambda g, ans, x, y: mul(g, _balanced(y, x, lt)))
 
+min = _binary(min_p, """Elementwise minimum; NaN where either operand is NaN, as NumPy's ``minimum``.
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+The derivative is split evenly between the operands where they are equal.
+
+>>> min(np.array([1, 5]), np.array([2, 0]))
+array([1, 0])
+""")
 
 def _atan2_denominator(x, y):
     return add(mul(x, x), mul(y, y))
@@ -241,9 +330,15 @@ defjvp(
     lambda g, ans, x, y: neg(mul(g, div(x, _atan2_denominator(x, y)))),
 )
 
-add, sub, mul, div, rem, pow, max, min, atan2, add_any = map(
-    _binary, (add_p, sub_p, mul_p, div_p, rem_p, pow_p, max_p, min_p, atan2_p, add_any_p)
-)
+atan2 = _binary(atan2_p, """Elementwise arc tangent of ``x / y`` in the quadrant of the point ``(y, x)``,
+for real floating-point operands (NumPy's ``arctan2(x, y)``).
+
+Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
+takes the other's.
+
+>>> np.round(atan2(np.array([1.0, 1.0]), np.array([1.0, -1.0])), 4)
+array([0.7854, 2.3562])
+""")
 tangent_ops.add_any = add_any  # how the autodiff interpreters add tangents
 
 
@@ -261,6 +356,11 @@ def integer_pow(x: Any, y: int) -> Any:
 
 
 def square(x: Any) -> Any:
+    """Elementwise ``x * x`` of a numeric operand (``integer_pow(x, 2)``).
+
+    >>> square(np.array([-3, 2]))
+    array([9, 4])
+    """
     return integer_pow(x, 2)
 
 
@@ -273,83 +373,258 @@ def _one_minus_square(v):
 
 neg_p = unop("neg", np.negative, NUMERIC, "(-{0})", cheap=True)
 deflinear(neg_p, lambda ct, x: [neg(ct)])
+neg = _unary(neg_p, """Elementwise negation ``-x`` of a numeric operand (integers wrap around).
+
+>>> neg(np.array([1, -2, 0]))
+array([-1,  2,  0])
+""")
 
 # Numba's np.sign takes unsigned integers with the high bit set for negative.
 sign_p = unop("sign", np.sign, NUMERIC, template("np.sign({0})", "(({0} > 0) - ({0} < 0))"))
 defzero(sign_p)
+sign = _unary(sign_p, """Elementwise sign: -1, 0 or 1 in the operand's numeric dtype (NaN stays NaN).
+
+>>> sign(np.array([-3, 0, 5]))
+array([-1,  0,  1])
+>>> sign(np.array([-2.5, np.nan]))
+array([-1., nan])
+""")
 floor_p = unop("floor", np.floor, "f", "np.floor({0})")
 defzero(floor_p)
+floor = _unary(floor_p, """Elementwise largest integer not above ``x``, for a real floating-point operand.
+
+>>> floor(np.array([-1.5, 0.5, 2.0]))
+array([-2.,  0.,  2.])
+""")
 ceil_p = unop("ceil", np.ceil, "f", "np.ceil({0})")
 defzero(ceil_p)
+ceil = _unary(ceil_p, """Elementwise smallest integer not below ``x``, for a real floating-point operand.
+
+>>> ceil(np.array([-1.5, 0.5, 2.0]))
+array([-1.,  1.,  2.])
+""")
 round_p = unop("round", np.round, "f", "np.rint({0})")  # half to even, as NumPy
 defzero(round_p)
+round = _unary(round_p, """Elementwise nearest integer of a real floating-point operand, halves to even.
+
+Halves round as NumPy's ``round`` does (to even); JAX's ``lax.round`` rounds them away
+from zero by default and takes a ``rounding_method``, which this function does not.
+
+>>> round(np.array([-1.5, 0.5, 1.5, 2.5]))
+array([-2.,  0.,  2.,  2.])
+""")
 is_finite_p = unop("is_finite", np.isfinite, "f", "np.isfinite({0})", result_dtype=dtypes.bool_)
 defzero(is_finite_p)
+is_finite = _unary(is_finite_p, """Elementwise test for values that are neither infinite nor NaN, for a real
+floating-point operand; a boolean array.
+
+>>> is_finite(np.array([1.0, np.inf, np.nan]))
+array([ True, False, False])
+""")
 
 exp_p = unop("exp", np.exp, FLOAT, fast_math("exp", "np.exp({0})"))
 defjvp(exp_p, lambda g, ans, x: mul(g, ans))
+exp = _unary(exp_p, """Elementwise exponential ``e ** x`` of a floating-point or complex operand.
+
+>>> np.round(exp(np.array([0.0, 1.0])), 4)
+array([1.    , 2.7183])
+""")
 exp2_p = unop("exp2", np.exp2, FLOAT, "np.exp2({0})")
 defjvp(exp2_p, lambda g, ans, x: mul(g, mul(ans, math.log(2.0))))
+exp2 = _unary(exp2_p, """Elementwise ``2 ** x`` of a floating-point or complex operand.
+
+>>> exp2(np.array([-1.0, 0.0, 3.0]))
+array([0.5, 1. , 8. ])
+""")
 log_p = unop("log", np.log, FLOAT, fast_math("log", "np.log({0})"))
 defjvp(log_p, lambda g, ans, x: div(g, x))
+log = _unary(log_p, """Elementwise natural logarithm of a floating-point or complex operand.
+
+>>> np.round(log(np.array([1.0, np.e])), 4)
+array([0., 1.])
+""")
 log1p_p = unop("log1p", np.log1p, FLOAT, fast_math("log1p", "np.log1p({0})"))
 defjvp(log1p_p, lambda g, ans, x: div(g, add(x, 1.0)))
+log1p = _unary(log1p_p, """Elementwise ``log(1 + x)``, accurate where ``x`` is close to zero.
+
+For floating-point or complex operands.
+
+>>> log1p(np.array([1e-10]))
+array([1.e-10])
+""")
 expm1_p = unop("expm1", np.expm1, FLOAT, fast_math("expm1", "np.expm1({0})"))
 defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
+expm1 = _unary(expm1_p, """Elementwise ``exp(x) - 1``, accurate where ``x`` is close to zero.
+
+For floating-point or complex operands.
+
+>>> expm1(np.array([1e-10]))
+array([1.e-10])
+""")
 tanh_p = unop("tanh", np.tanh, FLOAT, fast_math("tanh", "np.tanh({0})"))
 defjvp(tanh_p, lambda g, ans, x: mul(g, _one_minus_square(ans)))
+tanh = _unary(tanh_p, """Elementwise hyperbolic tangent of a floating-point or complex operand.
+
+>>> np.round(tanh(np.array([-1.0, 0.0, 1.0])), 4)
+array([-0.7616,  0.    ,  0.7616])
+""")
 logistic_p = unop("logistic", scipy.special.expit, FLOAT, fast_math("logistic", "kernels.logistic({0})"))
 defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
+logistic = _unary(logistic_p, """Elementwise logistic sigmoid ``1 / (1 + exp(-x))`` of a floating-point operand.
+
+>>> logistic(np.array([-np.inf, 0.0, np.inf]))
+array([0. , 0.5, 1. ])
+""")
 
 sin_p = unop("sin", np.sin, FLOAT, fast_math("sin", "np.sin({0})"))
 defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
+sin = _unary(sin_p, """Elementwise sine (radians) of a floating-point or complex operand.
+
+>>> np.round(sin(np.array([0.0, np.pi / 2])), 4)
+array([0., 1.])
+""")
 cos_p = unop("cos", np.cos, FLOAT, fast_math("cos", "np.cos({0})"))
 defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
+cos = _unary(cos_p, """Elementwise cosine (radians) of a floating-point or complex operand.
+
+>>> np.round(cos(np.array([0.0, np.pi])), 4)
+array([ 1., -1.])
+""")
 tan_p = unop("tan", np.tan, FLOAT, "np.tan({0})")
 defjvp(tan_p, lambda g, ans, x: mul(g, add(1.0, mul(ans, ans))))
+tan = _unary(tan_p, """Elementwise tangent (radians) of a floating-point or complex operand.
+
+>>> np.round(tan(np.array([0.0, np.pi / 4])), 4)
+array([0., 1.])
+""")
 asin_p = unop("asin", np.arcsin, FLOAT, "np.arcsin({0})")
 defjvp(asin_p, lambda g, ans, x: mul(g, rsqrt(_one_minus_square(x))))
+asin = _unary(asin_p, """Elementwise arc sine, in ``[-pi/2, pi/2]``, of a floating-point or complex operand.
+
+>>> np.round(asin(np.array([0.0, 1.0])), 4)
+array([0.    , 1.5708])
+""")
 acos_p = unop("acos", np.arccos, FLOAT, "np.arccos({0})")
 defjvp(acos_p, lambda g, ans, x: neg(mul(g, rsqrt(_one_minus_square(x)))))
+acos = _unary(acos_p, """Elementwise arc cosine, in ``[0, pi]``, of a floating-point or complex operand.
+
+>>> np.round(acos(np.array([1.0, 0.0])), 4)
+array([0.    , 1.5708])
+""")
 atan_p = unop("atan", np.arctan, FLOAT, "np.arctan({0})")
 defjvp(atan_p, lambda g, ans, x: div(g, add(1.0, mul(x, x))))
+atan = _unary(atan_p, """Elementwise arc tangent, in ``(-pi/2, pi/2)``, of a floating-point or complex operand.
+
+>>> np.round(atan(np.array([0.0, 1.0])), 4)
+array([0.    , 0.7854])
+""")
 sinh_p = unop("sinh", np.sinh, FLOAT, "np.sinh({0})")
 defjvp(sinh_p, lambda g, ans, x: mul(g, cosh(x)))
+sinh = _unary(sinh_p, """Elementwise hyperbolic sine of a floating-point or complex operand.
+
+>>> np.round(sinh(np.array([0.0, 1.0])), 4)
+array([0.    , 1.1752])
+""")
 cosh_p = unop("cosh", np.cosh, FLOAT, "np.cosh({0})")
 defjvp(cosh_p, lambda g, ans, x: mul(g, sinh(x)))
+cosh = _unary(cosh_p, """Elementwise hyperbolic cosine of a floating-point or complex operand.
+
+>>> np.round(cosh(np.array([0.0, 1.0])), 4)
+array([1.    , 1.5431])
+""")
 asinh_p = unop("asinh", np.arcsinh, FLOAT, "np.arcsinh({0})")
 defjvp(asinh_p, lambda g, ans, x: mul(g, rsqrt(add(mul(x, x), 1.0))))
+asinh = _unary(asinh_p, """Elementwise inverse hyperbolic sine of a floating-point or complex operand.
+
+>>> np.round(asinh(np.array([0.0, 1.0])), 4)
+array([0.    , 0.8814])
+""")
 acosh_p = unop("acosh", np.arccosh, FLOAT, "np.arccosh({0})")
 defjvp(acosh_p, lambda g, ans, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
+acosh = _unary(acosh_p, """Elementwise inverse hyperbolic cosine of a floating-point or complex operand
+(NaN below 1 for real ones).
+
+>>> np.round(acosh(np.array([1.0, 2.0])), 4)
+array([0.   , 1.317])
+""")
 atanh_p = unop("atanh", np.arctanh, FLOAT, "np.arctanh({0})")
 defjvp(atanh_p, lambda g, ans, x: div(g, _one_minus_square(x)))
+atanh = _unary(atanh_p, """Elementwise inverse hyperbolic tangent of a floating-point or complex operand
+(NaN outside ``[-1, 1]`` for real ones).
+
+>>> np.round(atanh(np.array([0.0, 0.5])), 4)
+array([0.    , 0.5493])
+""")
 
 sqrt_p = unop("sqrt", np.sqrt, FLOAT, "np.sqrt({0})")
 defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2.0)))
+sqrt = _unary(sqrt_p, """Elementwise square root of a floating-point or complex operand (NaN below 0 for
+real ones).
+
+>>> sqrt(np.array([0.0, 4.0, 9.0]))
+array([0., 2., 3.])
+""")
 rsqrt_p = unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)), FLOAT, "(1.0 / np.sqrt({0}))")
 defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(div(ans, x), -0.5)))
+rsqrt = _unary(rsqrt_p, """Elementwise reciprocal square root ``1 / sqrt(x)`` of a floating-point or complex
+operand.
+
+>>> rsqrt(np.array([1.0, 4.0]))
+array([1. , 0.5])
+""")
 cbrt_p = unop("cbrt", np.cbrt, "f", "np.cbrt({0})")
 defjvp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
+cbrt = _unary(cbrt_p, """Elementwise real cube root of a real floating-point operand (negative for negative
+``x``).
+
+>>> cbrt(np.array([-8.0, 27.0]))
+array([-2.,  3.])
+""")
 abs_p = unop("abs", np.abs, NUMERIC, "np.abs({0})")
 # |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
 defjvp(abs_p, lambda g, ans, x: select_n(ge(x, 0.0), neg(g), g))
+abs = _unary(abs_p, """Elementwise absolute value ``|x|`` of a numeric operand, in its dtype.
+
+Its derivative at 0 is taken as 1, as JAX's.
+
+>>> abs(np.array([-2, 0, 3]))
+array([2, 0, 3])
+""")
 
 erf_p = unop("erf", scipy.special.erf, "f", "math.erf({0})")
 defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
+erf = _unary(erf_p, """Elementwise error function ``2/sqrt(pi) * integral of exp(-t**2)`` from 0 to ``x``,
+for a real floating-point operand.
+
+>>> np.round(erf(np.array([-1.0, 0.0, 1.0])), 4)
+array([-0.8427,  0.    ,  0.8427])
+""")
 lgamma_p = unop("lgamma", scipy.special.gammaln, "f", "kernels.lgamma({0})")
 defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
+lgamma = _unary(lgamma_p, """Elementwise ``log|gamma(x)|`` of a real floating-point operand; its derivative is
+``digamma``.
+
+>>> np.round(lgamma(np.array([1.0, 3.0, 0.5])), 4)
+array([0.    , 0.6931, 0.5724])
+""")
 digamma_p = unop("digamma", scipy.special.digamma, "f", "kernels_special.digamma({0})")
 defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
+digamma = _unary(digamma_p, """Elementwise digamma function, the derivative of ``lgamma``, of a real
+floating-point operand.
+
+>>> np.round(digamma(np.array([1.0, 2.0])), 4)
+array([-0.5772,  0.4228])
+""")
 trigamma_p = unop("trigamma", lambda x: scipy.special.polygamma(1, x).astype(x.dtype), "f", "kernels.trigamma({0})")
+trigamma = _unary(trigamma_p, """Elementwise trigamma function, the derivative of ``digamma``, of a real
+floating-point operand (JAX keeps its counterpart private).
+
+>>> np.round(trigamma(np.array([1.0])), 4)
+array([1.6449])
+""")
 
 stop_gradient_p = unop("stop_gradient", lambda x: x, ANY, "{0}")
 defzero(stop_gradient_p)
-
-(neg, sign, floor, ceil, round, is_finite, exp, exp2, log, log1p, expm1, tanh, logistic, sin, cos, tan, asin, acos,
- atan, sinh, cosh, asinh, acosh, atanh, sqrt, rsqrt, cbrt, abs, erf, lgamma, digamma, trigamma) = map(_unary, (
-    neg_p, sign_p, floor_p, ceil_p, round_p, is_finite_p, exp_p, exp2_p, log_p, log1p_p, expm1_p, tanh_p, logistic_p,
-    sin_p, cos_p, tan_p, asin_p, acos_p, atan_p, sinh_p, cosh_p, asinh_p, acosh_p, atanh_p, sqrt_p, rsqrt_p, cbrt_p,
-    abs_p, erf_p, lgamma_p, digamma_p, trigamma_p))
 
 
 def stop_gradient(x: Any) -> Any:
@@ -395,10 +670,107 @@ shift_right_logical_p = naryop("shift_right_logical", np.right_shift, "u", _shif
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p, shift_left_p, shift_right_logical_p):
     defzero(_p)
 
-eq, ne, lt, le, gt, ge, bitwise_and, bitwise_or, bitwise_xor, shift_left, shift_right_logical = map(
-    _binary, (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, shift_left_p, shift_right_logical_p)
-)
-bitwise_not = _unary(not_p)
+eq = _binary(eq_p, """Elementwise ``x == y``, a boolean array.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> eq(np.array([1, 2, 3]), np.array([1, 0, 3]))
+array([ True, False,  True])
+""")
+ne = _binary(ne_p, """Elementwise ``x != y``, a boolean array (true where either is NaN).
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> ne(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+array([False,  True])
+""")
+lt = _binary(lt_p, """Elementwise ``x < y``, a boolean array.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> lt(np.array([1, 2, 3]), 2)
+array([ True, False, False])
+""")
+le = _binary(le_p, """Elementwise ``x <= y``, a boolean array.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> le(np.array([1, 2, 3]), 2)
+array([ True,  True, False])
+""")
+gt = _binary(gt_p, """Elementwise ``x > y``, a boolean array.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> gt(np.array([1, 2, 3]), 2)
+array([False, False,  True])
+""")
+ge = _binary(ge_p, """Elementwise ``x >= y``, a boolean array.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> ge(np.array([1, 2, 3]), 2)
+array([False,  True,  True])
+""")
+bitwise_and = _binary(and_p, """Elementwise AND: bitwise for integers, logical for booleans.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> bitwise_and(np.array([12, 10]), np.array([10, 6]))
+array([8, 2])
+>>> bitwise_and(np.array([True, True]), np.array([True, False]))
+array([ True, False])
+""")
+bitwise_or = _binary(or_p, """Elementwise OR: bitwise for integers, logical for booleans.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> bitwise_or(np.array([12, 1]), np.array([10, 2]))
+array([14,  3])
+""")
+bitwise_xor = _binary(xor_p, """Elementwise exclusive OR: bitwise for integers, logical for booleans.
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> bitwise_xor(np.array([12, 5]), np.array([10, 5]))
+array([6, 0])
+""")
+shift_left = _binary(shift_left_p, """Elementwise ``x << y`` of integer operands; a shift by the bit width or more, or a
+negative one, gives 0 (as NumPy).
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> shift_left(np.array([1, 3]), np.array([2, 4]))
+array([ 4, 48])
+""")
+shift_right_logical = _binary(shift_right_logical_p, """Elementwise ``x >> y`` filling with zero bits, for unsigned integer operands; a shift by
+the bit width or more gives 0.
+
+Unlike JAX's, signed operands are rejected (``shift_right_arithmetic`` shifts those).
+
+Operands of one shape and dtype (no promotion); a Python scalar operand takes the
+other's.
+
+>>> shift_right_logical(np.array([16, 255], np.uint8), np.array([2, 4], np.uint8))
+array([ 4, 15], dtype=uint8)
+""")
+bitwise_not = _unary(not_p, """Elementwise NOT: bitwise for integers, logical for booleans.
+
+>>> bitwise_not(np.array([True, False]))
+array([False,  True])
+>>> bitwise_not(np.array([0, 5], np.uint8))
+array([255, 250], dtype=uint8)
+""")
 
 # --------------------------------------------------------------------------- select
 
