@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -101,8 +102,7 @@ def _binary(prim: Primitive, doc: str = "") -> Callable[[Any, Any], Any]:
         x, y = _operands(x, y)
         return core.bind1(prim, x, y)
 
-    fn.__name__ = fn.__qualname__ = prim.name
-    fn.__doc__ = doc
+    _name_as_defined_by_caller(fn, prim, doc)
     return fn
 
 
@@ -111,9 +111,16 @@ def _unary(prim: Primitive, doc: str = "") -> Callable[[Any], Any]:
     def fn(x: Any) -> Any:
         return core.bind1(prim, x)
 
-    fn.__name__ = fn.__qualname__ = prim.name
-    fn.__doc__ = doc
+    _name_as_defined_by_caller(fn, prim, doc)
     return fn
+
+
+def _name_as_defined_by_caller(fn: Callable, prim: Primitive, doc: str) -> None:
+    # The module calling the factory (two frames up), as namedtuple does: help() names it,
+    # and doctest collects a function's example only in the module its __module__ names.
+    fn.__name__ = fn.__qualname__ = prim.name
+    fn.__module__ = sys._getframe(2).f_globals["__name__"]
+    fn.__doc__ = doc
 
 
 def _signed(eqn) -> bool:

@@ -19,12 +19,24 @@ from .shape import full
 
 signbit_p = unop("signbit", np.signbit, "f", "np.signbit({0})", result_dtype=dtypes.bool_, cheap=True)
 defzero(signbit_p)
-signbit = _unary(signbit_p)
+signbit = _unary(signbit_p, """Elementwise test of the sign bit of a real floating-point operand: true for
+negative values, -0.0 and NaNs with the bit set, which ``lt(x, 0)`` cannot tell apart.
+
+>>> signbit(np.array([-0.0, 0.0, -2.0]))
+array([ True, False,  True])
+""")
 
 # The exponent of frexp: x == m * 2**e with 0.5 <= |m| < 1 (0 for zero, inf and nan).
 frexp_exponent_p = unop("frexp_exponent", lambda x: np.frexp(x)[1], "f", "math.frexp({0})[1]", result_dtype=np.dtype(np.int32))
 defzero(frexp_exponent_p)
-frexp_exponent = _unary(frexp_exponent_p)
+frexp_exponent = _unary(frexp_exponent_p, """Elementwise binary exponent ``e`` of ``x == m * 2**e`` with ``0.5 <= |m| < 1``,
+as int32, for a real floating-point operand (0 for zero, infinities and NaN).
+
+The exponent NumPy's ``frexp`` returns; JAX keeps the primitive private.
+
+>>> frexp_exponent(np.array([1.0, 8.0, 0.25]))
+array([ 1,  4, -1], dtype=int32)
+""")
 
 
 def _ldexp_impl(x: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -44,7 +56,14 @@ def ldexp(x: Any, n: Any) -> Any:
 
 nextafter_p = naryop("nextafter", np.nextafter, "f", "np.nextafter({0}, {1})")
 defzero(nextafter_p)
-nextafter = _binary(nextafter_p)
+nextafter = _binary(nextafter_p, """Elementwise next representable floating-point value after ``x`` toward ``y``.
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's. Subnormals are kept (not flushed to zero).
+
+>>> nextafter(np.array([1.0, 1.0]), np.array([2.0, 0.0])) - 1.0
+array([ 2.22044605e-16, -1.11022302e-16])
+""")
 
 
 def _shift_right_arithmetic_rule(args: list[str], eqn: Any) -> str:
@@ -65,4 +84,11 @@ def _shift_right_arithmetic_impl(x: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 shift_right_arithmetic_p = naryop("shift_right_arithmetic", _shift_right_arithmetic_impl, "i", _shift_right_arithmetic_rule)
 defzero(shift_right_arithmetic_p)
-shift_right_arithmetic = _binary(shift_right_arithmetic_p)
+shift_right_arithmetic = _binary(shift_right_arithmetic_p, """Elementwise ``x >> y`` copying the sign bit in, for signed integer operands.
+
+Operands of one shape and dtype; a Python scalar operand takes the other's. A shift by
+the bit width or more, or a negative one, leaves only the sign (0 or -1), as NumPy.
+
+>>> shift_right_arithmetic(np.array([-16, 16, -1]), np.array([2, 2, 70]))
+array([-4,  4, -1])
+""")
