@@ -45,9 +45,10 @@ def _kernel_template(name: str, nargs: int) -> str:
     return f"kernels_special.{name}({', '.join(f'np.float64({{{i}}})' for i in range(nargs))})"
 
 
-def _special(name: str, impl: Callable, kernel: str, nargs: int = 1):
+def _special(name: str, impl: Callable, kernel: str, nargs: int = 1, doc: str = ""):
     """One elementwise float primitive of ``nargs`` equal-shaped operands, its SciPy impl,
-    its Numba lowering through ``kernels_special.<kernel>``, and the function binding it."""
+    its Numba lowering through ``kernels_special.<kernel>``, and the function binding it,
+    documented by ``doc``."""
     prim = naryop(name, impl, "f", _kernel_template(kernel, nargs))
 
     def bind(*args):
@@ -56,6 +57,7 @@ def _special(name: str, impl: Callable, kernel: str, nargs: int = 1):
         return core.bind1(prim, *args)
 
     bind.__name__ = bind.__qualname__ = name
+    bind.__doc__ = doc
     return prim, bind
 
 
@@ -72,8 +74,21 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 # --------------------------------------------------------------------------- error function family
 
-erfc_p, erfc = _special("erfc", _scipy(scipy.special.erfc), "erfc")
-erf_inv_p, erf_inv = _special("erf_inv", _scipy(scipy.special.erfinv), "erfinv")
+erfc_p, erfc = _special("erfc", _scipy(scipy.special.erfc), "erfc", doc="""Elementwise ``1 - erf(x)``.
+
+The complementary error function of a real floating-point operand, accurate where it is
+small (large ``x``).
+
+>>> np.round(erfc(np.array([0.0, 1.0, 10.0])), 4)
+array([1.    , 0.1573, 0.    ])
+""")
+erf_inv_p, erf_inv = _special("erf_inv", _scipy(scipy.special.erfinv), "erfinv", doc="""Elementwise inverse of ``erf``.
+
+For a real floating-point operand in ``[-1, 1]`` (+-inf at +-1, NaN outside).
+
+>>> np.round(erf_inv(np.array([0.0, 0.5, 1.0])), 4)
+array([0.    , 0.4769,    inf])
+""")
 erfcx_p, erfcx = _special("erfcx", _scipy(scipy.special.erfcx), "erfcx")
 ndtri_p, ndtri = _special("ndtri", _scipy(scipy.special.ndtri), "ndtri")
 dawsn_p, dawsn = _special("dawsn", _scipy(scipy.special.dawsn), "dawsn")
@@ -86,9 +101,39 @@ defjvp(dawsn_p, lambda g, ans, x: mul(g, sub(1.0, mul(mul(x, ans), 2.0))))
 
 # --------------------------------------------------------------------------- incomplete gamma
 
-igamma_p, igamma = _special("igamma", _scipy(scipy.special.gammainc), "gammainc", 2)
-igammac_p, igammac = _special("igammac", _scipy(scipy.special.gammaincc), "gammaincc", 2)
-igamma_grad_a_p, igamma_grad_a = _special("igamma_grad_a", _vectorized("igamma_grad_a"), "igamma_grad_a", 2)
+igamma_p, igamma = _special(
+    "igamma", _scipy(scipy.special.gammainc), "gammainc", 2, doc="""Elementwise regularized lower incomplete gamma function ``P(a, x)``.
+
+The integral of ``t**(a-1) exp(-t) / gamma(a)`` from 0 to ``x``.
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's.
+Differentiable in both ``a`` (through ``igamma_grad_a``) and ``x``.
+
+>>> np.round(igamma(np.array([1.0, 2.0]), np.array([1.0, 1.0])), 4)
+array([0.6321, 0.2642])
+""")
+igammac_p, igammac = _special(
+    "igammac", _scipy(scipy.special.gammaincc), "gammaincc", 2, doc="""Elementwise regularized upper incomplete gamma function ``Q(a, x)``.
+
+``1 - igamma(a, x)``, accurate where it is small.
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's.
+
+>>> np.round(igammac(np.array([1.0, 2.0]), np.array([1.0, 1.0])), 4)
+array([0.3679, 0.7358])
+""")
+igamma_grad_a_p, igamma_grad_a = _special(
+    "igamma_grad_a", _vectorized("igamma_grad_a"), "igamma_grad_a", 2, doc="""Elementwise derivative of ``igamma(a, x)`` in ``a``.
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's.
+Differentiable in ``x`` only; a derivative in ``a`` raises ``NotImplementedError``, as in JAX.
+
+>>> np.round(igamma_grad_a(np.array([1.0, 2.0]), np.array([1.0, 1.0])), 4)
+array([-0.4317, -0.2762])
+""")
 
 
 def _igamma_density(a, x):
@@ -136,8 +181,22 @@ defjvp(betainc_p, _betainc_not_differentiable, _betainc_not_differentiable, _bet
 
 # --------------------------------------------------------------------------- Bessel
 
-bessel_i0e_p, bessel_i0e = _special("bessel_i0e", _scipy(scipy.special.i0e), "i0e")
-bessel_i1e_p, bessel_i1e = _special("bessel_i1e", _scipy(scipy.special.i1e), "i1e")
+bessel_i0e_p, bessel_i0e = _special("bessel_i0e", _scipy(scipy.special.i0e), "i0e", doc="""Elementwise ``exp(-|x|) * I0(x)``.
+
+The exponentially scaled modified Bessel function of order 0 of a real floating-point
+operand (finite where ``I0`` overflows).
+
+>>> np.round(bessel_i0e(np.array([0.0, 1.0, 1000.0])), 4)
+array([1.    , 0.4658, 0.0126])
+""")
+bessel_i1e_p, bessel_i1e = _special("bessel_i1e", _scipy(scipy.special.i1e), "i1e", doc="""Elementwise ``exp(-|x|) * I1(x)``.
+
+The exponentially scaled modified Bessel function of order 1 of a real floating-point
+operand (odd in ``x``).
+
+>>> np.round(bessel_i1e(np.array([-1.0, 0.0, 1.0])), 4)
+array([-0.2079,  0.    ,  0.2079])
+""")
 
 
 def _i1e_jvp(g, ans, x):
@@ -154,7 +213,17 @@ defjvp(bessel_i1e_p, _i1e_jvp)
 
 # --------------------------------------------------------------------------- zeta and polygamma
 
-zeta_p, zeta = _special("zeta", _scipy(scipy.special.zeta), "zeta", 2)
+zeta_p, zeta = _special("zeta", _scipy(scipy.special.zeta), "zeta", 2, doc="""Elementwise Hurwitz zeta function ``zeta(x, q)``.
+
+The sum of ``(q + k) ** -x`` over ``k >= 0`` (Riemann's zeta at ``q = 1``).
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's.
+NaN for ``x < 1``, as SciPy and JAX; differentiable in both operands.
+
+>>> np.round(zeta(np.array([2.0, 2.0]), np.array([1.0, 2.0])), 4)
+array([1.6449, 0.6449])
+""")
 
 
 def _zeta_jvp_s(g, ans, s, q):
