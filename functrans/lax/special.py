@@ -129,7 +129,8 @@ igamma_grad_a_p, igamma_grad_a = _special(
 
 Real floating-point operands of one shape and dtype; a Python scalar operand takes the
 other's.
-Differentiable in ``x`` only; a derivative in ``a`` raises ``NotImplementedError``, as in JAX.
+Differentiable in ``x`` (JAX is in neither operand); a derivative in ``a`` raises
+``NotImplementedError``.
 
 >>> np.round(igamma_grad_a(np.array([1.0, 2.0]), np.array([1.0, 1.0])), 4)
 array([-0.4317, -0.2762])
