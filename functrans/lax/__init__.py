@@ -35,3 +35,4 @@ from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, 
 from .associative import associative_scan, cumlogsumexp
 from .reduction import reduce, reduce_and, reduce_or, reduce_xor
 from .solvers import custom_linear_solve, custom_root
+from .bits import bitcast_convert_type, clz, mulhi, population_count, reduce_precision
