@@ -34,3 +34,5 @@ from .devices import (
     local_devices, print_environment_info, process_count, process_index, typeof,
 )
 from .dispatch import clear_caches
+from . import debug
+from .callbacks import pure_callback
