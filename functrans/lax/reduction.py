@@ -70,6 +70,36 @@ def _reduction(prim: Primitive) -> Callable[[Any, Sequence[int]], Any]:
 
 
 reduce_sum, reduce_prod, reduce_max, reduce_min = map(_reduction, (reduce_sum_p, reduce_prod_p, reduce_max_p, reduce_min_p))
+reduce_sum.__doc__ = """Sum of a numeric array over ``axes``, in its dtype (no promotion: integers may wrap).
+
+``axes`` are non-negative and distinct; they are removed from the shape. An empty axis sums to 0.
+
+>>> reduce_sum(np.arange(6).reshape(2, 3), (1,))
+array([ 3, 12])
+>>> reduce_sum(np.arange(6).reshape(2, 3), (0, 1))
+array(15)
+"""
+reduce_prod.__doc__ = """Product of a numeric array over ``axes``, in its dtype; an empty axis gives 1.
+
+>>> reduce_prod(np.array([[1.0, 2.0], [3.0, 4.0]]), (0,))
+array([3., 8.])
+"""
+reduce_max.__doc__ = """Maximum of an array over ``axes``; NaN if any element is NaN, as NumPy's ``max``.
+
+Unlike JAX's (which gives ``-inf`` or the dtype's minimum), an empty axis raises ``ShapeError``.
+
+>>> reduce_max(np.array([[1, 5], [7, 0]]), (1,))
+array([5, 7])
+>>> reduce_max(np.array([1.0, np.nan, 3.0]), (0,))
+array(nan)
+"""
+reduce_min.__doc__ = """Minimum of an array over ``axes``; NaN if any element is NaN, as NumPy's ``min``.
+
+Unlike JAX's (which gives ``inf`` or the dtype's maximum), an empty axis raises ``ShapeError``.
+
+>>> reduce_min(np.array([[1, 5], [7, 0]]), (0,))
+array([1, 0])
+"""
 above.reduce_sum = reduce_sum  # the transpose of broadcast_in_dim (lax.shape)
 
 
@@ -172,10 +202,28 @@ argmin_p = arg_reducer("argmin", np.argmin)
 
 
 def argmax(x: Any, axis: int, index_dtype: Any = dtypes.int64) -> Any:
+    """Index of the largest element along ``axis``, the first one at ties or NaNs, in
+    ``index_dtype`` (int64 by default; JAX requires it).
+
+    An empty axis raises ``ShapeError``.
+
+    >>> argmax(np.array([[1, 5, 5], [7, 0, 2]]), 1)
+    array([1, 0])
+    >>> argmax(np.array([1.0, np.nan, 3.0]), 0, np.int32)
+    array(1, dtype=int32)
+    """
     return argmax_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
 
 def argmin(x: Any, axis: int, index_dtype: Any = dtypes.int64) -> Any:
+    """Index of the smallest element along ``axis``, the first one at ties or NaNs, in
+    ``index_dtype`` (int64 by default; JAX requires it).
+
+    An empty axis raises ``ShapeError``.
+
+    >>> argmin(np.array([3, 1, 1]), 0)
+    array(1)
+    """
     return argmin_p.bind(x, axis=int(axis), index_dtype=np.dtype(index_dtype))
 
 
@@ -229,6 +277,31 @@ def _cumulative(prim: Primitive) -> Callable:
 
 
 cumsum, cumprod, cummax, cummin = map(_cumulative, (cumsum_p, cumprod_p, cummax_p, cummin_p))
+cumsum.__doc__ = """Running sums of a numeric array along ``axis`` (from the end if ``reverse``), in its dtype.
+
+>>> cumsum(np.array([1, 2, 3]))
+array([1, 3, 6])
+>>> cumsum(np.array([1, 2, 3]), reverse=True)
+array([6, 5, 3])
+"""
+cumprod.__doc__ = """Running products of a numeric array along ``axis`` (from the end if ``reverse``).
+
+Its derivative is exact where elements are zero (it does not divide by them).
+
+>>> cumprod(np.array([[1, 2], [3, 4]]), 1)
+array([[ 1,  2],
+       [ 3, 12]])
+"""
+cummax.__doc__ = """Running maxima along ``axis`` (from the end if ``reverse``); NaN from the first NaN on.
+
+>>> cummax(np.array([1, 3, 2, 5]))
+array([1, 3, 3, 5])
+"""
+cummin.__doc__ = """Running minima along ``axis`` (from the end if ``reverse``); NaN from the first NaN on.
+
+>>> cummin(np.array([4.0, 2.0, np.nan, 1.0]))
+array([ 4.,  2., nan, nan])
+"""
 
 # The operation kernels.cumulative applies along the axis.
 _CUMULATIVE_KERNEL_OP = {cumsum_p: 0, cumprod_p: 1, cummax_p: 2, cummin_p: 3}
