@@ -107,6 +107,12 @@ def shape_of(x: ArrayLike) -> tuple[int, ...]:
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape arrays of ``shapes`` broadcast to together, by NumPy's rules; ``ValueError``
+    naming the shapes if they do not broadcast.
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
@@ -127,6 +133,14 @@ def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Any:
 
 
 def broadcast_arrays(*args: ArrayLike) -> list:
+    """The arguments broadcast against each other, as ``numpy.broadcast_arrays``: a list of
+    new arrays of one shape (not read-only views).
+
+    >>> broadcast_arrays(np.array([[1], [2]]), np.array([10, 20]))
+    [array([[1, 1],
+           [2, 2]]), array([[10, 20],
+           [10, 20]])]
+    """
     shape = broadcast_shapes(*[shape_of(a) for a in args])
     return [broadcast_to(a, shape) for a in args]
 
