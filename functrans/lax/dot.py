@@ -1,4 +1,6 @@
-"""``dot_general``: contraction over some axes, batched over others."""
+"""``dot_general``: contraction over some axes, batched over others; ``dot`` and
+``batch_matmul`` on top of it. Every product takes JAX's ``precision`` (checked, and
+ignored on a CPU) and ``preferred_element_type`` (the result's dtype)."""
 from __future__ import annotations
 
 import math
@@ -12,7 +14,9 @@ from ..batching import batching_rules, moveaxis
 from ..core import Primitive, ShapedArray
 from ..errors import DTypeError, ShapeError
 from ..lowering import def_statement, emit_transpose_loops
+from . import elementwise as _ew
 from . import shape as _shape
+from .precision import DotAlgorithm, PrecisionLike, canonicalize_precision
 
 DimensionNumbers = tuple[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple[int, ...], tuple[int, ...]]]
 
@@ -59,14 +63,69 @@ def _dot_general_abstract_eval(lhs, rhs, *, dimension_numbers):
     return [ShapedArray(shape, lhs.dtype, lhs.weak_type and rhs.weak_type)]
 
 
-def dot_general(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers) -> Any:
+def _as_array(x: Any) -> Any:
+    return x if isinstance(x, core.Tracer) else np.asarray(x)
+
+
+def dot_general(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers, precision: PrecisionLike = None,
+                preferred_element_type: Any = None, *, out_sharding: Any = None) -> Any:
     """Contract ``lhs`` and ``rhs``: ``((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``.
 
-    The result's axes are the batch axes, then ``lhs``'s free axes, then ``rhs``'s.
+    The result's axes are the batch axes, then ``lhs``'s free axes, then ``rhs``'s. Operands
+    of different dtypes are promoted; the result has ``preferred_element_type`` if given
+    (else a ``DotAlgorithm``'s accumulation type), computed in the wider of it and the operands'.
+
+    >>> dot_general(np.ones((2, 3), np.int8), np.ones((3,), np.int8), (((1,), (0,)), ((), ())),
+    ...             preferred_element_type=np.float32)
+    array([3., 3.], dtype=float32)
     """
+    precision = canonicalize_precision(precision)
+    lhs, rhs = _as_array(lhs), _as_array(rhs)
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
-    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn)
+    l_aval, r_aval = core.get_aval(lhs), core.get_aval(rhs)
+    dtype, _ = dtypes.result_type((l_aval.dtype, l_aval.weak_type), (r_aval.dtype, r_aval.weak_type))
+    if preferred_element_type is None and isinstance(precision, DotAlgorithm):
+        preferred_element_type = precision.accumulation_type
+    if preferred_element_type is None:
+        return dot_general_p.bind(_ew.convert_element_type(lhs, dtype), _ew.convert_element_type(rhs, dtype), dimension_numbers=dn)
+    preferred = np.dtype(preferred_element_type)
+    compute = np.promote_types(dtype, preferred) if dtype != np.bool_ else preferred
+    out = dot_general_p.bind(_ew.convert_element_type(lhs, compute), _ew.convert_element_type(rhs, compute), dimension_numbers=dn)
+    return _ew.convert_element_type(out, preferred)
+
+
+def dot(lhs: Any, rhs: Any, *, dimension_numbers: DimensionNumbers | None = None, precision: PrecisionLike = None,
+        preferred_element_type: Any = None, out_sharding: Any = None) -> Any:
+    """A vector-vector, matrix-vector or matrix-matrix product (or any ``dot_general`` given
+    its ``dimension_numbers``).
+
+    >>> dot(np.array([[1.0, 2.0]]), np.array([3.0, 4.0]), precision="highest")
+    array([11.])
+    """
+    if dimension_numbers is None:
+        l_shape, r_shape = core.get_aval(_as_array(lhs)).shape, core.get_aval(_as_array(rhs)).shape
+        if not (1 <= len(l_shape) <= 2 and 1 <= len(r_shape) <= 2 and l_shape[-1] == r_shape[0]):
+            raise ValueError("jax.lax.dot: dimension_numbers must be specified when not performing simple un-batched "
+                             f"matrix-matrix, matrix-vector, or vector-vector products; got lhs_shape={l_shape} rhs_shape={r_shape}")
+        dimension_numbers = (((len(l_shape) - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)
+
+
+def batch_matmul(lhs: Any, rhs: Any, precision: PrecisionLike = None) -> Any:
+    """Matrix products over the leading (batch) axes of two operands of equal rank >= 2.
+
+    >>> batch_matmul(np.ones((2, 1, 3)), np.ones((2, 3, 2))).shape
+    (2, 1, 2)
+    """
+    lhs, rhs = _as_array(lhs), _as_array(rhs)
+    l_ndim, r_ndim = core.get_aval(lhs).ndim, core.get_aval(rhs).ndim
+    if min(l_ndim, r_ndim) < 2:
+        raise ValueError(f"Arguments to batch_matmul must be at least 2D, got {l_ndim}, {r_ndim}")
+    if l_ndim != r_ndim:
+        raise ValueError(f"Arguments to batch_matmul must have same ndim, got {l_ndim}, {r_ndim}")
+    batch = tuple(range(l_ndim - 2))
+    return dot_general(lhs, rhs, (((l_ndim - 1,), (r_ndim - 2,)), (batch, batch)), precision)
 
 
 def _swap(dimension_numbers: DimensionNumbers) -> DimensionNumbers:

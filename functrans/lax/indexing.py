@@ -221,14 +221,17 @@ def _scatter_jvp(primals, tangents, *, kind, num_batch_dims, mode):
         others = _products_of_other_updates(operand, indices, updates, num_batch_dims, mode)
         from_updates = scatter(zeros, indices, _ew.mul(t_up, _ew.mul(others, gathered(operand))), "add", *args)
         return [out], [_ew.add(scatter(t_op, indices, updates, "mul", *args), from_updates)]
-    # min / max: the tangent of whichever value won; the operand wins ties.
+    # min / max: the mean tangent of the values that tie for the result, as JAX (and max_p) split ties.
+    dtype = core.get_aval(out).dtype
     operand_won = _ew.eq(operand, out)
-    update_won = _ew.bitwise_and(_ew.eq(updates, gathered(out)), _ew.ne(gathered(operand), gathered(out)))
-    t_out = _ew.add(
+    update_won = _ew.eq(updates, gathered(out))
+    winners = _ew.add(_ew.convert_element_type(operand_won, dtype),
+                      scatter(zeros, indices, _ew.convert_element_type(update_won, dtype), "add", *args))
+    t_sum = _ew.add(
         _ew.select_n(operand_won, zeros, t_op),
         scatter(zeros, indices, _ew.select_n(update_won, _shape.zeros_like(updates), t_up), "add", *args),
     )
-    return [out], [t_out]
+    return [out], [_ew.div(t_sum, _ew.max(winners, _shape.full_like(winners, 1)))]
 
 
 def _products_of_other_updates(operand: Any, indices: Any, updates: Any, num_batch_dims: int, mode: str) -> Any:

@@ -99,11 +99,26 @@ def full(shape: Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    """An array of ``x``'s shape filled with the scalar ``fill_value``.
+
+    In ``dtype`` (``x``'s by default), to which ``fill_value`` is cast. Unlike JAX's, it
+    takes no ``shape`` or ``sharding``.
+
+    >>> full_like(np.arange(3), 7)
+    array([7, 7, 7])
+    >>> full_like(np.arange(3), 0.5, np.float32)
+    array([0.5, 0.5, 0.5], dtype=float32)
+    """
     aval = core.get_aval(x)
     return full(aval.shape, fill_value, aval.dtype if dtype is None else dtype)
 
 
 def zeros_like(x: Any) -> Any:
+    """Zeros of ``x``'s shape and dtype (``full_like(x, 0)``; JAX keeps its counterpart private).
+
+    >>> zeros_like(np.array([1.5, 2.0]))
+    array([0., 0.])
+    """
     return full_like(x, 0)
 
 
@@ -128,6 +143,15 @@ def _reshape_abstract_eval(x, *, new_sizes):
 
 
 def reshape(x: Any, new_sizes: Sequence[int]) -> Any:
+    """``x``'s elements, in row-major order, in an array of shape ``new_sizes`` (of equal size).
+
+    No ``-1`` placeholder (``functrans.numpy.reshape`` takes one), and unlike JAX's, no
+    ``dimensions`` to transpose by first: ``transpose`` does that.
+
+    >>> reshape(np.arange(6), (2, 3))
+    array([[0, 1, 2],
+           [3, 4, 5]])
+    """
     new_sizes = tuple(int(d) for d in new_sizes)
     if core.get_aval(x).shape == new_sizes:
         return x
@@ -144,6 +168,13 @@ batching_rules[reshape_p] = _reshape_batch
 
 
 def expand_dims(x: Any, dimensions: Sequence[int]) -> Any:
+    """``x`` with axes of size 1 inserted at the positions ``dimensions`` of the result.
+
+    Negative positions count from the result's end.
+
+    >>> expand_dims(np.arange(3), (0, -1)).shape
+    (1, 3, 1)
+    """
     aval = core.get_aval(x)
     ndim = aval.ndim + len(dimensions)
     dims = sorted(_positive_axes(dimensions, ndim, "expand_dims"))
@@ -187,6 +218,13 @@ def _transpose_abstract_eval(x, *, permutation):
 
 
 def transpose(x: Any, permutation: Sequence[int]) -> Any:
+    """``x`` with its axes permuted: axis ``i`` of the result is axis ``permutation[i]`` of ``x``.
+
+    >>> transpose(np.arange(6).reshape(2, 3), (1, 0))
+    array([[0, 3],
+           [1, 4],
+           [2, 5]])
+    """
     permutation = tuple(int(p) for p in permutation)
     if permutation == tuple(range(len(permutation))):
         return x
@@ -224,6 +262,13 @@ def _squeeze_abstract_eval(x, *, dimensions):
 
 
 def squeeze(x: Any, dimensions: Sequence[int]) -> Any:
+    """``x`` without its axes ``dimensions``, each of which must have size 1.
+
+    Negative axes count from the end; an axis of another size raises ``ShapeError``.
+
+    >>> squeeze(np.zeros((1, 3, 1)), (0, -1)).shape
+    (3,)
+    """
     dims = tuple(sorted(_positive_axes(dimensions, core.get_aval(x).ndim, "squeeze")))
     return squeeze_p.bind(x, dimensions=dims) if dims else x
 
@@ -253,6 +298,12 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 def rev(x: Any, dimensions: Sequence[int]) -> Any:
+    """``x`` with the order of its elements reversed along each axis in ``dimensions``.
+
+    >>> rev(np.arange(6).reshape(2, 3), (1,))
+    array([[2, 1, 0],
+           [5, 4, 3]])
+    """
     dims = tuple(sorted(_positive_axes(dimensions, core.get_aval(x).ndim, "rev")))
     return rev_p.bind(x, dimensions=dims) if dims else x
 
@@ -297,6 +348,15 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 def concatenate(xs: Sequence[Any], dimension: int) -> Any:
+    """The arrays ``xs`` joined along the axis ``dimension``.
+
+    They must have one dtype (no promotion) and equal shapes except along ``dimension``.
+
+    >>> concatenate([np.array([[1, 2]]), np.array([[3, 4], [5, 6]])], 0)
+    array([[1, 2],
+           [3, 4],
+           [5, 6]])
+    """
     xs = list(xs)
     return xs[0] if len(xs) == 1 else concatenate_p.bind(*xs, dimension=int(dimension))
 
@@ -543,6 +603,12 @@ def iota(dtype: Any, size: int) -> Any:
 
 
 def broadcasted_iota(dtype: Any, shape: Sequence[int], dimension: int) -> Any:
+    """An array of ``shape`` and ``dtype`` whose elements are their index along ``dimension``.
+
+    >>> broadcasted_iota(np.int32, (2, 3), 1)
+    array([[0, 1, 2],
+           [0, 1, 2]], dtype=int32)
+    """
     return iota_p.bind(dtype=np.dtype(dtype), shape=tuple(int(d) for d in shape), dimension=int(dimension))
 
 
@@ -555,3 +621,90 @@ above.full, above.full_like, above.zeros_like, above.broadcast_in_dim = full, fu
 tangent_ops.full = full
 axis_ops.transpose = transpose
 axis_ops.broadcast_in_dim = broadcast_in_dim
+
+# --------------------------------------------------------------------------- compositions: broadcast, tile, collapse
+
+
+def broadcast(operand: Any, sizes: Sequence[int], *, out_sharding: Any = None) -> Any:
+    """``operand`` repeated along new leading axes of the given ``sizes``.
+
+    >>> broadcast(np.array([1, 2]), (2,))
+    array([[1, 2],
+           [1, 2]])
+    """
+    aval = core.get_aval(operand)
+    sizes = tuple(int(n) for n in sizes)
+    if any(n < 0 for n in sizes):
+        raise _shape_error("broadcast", f"sizes must be nonnegative, got {sizes}")
+    return broadcast_in_dim(operand, sizes + aval.shape, tuple(range(len(sizes), len(sizes) + aval.ndim)))
+
+
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """The shape NumPy's broadcasting gives arrays of ``shapes``; ``ValueError`` if they do not broadcast.
+
+    >>> broadcast_shapes((2, 1), (3,))
+    (2, 3)
+    """
+    shapes = [tuple(int(d) for d in s) for s in shapes]
+    rank = builtins.max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (rank - len(s)) + s for s in shapes]
+    out = []
+    for sizes in zip(*padded):
+        others = {d for d in sizes if d != 1}
+        if len(others) > 1:
+            raise ValueError(f"Incompatible shapes for broadcasting: shapes={shapes}")
+        out.append(others.pop() if others else 1)
+    return tuple(out)
+
+
+def broadcast_to_rank(x: Any, rank: int) -> Any:
+    """``x`` with leading unit axes added up to ``rank`` (unchanged if it has at least ``rank`` axes).
+
+    >>> broadcast_to_rank(np.ones(3), 3).shape
+    (1, 1, 3)
+    """
+    x = x if isinstance(x, core.Tracer) else np.asarray(x)
+    ndim = core.get_aval(x).ndim
+    return x if ndim >= rank else broadcast(x, (1,) * (int(rank) - ndim))
+
+
+def collapse(operand: Any, start_dimension: int, stop_dimension: int | None = None) -> Any:
+    """``operand`` with axes ``[start_dimension, stop_dimension)`` merged into one (row-major).
+
+    >>> collapse(np.ones((2, 3, 4)), 0, 2).shape
+    (6, 4)
+    """
+    shape = core.get_aval(operand).shape
+    lo, hi, _ = builtins.slice(start_dimension, stop_dimension).indices(len(shape))
+    if hi < lo:
+        raise ValueError(f"Invalid dimension range passed to collapse: {shape}[{start_dimension}:{stop_dimension}]")
+    return reshape(operand, shape[:lo] + (int(np.prod(shape[lo:hi], dtype=np.int64)),) + shape[hi:])
+
+
+def tile(operand: Any, reps: Sequence[int]) -> Any:
+    """``operand`` repeated ``reps[i]`` times along each axis ``i``.
+
+    >>> tile(np.array([[1, 2]]), (2, 2))
+    array([[1, 2, 1, 2],
+           [1, 2, 1, 2]])
+    """
+    operand = operand if isinstance(operand, core.Tracer) else np.asarray(operand)
+    shape = core.get_aval(operand).shape
+    reps = tuple(int(r) for r in reps)
+    if len(reps) != len(shape):
+        raise TypeError(f"reps length must be equal to the ndim of x, got len(reps)={len(reps)} and x.ndim={len(shape)}.")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps must be nonnegative, got {reps}")
+    # Interleave a repeat axis before every axis, then merge each pair.
+    spread = tuple(n for pair in zip(reps, shape) for n in pair)
+    tiled = broadcast_in_dim(operand, spread, tuple(range(1, 2 * len(shape), 2)))
+    return reshape(tiled, tuple(r * n for r, n in zip(reps, shape)))
+
+
+def empty(shape: Sequence[int], dtype: Any, *, out_sharding: Any = None) -> Any:
+    """An array of ``shape`` and ``dtype`` whose values are unspecified (zeros here).
+
+    >>> empty((2,), np.float32)
+    array([0., 0.], dtype=float32)
+    """
+    return full(shape, 0, np.dtype(dtype))

@@ -1,14 +1,19 @@
-"""Sorting along one dimension: ``sort`` (the values) and ``argsort`` (the stable order).
+"""Sorting along one dimension: ``sort`` (the values, or several operands by some of
+them as keys), ``argsort`` (the stable order), ``sort_key_val``, and ``top_k`` /
+``approx_max_k`` / ``approx_min_k``.
 
 NaNs sort last, as in NumPy. ``sort``'s derivative moves each tangent with its
-value: the tangent gathered at the sorting permutation.
+value: the tangent gathered at the sorting permutation. Several keys sort by
+stable argsorts from the least significant key up, so every multi-operand sort and
+``top_k`` is a composition of ``argsort`` and ``take_along_axis``.
 """
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
+
 
 from .. import core, dtypes
 from ..autodiff import Zero, defzero, jvp_rules
@@ -16,6 +21,9 @@ from ..batching import batching_rules
 from ..core import Primitive, ShapedArray
 from ..errors import ShapeError
 from ..lowering import def_statement
+from . import elementwise as _ew
+from . import shape as _shape
+from .floating import signbit
 from .indexing import take_along_axis
 
 
@@ -49,13 +57,116 @@ def _sort_abstract_eval(x, *, dimension):
     return [x]
 
 
-def sort(x: Any, dimension: int = -1) -> Any:
-    """``x`` sorted in ascending order along ``dimension`` (NaNs last).
+def sort(operand: Any, dimension: int = -1, is_stable: bool = True, num_keys: int = 1) -> Any:
+    """``operand`` sorted in ascending order along ``dimension`` (NaNs last); given a sequence
+    of operands, all of them (a tuple) in the order of the first ``num_keys``, compared
+    lexicographically. Every sort here is stable, whatever ``is_stable`` says.
 
-    >>> sort(np.array([3.0, 1.0, 2.0]))    # doctest: +SKIP
+    >>> sort(np.array([3.0, 1.0, 2.0]))
     array([1., 2., 3.])
+    >>> sort((np.array([1, 0, 1, 0]), np.array([3, 2, 1, 0])), num_keys=2)
+    (array([0, 0, 1, 1]), array([0, 2, 1, 3]))
     """
-    return sort_p.bind(x, dimension=_canonical_dimension(x, dimension))
+    if not isinstance(operand, (list, tuple)):
+        if num_keys != 1:
+            raise ValueError(f"sort: num_keys={num_keys} must be 1 for a single operand")
+        return sort_p.bind(operand, dimension=_canonical_dimension(operand, dimension))
+    operands = [x if isinstance(x, core.Tracer) else np.asarray(x) for x in operand]
+    if not 1 <= num_keys <= len(operands):
+        raise ValueError(f"num_keys={num_keys} must be between 1 and len(operand)={len(operands)}")
+    shapes = [core.get_aval(x).shape for x in operands]
+    if len(set(shapes)) > 1:
+        raise TypeError(f"Arguments to sort must have equal shapes, got: {' '.join(map(str, shapes))}")
+    dimension = _canonical_dimension(operands[0], dimension)
+    if len(operands) == 1:
+        return (sort_p.bind(operands[0], dimension=dimension),)
+    order = _lexicographic_order(operands[:num_keys], dimension)
+    return tuple(take_along_axis(x, order, dimension) for x in operands)
+
+
+def _lexicographic_order(keys: Sequence[Any], dimension: int) -> Any:
+    """The stable order sorting by ``keys[0]``, then ``keys[1]``... along ``dimension``."""
+    order = argsort(keys[-1], dimension)
+    for key in reversed(keys[:-1]):
+        order = take_along_axis(order, argsort(take_along_axis(key, order, dimension), dimension), dimension)
+    return order
+
+
+def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = True) -> tuple[Any, Any]:
+    """``keys`` sorted along ``dimension``, and ``values`` moved with them.
+
+    >>> sort_key_val(np.array([3, 1, 2]), np.array([30.0, 10.0, 20.0]))
+    (array([1, 2, 3]), array([10., 20., 30.]))
+    """
+    return sort((keys, values), dimension, is_stable, num_keys=1)
+
+
+def _descending_keys(x: Any) -> list:
+    """Keys whose ascending lexicographic order is ``x``'s descending total order: NaN
+    first, then by value, ``0.0`` before ``-0.0``."""
+    if core.get_aval(x).dtype.kind != "f":
+        return [_ew.bitwise_not(x)]  # ~x = -1 - x for signed ints, max - x for unsigned: no overflow
+    return [_ew.bitwise_not(_ew.ne(x, x)), _ew.neg(x), signbit(x)]
+
+
+def _ascending_keys(x: Any) -> list:
+    if core.get_aval(x).dtype.kind != "f":
+        return [x]
+    return [_ew.ne(x, x), x, _ew.bitwise_not(signbit(x))]
+
+
+def _top(name: str, operand: Any, k: int, axis: int, keys: Any) -> tuple[Any, Any]:
+    operand = operand if isinstance(operand, core.Tracer) else np.asarray(operand)
+    aval = core.get_aval(operand)
+    if aval.ndim == 0:
+        raise TypeError(f"{name}: operand must have at least one dimension, got {aval.str_short()}")
+    if not -aval.ndim <= axis < aval.ndim:
+        raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of rank {aval.ndim}")
+    axis, k = axis % aval.ndim, int(k)
+    if k < 0:
+        raise ValueError(f"k argument to {name} must be nonnegative, got {k}")
+    if k > aval.shape[axis]:
+        raise ValueError(f"k argument to {name} must be no larger than size along axis; got k={k} with "
+                         f"shape={list(aval.shape)} and axis={axis}")
+    dtypes.check_kinds(name, aval, "biuf")
+    order = _lexicographic_order(keys(operand), axis)
+    limits = list(aval.shape)
+    limits[axis] = k
+    indices = _shape.slice(order, [0] * aval.ndim, limits)
+    return take_along_axis(operand, indices, axis), _ew.convert_element_type(indices, dtypes.int32)
+
+
+def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple[Any, Any]:
+    """The ``k`` largest entries along ``axis`` in descending order, and their int32 indices;
+    equal values keep the lower index first, NaN counts as the largest. The values'
+    derivative is the tangent at the chosen indices.
+
+    >>> top_k(np.array([1.0, 3.0, 3.0, 2.0]), 2)
+    (array([3., 3.]), array([1, 2], dtype=int32))
+    """
+    return _top("top_k", operand, k, axis, _descending_keys)
+
+
+def approx_max_k(operand: Any, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True) -> tuple[Any, Any]:
+    """The ``k`` largest entries along ``reduction_dimension`` and their int32 indices, computed
+    exactly (recall 1, whatever ``recall_target`` asks).
+
+    >>> approx_max_k(np.array([[1.0, 5.0, 3.0]]), 2)
+    (array([[5., 3.]]), array([[1, 2]], dtype=int32))
+    """
+    return _top("approx_max_k", operand, k, reduction_dimension, _descending_keys)
+
+
+def approx_min_k(operand: Any, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
+                 reduction_input_size_override: int = -1, aggregate_to_topk: bool = True) -> tuple[Any, Any]:
+    """The ``k`` smallest entries along ``reduction_dimension`` and their int32 indices, computed
+    exactly (recall 1); NaN counts as the largest.
+
+    >>> approx_min_k(np.array([[1.0, 5.0, 3.0]]), 2)
+    (array([[1., 3.]]), array([[0, 2]], dtype=int32))
+    """
+    return _top("approx_min_k", operand, k, reduction_dimension, _ascending_keys)
 
 
 def _sort_jvp(primals, tangents, *, dimension):
@@ -92,7 +203,7 @@ def _argsort_abstract_eval(x, *, dimension, index_dtype):
 def argsort(x: Any, dimension: int = -1, index_dtype: Any = dtypes.int64) -> Any:
     """The indices that sort ``x`` along ``dimension``; equal values keep their order (stable).
 
-    >>> argsort(np.array([3.0, 1.0, 3.0, 2.0]))    # doctest: +SKIP
+    >>> argsort(np.array([3.0, 1.0, 3.0, 2.0]))
     array([1, 3, 0, 2])
     """
     return argsort_p.bind(x, dimension=_canonical_dimension(x, dimension), index_dtype=np.dtype(index_dtype))

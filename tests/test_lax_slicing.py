@@ -1,0 +1,283 @@
+"""jax.lax's slicing, shape and small elementwise helpers (slice_in_dim ... optimization_barrier),
+and the precision / rounding options: NumPy's results, JAX's errors, derivatives, vmap and jit."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import functrans as ft
+from functrans import lax
+from functrans.test_util import check_grads
+
+
+@st.composite
+def array_axis_bounds(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))
+    x = draw(hnp.arrays(np.float64, shape, elements=st.floats(-5, 5)))
+    if draw(st.booleans()) and x.ndim > 1:
+        x = x.T  # not contiguous
+    axis = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[axis]
+    bound = st.none() | st.integers(-n, n)
+    return x, axis, draw(bound), draw(bound), draw(st.integers(1, 3))
+
+
+def _along(x, axis, index):
+    full = [slice(None)] * x.ndim
+    full[axis] = index
+    return x[tuple(full)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(array_axis_bounds())
+def test_slice_in_dim_equals_python_slicing(case):
+    x, axis, start, limit, stride = case
+    n = x.shape[axis]
+    lo = 0 if start is None else start % n if start < 0 else start
+    hi = n if limit is None else limit % n if limit < 0 else limit
+    if lo > hi:
+        with pytest.raises(TypeError):
+            lax.slice_in_dim(x, start, limit, stride, axis)
+        return
+    np.testing.assert_array_equal(lax.slice_in_dim(x, start, limit, stride, axis), _along(x, axis, slice(lo, hi, stride)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(array_axis_bounds(), st.integers(-7, 7))
+def test_index_in_dim_and_its_dynamic_twin(case, index):
+    x, axis = case[:2]
+    n = x.shape[axis]
+    if not -n <= index < n:
+        with pytest.raises(IndexError, match="out of bounds"):
+            lax.index_in_dim(x, index, axis)
+    else:
+        np.testing.assert_array_equal(lax.index_in_dim(x, index, axis, keepdims=False), _along(x, axis, index))
+        np.testing.assert_array_equal(lax.index_in_dim(x, index, axis), _along(x, axis, slice(index % n, index % n + 1)))
+    if n == 0:
+        return
+    # A traced index counts from the end when negative, then clamps into range.
+    clamped = min(max(index + n if index < 0 else index, 0), n - 1)
+    np.testing.assert_array_equal(lax.dynamic_index_in_dim(x, index, axis, False), _along(x, axis, clamped))
+    np.testing.assert_array_equal(lax.dynamic_index_in_dim(x, np.int32(index), axis, False), _along(x, axis, clamped))
+
+
+def test_dynamic_slice_in_dim_wraps_negative_starts_unless_told_not_to():
+    x = np.arange(10.0)
+    np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, -3, 2), [7.0, 8.0])
+    np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, -3, 2, allow_negative_indices=False), [0.0, 1.0])
+    np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, 9, 3), [7.0, 8.0, 9.0])  # moved back to fit
+    m = np.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(lax.dynamic_slice_in_dim(m, 1, 2, axis=1), m[:, 1:3])
+
+
+def test_dynamic_updates_in_dim_equal_numpy_assignment():
+    x = np.zeros((3, 4))
+    expected = x.copy()
+    expected[:, 2:4] = 1.0
+    np.testing.assert_array_equal(lax.dynamic_update_slice_in_dim(x, np.ones((3, 2)), -2, 1), expected)
+    expected = x.copy()
+    expected[2] = [1, 2, 3, 4]
+    np.testing.assert_array_equal(lax.dynamic_update_index_in_dim(x, np.array([1.0, 2, 3, 4]), -1, 0), expected)
+    np.testing.assert_array_equal(lax.dynamic_update_index_in_dim(x, np.array([[1.0, 2, 3, 4]]), 2, 0), expected)
+
+
+def test_dynamic_in_dim_functions_differentiate_batch_and_compile():
+    rng = np.random.default_rng(0)
+    x, u = rng.normal(size=(5, 3)), rng.normal(size=(2, 3))
+    f = lambda x, u, i: lax.dynamic_update_slice_in_dim(x, u * 2.0, i, 0) * lax.dynamic_index_in_dim(x, i, 0)
+    check_grads(lambda x, u: f(x, u, -2), (x, u), order=2)
+    starts = np.array([0, -1, 3, 7])
+    batched = ft.vmap(f, (None, None, 0))(x, u, starts)
+    np.testing.assert_allclose(batched, np.stack([f(x, u, i) for i in starts]))
+    jitted = ft.jit(lambda x, u, i: (f(x, u, i), lax.dynamic_slice_in_dim(x, i, 2, 1), lax.split(x, (1, 4)),
+                                     lax.tile(u, (2, 1)), lax.clamp(-0.5, x, 0.5), lax.round(x * 3, 0),
+                                     lax.collapse(x, 0), lax.broadcast(u, (2,)), lax.reciprocal(x)))
+    for got, want in zip(ft.tree_util.tree_leaves(jitted(x, u, np.int64(-2))),
+                         ft.tree_util.tree_leaves((f(x, u, -2), lax.dynamic_slice_in_dim(x, -2, 2, 1), lax.split(x, (1, 4)),
+                                                   lax.tile(u, (2, 1)), lax.clamp(-0.5, x, 0.5), lax.round(x * 3, 0),
+                                                   lax.collapse(x, 0), lax.broadcast(u, (2,)), lax.reciprocal(x)))):
+        np.testing.assert_allclose(got, want, rtol=1e-15)
+
+
+def test_split_equals_numpy_and_rejects_bad_sizes():
+    x = np.arange(12.0).reshape(3, 4)
+    for got, want in zip(lax.split(x, (1, 0, 3), axis=1), np.split(x, [1, 1], axis=1)):
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="must sum to"):
+        lax.split(x, (1, 1), axis=0)
+    with pytest.raises(ValueError, match="nonnegative"):
+        lax.split(x, (4, -1), axis=0)
+    check_grads(lambda x: lax.split(x, (2, 2), 1)[1] * lax.split(x, (1, 2), 0)[1].sum(), (x,), order=2)
+
+
+def test_index_take_wraps_indices_like_jax():
+    x = np.arange(24).reshape(2, 3, 4)
+    idx = [np.array([0, -1, 5]), np.array([1, 3, -4])]
+    np.testing.assert_array_equal(lax.index_take(x, idx, (1, 2)), np.moveaxis(x[:, idx[0] % 3, idx[1] % 4], 0, -1))
+    jax = pytest.importorskip("jax")
+    np.testing.assert_array_equal(lax.index_take(x, idx, (1, 2)), jax.lax.index_take(x, idx, (1, 2)))
+
+
+@pytest.mark.parametrize("shape, reps", [((2, 3), (2, 1)), ((3,), (0,)), ((), ()), ((1, 2, 0), (2, 2, 2)), ((2, 1), (1, 3))])
+def test_tile_equals_numpy(shape, reps):
+    x = np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape)
+    np.testing.assert_array_equal(lax.tile(x, reps), np.tile(x, reps))
+    if x.size and all(reps):
+        check_grads(lambda x: lax.tile(x, reps), (x,), order=1)
+
+
+def test_tile_rejects_reps_of_the_wrong_length():
+    with pytest.raises(TypeError, match="reps length"):
+        lax.tile(np.ones((2, 3)), (2,))
+
+
+def test_broadcast_helpers_equal_numpy():
+    x = np.arange(3.0)
+    np.testing.assert_array_equal(lax.broadcast(x, (2, 1)), np.broadcast_to(x, (2, 1, 3)))
+    assert lax.broadcast_shapes((2, 1), (3,), ()) == np.broadcast_shapes((2, 1), (3,), ()) == (2, 3)
+    with pytest.raises(ValueError, match="Incompatible shapes"):
+        lax.broadcast_shapes((2,), (3,))
+    assert lax.broadcast_to_rank(x, 3).shape == (1, 1, 3)
+    assert lax.broadcast_to_rank(np.ones((2, 3)), 1).shape == (2, 3)
+    assert lax.collapse(np.ones((2, 3, 4)), 1).shape == (2, 12)
+    assert lax.collapse(np.ones((2, 3, 4)), -2, None).shape == (2, 12)
+    with pytest.raises(ValueError, match="Invalid dimension range"):
+        lax.collapse(np.ones((2, 3)), 2, 1)
+    empty = lax.empty((2, 0, 3), np.int32)
+    assert empty.shape == (2, 0, 3) and empty.dtype == np.int32
+
+
+def test_clamp_values_and_jax_derivative_convention():
+    x = np.array([-2.0, 0.0, 0.5, 1.0, 3.0])
+    np.testing.assert_array_equal(lax.clamp(0.0, x, 1.0), np.clip(x, 0.0, 1.0))
+    np.testing.assert_array_equal(lax.clamp(np.float64(2.0), x, 1.0), np.full(5, 1.0))  # max wins when min > max
+    grads = ft.grad(lambda lo, x, hi: lax.clamp(lo, x, hi).sum(), (0, 1, 2))(np.float64(0.0), x, np.float64(1.0))
+    np.testing.assert_array_equal(grads[1], [0, 0, 1, 0, 0])  # zero where x ties a bound, as JAX
+    assert grads[0] == 1.0 and grads[2] == 1.0
+    rng = np.random.default_rng(0)
+    lo, y, hi = rng.normal(size=4), rng.normal(size=4) * 3, rng.normal(size=4) + 2
+    check_grads(lax.clamp, (lo, y, hi), order=2)
+    np.testing.assert_array_equal(ft.vmap(lax.clamp, (0, 0, None))(lo, y, np.float64(1.0)),
+                                  np.stack([lax.clamp(a, b, np.float64(1.0)) for a, b in zip(lo, y)]))
+
+
+def test_clamp_errors_name_the_argument():
+    with pytest.raises(TypeError, match="same dtypes"):
+        lax.clamp(np.int32(0), np.ones(3), 1.0)
+    with pytest.raises(TypeError, match=r"min.shape == \(\)"):
+        lax.clamp(np.zeros(2), np.ones(3), 1.0)
+
+
+def test_clamp_equals_jax_gradients():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    x = np.array([-2.0, 0.0, 0.5, 1.0, 3.0])
+    for lo, hi in ((0.0, 1.0), (1.0, 0.0), (0.5, 0.5)):
+        lo, hi = np.full(5, lo), np.full(5, hi)  # JAX's clamp cannot differentiate scalar bounds
+        ours = ft.grad(lambda *a: lax.clamp(*a).sum(), (0, 1, 2))(lo, x, hi)
+        theirs = jax.grad(lambda *a: jax.lax.clamp(*a).sum(), (0, 1, 2))(lo, x, hi)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_reciprocal_dtype_and_optimization_barrier():
+    np.testing.assert_array_equal(lax.reciprocal(np.array([2.0, -4.0], np.float32)), np.float32([0.5, -0.25]))
+    check_grads(lax.reciprocal, (np.array([0.5, 2.0]),), order=2)
+    assert lax.dtype(np.ones(2, np.float32)) == np.float32 and lax.dtype(3) == np.int64 and lax.dtype("bool") == np.bool_
+    tree = {"a": np.arange(3.0), "b": 2.0}
+    out = lax.optimization_barrier(tree)
+    np.testing.assert_array_equal(out["a"], tree["a"])
+    assert ft.grad(lambda x: lax.optimization_barrier((x, x * x))[1])(3.0) == 6.0
+    np.testing.assert_array_equal(ft.vmap(lambda x: lax.optimization_barrier(x) * 2)(np.arange(3.0)), [0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(ft.jit(lambda x: lax.optimization_barrier([x + 1])[0])(np.arange(3.0)), [1.0, 2.0, 3.0])
+
+
+# --------------------------------------------------------------------------- precision and rounding
+
+
+def test_precision_parses_strings_as_jax():
+    P = lax.Precision
+    assert [P(s) for s in ("highest", "float32", "high", "tensorfloat32", "bfloat16_3x", "default", "fastest", "bfloat16")] == \
+        [P.HIGHEST, P.HIGHEST, P.HIGH, P.HIGH, P.HIGH, P.DEFAULT, P.DEFAULT, P.DEFAULT]
+    assert str(P.HIGH) == "HIGH" and repr(P.HIGH) == "Precision.HIGH" and P(2) is P.HIGHEST
+    with pytest.raises(ValueError):
+        P("fast")
+    assert lax.DotAlgorithmPreset["F64_F64_F64"].name == "F64_F64_F64"
+    algorithm = lax.DotAlgorithm(np.float32, np.float32, np.float32)
+    assert algorithm.lhs_component_count == 1 and not algorithm.allow_imprecise_accumulation
+
+
+@pytest.mark.parametrize("precision", [None, "highest", lax.Precision.HIGH, ("high", "default"),
+                                       (lax.Precision.DEFAULT, lax.Precision.HIGHEST), "F64_F64_F64",
+                                       lax.DotAlgorithmPreset.DEFAULT])
+def test_products_accept_every_precision(precision):
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(lax.dot(a, b, precision=precision), a @ b)
+    np.testing.assert_array_equal(lax.dot_general(a, b, (((1,), (0,)), ((), ())), precision), a @ b)
+    np.testing.assert_array_equal(lax.batch_matmul(a[None], b[None], precision), (a @ b)[None])
+
+
+@pytest.mark.parametrize("bad", ["fast", ("high",), 3, ("high", "nope")])
+def test_products_reject_unknown_precisions(bad):
+    with pytest.raises(ValueError, match="Precision argument"):
+        lax.dot(np.ones(2), np.ones(2), precision=bad)
+
+
+def test_preferred_element_type_is_honoured():
+    a8 = np.full((2, 100), 100, np.int8)
+    out = lax.dot_general(a8, a8.T, (((1,), (0,)), ((), ())), preferred_element_type=np.int32)
+    assert out.dtype == np.int32 and out[0, 0] == 1_000_000  # accumulated in int32, not wrapped in int8
+    f32 = np.full((1, 3), 1 / 3, np.float32)
+    wide = lax.dot(f32, f32.T, preferred_element_type=np.float64)
+    assert wide.dtype == np.float64 and wide[0, 0] == np.float64(f32[0, 0]) ** 2 * 3
+    narrow = lax.dot(np.ones((2, 2)), np.ones((2, 2)), preferred_element_type=np.float32)
+    assert narrow.dtype == np.float32
+    assert lax.dot(f32, f32.T, precision=lax.DotAlgorithm(np.float32, np.float32, np.float64)).dtype == np.float64
+    mixed = lax.dot_general(np.ones(3, np.float32), np.ones(3), (((0,), (0,)), ((), ())))
+    assert mixed.dtype == np.float64  # promoted, as JAX
+    g = ft.grad(lambda x: lax.dot(x, x, preferred_element_type=np.float32))(np.arange(3.0))
+    assert g.dtype == np.float64
+    np.testing.assert_allclose(g, 2 * np.arange(3.0))
+
+
+def test_dot_and_batch_matmul_errors_and_transformations():
+    with pytest.raises(ValueError, match="dimension_numbers must be specified"):
+        lax.dot(np.ones((2, 3, 4)), np.ones((4,)))
+    with pytest.raises(ValueError, match="at least 2D"):
+        lax.batch_matmul(np.ones(3), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="same ndim"):
+        lax.batch_matmul(np.ones((2, 3)), np.ones((1, 3, 2)))
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(4, 2, 3)), rng.normal(size=(4, 3, 5))
+    np.testing.assert_allclose(lax.batch_matmul(a, b), np.matmul(a, b))
+    check_grads(lax.batch_matmul, (a, b), order=2)
+    np.testing.assert_allclose(ft.vmap(lax.dot)(a, b), np.matmul(a, b))
+    np.testing.assert_allclose(lax.dot(a[0], b[0], dimension_numbers=(((1,), (0,)), ((), ()))), a[0] @ b[0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=6),
+                  elements=st.sampled_from([0.5, -0.5, 1.5, -2.5, 2.4999999999999996, 0.49999999999999994, 1e300,
+                                            -0.0, 3.0, np.inf, -np.inf, np.nan, 4503599627370497.0])))
+def test_round_rounding_methods_equal_numpy(x):
+    with np.errstate(invalid="ignore"):
+        away = np.where(np.abs(x - np.trunc(x)) == 0.5, np.trunc(x) + np.sign(x), np.round(x))
+    np.testing.assert_array_equal(lax.round(x), np.round(x))  # functrans's default for now (see lax.precision)
+    np.testing.assert_array_equal(lax.round(x, lax.RoundingMethod.AWAY_FROM_ZERO), away)
+    np.testing.assert_array_equal(lax.round(x, 0), away)
+    np.testing.assert_array_equal(lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), np.round(x))
+    np.testing.assert_array_equal(lax.round(x, 1), np.round(x))
+
+
+def test_round_equals_jax_and_has_a_zero_derivative():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, 0.49999999999999994, 7.25])
+    away = lambda x: lax.round(x, lax.RoundingMethod.AWAY_FROM_ZERO)
+    np.testing.assert_array_equal(ft.grad(lambda x: away(x).sum())(x), np.zeros(7))
+    np.testing.assert_array_equal(ft.jit(away)(x), away(x))
+    np.testing.assert_array_equal(ft.vmap(away)(x), away(x))
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    for method in (0, 1):
+        np.testing.assert_array_equal(lax.round(x, method), jax.lax.round(x, method))
