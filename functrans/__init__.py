@@ -36,3 +36,5 @@ from .devices import (
 from .dispatch import clear_caches
 from . import debug
 from .callbacks import pure_callback
+from . import ad_checkpoint
+from .ad_checkpoint import checkpoint_policies

@@ -50,11 +50,11 @@ from .autodiff import (
 )
 from .batching import batch_jaxpr, batching_rules, bdim_at_front, moveaxis, vmap_flat
 from .core import Primitive, ShapedArray
-from .ir import ClosedJaxpr, Jaxpr, dce_jaxpr, eval_jaxpr
+from .ir import ClosedJaxpr, Jaxpr, Var, dce_jaxpr, eval_jaxpr
 from .lowering import def_inlined_call, def_statement
 from .lax.call import _abstract_eval as _call_abstract_eval
 from .lax.call import define_call
-from .tracing import closure_convert, partial_eval_jaxpr, partial_eval_rules, trace_to_jaxpr
+from .tracing import closure_convert, partial_eval_rules, trace_to_jaxpr
 from .tree_util import PyTreeDef, tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["custom_jvp", "custom_vjp", "checkpoint", "remat"]
@@ -257,7 +257,7 @@ class custom_jvp:
             primal_out = self(*primals)
             terms = [rule(t, primal_out, *primals) for rule, t in zip(jvps, tangents) if rule is not None]
             if not terms:
-                return primal_out, tree_map(lax.zeros_like, primal_out)
+                return primal_out, tree_map(lambda x: lax.full_like(x, 0), primal_out)
             return primal_out, tree_map(_sum_of_terms, primal_out, *terms)
 
         self.defjvp(_named(jvp, f"defjvps({self.__name__})"))
@@ -558,7 +558,8 @@ def_statement(custom_lin_p, fresh=True)(lambda em, eqn, args, outs: _custom_lin_
 # --------------------------------------------------------------------------- checkpoint
 
 
-def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None, static_argnums: int | Sequence[int] = ()) -> Callable:
+def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | None = None, static_argnums: int | Sequence[int] = (),
+               static_argnames: str | Sequence[str] = ()) -> Callable:
     """``fun``, recomputed in the backward pass instead of saving its intermediates:
     reverse mode saves only its inputs (alias ``remat``).
 
@@ -566,28 +567,32 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
     >>> bool(np.isclose(ft.grad(checkpoint(lambda x: fnp.sin(fnp.sin(x))))(0.5), np.cos(np.sin(0.5)) * np.cos(0.5)))
     True
 
-    Only ``policy=None`` (save nothing but the inputs) is supported. ``prevent_cse``
-    is kept as a param of the equation for backends (recomputation is only useful if
-    they do not merge it with the forward pass).
+    ``policy(primitive, *avals, **params) -> bool`` (``functrans.checkpoint_policies``) says
+    which intermediates may be saved after all: the results of the equations it accepts
+    (matrix products, values named with ``ad_checkpoint.checkpoint_name``...) are saved in
+    the forward pass and the rest is recomputed from them. ``prevent_cse`` is kept as a
+    param of the equation for backends (recomputation is only useful if they do not merge
+    it with the forward pass).
     """
-    if policy is not None:
-        raise NotImplementedError("checkpoint: only policy=None (save only the inputs, recompute the rest) is supported")
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    static_names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
 
     def remat_fun(*args, **kwargs):
         nums = tuple(i % len(args) for i in static)
         dyn = tuple(a for i, a in enumerate(args) if i not in nums)
+        dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_names}
 
         def with_static(dyn_args, kw):
             it = iter(dyn_args)
-            return fun(*[args[i] if i in nums else next(it) for i in range(len(args))], **kw)
+            all_kwargs = dict(kw, **{k: v for k, v in kwargs.items() if k in static_names})
+            return fun(*[args[i] if i in nums else next(it) for i in range(len(args))], **all_kwargs)
 
-        leaves, in_tree = tree_flatten((dyn, kwargs))
+        leaves, in_tree = tree_flatten((dyn, dyn_kwargs))
         leaves = [_canonicalize(x) for x in leaves]
         store: dict = {}
         closed = trace_to_jaxpr(_flatten_fun(with_static, in_tree, store), [core.get_aval(x) for x in leaves])
         closed, consts = closure_convert(closed)
-        outs = checkpoint_p.bind(*consts, *leaves, jaxpr=closed, name=_fun_name(fun), prevent_cse=prevent_cse)
+        outs = checkpoint_p.bind(*consts, *leaves, jaxpr=closed, name=_fun_name(fun), prevent_cse=prevent_cse, policy=policy)
         return tree_unflatten(store["out_tree"], outs)
 
     functools.update_wrapper(remat_fun, fun, assigned=("__module__", "__name__", "__qualname__", "__doc__"), updated=())
@@ -600,26 +605,48 @@ checkpoint_p = Primitive("checkpoint", multiple_results=True)
 define_call(checkpoint_p, _eval_primal)
 
 
-def _keep_outputs(closed: ClosedJaxpr, keep: Sequence[bool]) -> ClosedJaxpr:
+def _saveable(eqn: Any, policy: Callable | None) -> bool:
+    return policy is not None and bool(policy(eqn.primitive, *[x.aval for x in eqn.inputs], **eqn.params))
+
+
+def _split_by_policy(closed: ClosedJaxpr, unknowns: Sequence[bool], policy: Callable | None):
+    """Split ``closed`` for partial evaluation as ``policy`` says: ``known`` (the known inputs ->
+    the known outputs, then the saved values) and ``recompute`` (the saved values, then every
+    input -> the unknown outputs), which recomputes all it needs that is not saved."""
     jaxpr = closed.jaxpr
-    outvars = [v for v, k in zip(jaxpr.outvars, keep) if k]
-    pruned, consts = dce_jaxpr(Jaxpr(jaxpr.constvars, jaxpr.invars, jaxpr.eqns, outvars), closed.consts)
-    return ClosedJaxpr(pruned, consts)
+    unknown_vars = {v for v, uk in zip(jaxpr.invars, unknowns) if uk}
+    saved: list[Var] = []
+    for eqn in jaxpr.eqns:
+        if any(isinstance(x, Var) and x in unknown_vars for x in eqn.inputs):
+            unknown_vars.update(eqn.out_binders)
+        elif _saveable(eqn, policy):
+            saved.extend(eqn.out_binders)
+    out_unknowns = [isinstance(x, Var) and x in unknown_vars for x in jaxpr.outvars]
+    producers = set(saved)
+    eqns = [e for e in jaxpr.eqns if not any(v in producers for v in e.out_binders)]
+    outvars = [x for x, uk in zip(jaxpr.outvars, out_unknowns) if uk]
+    recompute, _ = dce_jaxpr(Jaxpr([], list(saved) + jaxpr.invars, eqns, outvars), [])
+    read = {x for e in recompute.eqns for x in e.inputs if isinstance(x, Var)} | {x for x in recompute.outvars if isinstance(x, Var)}
+    saved = [v for v in saved if v in read]  # those the recomputation reads
+    recompute, _ = dce_jaxpr(Jaxpr([], saved + jaxpr.invars, eqns, outvars), [])
+    known_invars = [v for v, uk in zip(jaxpr.invars, unknowns) if not uk]
+    known_outs = [x for x, uk in zip(jaxpr.outvars, out_unknowns) if not uk]
+    known, consts = dce_jaxpr(Jaxpr([], known_invars, jaxpr.eqns, known_outs + saved), [])
+    return ClosedJaxpr(known, consts), ClosedJaxpr(recompute, []), out_unknowns
 
 
-def _checkpoint_partial_eval(trace, tracers, *, jaxpr, name, prevent_cse):
-    """Known outputs now; the unknown ones by the whole function, recomputed from the inputs."""
+def _checkpoint_partial_eval(trace, tracers, *, jaxpr, name, prevent_cse, policy):
+    """Known outputs (and the values ``policy`` saves) now; the unknown ones by the whole
+    function, recomputed from its inputs and the saved values."""
     unknowns = [not t.pval.is_known for t in tracers]
-    known, _, out_unknowns, num_res = partial_eval_jaxpr(jaxpr, unknowns, instantiate=False)
-    known = _keep_outputs(known, [True] * (len(known.out_avals) - num_res) + [False] * num_res)
-    known, consts = closure_convert(known)
-    known_outs = checkpoint_p.bind(
-        *consts, *[t.pval.const for t in tracers if t.pval.is_known], jaxpr=known, name=name, prevent_cse=prevent_cse
-    )
-    recompute = _keep_outputs(jaxpr, out_unknowns)
+    known, recompute, out_unknowns = _split_by_policy(jaxpr, unknowns, policy)
+    params = dict(name=name, prevent_cse=prevent_cse, policy=policy)
+    known_outs = checkpoint_p.bind(*[t.pval.const for t in tracers if t.pval.is_known], jaxpr=known, **params)
+    n_known = len(known_outs) - (len(recompute.in_avals) - len(tracers))
+    saved = [trace.instantiate_const(trace.pure(r)) for r in known_outs[n_known:]]
     unknown_avals = [a for a, uk in zip(jaxpr.out_avals, out_unknowns) if uk]
-    unknown_outs = trace.record(checkpoint_p, list(tracers), dict(jaxpr=recompute, name=name, prevent_cse=prevent_cse), unknown_avals)
-    known_iter, unknown_iter = iter(known_outs), iter(unknown_outs)
+    unknown_outs = trace.record(checkpoint_p, saved + list(tracers), dict(params, jaxpr=recompute), unknown_avals)
+    known_iter, unknown_iter = iter(known_outs[:n_known]), iter(unknown_outs)
     return [next(unknown_iter) if uk else next(known_iter) for uk in out_unknowns]
 
 
