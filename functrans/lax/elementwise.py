@@ -147,8 +147,10 @@ array([1.5, 2.5])
 add_any_p = naryop("add_any", np.add, NUMERIC, "({0} + {1})", cheap=True)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
 
-add_any = _binary(add_any_p, """Elementwise sum, as ``add``, under the name the autodiff interpreters give the
-sums of tangents and cotangents (where a jaxpr accumulates gradients).
+add_any = _binary(add_any_p, """Elementwise sum of tangents or cotangents, as ``add``.
+
+The autodiff interpreters add under this name, which marks where a jaxpr accumulates
+gradients.
 
 >>> add_any(np.array([1.0, 2.0]), np.array([0.5, 0.5]))
 array([1.5, 2.5])
@@ -337,8 +339,9 @@ defjvp(
     lambda g, ans, x, y: neg(mul(g, div(x, _atan2_denominator(x, y)))),
 )
 
-atan2 = _binary(atan2_p, """Elementwise arc tangent of ``x / y`` in the quadrant of the point ``(y, x)``,
-for real floating-point operands (NumPy's ``arctan2(x, y)``).
+atan2 = _binary(atan2_p, """Elementwise arc tangent of ``x / y`` in the quadrant of the point ``(y, x)``.
+
+For real floating-point operands; NumPy's ``arctan2(x, y)``.
 
 Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
 takes the other's.
@@ -422,8 +425,9 @@ array([-2.,  0.,  2.,  2.])
 """)
 is_finite_p = unop("is_finite", np.isfinite, "f", "np.isfinite({0})", result_dtype=dtypes.bool_)
 defzero(is_finite_p)
-is_finite = _unary(is_finite_p, """Elementwise test for values that are neither infinite nor NaN, for a real
-floating-point operand; a boolean array.
+is_finite = _unary(is_finite_p, """Elementwise test for values that are neither infinite nor NaN; a boolean array.
+
+For a real floating-point operand.
 
 >>> is_finite(np.array([1.0, np.inf, np.nan]))
 array([ True, False, False])
@@ -548,16 +552,18 @@ array([0.    , 0.8814])
 """)
 acosh_p = unop("acosh", np.arccosh, FLOAT, "np.arccosh({0})")
 defjvp(acosh_p, lambda g, ans, x: mul(g, rsqrt(mul(sub(x, 1.0), add(x, 1.0)))))
-acosh = _unary(acosh_p, """Elementwise inverse hyperbolic cosine of a floating-point or complex operand
-(NaN below 1 for real ones).
+acosh = _unary(acosh_p, """Elementwise inverse hyperbolic cosine of a floating-point or complex operand.
+
+NaN below 1 for real operands.
 
 >>> np.round(acosh(np.array([1.0, 2.0])), 4)
 array([0.   , 1.317])
 """)
 atanh_p = unop("atanh", np.arctanh, FLOAT, "np.arctanh({0})")
 defjvp(atanh_p, lambda g, ans, x: div(g, _one_minus_square(x)))
-atanh = _unary(atanh_p, """Elementwise inverse hyperbolic tangent of a floating-point or complex operand
-(NaN outside ``[-1, 1]`` for real ones).
+atanh = _unary(atanh_p, """Elementwise inverse hyperbolic tangent of a floating-point or complex operand.
+
+NaN outside ``[-1, 1]`` for real operands.
 
 >>> np.round(atanh(np.array([0.0, 0.5])), 4)
 array([0.    , 0.5493])
@@ -565,24 +571,27 @@ array([0.    , 0.5493])
 
 sqrt_p = unop("sqrt", np.sqrt, FLOAT, "np.sqrt({0})")
 defjvp(sqrt_p, lambda g, ans, x: div(g, mul(ans, 2.0)))
-sqrt = _unary(sqrt_p, """Elementwise square root of a floating-point or complex operand (NaN below 0 for
-real ones).
+sqrt = _unary(sqrt_p, """Elementwise square root of a floating-point or complex operand.
+
+NaN below 0 for real operands.
 
 >>> sqrt(np.array([0.0, 4.0, 9.0]))
 array([0., 2., 3.])
 """)
 rsqrt_p = unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)), FLOAT, "(1.0 / np.sqrt({0}))")
 defjvp(rsqrt_p, lambda g, ans, x: mul(g, mul(div(ans, x), -0.5)))
-rsqrt = _unary(rsqrt_p, """Elementwise reciprocal square root ``1 / sqrt(x)`` of a floating-point or complex
-operand.
+rsqrt = _unary(rsqrt_p, """Elementwise reciprocal square root ``1 / sqrt(x)``.
+
+For a floating-point or complex operand.
 
 >>> rsqrt(np.array([1.0, 4.0]))
 array([1. , 0.5])
 """)
 cbrt_p = unop("cbrt", np.cbrt, "f", "np.cbrt({0})")
 defjvp(cbrt_p, lambda g, ans, x: div(g, mul(mul(ans, ans), 3.0)))
-cbrt = _unary(cbrt_p, """Elementwise real cube root of a real floating-point operand (negative for negative
-``x``).
+cbrt = _unary(cbrt_p, """Elementwise real cube root of a real floating-point operand.
+
+Negative for negative ``x``, unlike ``pow(x, 1/3)``.
 
 >>> cbrt(np.array([-8.0, 27.0]))
 array([-2.,  3.])
@@ -600,31 +609,35 @@ array([2, 0, 3])
 
 erf_p = unop("erf", scipy.special.erf, "f", "math.erf({0})")
 defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
-erf = _unary(erf_p, """Elementwise error function ``2/sqrt(pi) * integral of exp(-t**2)`` from 0 to ``x``,
-for a real floating-point operand.
+erf = _unary(erf_p, """Elementwise error function of a real floating-point operand.
+
+``2 / sqrt(pi)`` times the integral of ``exp(-t**2)`` from 0 to ``x``.
 
 >>> np.round(erf(np.array([-1.0, 0.0, 1.0])), 4)
 array([-0.8427,  0.    ,  0.8427])
 """)
 lgamma_p = unop("lgamma", scipy.special.gammaln, "f", "kernels.lgamma({0})")
 defjvp(lgamma_p, lambda g, ans, x: mul(g, digamma(x)))
-lgamma = _unary(lgamma_p, """Elementwise ``log|gamma(x)|`` of a real floating-point operand; its derivative is
-``digamma``.
+lgamma = _unary(lgamma_p, """Elementwise ``log|gamma(x)|`` of a real floating-point operand.
+
+Its derivative is ``digamma``.
 
 >>> np.round(lgamma(np.array([1.0, 3.0, 0.5])), 4)
 array([0.    , 0.6931, 0.5724])
 """)
 digamma_p = unop("digamma", scipy.special.digamma, "f", "kernels_special.digamma({0})")
 defjvp(digamma_p, lambda g, ans, x: mul(g, trigamma(x)))
-digamma = _unary(digamma_p, """Elementwise digamma function, the derivative of ``lgamma``, of a real
-floating-point operand.
+digamma = _unary(digamma_p, """Elementwise digamma function, the derivative of ``lgamma``.
+
+For a real floating-point operand.
 
 >>> np.round(digamma(np.array([1.0, 2.0])), 4)
 array([-0.5772,  0.4228])
 """)
 trigamma_p = unop("trigamma", lambda x: scipy.special.polygamma(1, x).astype(x.dtype), "f", "kernels.trigamma({0})")
-trigamma = _unary(trigamma_p, """Elementwise trigamma function, the derivative of ``digamma``, of a real
-floating-point operand (JAX keeps its counterpart private).
+trigamma = _unary(trigamma_p, """Elementwise trigamma function, the derivative of ``digamma``.
+
+For a real floating-point operand; JAX keeps its counterpart private.
 
 >>> np.round(trigamma(np.array([1.0])), 4)
 array([1.6449])
@@ -751,8 +764,9 @@ other's.
 >>> bitwise_xor(np.array([12, 5]), np.array([10, 5]))
 array([6, 0])
 """)
-shift_left = _binary(shift_left_p, """Elementwise ``x << y`` of integer operands; a shift by the bit width or more, or a
-negative one, gives 0 (as NumPy).
+shift_left = _binary(shift_left_p, """Elementwise left shift ``x << y`` of integer operands.
+
+A shift by the bit width or more, or a negative one, gives 0, as NumPy.
 
 Operands of one shape and dtype (no promotion); a Python scalar operand takes the
 other's.
@@ -760,10 +774,10 @@ other's.
 >>> shift_left(np.array([1, 3]), np.array([2, 4]))
 array([ 4, 48])
 """)
-shift_right_logical = _binary(shift_right_logical_p, """Elementwise ``x >> y`` filling with zero bits, for unsigned integer operands; a shift by
-the bit width or more gives 0.
+shift_right_logical = _binary(shift_right_logical_p, """Elementwise right shift ``x >> y`` filling with zero bits.
 
-Unlike JAX's, signed operands are rejected (``shift_right_arithmetic`` shifts those).
+For unsigned integer operands (unlike JAX's, it rejects signed ones, which
+``shift_right_arithmetic`` shifts); a shift by the bit width or more gives 0.
 
 Operands of one shape and dtype (no promotion); a Python scalar operand takes the
 other's.

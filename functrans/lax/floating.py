@@ -19,8 +19,10 @@ from .shape import full
 
 signbit_p = unop("signbit", np.signbit, "f", "np.signbit({0})", result_dtype=dtypes.bool_, cheap=True)
 defzero(signbit_p)
-signbit = _unary(signbit_p, """Elementwise test of the sign bit of a real floating-point operand: true for
-negative values, -0.0 and NaNs with the bit set, which ``lt(x, 0)`` cannot tell apart.
+signbit = _unary(signbit_p, """Elementwise test of the sign bit of a real floating-point operand.
+
+True for negative values, for -0.0 and for NaNs with the bit set, which ``lt(x, 0)``
+cannot tell apart.
 
 >>> signbit(np.array([-0.0, 0.0, -2.0]))
 array([ True, False,  True])
@@ -29,10 +31,10 @@ array([ True, False,  True])
 # The exponent of frexp: x == m * 2**e with 0.5 <= |m| < 1 (0 for zero, inf and nan).
 frexp_exponent_p = unop("frexp_exponent", lambda x: np.frexp(x)[1], "f", "math.frexp({0})[1]", result_dtype=np.dtype(np.int32))
 defzero(frexp_exponent_p)
-frexp_exponent = _unary(frexp_exponent_p, """Elementwise binary exponent ``e`` of ``x == m * 2**e`` with ``0.5 <= |m| < 1``,
-as int32, for a real floating-point operand (0 for zero, infinities and NaN).
+frexp_exponent = _unary(frexp_exponent_p, """Elementwise binary exponent ``e`` of ``x == m * 2**e`` with ``0.5 <= |m| < 1``.
 
-The exponent NumPy's ``frexp`` returns; JAX keeps the primitive private.
+For a real floating-point operand, as int32 (0 for zero, infinities and NaN): the
+exponent NumPy's ``frexp`` returns. JAX keeps the primitive private.
 
 >>> frexp_exponent(np.array([1.0, 8.0, 0.25]))
 array([ 1,  4, -1], dtype=int32)

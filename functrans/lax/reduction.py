@@ -202,10 +202,10 @@ argmin_p = arg_reducer("argmin", np.argmin)
 
 
 def argmax(x: Any, axis: int, index_dtype: Any = dtypes.int64) -> Any:
-    """Index of the largest element along ``axis``, the first one at ties or NaNs, in
-    ``index_dtype`` (int64 by default; JAX requires it).
+    """Index of the largest element along ``axis`` (the first at ties, or the first NaN).
 
-    An empty axis raises ``ShapeError``.
+    In ``index_dtype``, int64 by default (JAX requires it). An empty axis raises
+    ``ShapeError``.
 
     >>> argmax(np.array([[1, 5, 5], [7, 0, 2]]), 1)
     array([1, 0])
@@ -216,10 +216,10 @@ def argmax(x: Any, axis: int, index_dtype: Any = dtypes.int64) -> Any:
 
 
 def argmin(x: Any, axis: int, index_dtype: Any = dtypes.int64) -> Any:
-    """Index of the smallest element along ``axis``, the first one at ties or NaNs, in
-    ``index_dtype`` (int64 by default; JAX requires it).
+    """Index of the smallest element along ``axis`` (the first at ties, or the first NaN).
 
-    An empty axis raises ``ShapeError``.
+    In ``index_dtype``, int64 by default (JAX requires it). An empty axis raises
+    ``ShapeError``.
 
     >>> argmin(np.array([3, 1, 1]), 0)
     array(1)

@@ -107,8 +107,9 @@ def shape_of(x: ArrayLike) -> tuple[int, ...]:
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
-    """The shape arrays of ``shapes`` broadcast to together, by NumPy's rules; ``ValueError``
-    naming the shapes if they do not broadcast.
+    """The shape that arrays of the given shapes broadcast to, by NumPy's rules.
+
+    ``ValueError``, naming the shapes, if they do not broadcast.
 
     >>> broadcast_shapes((2, 1), (3,))
     (2, 3)
@@ -133,8 +134,9 @@ def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Any:
 
 
 def broadcast_arrays(*args: ArrayLike) -> list:
-    """The arguments broadcast against each other, as ``numpy.broadcast_arrays``: a list of
-    new arrays of one shape (not read-only views).
+    """The arguments broadcast against each other, as ``numpy.broadcast_arrays``.
+
+    A list of new arrays of one shape, not read-only views.
 
     >>> broadcast_arrays(np.array([[1], [2]]), np.array([10, 20]))
     [array([[1, 1],
