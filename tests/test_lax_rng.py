@@ -1,6 +1,7 @@
 """lax.rng_bit_generator (Philox-4x32-10 against the Random123 known-answer vectors,
 determinism, distribution), rng_uniform, random_gamma_grad against finite differences of
-SciPy's inverse, tokens; vmap, jit and jax.lax where installed."""
+SciPy's inverse, tokens, and the convolution helpers conv_transpose_shape_tuple and
+conv_general_dilated_local; vmap, jit and jax.lax where installed."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +12,7 @@ import scipy.stats
 import functrans as ft
 from functrans import lax
 from functrans.lax import rng as lax_rng
+from functrans.test_util import check_grads
 
 KEY = np.array([1, 2, 3, 4], np.uint32)
 
@@ -159,3 +161,76 @@ def test_rng_against_jax():
     ours_key, ours = lax.rng_bit_generator(KEY, (4, 3), np.uint16)
     assert (ours.shape, ours.dtype, ours_key.shape, ours_key.dtype) == (bits.shape, bits.dtype, key.shape, key.dtype)
     assert [int(v) for v in lax.RandomAlgorithm] == [int(v) for v in jax.lax.RandomAlgorithm]
+
+
+# --------------------------------------------------------------------------- convolution helpers
+
+CONV_CASES = [
+    ((2, 5, 6, 3), (3, 2, 3, 4), (2, 1), "SAME", ("NHWC", "HWIO", "NHWC")),
+    ((1, 3, 7, 4), (4, 3, 3, 2), (1, 2), "VALID", ("NCHW", "OIHW", "NCHW")),
+    ((1, 4, 4, 3), (3, 3, 3, 8), (3, 3), ((1, 2), (0, 1)), ("NHWC", "HWIO", "NHWC")),
+    ((2, 5, 3), (2, 3, 4), (2,), "SAME", ("NWC", "WIO", "NWC")),
+]
+
+
+@pytest.mark.parametrize("lhs_shape, rhs_shape, strides, padding, dimension_numbers", CONV_CASES)
+def test_conv_transpose_shape_tuple_is_the_shape_conv_transpose_gives(lhs_shape, rhs_shape, strides, padding,
+                                                                      dimension_numbers):
+    out = lax.conv_transpose(np.ones(lhs_shape), np.ones(rhs_shape), strides, padding,
+                             dimension_numbers=dimension_numbers)
+    assert lax.conv_transpose_shape_tuple(lhs_shape, rhs_shape, strides, padding, dimension_numbers) == out.shape
+
+
+def shared_kernel_as_local(w, out_spatial, layout):
+    """A kernel repeated at every output position, in the unshared layout."""
+    if layout == "OIHW":
+        flat = w.reshape(w.shape[0], -1)
+        return np.broadcast_to(flat[:, :, None, None], flat.shape + out_spatial)
+    flat = np.moveaxis(w, -2, 0).reshape(-1, w.shape[-1])  # HWIO -> (I H W, O)
+    return np.broadcast_to(flat, out_spatial + flat.shape)
+
+
+@pytest.mark.parametrize("dimension_numbers, lhs_shape, w_shape", [
+    (("NCHW", "OIHW", "NCHW"), (2, 3, 6, 5), (4, 3, 3, 2)),
+    (("NHWC", "HWIO", "NHWC"), (2, 6, 5, 3), (3, 2, 3, 4)),
+])
+def test_conv_general_dilated_local_with_a_shared_kernel_is_the_convolution(dimension_numbers, lhs_shape, w_shape):
+    rng = np.random.default_rng(2)
+    lhs, w = rng.normal(size=lhs_shape), rng.normal(size=w_shape)
+    kwargs = dict(window_strides=(2, 1), padding=((1, 1), (0, 2)), lhs_dilation=(1, 2), rhs_dilation=(2, 1),
+                  dimension_numbers=dimension_numbers)
+    expected = lax.conv_general_dilated(lhs, w, **kwargs)
+    rhs_layout = dimension_numbers[1]
+    spatial_axes = [i for i, c in enumerate(dimension_numbers[2]) if c not in "NC"]
+    out_spatial = tuple(expected.shape[i] for i in spatial_axes)
+    filter_shape = tuple(w.shape[i] for i, c in enumerate(rhs_layout) if c not in "OI")
+    local = shared_kernel_as_local(w, out_spatial, rhs_layout[:2] + "HW" if rhs_layout == "OIHW" else "HWIO")
+    out = lax.conv_general_dilated_local(lhs, local, filter_shape=filter_shape, **kwargs)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_general_dilated_local_uses_each_positions_kernel():
+    rng = np.random.default_rng(5)
+    lhs, rhs = rng.normal(size=(2, 3, 6)), rng.normal(size=(4, 3 * 2, 5))  # NCW, OIW: 5 positions of 2 taps
+    out = lax.conv_general_dilated_local(lhs, rhs, (1,), "VALID", (2,))
+    expected = np.einsum("ncpk,ockp->nop", np.stack([lhs[:, :, p:p + 2] for p in range(5)], 2),
+                         rhs.reshape(4, 3, 2, 5))
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    check_grads(lambda l, r: lax.conv_general_dilated_local(l, r, (1,), "VALID", (2,)), (lhs, rhs), order=2,
+                modes=("fwd", "rev"))
+    batched = ft.vmap(lambda r: lax.conv_general_dilated_local(lhs, r, (1,), "VALID", (2,)))(np.stack([rhs, 2 * rhs]))
+    np.testing.assert_allclose(batched, np.stack([out, 2 * out]), rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_conv_helpers_against_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    for case in CONV_CASES:
+        assert lax.conv_transpose_shape_tuple(*case) == tuple(int(d) for d in jax.lax.conv_transpose_shape_tuple(*case))
+    rng = np.random.default_rng(6)
+    lhs, rhs = rng.normal(size=(2, 5, 6, 3)), rng.normal(size=(5, 6, 3 * 2 * 2, 4))
+    args = ((1, 1), "SAME", (2, 2))
+    kw = dict(dimension_numbers=("NHWC", "HWIO", "NHWC"), rhs_dilation=(1, 2))
+    np.testing.assert_allclose(lax.conv_general_dilated_local(lhs, rhs, *args, **kw),
+                               jax.lax.conv_general_dilated_local(lhs, rhs, *args, **kw), rtol=1e-10)

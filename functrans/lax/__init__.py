@@ -37,6 +37,7 @@ from .reduction import reduce, reduce_and, reduce_or, reduce_xor
 from .solvers import custom_linear_solve, custom_root
 from .bits import bitcast_convert_type, clz, mulhi, population_count, reduce_precision
 from .rng import RandomAlgorithm, after_all, create_token, random_gamma_grad, rng_bit_generator, rng_uniform
+from .convolution import conv_general_dilated_local, conv_transpose_shape_tuple
 # --- lax breadth A: imports below
 from typing import Union as _Union
 

@@ -21,8 +21,9 @@ from .dot import dot_general
 from .windowed import check_shapelike, dilate_shape, explicit_padding, padtype_to_pads, window_slices
 
 __all__ = ["ConvDimensionNumbers", "conv", "conv_dimension_numbers", "conv_general_dilated",
-           "conv_general_dilated_patches", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
-           "conv_transpose", "conv_with_general_padding"]
+           "conv_general_dilated_local", "conv_general_dilated_patches", "conv_general_permutations",
+           "conv_general_shape_tuple", "conv_shape_tuple", "conv_transpose", "conv_transpose_shape_tuple",
+           "conv_with_general_padding"]
 
 
 class ConvDimensionNumbers(NamedTuple):
@@ -395,3 +396,58 @@ def conv_transpose(lhs: Any, rhs: Any, strides: Sequence[int], padding: str | Se
         rhs = _shape.transpose(rhs, perm)
     return conv_general_dilated(lhs, rhs, (1,) * (ndim - 2), padding, strides, rhs_dilation, dn,
                                 precision=precision, preferred_element_type=preferred_element_type)
+
+
+def conv_transpose_shape_tuple(lhs_shape: Sequence[int], rhs_shape: Sequence[int], window_strides: Sequence[int],
+                               padding: str | Sequence[tuple[int, int]],
+                               dimension_numbers: Sequence[str]) -> tuple[int, ...]:
+    """The output shape of ``conv_transpose`` for layout strings (``'SAME'``/``'VALID'`` name the
+    forward convolution's padding; pairs pad the dilated input).
+
+    >>> conv_transpose_shape_tuple((1, 4, 4, 3), (3, 3, 3, 8), (2, 2), "SAME", ("NHWC", "HWIO", "NHWC"))
+    (1, 8, 8, 8)
+    """
+    lhs_perm, rhs_perm, out_perm = _layout_permutations(dimension_numbers)
+    lhs_t, rhs_t = [int(lhs_shape[a]) for a in lhs_perm], [int(rhs_shape[a]) for a in rhs_perm]
+    if isinstance(padding, str):
+        padding = [_transpose_padding(k, s, padding) for k, s in zip(rhs_t[2:], window_strides)]
+    spatial = [(i - 1) * s - k + 2 + lo + hi for i, k, s, (lo, hi) in zip(lhs_t[2:], rhs_t[2:], window_strides, padding)]
+    out = [lhs_t[0], rhs_t[0], *spatial]
+    return tuple(out[int(j)] for j in np.argsort(out_perm))
+
+
+def conv_general_dilated_local(lhs: Any, rhs: Any, window_strides: Sequence[int],
+                               padding: str | Sequence[tuple[int, int]], filter_shape: Sequence[int],
+                               lhs_dilation: Sequence[int] | None = None, rhs_dilation: Sequence[int] | None = None,
+                               dimension_numbers: Any = None, precision: Any = None) -> Any:
+    """An unshared (locally connected) convolution: a kernel of its own at every output position.
+
+    ``rhs``'s spatial axes are the output's positions and its in-feature axis holds a whole
+    patch (feature-major, then ``filter_shape`` in the kernel layout's spatial order), as
+    ``conv_general_dilated_patches`` lays it out.
+
+    >>> import numpy as np
+    >>> kernels = np.array([[[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]])  # (out feature, patch, position)
+    >>> conv_general_dilated_local(np.array([[[1.0, 2.0, 3.0, 4.0]]]), kernels, (1,), "VALID", (3,))
+    array([[[ 3., 11.]]])
+    """
+    lhs = lhs if core.is_valid_value(lhs) else np.asarray(lhs)
+    rhs = rhs if core.is_valid_value(rhs) else np.asarray(rhs)
+    patches = conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs_dilation, rhs_dilation,
+                                           dimension_numbers)
+    filter_shape = check_shapelike("conv_general_dilated_local", "filter_shape", filter_shape)
+    dnums = conv_dimension_numbers(core.get_aval(lhs).shape, (1, 1) + filter_shape, dimension_numbers)
+    out_spatial, rhs_spatial = [int(a) for a in dnums.out_spec[2:]], [int(a) for a in dnums.rhs_spec[2:]]
+    # Position by position (batch axes of the product, in the patches' axis order), contract
+    # each patch with its kernel: the result is (positions..., batch, out feature).
+    order = sorted(range(len(out_spatial)), key=lambda k: out_spatial[k])
+    dims = (([int(dnums.out_spec[1])], [int(dnums.rhs_spec[1])]),
+            ([out_spatial[k] for k in order], [rhs_spatial[k] for k in order]))
+    out = dot_general(patches, rhs, dims, precision=precision)
+    s = len(out_spatial)
+    position_axes = sorted(out_spatial)
+    perm = [0] * (s + 2)
+    perm[int(dnums.out_spec[0])], perm[int(dnums.out_spec[1])] = s, s + 1
+    for k, axis in enumerate(position_axes):
+        perm[axis] = k
+    return _shape.transpose(out, perm)
