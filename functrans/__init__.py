@@ -26,15 +26,14 @@ from .lax import stop_gradient
 from .version import __version__
 
 # --- top-level API (devices, callbacks, debugging): imports below
-from . import typing
+from . import ad_checkpoint, debug, typing
+from .ad_checkpoint import checkpoint_policies
 from .api import jacobian, linear_transpose
+from .callbacks import pure_callback
 from .controls import disable_jit, ensure_compile_time_eval, named_call, named_scope
+from .custom_derivatives import closure_convert, custom_gradient
 from .devices import (
     Array, Device, block_until_ready, default_backend, device_count, device_get, device_put, devices, local_device_count,
     local_devices, print_environment_info, process_count, process_index, typeof,
 )
 from .dispatch import clear_caches
-from . import debug
-from .callbacks import pure_callback
-from . import ad_checkpoint
-from .ad_checkpoint import checkpoint_policies

@@ -54,10 +54,11 @@ from .ir import ClosedJaxpr, Jaxpr, Var, dce_jaxpr, eval_jaxpr
 from .lowering import def_inlined_call, def_statement
 from .lax.call import _abstract_eval as _call_abstract_eval
 from .lax.call import define_call
-from .tracing import closure_convert, partial_eval_rules, trace_to_jaxpr
-from .tree_util import PyTreeDef, tree_flatten, tree_map, tree_unflatten
+from .tracing import closure_convert as hoist_consts
+from .tracing import partial_eval_rules, trace_to_jaxpr
+from .tree_util import PyTreeDef, register_pytree_node_class, tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["custom_jvp", "custom_vjp", "checkpoint", "remat"]
+__all__ = ["custom_jvp", "custom_vjp", "custom_gradient", "closure_convert", "checkpoint", "remat"]
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -139,7 +140,7 @@ def _stage_primal(fun: Callable, layout: _ArgLayout, nondiff_traced: list, diff_
     leaves, in_tree = tree_flatten((nondiff_traced, layout.diff(diff_leaves)))
     store: dict = {}
     flat = _flatten_fun(lambda nd, diff: fun(*layout.merge(nd, diff)), in_tree, store)
-    closed, consts = closure_convert(trace_to_jaxpr(flat, [core.get_aval(x) for x in leaves]))
+    closed, consts = hoist_consts(trace_to_jaxpr(flat, [core.get_aval(x) for x in leaves]))
     return closed, consts, store["out_tree"]
 
 
@@ -198,7 +199,7 @@ def _batched_jaxpr(jaxpr: ClosedJaxpr, size: int, in_batched: list[bool]) -> tup
     """The primal jaxpr batched with every output at axis 0 (as the batched rules give
     them), closure-converted: returns it and its new leading constants."""
     batched, _ = batch_jaxpr(jaxpr, size, in_batched, instantiate=True)
-    return closure_convert(batched)
+    return hoist_consts(batched)
 
 
 def _eval_primal(*args: Any, jaxpr: ClosedJaxpr, **params: Any) -> list:
@@ -555,6 +556,105 @@ transpose_rules[custom_lin_p] = _custom_lin_transpose
 def_statement(custom_lin_p, fresh=True)(lambda em, eqn, args, outs: _custom_lin_forward_mode(**eqn.params))
 
 
+# --------------------------------------------------------------------------- custom_gradient
+
+
+@register_pytree_node_class
+class _GradientRule:
+    """A ``custom_gradient`` rule staged into a jaxpr: its array leaves are the values it
+    closed over (``custom_vjp``'s residuals), so the backward pass may run in another trace."""
+
+    def __init__(self, jaxpr: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef, consts: list):
+        self.jaxpr, self.in_tree, self.out_tree, self.consts = jaxpr, in_tree, out_tree, consts
+
+    def tree_flatten(self) -> tuple[list, tuple]:
+        return self.consts, (self.jaxpr, self.in_tree, self.out_tree)
+
+    @classmethod
+    def tree_unflatten(cls, aux: tuple, consts: list) -> "_GradientRule":
+        return cls(*aux, list(consts))
+
+
+def custom_gradient(fun: Callable) -> Callable:
+    """A function with a custom gradient, as TensorFlow's ``tf.custom_gradient``: ``fun(*args)``
+    returns ``(output, vjp)``, where ``vjp(cotangent)`` gives the tuple of the arguments'
+    cotangents and may use the forward pass's values (it is traced, so no Python control
+    flow on them). Reverse mode only, as ``custom_vjp``.
+
+    >>> from functrans import grad
+    >>> @custom_gradient
+    ... def f(x, y):
+    ...     return x * y, lambda g: (g * y, 10.0 * g * x)
+    >>> grad(f, (0, 1))(3.0, 4.0)
+    (array(4.), array(30.))
+    """
+
+    @functools.wraps(fun)
+    def primal(*args):
+        return fun(*args)[0]
+
+    def fwd(*args):
+        out, rule = _pair(fun(*args), f"custom_gradient function {_fun_name(fun)}")
+        out_leaves, out_tree = tree_flatten(out)
+        store: dict = {}
+
+        def flat_rule(*cts):
+            cts_in, store["in_tree"] = tree_flatten(rule(tree_unflatten(out_tree, list(cts))))
+            return cts_in
+
+        closed = trace_to_jaxpr(flat_rule, [tangent_aval(core.get_aval(_canonicalize(x))) for x in out_leaves])
+        closed, consts = hoist_consts(closed)
+        return out, _GradientRule(closed, store["in_tree"], out_tree, consts)
+
+    def bwd(res, ct):
+        ct_leaves, ct_tree = tree_flatten(ct)
+        if ct_tree != res.out_tree:
+            raise TypeError(f"custom_gradient: cotangent structure {ct_tree} differs from the output's {res.out_tree}")
+        cts_in = tree_unflatten(res.in_tree, eval_jaxpr(res.jaxpr.jaxpr, [], [*res.consts, *ct_leaves]))
+        return cts_in if isinstance(cts_in, (tuple, list)) else (cts_in,)
+
+    wrapped = custom_vjp(primal)
+    wrapped.defvjp(fwd, bwd)
+    return wrapped
+
+
+# --------------------------------------------------------------------------- closure_convert
+
+
+def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list]:
+    """``fun`` with the traced values it closes over (those a transformation may differentiate)
+    turned into trailing arguments, and those values: ``converted(*args, *consts)`` is
+    ``fun(*args)``. For passing closures through ``custom_vjp``'s ``nondiff_argnums``.
+
+    >>> from functrans import grad
+    >>> def outer(w):
+    ...     f, consts = closure_convert(lambda x: x * w, 1.0)
+    ...     return f(2.0, *consts), len(consts)
+    >>> outer(3.0)
+    (array(6.), 0)
+    >>> grad(lambda w: outer(w)[0])(3.0)
+    array(2.)
+    """
+    leaves, in_tree = tree_flatten(example_args)
+    store: dict = {}
+    closed = trace_to_jaxpr(_flatten_fun(fun, in_tree, store), [core.get_aval(_canonicalize(x)) for x in leaves])
+    jaxpr, consts = closed.jaxpr, list(closed.consts)
+    traced = [isinstance(c, core.Tracer) for c in consts]
+    hoisted = [c for c, t in zip(consts, traced) if t]
+
+    def converted(*args_and_consts):
+        n = len(args_and_consts) - len(hoisted)
+        args, extra = args_and_consts[:n], iter(args_and_consts[n:])
+        flat, tree = tree_flatten(tuple(args))
+        if tree != in_tree:
+            raise TypeError("The inputs to the closure produced by closure_convert must have the same Pytree structure as "
+                            f"the example arguments passed when closure_convert was called. Expected {in_tree}, but got {tree}")
+        all_consts = [next(extra) if t else c for c, t in zip(consts, traced)]
+        return tree_unflatten(store["out_tree"], eval_jaxpr(jaxpr, all_consts, [_canonicalize(x) for x in flat]))
+
+    return converted, hoisted
+
+
 # --------------------------------------------------------------------------- checkpoint
 
 
@@ -591,7 +691,7 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
         leaves = [_canonicalize(x) for x in leaves]
         store: dict = {}
         closed = trace_to_jaxpr(_flatten_fun(with_static, in_tree, store), [core.get_aval(x) for x in leaves])
-        closed, consts = closure_convert(closed)
+        closed, consts = hoist_consts(closed)
         outs = checkpoint_p.bind(*consts, *leaves, jaxpr=closed, name=_fun_name(fun), prevent_cse=prevent_cse, policy=policy)
         return tree_unflatten(store["out_tree"], outs)
 
