@@ -261,8 +261,9 @@ pow = _binary(pow_p, """Elementwise power ``x ** y`` of floating-point or comple
 
 Operands of one shape and dtype (no broadcasting or promotion); a Python scalar operand
 takes the other's.
-Unlike JAX, ``y`` must have ``x``'s dtype; for a static integer exponent use
-``integer_pow``, whose derivative is also defined at ``x == 0``.
+Unlike JAX, ``y`` must have ``x``'s dtype. A static integer exponent is ``integer_pow``'s
+job: repeated multiplication, and a zero derivative of ``x ** 0`` (``pow``'s is NaN at
+``x == 0``, as JAX's).
 
 >>> pow(np.array([2.0, 9.0]), np.array([3.0, 0.5]))
 array([8., 3.])
