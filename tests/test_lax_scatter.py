@@ -254,6 +254,7 @@ def test_vmap_of_gather_and_scatter_add_equals_a_loop():
     np.testing.assert_allclose(ft.vmap(g, (None, 0, 0))(x[0], idx, updates), np.stack([g(x[0], *a) for a in zip(idx, updates)]))
 
 
+@pytest.mark.slow  # compiles a program of many functions (about 20 s without the compile cache)
 def test_jit_of_the_scatter_family_equals_eager():
     rng = np.random.default_rng(3)
     operand, indices, dn, sizes = random_case(7)

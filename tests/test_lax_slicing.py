@@ -83,6 +83,7 @@ def test_dynamic_updates_in_dim_equal_numpy_assignment():
     np.testing.assert_array_equal(lax.dynamic_update_index_in_dim(x, np.array([[1.0, 2, 3, 4]]), 2, 0), expected)
 
 
+@pytest.mark.slow  # compiles a program of many functions (about 20 s without the compile cache)
 def test_dynamic_in_dim_functions_differentiate_batch_and_compile():
     rng = np.random.default_rng(0)
     x, u = rng.normal(size=(5, 3)), rng.normal(size=(2, 3))
