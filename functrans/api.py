@@ -100,47 +100,57 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
 
 
 class ShapeDtypeStruct:
-    """The shape and dtype of an array, without its data (a pytree leaf).
+    """The shape and dtype (and weak type) of an array, without its data (a pytree leaf).
+    ``sharding`` is accepted for JAX's sake: there is one device.
 
     >>> ShapeDtypeStruct((2, 3), np.float32)
     ShapeDtypeStruct(shape=(2, 3), dtype=float32)
     """
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "weak_type", "sharding")
 
-    def __init__(self, shape: Sequence[int], dtype: Any):
+    def __init__(self, shape: Sequence[int], dtype: Any, *, sharding: Any = None, weak_type: bool = False):
         self.shape = tuple(int(d) for d in shape)
         self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+        self.sharding = sharding
 
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
 
     def __eq__(self, other: Any) -> bool:
-        return isinstance(other, ShapeDtypeStruct) and (self.shape, self.dtype) == (other.shape, other.dtype)
+        return isinstance(other, ShapeDtypeStruct) and (self.shape, self.dtype, self.weak_type) == (other.shape, other.dtype, other.weak_type)
 
     def __hash__(self) -> int:
-        return hash((self.shape, self.dtype))
+        return hash((self.shape, self.dtype, self.weak_type))
 
     def __repr__(self) -> str:
-        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name})"
+        weak = ", weak_type=True" if self.weak_type else ""
+        return f"ShapeDtypeStruct(shape={self.shape}, dtype={self.dtype.name}{weak})"
 
 
 def _has_shape_and_dtype(x: Any) -> bool:
     return isinstance(x, ShapeDtypeStruct) or (hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, core.Tracer))
 
 
+def _abstract(x: Any) -> ShapedArray:
+    if _has_shape_and_dtype(x):
+        return ShapedArray(x.shape, x.dtype, getattr(x, "weak_type", False) is True)
+    return core.get_aval(_canonicalize(x))
+
+
 def eval_shape(fun: Callable, *args: Any, **kwargs: Any) -> Any:
     """The shapes and dtypes ``fun`` would return, without computing anything. Arguments
-    may be arrays, scalars, or anything with ``shape`` and ``dtype`` (``ShapeDtypeStruct``).
+    (keyword arguments too) may be arrays, scalars, or anything with ``shape`` and ``dtype``
+    (``ShapeDtypeStruct``).
 
     >>> eval_shape(lambda x: x.sum(0), ShapeDtypeStruct((3, 4), np.float32))
     ShapeDtypeStruct(shape=(4,), dtype=float32)
     """
-    leaves, in_tree = tree_flatten(args, is_leaf=_has_shape_and_dtype)
-    avals = [ShapedArray(x.shape, x.dtype) if _has_shape_and_dtype(x) else core.get_aval(_canonicalize(x)) for x in leaves]
+    leaves, in_tree = tree_flatten((args, kwargs), is_leaf=_has_shape_and_dtype)
     store: dict = {}
-    closed = trace_to_jaxpr(_flatten_fun(lambda *a: fun(*a, **kwargs), in_tree, store), avals)
-    return tree_unflatten(store["out_tree"], [ShapeDtypeStruct(a.shape, a.dtype) for a in closed.out_avals])
+    closed = trace_to_jaxpr(_flatten_fun(lambda a, k: fun(*a, **k), in_tree, store), [_abstract(x) for x in leaves])
+    return tree_unflatten(store["out_tree"], [ShapeDtypeStruct(a.shape, a.dtype, weak_type=a.weak_type) for a in closed.out_avals])
 
 
 # --------------------------------------------------------------------------- forward mode

@@ -180,3 +180,16 @@ def test_print_environment_info(capsys):
     assert "functrans:" in info and "numba:" in info and "cpu-1" in info
     assert ft.print_environment_info() is None
     assert capsys.readouterr().out.strip() == info
+
+
+def test_eval_shape_abstracts_keyword_arguments_and_shape_dtype_struct_takes_jax_keywords():
+    s = ft.ShapeDtypeStruct((2, 3), np.float32, sharding=None)
+    out = ft.eval_shape(lambda x, *, y: {"sum": x + y, "n": x.shape[0]}, s, y=s)
+    assert out["sum"] == ft.ShapeDtypeStruct((2, 3), np.float32)
+    assert out["n"] == ft.ShapeDtypeStruct((), np.int64, weak_type=True)  # a Python int output, as JAX
+    weak = ft.ShapeDtypeStruct((), np.float64, weak_type=True)
+    assert weak != ft.ShapeDtypeStruct((), np.float64) and "weak_type=True" in repr(weak)
+    assert hash(s) == hash(ft.ShapeDtypeStruct((2, 3), np.float32))
+    jax = pytest.importorskip("jax")
+    theirs = jax.eval_shape(lambda x, *, y: x + y, jax.ShapeDtypeStruct((2, 3), np.float32), y=jax.ShapeDtypeStruct((2, 3), np.float32))
+    assert (theirs.shape, theirs.dtype) == (out["sum"].shape, out["sum"].dtype)
