@@ -157,6 +157,12 @@ def test_scans_against_jax():
     g = lambda x: (jax.lax.cumlogsumexp(x, 0, True).sum()
                    + jax.lax.associative_scan(jax.lax.mul, x, axis=1)[:, -1].sum())
     np.testing.assert_allclose(ft.grad(f)(x), jax.grad(g)(x), rtol=1e-10)
+    ties = np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0])
+    for name in ("cummax", "cummin", "cumprod", "cumsum"):
+        for reverse in (False, True):
+            ours = ft.jacfwd(lambda v: getattr(lax, name)(v, 0, reverse))(ties)
+            theirs = jax.jacfwd(lambda v: getattr(jax.lax, name)(v, 0, reverse))(ties)
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- reduce
@@ -284,3 +290,19 @@ def test_scans_and_reductions_under_jit_match_eager():
         np.testing.assert_allclose(a, b, rtol=1e-12)
     np.testing.assert_allclose(ft.jit(ft.grad(lambda x: f(x, bits)[1].sum()))(x), ft.grad(lambda x: f(x, bits)[1].sum())(x),
                                rtol=1e-12)
+
+
+def test_cummax_and_cummin_derivatives_split_ties_as_jax():
+    # Without ties the tangent is the running extremum's own; with ties it is the derivative
+    # of the parallel scan of max (min), as JAX defines it.
+    x = rng.permutation(8).astype(float)
+    for fn, ref in [(lax.cummax, np.maximum.accumulate), (lax.cummin, np.minimum.accumulate)]:
+        where = [int(np.flatnonzero(x == v)[0]) for v in ref(x)]
+        np.testing.assert_array_equal(ft.jacfwd(lambda v: fn(v, 0))(x), np.eye(8)[where])
+    ties = np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0])
+    for fn, op in [(lax.cummax, lax.max), (lax.cummin, lax.min)]:
+        for reverse in (False, True):
+            scan = lambda v: lax.associative_scan(op, v, reverse=reverse)
+            np.testing.assert_array_equal(ft.jacfwd(lambda v: fn(v, 0, reverse))(ties), ft.jacfwd(scan)(ties))
+            np.testing.assert_array_equal(ft.jacrev(lambda v: fn(v, 0, reverse))(ties), ft.jacfwd(scan)(ties))
+    assert ft.jacfwd(lambda v: lax.cummax(v, 0))(ties)[2].tolist() == [0, 0.5, 0.5, 0, 0, 0]

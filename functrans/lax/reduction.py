@@ -7,15 +7,16 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import core, dtypes
-from ..autodiff import deflinear, defjvp, defzero
+from ..autodiff import deflinear, defjvp, defzero, jvp_flat
 from ..batching import batching_rules, bdim_at_front, vmap_flat
 from ..core import Primitive, ShapedArray
 from ..errors import DTypeError, ShapeError
 from ..lowering import ReductionRule, axis_view, cast, def_reduction, def_statement
 from ..tree_util import tree_flatten, tree_unflatten
 from . import elementwise as _ew
-from . import indexing, shape as _shape
+from . import shape as _shape
 from ._above import above
+from .associative import associative_scan
 
 
 def _check_axes(name: str, x: ShapedArray, axes: Sequence[int]) -> None:
@@ -336,22 +337,19 @@ def _cumprod_jvp(g, ans, x, *, axis, reverse):
     return tangent
 
 
-def _cum_extremum_jvp(g, ans, x, *, axis, reverse):
-    # Each output's tangent is the tangent at the position that set the running extremum.
-    n = core.get_aval(x).shape[axis]
-    positions = _shape.broadcasted_iota(dtypes.int64, core.get_aval(x).shape, axis)
-    if reverse:
-        positions = _ew.sub(n - 1, positions)
-    marks = _ew.select_n(_ew.eq(x, ans), _shape.zeros_like(positions), positions)
-    source = cummax(marks, axis, reverse)
-    if reverse:
-        source = _ew.sub(n - 1, source)
-    return indexing.take_along_axis(g, source, axis)
+def _cum_extremum_jvp(combine: Callable) -> Callable:
+    # As JAX: the derivative of the parallel prefix scan of max (min), so ties share the
+    # tangent as max's own derivative splits them, level by level of the scan.
+    def jvp(g, ans, x, *, axis, reverse):
+        scan = lambda v: [associative_scan(combine, v, reverse=reverse, axis=axis)]
+        return jvp_flat(scan, [x], [g])[1][0]
+
+    return jvp
 
 
 defjvp(cumprod_p, _cumprod_jvp)
-defjvp(cummax_p, _cum_extremum_jvp)
-defjvp(cummin_p, _cum_extremum_jvp)
+defjvp(cummax_p, _cum_extremum_jvp(_ew.max))
+defjvp(cummin_p, _cum_extremum_jvp(_ew.min))
 
 # --------------------------------------------------------------------------- bitwise reductions
 
