@@ -161,3 +161,25 @@ def test_matches_jax():
                                                               vmap_method=method)))(xs)
         ours = ft.jit(ft.vmap(lambda x: ft.pure_callback(scipy.special.erfcx, like(x), x, vmap_method=method)))(xs)
         np.testing.assert_array_equal(ours, np.asarray(theirs))
+
+
+def test_compiled_callbacks_inside_scan_and_cond():
+    from functrans import lax
+
+    def body(c, x):
+        y = ft.pure_callback(np.cos, like(c), c)
+        return y + x, y
+
+    def f(c, xs, p):
+        c, ys = lax.scan(body, c, xs)
+        return lax.cond(p, lambda v: ft.pure_callback(np.exp, like(v), v), lambda v: v * 2.0, c), ys
+
+    c0, xs = np.ones(2), np.arange(6.0).reshape(3, 2)
+    c, want_ys = c0, []
+    for x in xs:
+        want_ys.append(np.cos(c))
+        c = want_ys[-1] + x
+    for p, want in ((True, np.exp(c)), (False, c * 2.0)):
+        got, ys = ft.jit(f)(c0, xs, p)
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+        np.testing.assert_allclose(ys, want_ys, rtol=1e-14)
