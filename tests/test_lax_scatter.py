@@ -186,6 +186,10 @@ def test_gather_rejects_bad_dimension_numbers_with_type_error(bad, match):
 
 def test_scatter_rejects_bad_updates_and_indices():
     dn = SDN((), (0,), (0,))
+    with pytest.raises(TypeError, match="ScatterDimensionNumbers"):
+        lax.scatter_add(np.zeros(3), np.array([[1]]), np.zeros(1), ((), (0,), (0,)))
+    with pytest.raises(TypeError, match="GatherDimensionNumbers"):
+        lax.gather(np.zeros(3), np.array([[1]]), ((), (0,), (0,)), (1,))
     with pytest.raises(TypeError, match="scatter_add: updates"):
         lax.scatter_add(np.zeros(3), np.array([[1]]), np.zeros(2), dn)
     with pytest.raises(TypeError, match="dtype"):

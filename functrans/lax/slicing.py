@@ -3,10 +3,11 @@
 
 Everything here is a composition of the primitives in ``lax.shape`` and ``lax.indexing``,
 so it differentiates, batches and compiles through their rules. A gather or scatter with
-dimension numbers is rewritten into ``lax.indexing``'s point layout: the operand's
-batching axes first, then the axes an index tuple addresses (every indexed, collapsed or
-partly sliced axis), then the axes taken whole; each element of every window becomes one
-index tuple (its window start plus its offset in the window).
+dimension numbers is rewritten into ``lax.indexing``'s point layout: the operand's axes
+are put in the order (addressed axes, whole axes), where an index tuple addresses every
+indexed, collapsed, batching or partly sliced axis, and each element of every window
+becomes one index tuple (its window start plus its offset in the window; a batching
+axis's coordinate is the position along the paired indices axis).
 """
 from __future__ import annotations
 
@@ -381,9 +382,11 @@ def gather(operand: Any, start_indices: Any, dimension_numbers: Any = 0, slice_s
     array([[6, 7, 8],
            [0, 1, 2]])
     """
-    if not isinstance(dimension_numbers, GatherDimensionNumbers):
+    if isinstance(dimension_numbers, (int, np.integer)):
         # functrans's own layout: gather(operand, indices, num_batch_dims=0, mode="clip").
         return _ix.gather(operand, start_indices, dimension_numbers, "clip" if slice_sizes is None else slice_sizes)
+    if not isinstance(dimension_numbers, GatherDimensionNumbers):
+        raise TypeError(f"gather: dimension_numbers must be a GatherDimensionNumbers, got {dimension_numbers!r}")
     operand, start_indices = _array(operand), _array(start_indices)
     dn = dimension_numbers
     o_aval, i_aval = core.get_aval(operand), core.get_aval(start_indices)
@@ -411,6 +414,8 @@ def _scatter_points(name: str, operand: Any, indices: Any, updates_aval: core.Sh
     """A scatter's operand and index tuples in the point layout (windows partly out of bounds
     already point out of range unless clipped), its plan, and the permutation that puts
     updates in that layout."""
+    if not isinstance(dn, ScatterDimensionNumbers):
+        raise TypeError(f"{name}: dimension_numbers must be a ScatterDimensionNumbers, got {dn!r}")
     o_aval, i_aval, u_aval = core.get_aval(operand), core.get_aval(indices), updates_aval
     if i_aval.dtype.kind not in "iu":
         raise TypeError(f"{name}: scatter_indices must have an integer type, got {i_aval.str_short()}")
@@ -505,8 +510,10 @@ def scatter(operand: Any, scatter_indices: Any, updates: Any, dimension_numbers:
     >>> scatter(np.zeros(4), np.array([[1], [9]]), np.array([5.0, 6.0]), dnums)
     array([0., 5., 0., 0.])
     """
-    if not isinstance(dimension_numbers, ScatterDimensionNumbers):
+    if isinstance(dimension_numbers, str):  # functrans's own layout: (..., kind, num_batch_dims, mode)
         return _ix.scatter(operand, scatter_indices, updates, dimension_numbers, *args, **({"mode": mode} if mode else {}))
+    if args:
+        raise TypeError(f"scatter: takes 4 positional arguments with ScatterDimensionNumbers, got {4 + len(args)}")
     return _scatter_set(operand, scatter_indices, updates, dimension_numbers, mode=mode)
 
 
