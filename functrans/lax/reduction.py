@@ -62,9 +62,9 @@ reduce_min_p = reducer("reduce_min", np.min, dtypes.ANY)
 
 
 def _reduction(prim: Primitive) -> Callable[[Any, Sequence[int]], Any]:
-    def fn(x, axes):
+    def fn(operand: Any, axes: Sequence[int]) -> Any:
         axes = tuple(sorted(int(a) for a in axes))
-        return prim.bind(x, axes=axes) if axes else x
+        return prim.bind(operand, axes=axes) if axes else operand
 
     fn.__name__ = prim.name
     return fn
@@ -270,8 +270,8 @@ cummin_p = cumulative("cummin", np.minimum.accumulate)
 
 
 def _cumulative(prim: Primitive) -> Callable:
-    def fn(x, axis: int = 0, reverse: bool = False):
-        return prim.bind(x, axis=int(axis), reverse=bool(reverse))
+    def fn(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
+        return prim.bind(operand, axis=int(axis), reverse=bool(reverse))
 
     fn.__name__ = prim.name
     return fn
@@ -423,7 +423,8 @@ def _monoid_reducer(computation: Callable, inits: list) -> Callable | None:
     return _MONOIDS[computation] if init.shape == () and identity is not None and init == identity else None
 
 
-def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], Any], dimensions: Sequence[int]) -> Any:
+def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], Any], dimensions: Sequence[int],
+           out_sharding: Any = None) -> Any:
     """Reduce ``operands`` (a pytree of equally shaped arrays) over ``dimensions`` with
     ``computation(accumulated, element)`` from the scalars ``init_values`` (a pytree like
     ``operands``); the two must form a monoid (associative, ``init_values`` its identity).
@@ -431,7 +432,8 @@ def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], An
     ``lax.add``, ``mul``, ``max``, ``min``, ``bitwise_and``/``or``/``xor`` with their identity
     become the built-in reductions (returning the single array, as in JAX); any other
     computation is applied to whole arrays of pairs in ``log2(n)`` levels (vmapped, so it may
-    be written for scalars), which ``grad``, ``vmap`` and ``jit`` see through.
+    be written for scalars), which ``grad``, ``vmap`` and ``jit`` see through. ``out_sharding``
+    is accepted for compatibility (one device: nothing to shard).
 
     >>> reduce(np.arange(6.0).reshape(2, 3), 1.0, lambda a, b: a * b, (1,))
     array([ 0., 60.])

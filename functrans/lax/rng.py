@@ -73,9 +73,11 @@ def _key_words(key: Any) -> tuple[Any, bool]:
 
 
 def rng_bit_generator(key: Any, shape: Sequence[int], dtype: Any = np.uint32,
-                      algorithm: RandomAlgorithm = RandomAlgorithm.RNG_DEFAULT) -> tuple[Any, Any]:
+                      algorithm: RandomAlgorithm = RandomAlgorithm.RNG_DEFAULT, *,
+                      out_sharding: Any = None) -> tuple[Any, Any]:
     """Random bits of ``shape`` and unsigned ``dtype`` from ``key`` (uint32[4] or uint64[2]),
-    and the key to use next; the same key always gives the same bits.
+    and the key to use next; the same key always gives the same bits. ``out_sharding`` is
+    accepted for compatibility (one device).
 
     >>> new_key, bits = rng_bit_generator(np.array([0, 1, 2, 3], np.uint32), (2, 3), np.uint8)
     >>> bits.shape, bits.dtype, new_key.dtype
