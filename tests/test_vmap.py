@@ -24,6 +24,7 @@ import functrans as ft
 import functrans.numpy as fnp
 from functrans import core, lax
 from functrans.batching import batching_rules
+from functrans.lax.indexing import take_along_axis as lax_take_along_axis
 from functrans.tree_util import tree_flatten, tree_map, tree_structure
 
 from core_api import CORE_LAX, CORE_NUMPY
@@ -787,7 +788,7 @@ for _name, _builder in {
     "concatenate": _lax_concatenate_case, "pad": _lax_pad_case, "slice": _lax_slice_case, "iota": _lax_iota_case,
     "broadcasted_iota": _lax_broadcasted_iota_case, "full": _lax_full_case,
     "full_like": _lax_like_case(lambda v: lax.add(lax.full_like(v, 2.0), v)),
-    "zeros_like": _lax_like_case(lambda v: lax.sub(v, lax.zeros_like(v))),
+    "zeros_like": _lax_like_case(lambda v: lax.sub(v, lax.full_like(v, 0))),
 }.items():
     _register(LAX_CASES, _name, _builder)
 
@@ -924,7 +925,7 @@ def _lax_take_along_axis_case(draw):
     axis = draw(st.integers(0, len(shape) - 1))
     idx_shape = list(shape)
     idx_shape[axis] = draw(st.integers(1, 3))
-    return Case(lambda x, i: lax.take_along_axis(x, i, axis), [Values("real", shape), Indices(-1, shape[axis] + 1, tuple(idx_shape))])
+    return Case(lambda x, i: lax_take_along_axis(x, i, axis), [Values("real", shape), Indices(-1, shape[axis] + 1, tuple(idx_shape))])
 
 
 for _name, _builder in {

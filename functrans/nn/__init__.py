@@ -3,14 +3,11 @@
 Each function is numerically stable (no overflow at logits of +-1000) and differentiable
 to any order; at a kink the derivative follows JAX (``relu'(0) = 0``).
 
+>>> import numpy as np
 >>> import functrans.nn as nn
 >>> nn.softmax(np.array([1000.0, 1000.0]))
 array([0.5, 0.5])
 """
-from __future__ import annotations
-
-import numpy as np  # noqa: F401  (the doctests use it)
-
 from ._activations import (
     celu, elu, gelu, hard_sigmoid, hard_silu, hard_swish, hard_tanh, identity, leaky_relu, log1mexp, log_sigmoid,
     mish, relu, relu6, selu, sigmoid, silu, soft_sign, softplus, sparse_plus, sparse_sigmoid, squareplus, swish, tanh,

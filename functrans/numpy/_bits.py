@@ -93,7 +93,7 @@ def _gcd(a: Any, b: Any) -> Any:
         return lax.convert_element_type(_gcd(a, b), dtype)
     if not a.size:
         return a
-    zero = lax.zeros_like(b)
+    zero = lax.full_like(b, 0)
 
     def step(carry):
         a, b = carry
@@ -113,7 +113,7 @@ def lcm(x1: ArrayLike, x2: ArrayLike) -> Any:
     """
     a, b = _integer_operands("lcm", x1, x2)
     g = _gcd(a, b)
-    zero = lax.zeros_like(g)
+    zero = lax.full_like(g, 0)
     is_zero = lax.eq(g, zero)
     quotient = lax.div(a, lax.select_n(is_zero, g, lax.full_like(g, 1)))
     out = lax.mul(quotient, b)
@@ -145,7 +145,7 @@ def packbits(a: ArrayLike, axis: int | None = None, bitorder: str = "big") -> An
     if a.dtype.kind not in "biu":
         raise TypeError(f"packbits expects an integer or boolean array, got {a.dtype}")
     a, axis = _bit_axis(a, axis, bitorder, "packbits")
-    bits = lax.convert_element_type(lax.ne(a, lax.zeros_like(a)), np.uint8)
+    bits = lax.convert_element_type(lax.ne(a, lax.full_like(a, 0)), np.uint8)
     n = a.shape[axis]
     groups = -(-n // 8)
     widths = [(0, 0, 0)] * a.ndim

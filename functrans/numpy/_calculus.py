@@ -21,6 +21,7 @@ from ._reductions import cumprod, cumsum, sum
 from ._shape import concatenate, ravel
 from ._sorting import searchsorted
 from ._ufuncs import absolute, add, clip, divide, equal, logical_and, mod, multiply, not_equal, subtract, where
+from ..lax.sort import argsort as lax_argsort
 
 
 def along(x: Any, axis: int, start: int | None, stop: int | None) -> Any:
@@ -209,7 +210,7 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | str | N
         period = absolute(asarray(period))
         x = mod(x, period)
         xp = mod(xp, period)
-        order = lax.argsort(xp, 0)
+        order = lax_argsort(xp, 0)
         xp, fp = take(xp, order), take(fp, order)
         xp = concatenate([subtract(xp[-1:], period), xp, add(xp[:1], period)])
         fp = concatenate([fp[-1:], fp, fp[:1]])

@@ -242,7 +242,7 @@ def piecewise(x: ArrayLike, condlist: Any, funclist: list, *args: Any, **kw: Any
             none = lax.bitwise_or(none, c)
         conds = [lax.bitwise_not(none)] + conds
         funclist = [funclist[-1]] + list(funclist[:-1])
-    out = lax.zeros_like(x)
+    out = lax.full_like(x, 0)
     for c, f in zip(conds, funclist):
         value = f(x, *args, **kw) if callable(f) else f
         out = lax.select_n(c, out, broadcast_to(convert(asarray(value), x.dtype), shape_of(x)))

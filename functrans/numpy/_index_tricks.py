@@ -244,7 +244,7 @@ def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: Sequence[int], mod
         elif mode == "wrap":
             a = lax.rem(a, lax.full_like(a, n))
         else:
-            a = lax.max(lax.min(a, lax.full_like(a, n - 1)), lax.zeros_like(a))
+            a = lax.max(lax.min(a, lax.full_like(a, n - 1)), lax.full_like(a, 0))
         term = lax.mul(a, lax.full_like(a, int(stride)))
         out = term if out is None else lax.add(out, term)
     return convert(out, dtype)
@@ -263,8 +263,8 @@ def unravel_index(indices: ArrayLike, shape: Sequence[int]) -> tuple:
     dims = tuple(static_int(d, "unravel_index's shape") for d in shape)
     size = int(np.prod(dims, dtype=np.int64))
     flat = convert(indices, dtypes.int64)
-    flat = lax.select_n(lax.lt(flat, lax.zeros_like(flat)), flat, lax.add(flat, lax.full_like(flat, size)))
-    flat = lax.max(lax.min(flat, lax.full_like(flat, builtins.max(size - 1, 0))), lax.zeros_like(flat))
+    flat = lax.select_n(lax.lt(flat, lax.full_like(flat, 0)), flat, lax.add(flat, lax.full_like(flat, size)))
+    flat = lax.max(lax.min(flat, lax.full_like(flat, builtins.max(size - 1, 0))), lax.full_like(flat, 0))
     out = []
     for n in reversed(dims):
         out.append(lax.rem(flat, lax.full_like(flat, builtins.max(n, 1))))
@@ -431,7 +431,7 @@ def put(a: ArrayLike, ind: ArrayLike, v: ArrayLike, mode: str | None = None, *, 
     values = lax.slice(lax.concatenate([values] * -(-count // nv), 0), (0,), (count,)) if nv != count else values
     ind = convert(ind, dtypes.int64)
     if mode == "clip":
-        ind = lax.max(lax.min(ind, lax.full_like(ind, a.size - 1)), lax.zeros_like(ind))
+        ind = lax.max(lax.min(ind, lax.full_like(ind, a.size - 1)), lax.full_like(ind, 0))
     elif mode == "wrap":
         ind = lax.rem(ind, lax.full_like(ind, a.size))
     return reshape(_update(ravel(a), ind, values, "set"), a.shape)
@@ -461,7 +461,7 @@ def put_along_axis(arr: ArrayLike, indices: ArrayLike, values: ArrayLike, axis: 
     target = [arr.shape[d] if d != axis else indices.shape[axis] for d in range(arr.ndim)]
     indices = broadcast_to(indices, target)
     if mode == "clip":
-        indices = lax.max(lax.min(indices, lax.full_like(indices, n - 1)), lax.zeros_like(indices))
+        indices = lax.max(lax.min(indices, lax.full_like(indices, n - 1)), lax.full_like(indices, 0))
     grids = [lax.broadcasted_iota(dtypes.int64, indices.shape, d) for d in range(arr.ndim)]
     grids[axis] = indices
     values = broadcast_to(convert(asarray(values), arr.dtype), indices.shape)
@@ -505,7 +505,7 @@ def choose(a: ArrayLike, choices: Sequence[ArrayLike], out: None = None, mode: s
     elif mode == "wrap":
         a = lax.rem(a, lax.full_like(a, n))
     elif mode == "clip":
-        a = lax.max(lax.min(a, lax.full_like(a, n - 1)), lax.zeros_like(a))
+        a = lax.max(lax.min(a, lax.full_like(a, n - 1)), lax.full_like(a, 0))
     else:
         raise ValueError(f"choose: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     a, *choices = broadcast_arrays(a, *choices)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import core, dtypes, lax
 from ..core import Tracer
 from ._base import ArrayLike, asarray, broadcast_arrays, broadcast_to, canonical_axis, convert, promote
+from ..lax.indexing import take_along_axis as lax_take_along_axis
 
 _PY_INTS = (int, np.integer)
 
@@ -297,4 +298,4 @@ def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None) -> Any
     shape = [builtins.max(a, i) if k != axis else None for k, (a, i) in enumerate(zip(arr.shape, indices.shape))]
     arr = broadcast_to(arr, [arr.shape[axis] if d is None else d for d in shape])
     indices = broadcast_to(indices, [indices.shape[axis] if d is None else d for d in shape])
-    return lax.take_along_axis(arr, _wrap_negative(indices, arr.shape[axis]), axis)
+    return lax_take_along_axis(arr, _wrap_negative(indices, arr.shape[axis]), axis)

@@ -21,6 +21,7 @@ from ._indexing import take
 from ._shape import concatenate, moveaxis, ravel, reshape, stack
 from ._sorting import lexsort, searchsorted
 from ._ufuncs import isnan, logical_and, logical_not, logical_or, logical_xor, where
+from ..lax.sort import argsort as lax_argsort
 
 
 def _count(name: str, mask: Any) -> int:
@@ -336,7 +337,7 @@ def _sorted_distinct(name: str, values: Any, keep: Any, size: int | None, fill_v
 
 def _distinct_sorted(x: Any) -> tuple[Any, Any, Any]:
     """The sorted ``x``, its sorting order, and the mask of first occurrences (NaNs one value)."""
-    order = lax.argsort(x, 0) if x.shape[0] else lax.full((0,), 0, dtypes.int64)
+    order = lax_argsort(x, 0) if x.shape[0] else lax.full((0,), 0, dtypes.int64)
     s = _take(x, order, 0)
     if x.shape[0] == 0:
         return s, order, lax.full((0,), False, dtypes.bool_)
@@ -401,7 +402,7 @@ def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, ret
     index1 = _padded(_take(order, positions, 0), valid, ar1.shape[0])
     if ar2.shape[0] == 0:
         return out, index1, lax.full(index1.shape, 0, dtypes.int64)
-    order2 = lax.argsort(ar2, 0)
+    order2 = lax_argsort(ar2, 0)
     place = searchsorted(_take(ar2, order2, 0), values)
     index2 = _padded(_take(order2, lax.min(place, lax.full_like(place, ar2.shape[0] - 1)), 0), valid, ar2.shape[0])
     return out, index1, index2

@@ -429,7 +429,7 @@ def tril(m: ArrayLike, k: int = 0) -> Any:
     rows = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 0)
     cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
     keep = lax.broadcast_in_dim(lax.le(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
-    return lax.select_n(keep, lax.zeros_like(m), m)
+    return lax.select_n(keep, lax.full_like(m, 0), m)
 
 
 def triu(m: ArrayLike, k: int = 0) -> Any:
@@ -444,7 +444,7 @@ def triu(m: ArrayLike, k: int = 0) -> Any:
     rows = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 0)
     cols = lax.broadcasted_iota(dtypes.int64, m.shape[-2:], 1)
     keep = lax.broadcast_in_dim(lax.ge(cols, lax.add(rows, k)), m.shape, (m.ndim - 2, m.ndim - 1))
-    return lax.select_n(keep, lax.zeros_like(m), m)
+    return lax.select_n(keep, lax.full_like(m, 0), m)
 
 
 # --------------------------------------------------------------------------- more joining, splitting, rearranging

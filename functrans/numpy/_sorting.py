@@ -10,6 +10,8 @@ import numpy as np
 from .. import dtypes, lax
 from ._base import ArrayLike, asarray, canonical_axis, promote
 from ._indexing import take
+from ..lax.sort import argsort as lax_argsort
+from ..lax.indexing import take_along_axis as lax_take_along_axis
 
 
 def _along(name: str, a: ArrayLike, axis: int | None) -> tuple[Any, int]:
@@ -61,11 +63,11 @@ def argsort(a: ArrayLike, axis: int | None = -1, *, kind: None = None, order: No
     a, axis = _along("argsort", a, axis)
     index_dtype = np.dtype(dtype) if dtype is not None else dtypes.int64
     if not descending:
-        return lax.argsort(a, axis, index_dtype)
+        return lax_argsort(a, axis, index_dtype)
     # Sorting the reversed array keeps equal values in reversed order, so reversing the
     # result puts them back in their original order.
     n = a.shape[axis]
-    order = lax.argsort(lax.rev(a, (axis,)), axis, index_dtype)
+    order = lax_argsort(lax.rev(a, (axis,)), axis, index_dtype)
     return lax.rev(lax.sub(lax.full_like(order, n - 1), order), (axis,))
 
 
@@ -93,7 +95,7 @@ def lexsort(keys: ArrayLike | Sequence[ArrayLike], axis: int = -1) -> Any:
     # A stable sort by each key in turn, least significant first, sorts by all of them.
     order = lax.broadcasted_iota(dtypes.int64, keys[0].shape, axis)
     for k in keys:
-        order = lax.take_along_axis(order, lax.argsort(lax.take_along_axis(k, order, axis), axis), axis)
+        order = lax_take_along_axis(order, lax_argsort(lax_take_along_axis(k, order, axis), axis), axis)
     return order
 
 
@@ -136,7 +138,7 @@ def argpartition(a: ArrayLike, kth: int, axis: int = -1) -> Any:
     """
     a, axis = _along("argpartition", a, axis)
     kth = _kth("argpartition", kth, a.shape[axis])
-    order = lax.argsort(a, axis)
+    order = lax_argsort(a, axis)
     rest = lax.sort(_slice(order, kth + 1, a.shape[axis], axis), axis)
     return lax.concatenate([_slice(order, 0, kth + 1, axis), rest], axis)
 

@@ -17,6 +17,8 @@ from ._products import dot
 from ._reductions import any, max, min, sum
 from ._shape import atleast_2d, concatenate, diagonal, squeeze, transpose
 from ._ufuncs import ceil, divide, less, subtract, clip, floor, isnan, round, sqrt, where
+from ..lax.sort import argsort as lax_argsort
+from ..lax.indexing import take_along_axis as lax_take_along_axis
 
 Axis = int | Sequence[int] | None
 
@@ -59,9 +61,9 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
     if weights is not None:
         w = _weights_like(name, a, asarray(weights), axis, axes)
         w = _rows(convert(w, a.dtype), axes)
-        order = lax.argsort(rows, rows.ndim - 1)
-        sorted_rows = lax.take_along_axis(rows, order, rows.ndim - 1)
-        w = lax.take_along_axis(w, order, rows.ndim - 1)
+        order = lax_argsort(rows, rows.ndim - 1)
+        sorted_rows = lax_take_along_axis(rows, order, rows.ndim - 1)
+        w = lax_take_along_axis(w, order, rows.ndim - 1)
     else:
         sorted_rows = lax.sort(rows, rows.ndim - 1)
         w = None
@@ -76,7 +78,7 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
 
     def at(position: Any) -> Any:
         index = lax.convert_element_type(clip(position, 0, last), dtypes.int64)
-        return lax.take_along_axis(sorted_rows, index, rows.ndim - 1)
+        return lax_take_along_axis(sorted_rows, index, rows.ndim - 1)
 
     if method == "inverted_cdf":
         out = at(_inverted_cdf_position(sorted_rows, w, q_grid, count, grid))

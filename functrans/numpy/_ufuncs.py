@@ -90,7 +90,7 @@ def reciprocal(x: ArrayLike) -> Any:
     if dtypes.is_inexact(x.dtype):
         return lax.div(1.0, x)
     unit = lax.eq(lax.abs(x), lax.full_like(x, 1))
-    return lax.select_n(unit, lax.zeros_like(x), x)
+    return lax.select_n(unit, lax.full_like(x, 0), x)
 
 
 def positive(x: ArrayLike) -> Any:
@@ -166,9 +166,9 @@ def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
     # the quotient is then an integer up to rounding.
     quotient = lax.round(lax.div(lax.sub(x, lax.rem(x, y)), y))
     # An infinite divisor leaves a finite x whole: the quotient is 0, or -1 when the signs differ.
-    by_infinity = lax.select_n(lax.lt(lax.mul(x, y), 0.0), lax.zeros_like(x), lax.full_like(x, -1.0))
+    by_infinity = lax.select_n(lax.lt(lax.mul(x, y), 0.0), lax.full_like(x, 0), lax.full_like(x, -1.0))
     quotient = lax.select_n(lax.bitwise_and(lax.eq(lax.abs(y), np.inf), lax.is_finite(x)), quotient, by_infinity)
-    return lax.select_n(lax.eq(y, lax.zeros_like(y)), quotient, lax.div(x, y))
+    return lax.select_n(lax.eq(y, lax.full_like(y, 0)), quotient, lax.div(x, y))
 
 
 def mod(x: ArrayLike, y: ArrayLike) -> Any:
@@ -391,7 +391,7 @@ def trunc(x: ArrayLike) -> Any:
     x = asarray(x)
     if not dtypes.is_inexact(x.dtype):
         return x
-    return lax.select_n(lax.lt(x, lax.zeros_like(x)), lax.floor(x), lax.ceil(x))
+    return lax.select_n(lax.lt(x, lax.full_like(x, 0)), lax.floor(x), lax.ceil(x))
 
 
 fix = trunc
@@ -407,7 +407,7 @@ def signbit(x: ArrayLike) -> Any:
     if dtypes.is_inexact(x.dtype):
         return _signbit(x)
     if x.dtype.kind == "i":
-        return lax.lt(x, lax.zeros_like(x))
+        return lax.lt(x, lax.full_like(x, 0))
     return lax.full(x.shape, False, np.bool_)
 
 
@@ -457,9 +457,9 @@ def fmod(x1: ArrayLike, x2: ArrayLike) -> Any:
     """
     x1, x2 = map(_int8_if_bool, promote_and_broadcast(x1, x2))
     r = lax.rem(x1, x2)  # floored: the sign of x2
-    zero = lax.zeros_like(r)
+    zero = lax.full_like(r, 0)
     # Where the floored remainder's sign differs from x1's, truncation leaves one divisor less.
-    fix_up = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(x1, lax.zeros_like(x1))))
+    fix_up = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(x1, lax.full_like(x1, 0))))
     out = lax.select_n(fix_up, r, lax.sub(r, x2))
     if not dtypes.is_inexact(out.dtype):
         return out
@@ -485,7 +485,7 @@ def modf(x: ArrayLike) -> tuple[Any, Any]:
     (x,) = promote_and_broadcast(x, inexact=True)
     whole = trunc(x)
     # An infinity's fractional part is a zero of its sign, not inf - inf.
-    fraction = lax.select_n(lax.eq(lax.abs(x), np.inf), lax.sub(x, whole), copysign(lax.zeros_like(x), x))
+    fraction = lax.select_n(lax.eq(lax.abs(x), np.inf), lax.sub(x, whole), copysign(lax.full_like(x, 0), x))
     return fraction, whole
 
 
@@ -508,7 +508,7 @@ def heaviside(x1: ArrayLike, x2: ArrayLike) -> Any:
     array([0. , 0.5, 1. ])
     """
     x1, x2 = promote_and_broadcast(x1, x2, inexact=True)
-    zero = lax.zeros_like(x1)
+    zero = lax.full_like(x1, 0)
     out = lax.select_n(lax.gt(x1, zero), x2, lax.full_like(x1, 1))
     out = lax.select_n(lax.lt(x1, zero), out, zero)
     return lax.select_n(lax.ne(x1, x1), out, x1)
@@ -643,7 +643,7 @@ def imag(val: ArrayLike) -> Any:
     array([0.])
     """
     val = asarray(val)
-    return lax.zeros_like(val)
+    return lax.full_like(val, 0)
 
 
 def conjugate(x: ArrayLike) -> Any:
@@ -665,7 +665,7 @@ def angle(z: ArrayLike, deg: bool = False) -> Any:
     array([180.,   0.])
     """
     (z,) = promote_and_broadcast(z, inexact=True)
-    out = lax.atan2(lax.zeros_like(z), z)
+    out = lax.atan2(lax.full_like(z, 0), z)
     return rad2deg(out) if deg else out
 
 

@@ -92,5 +92,5 @@ def kaiser(M: int, beta: ArrayLike) -> Any:
     beta = convert(beta, dtypes.float64)
     x = _symmetric_positions(M)
     b = lax.broadcast_in_dim(beta, (M,), ())
-    inside = lax.sqrt(lax.max(lax.sub(1.0, lax.mul(x, x)), lax.zeros_like(x)))
+    inside = lax.sqrt(lax.max(lax.sub(1.0, lax.mul(x, x)), lax.full_like(x, 0)))
     return lax.div(i0(lax.mul(b, inside)), i0(b))

@@ -20,7 +20,6 @@ A learning rate may be a schedule (``functrans.optim.schedules``): a function of
 count giving the rate. ``losses`` has optax's loss functions, ``tree_utils`` (and ``tree``)
 its pytree arithmetic, ``transforms`` its combinators.
 """
-from __future__ import annotations
 
 from . import losses, schedules, transforms, tree, tree_utils
 from ._accumulation import (
@@ -81,4 +80,4 @@ global_norm = tree_utils.tree_norm
 ScaleState = EmptyState
 ScaleByTrustRatioState = EmptyState
 
-__all__ = [name for name in dir() if not name.startswith("_") and name != "annotations"]
+__all__ = [name for name in dir() if not name.startswith("_")]

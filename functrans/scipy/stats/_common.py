@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as fnp
-from .. import special
+from .. import _special as special
 
 ArrayLike = Any
 

@@ -1,0 +1,513 @@
+"""The implementation of ``functrans.scipy.linalg``, which re-exports the names in ``__all__``."""
+from __future__ import annotations
+
+__all__ = [
+    "block_diag",
+    "cho_factor",
+    "cho_solve",
+    "cholesky",
+    "circulant",
+    "det",
+    "eigh",
+    "expm",
+    "expm_frechet",
+    "hankel",
+    "hessenberg",
+    "hilbert",
+    "inv",
+    "lu",
+    "lu_factor",
+    "lu_solve",
+    "polar",
+    "qr",
+    "schur",
+    "solve",
+    "solve_triangular",
+    "sqrtm",
+    "svd",
+    "toeplitz",
+]
+
+from typing import Any
+
+import numpy as np
+
+from .. import core, lax
+from ..api import jvp
+from ..numpy import _linalg as _np_linalg
+from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
+from ..numpy._indexing import take
+from ..numpy._products import matmul
+from ..numpy._shape import concatenate, expand_dims, eye, flip, swapaxes, tril, triu, zeros
+from ..numpy._sorting import argsort
+from ..numpy._ufuncs import abs as _abs, ceil, clip, divide, exp2, log2, maximum, multiply, where
+from ..numpy._reductions import max as _max, sum as _sum
+
+det = _np_linalg.det
+inv = _np_linalg.inv
+
+
+def _square(a: ArrayLike, name: str) -> Any:
+    return _np_linalg._square_stack(a, name)
+
+
+def _mT(x: Any) -> Any:
+    return swapaxes(x, -1, -2)
+
+
+def _as_columns(a: Any, b: ArrayLike, name: str) -> tuple[Any, Any, bool]:
+    """``b`` as a stack of right-hand sides ``(..., n, k)`` with ``a``'s batch shape (broadcast),
+    and whether it was a vector (``b.ndim == a.ndim - 1``)."""
+    a, b = promote_to_inexact(a, asarray(b))
+    is_vector = b.ndim == a.ndim - 1
+    columns = expand_dims(b, -1) if is_vector else b
+    n = a.shape[-1]
+    if columns.ndim < 2 or columns.shape[-2] != n:
+        raise ValueError(f"{name}: b of shape {b.shape} does not fit a of shape {a.shape}")
+    batch = broadcast_shapes(a.shape[:-2], columns.shape[:-2])
+    return broadcast_to(a, batch + a.shape[-2:]), broadcast_to(columns, batch + columns.shape[-2:]), is_vector
+
+
+def _unless_vector(x: Any, is_vector: bool) -> Any:
+    return lax.squeeze(x, [x.ndim - 1]) if is_vector else x
+
+
+# --------------------------------------------------------------------------- triangular and Cholesky solves
+
+
+_TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
+
+
+def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bool = False, unit_diagonal: bool = False,
+                     overwrite_b: bool = False, debug: Any = None, check_finite: bool = True) -> Any:
+    """Solve ``op(a) @ x = b`` for triangular ``a`` (only its ``lower`` or upper triangle is
+    read; ``op`` is the transpose for ``trans`` 1/'T' or 2/'C'). ``b`` is ``(..., n)`` or ``(..., n, k)``.
+
+    >>> solve_triangular(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([2.0, 3.0]), lower=True)
+    array([1., 2.])
+    """
+    if trans not in _TRANS:
+        raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+    a, columns, is_vector = _as_columns(_square(a, "solve_triangular"), b, "solve_triangular")
+    x = lax.linalg.triangular_solve(a, columns, left_side=True, lower=lower, transpose_a=_TRANS[trans], unit_diagonal=unit_diagonal)
+    return _unless_vector(x, is_vector)
+
+
+def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    """The Cholesky factor of symmetric positive-definite matrices: upper ``U`` with
+    ``a = U.T @ U`` (SciPy's default), or lower ``L`` with ``a = L @ L.T``. Only that triangle is read.
+
+    >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
+    array([[2., 1.],
+           [0., 2.]])
+    """
+    a = _square(a, "cholesky")
+    factor = lax.linalg.cholesky(a if lower else _mT(a), symmetrize_input=False)
+    return factor if lower else _mT(factor)
+
+
+def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, bool]:
+    """``(c, lower)`` for ``cho_solve``: ``c`` is the Cholesky factor (zeros in its other triangle).
+
+    >>> c, low = cho_factor(np.array([[4.0, 2.0], [2.0, 5.0]]), lower=True)
+    >>> c
+    array([[2., 0.],
+           [1., 2.]])
+    """
+    return cholesky(a, lower=lower), lower
+
+
+def cho_solve(c_and_lower: tuple[ArrayLike, bool], b: ArrayLike, overwrite_b: bool = False, check_finite: bool = True) -> Any:
+    """Solve ``a @ x = b`` from ``cho_factor(a)``.
+
+    >>> cho_solve(cho_factor(np.array([[4.0, 2.0], [2.0, 5.0]])), np.array([6.0, 7.0]))
+    array([1., 1.])
+    """
+    c, lower = c_and_lower
+    c, columns, is_vector = _as_columns(_square(c, "cho_solve"), b, "cho_solve")
+    # a = L L^T: solve L y = b, then L^T x = y (with L = c, or c^T when c is upper).
+    y = lax.linalg.triangular_solve(c, columns, left_side=True, lower=lower, transpose_a=not lower)
+    x = lax.linalg.triangular_solve(c, y, left_side=True, lower=lower, transpose_a=lower)
+    return _unless_vector(x, is_vector)
+
+
+# --------------------------------------------------------------------------- LU
+
+
+def _permutation_matrix(permutation: Any, dtype: Any) -> Any:
+    """``p`` with ``p[permutation[i], i] = 1``, so that ``a = p @ l @ u`` when ``a[permutation] = l @ u``."""
+    n = permutation.shape[-1]
+    shape = permutation.shape + (n,)
+    rows = lax.broadcasted_iota(permutation.dtype, shape, len(shape) - 2)
+    columns = lax.broadcast_in_dim(permutation, shape, tuple(range(len(shape) - 2)) + (len(shape) - 1,))
+    return lax.convert_element_type(lax.eq(rows, columns), dtype)
+
+
+def lu(a: ArrayLike, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> tuple:
+    """LU decomposition with partial pivoting: ``(p, l, u)`` with ``a = p @ l @ u``, ``p`` a
+    permutation matrix, ``l`` unit lower and ``u`` upper triangular; ``(p @ l, u)`` if ``permute_l``.
+
+    >>> p, l, u = lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> p
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    a = _square(a, "lu")
+    factors, _, permutation = lax.linalg.lu(a)
+    l = tril(factors, -1) + eye(a.shape[-1], dtype=a.dtype)
+    u = triu(factors)
+    p = _permutation_matrix(permutation, a.dtype)
+    return (matmul(p, l), u) if permute_l else (p, l, u)
+
+
+def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, Any]:
+    """``(lu, piv)``: ``L`` (unit diagonal not stored) and ``U`` in one matrix, and LAPACK's
+    0-based pivots (row ``i`` was swapped with row ``piv[i]``), for ``lu_solve``.
+
+    >>> lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]]))[1]
+    array([1, 1], dtype=int32)
+    """
+    factors, pivots, _ = lax.linalg.lu(_square(a, "lu_factor"))
+    return factors, pivots
+
+
+def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int = 0, overwrite_b: bool = False,
+             check_finite: bool = True) -> Any:
+    """Solve ``a @ x = b`` (``trans`` 0), ``a.T @ x = b`` (1 or 2) from ``lu_factor(a)``.
+
+    >>> lu_solve(lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]])), np.array([5.0, 11.0]))
+    array([1., 2.])
+    """
+    factors, pivots = lu_and_piv
+    if trans not in (0, 1, 2):
+        raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
+    factors, columns, is_vector = _as_columns(_square(factors, "lu_solve"), b, "lu_solve")
+    pivots = asarray(pivots)
+    permutation = broadcast_to(lax.linalg.lu_pivots_to_permutation(pivots, pivots.shape[-1]), factors.shape[:-1])
+    if trans == 0:
+        x = lax._linalg.lu_solve(factors, permutation, columns)
+    else:
+        # a^T = U^T L^T P: solve U^T z = b, then L^T y = z, and x = P^T y.
+        z = lax.linalg.triangular_solve(factors, columns, left_side=True, lower=False, transpose_a=True)
+        y = lax.linalg.triangular_solve(factors, z, left_side=True, lower=True, transpose_a=True, unit_diagonal=True)
+        x = lax._linalg._permute_rows(y, argsort(permutation, axis=-1).astype(np.int32))
+    return _unless_vector(x, is_vector)
+
+
+def solve(a: ArrayLike, b: ArrayLike, lower: bool = False, overwrite_a: bool = False, overwrite_b: bool = False,
+          debug: bool = False, check_finite: bool = True, assume_a: str = "gen") -> Any:
+    """Solve ``a @ x = b``: by LU for ``assume_a`` 'gen', 'sym' or 'her', by Cholesky (reading
+    the ``lower`` or upper triangle) for 'pos'.
+
+    >>> solve(np.array([[4.0, 2.0], [2.0, 5.0]]), np.array([6.0, 7.0]), assume_a="pos")
+    array([1., 1.])
+    """
+    if assume_a not in ("gen", "sym", "her", "pos"):
+        raise ValueError(f"solve: assume_a must be 'gen', 'sym', 'her' or 'pos', got {assume_a!r}")
+    if assume_a != "pos":
+        return _np_linalg.solve(a, b)
+    return cho_solve(cho_factor(a, lower=lower), b)
+
+
+# --------------------------------------------------------------------------- eigh, qr, svd, polar
+
+
+def eigh(a: ArrayLike, b: ArrayLike | None = None, lower: bool = True, eigvals_only: bool = False,
+         overwrite_a: bool = False, overwrite_b: bool = False, turbo: bool = True, eigvals: None = None, type: int = 1,
+         check_finite: bool = True) -> Any:
+    """Eigenvalues (ascending) and eigenvectors of symmetric matrices, reading the ``lower``
+    (or upper) triangle: ``(w, v)``, or ``w`` if ``eigvals_only``.
+
+    >>> eigh(np.array([[2.0, 1.0], [1.0, 2.0]]), eigvals_only=True)
+    array([1., 3.])
+    """
+    if b is not None or eigvals is not None:
+        raise NotImplementedError("eigh: only the standard eigenproblem (b=None, eigvals=None) is supported")
+    v, w = lax.linalg.eigh(_square(a, "eigh"), lower=lower, symmetrize_input=False)
+    return w if eigvals_only else (w, v)
+
+
+def qr(a: ArrayLike, overwrite_a: bool = False, lwork: Any = None, mode: str = "full", pivoting: bool = False,
+       check_finite: bool = True) -> tuple:
+    """QR decomposition: ``(q, r)`` for ``mode`` 'full' (square ``q``) or 'economic', ``(r,)`` for 'r'.
+
+    >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
+    >>> np.round(q @ r, 6)
+    array([[3., 1.],
+           [4., 2.]])
+    """
+    if pivoting:
+        raise NotImplementedError("qr: pivoting=True is not supported")
+    if mode not in ("full", "r", "economic"):
+        raise ValueError(f"qr: mode must be 'full', 'r' or 'economic' ('raw' is not supported), got {mode!r}")
+    q, r = lax.linalg.qr(_np_linalg._matrices(a, "qr"), full_matrices=mode != "economic")
+    return (r,) if mode == "r" else (q, r)
+
+
+def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
+        check_finite: bool = True, lapack_driver: str = "gesdd") -> Any:
+    """Singular value decomposition ``a = u @ diag(s) @ vh``: ``(u, s, vh)``, or ``s``.
+
+    >>> svd(np.array([[0.0, 2.0], [1.0, 0.0]]), compute_uv=False)
+    array([2., 1.])
+    """
+    result = _np_linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return tuple(result) if compute_uv else result
+
+
+def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float | None = None,
+          max_iterations: int | None = None) -> tuple[Any, Any]:
+    """Polar decomposition ``a = u @ p`` (``side`` 'right') or ``a = p @ u`` ('left'), ``u``
+    with orthonormal columns and ``p`` symmetric positive semi-definite, from the SVD.
+
+    >>> u, p = polar(np.array([[0.0, 2.0], [3.0, 0.0]]))
+    >>> u
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if side not in ("right", "left"):
+        raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")
+    if method not in ("qdwh", "svd"):
+        raise ValueError(f"polar: method must be 'qdwh' or 'svd', got {method!r}")
+    a = _np_linalg._matrices(a, "polar")
+    u_svd, s, vh = _np_linalg.svd(a, full_matrices=False)
+    unitary = matmul(u_svd, vh)
+    if side == "right":
+        return unitary, matmul(_mT(vh), multiply(expand_dims(s, -1), vh))
+    return unitary, matmul(multiply(u_svd, expand_dims(s, -2)), _mT(u_svd))
+
+
+# --------------------------------------------------------------------------- Schur form (outside transformations)
+
+
+def _concrete(a: ArrayLike, name: str) -> np.ndarray:
+    """``a`` as a NumPy float stack of square matrices; traced values are refused (no primitive yet)."""
+    if isinstance(a, core.Tracer):
+        raise NotImplementedError(f"{name} works only outside transformations (LAPACK's Schur form has no functrans "
+                                  "primitive); call it on concrete arrays")
+    return np.asarray(_square(a, name))
+
+
+def schur(a: ArrayLike, output: str = "real") -> tuple[Any, Any]:
+    """The Schur decomposition ``a = z @ t @ z.T`` (``t`` quasi upper triangular if ``output`` is
+    'real', upper triangular and complex if 'complex'), by SciPy. Only outside transformations.
+
+    >>> t, z = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> np.round(t, 6)
+    array([[1., 2.],
+           [0., 3.]])
+    """
+    if output not in ("real", "complex"):
+        raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
+    a = _concrete(a, "schur")
+    if a.ndim != 2:
+        raise ValueError(f"schur: a must be one square matrix, got shape {a.shape}")
+    return _scipy_linalg().schur(a, output=output)
+
+
+def sqrtm(A: ArrayLike, blocksize: int = 1) -> Any:
+    """The principal matrix square root (complex when ``A`` has negative eigenvalues, as SciPy),
+    by SciPy's Schur method. Only outside transformations.
+
+    >>> np.round(sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]])).real, 6)
+    array([[2., 0.],
+           [0., 3.]])
+    """
+    a = _concrete(A, "sqrtm")
+    if a.ndim != 2:
+        raise ValueError(f"sqrtm: A must be one square matrix, got shape {a.shape}")
+    return np.asarray(_scipy_linalg().sqrtm(a))
+
+
+def _scipy_linalg() -> Any:
+    # Imported on first use: scipy.linalg adds a tenth of a second to importing functrans.
+    import scipy.linalg
+
+    return scipy.linalg
+
+
+# --------------------------------------------------------------------------- expm
+
+# Padé approximant of degree 13 (Higham, "The scaling and squaring method for the matrix
+# exponential revisited", 2005): numerator coefficients, and the largest 1-norm at which it
+# is accurate to double precision without scaling.
+_PADE_13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0, 129060195264000.0,
+            10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_THETA_13 = 5.371920351148152
+
+
+def expm(A: ArrayLike, *, upper_triangular: bool = False, max_squarings: int = 16) -> Any:
+    """The matrix exponential, by a degree-13 Padé approximant with scaling and squaring
+    (at most ``max_squarings``). Differentiable (through the approximant's operations).
+
+    >>> np.round(expm(np.array([[0.0, 1.0], [0.0, 0.0]])), 6)
+    array([[1., 1.],
+           [0., 1.]])
+    """
+    a = _square(A, "expm")
+    n = a.shape[-1]
+    column_sums = _sum(_abs(a), axis=-2)
+    norm = lax.stop_gradient(_max(column_sums, axis=-1) if n else zeros(a.shape[:-2], a.dtype))
+    # The fewest squarings s for which 2^-s a has a 1-norm below theta.
+    squarings = clip(ceil(log2(maximum(divide(norm, _THETA_13), 1.0))), 0, max_squarings)
+    scaled = divide(a, expand_dims(exp2(squarings), (-2, -1)))
+    identity = broadcast_to(eye(n, dtype=a.dtype), a.shape)
+    a2 = matmul(scaled, scaled)
+    a4 = matmul(a2, a2)
+    a6 = matmul(a4, a2)
+    b = _PADE_13
+    even_high = lax.add(lax.add(lax.mul(a6, b[12]), lax.mul(a4, b[10])), lax.mul(a2, b[8]))
+    odd_high = lax.add(lax.add(lax.mul(a6, b[13]), lax.mul(a4, b[11])), lax.mul(a2, b[9]))
+    u = matmul(scaled, lax.add(matmul(a6, odd_high), _low_terms(b[1:8:2], a2, a4, a6, identity)))
+    v = lax.add(matmul(a6, even_high), _low_terms(b[0:8:2], a2, a4, a6, identity))
+    r = _np_linalg.solve(lax.sub(v, u), lax.add(v, u))
+
+    # Square each matrix its own number of times; the loop skips the steps no matrix needs.
+    most = _max(squarings) if squarings.ndim else squarings
+
+    def square(i, r):
+        needed = lambda r: where(expand_dims(i < squarings, (-2, -1)), matmul(r, r), r)
+        return lax.cond(i < most, needed, lambda r: r, r)
+
+    return lax.fori_loop(0, max_squarings, square, r)
+
+
+def _low_terms(coefficients: tuple, a2: Any, a4: Any, a6: Any, identity: Any) -> Any:
+    """``c0 I + c1 a2 + c2 a4 + c3 a6``: the low-degree terms of one parity of the approximant."""
+    c0, c1, c2, c3 = coefficients
+    return lax.add(lax.add(lax.mul(identity, c0), lax.mul(a2, c1)), lax.add(lax.mul(a4, c2), lax.mul(a6, c3)))
+
+
+# --------------------------------------------------------------------------- structured matrices
+
+
+def block_diag(*arrs: ArrayLike) -> Any:
+    """The block-diagonal matrix with the given arrays (scalars, vectors as rows, or matrices) on its diagonal.
+
+    >>> block_diag(np.ones((1, 2)), 2.0)
+    array([[1., 1., 0.],
+           [0., 0., 2.]])
+    """
+    if not arrs:
+        return zeros((1, 0))
+    blocks = [asarray(a) for a in arrs]
+    blocks = promote(*blocks)
+    blocks = [lax.reshape(b, (1,) * (2 - b.ndim) + b.shape) if b.ndim < 2 else b for b in blocks]
+    if any(b.ndim != 2 for b in blocks):
+        raise ValueError(f"block_diag: arguments must have at most 2 dimensions, got shapes {[b.shape for b in blocks]}")
+    width = sum(b.shape[1] for b in blocks)
+    rows, start = [], 0
+    for b in blocks:
+        rows.append(lax.pad(b, np.zeros((), b.dtype), [(0, 0, 0), (start, width - start - b.shape[1], 0)]))
+        start += b.shape[1]
+    return concatenate(rows, axis=0)
+
+
+def _batched_vectors(name: str, *vectors: Any) -> list:
+    """``vectors`` (at least 1-D) promoted to one dtype and broadcast over their leading (batch) axes."""
+    vectors = promote(*[asarray(v) for v in vectors])
+    if any(v.ndim == 0 for v in vectors):
+        raise ValueError(f"{name}: the arguments must be at least 1-dimensional, got shapes {[v.shape for v in vectors]}")
+    batch = broadcast_shapes(*[v.shape[:-1] for v in vectors])
+    return [broadcast_to(v, batch + v.shape[-1:]) for v in vectors]
+
+
+def toeplitz(c: ArrayLike, r: ArrayLike | None = None) -> Any:
+    """The Toeplitz matrix with first column ``c`` and first row ``r`` (``c`` if None; ``r[0]``
+    is ignored). Leading axes of ``c`` and ``r`` are batch axes.
+
+    >>> toeplitz(np.array([1, 2, 3]), np.array([1, 4, 5]))
+    array([[1, 4, 5],
+           [2, 1, 4],
+           [3, 2, 1]])
+    """
+    c, r = _batched_vectors("toeplitz", c, c if r is None else r)
+    n, m = c.shape[-1], r.shape[-1]
+    # T[i, j] = values[i - j + m - 1], values = (r[m-1], ..., r[1], c[0], ..., c[n-1]).
+    values = concatenate([flip(r[..., 1:], axis=-1), c], axis=-1)
+    return take(values, np.arange(n)[:, None] - np.arange(m)[None, :] + m - 1, axis=-1)
+
+
+def hankel(c: ArrayLike, r: ArrayLike | None = None) -> Any:
+    """The Hankel matrix with first column ``c`` and last row ``r`` (zeros if None; ``r[0]`` is
+    ignored): ``H[i, j] = c[i + j]`` while ``i + j < len(c)``. Leading axes are batch axes.
+
+    >>> hankel(np.array([1, 2, 3]), np.array([9, 4, 5]))
+    array([[1, 2, 3],
+           [2, 3, 4],
+           [3, 4, 5]])
+    """
+    c, r = _batched_vectors("hankel", c, lax.full_like(asarray(c), 0) if r is None else r)
+    n, m = c.shape[-1], r.shape[-1]
+    values = concatenate([c, r[..., 1:]], axis=-1)
+    return take(values, np.arange(n)[:, None] + np.arange(m)[None, :], axis=-1)
+
+
+def circulant(c: ArrayLike) -> Any:
+    """The circulant matrix with first column ``c``: ``C[i, j] = c[(i - j) % n]``. Leading axes are batch axes.
+
+    >>> circulant(np.array([1, 2, 3]))
+    array([[1, 3, 2],
+           [2, 1, 3],
+           [3, 2, 1]])
+    """
+    (c,) = _batched_vectors("circulant", c)
+    n = c.shape[-1]
+    return take(c, (np.arange(n)[:, None] - np.arange(n)[None, :]) % max(n, 1), axis=-1)
+
+
+def hilbert(n: int) -> Any:
+    """The ``n`` by ``n`` Hilbert matrix, ``1 / (i + j + 1)``.
+
+    >>> hilbert(2)
+    array([[1.        , 0.5       ],
+           [0.5       , 0.33333333]])
+    """
+    return 1.0 / (np.arange(n)[:, None] + np.arange(n)[None, :] + 1.0)
+
+
+def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None, compute_expm: bool = True) -> Any:
+    """The Frechet derivative of ``expm`` at ``A`` in the direction ``E``: ``(expm(A), L)``, or
+    ``L`` alone if not ``compute_expm`` (the directional derivative of ``expm``'s Padé approximant).
+
+    >>> np.round(expm_frechet(np.zeros((2, 2)), np.eye(2), compute_expm=False), 6)
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    if method not in (None, "SPS", "blockEnlarge"):
+        raise ValueError(f"expm_frechet: unknown method {method!r}")
+    a = _square(A, "expm_frechet")
+    (e,) = promote_to_inexact(asarray(E))
+    if e.shape != a.shape:
+        raise ValueError(f"expm_frechet: A {a.shape} and E {e.shape} must have the same shape")
+    value, derivative = jvp(expm, (a,), (lax.convert_element_type(e, a.dtype),))
+    return (value, derivative) if compute_expm else derivative
+
+
+def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
+    """The upper Hessenberg form ``h = q.T @ a @ q`` (zeros below the first subdiagonal), by
+    Householder reflections as LAPACK's gehrd (same signs); ``(h, q)`` if ``calc_q``.
+
+    >>> h = hessenberg(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]))
+    >>> np.round(h, 4)
+    array([[ 1.    , -3.597 , -0.2481],
+           [-8.0623, 14.8   ,  2.4   ],
+           [ 0.    ,  0.4   ,  0.2   ]])
+    """
+    h = _square(a, "hessenberg")
+    n = h.shape[-1]
+    q = broadcast_to(eye(n, dtype=h.dtype), h.shape)
+    position = np.arange(n)
+    for k in range(n - 2):
+        # Reflect column k below the subdiagonal onto beta e_(k+1), beta = -sign(x[k+1]) |x| (dlarfg).
+        x = where(position > k, h[..., :, k], 0.0)
+        head = x[..., k + 1 : k + 2]
+        beta = multiply(where(head >= 0, -1.0, 1.0), _np_linalg.norm(x, axis=-1, keepdims=True))
+        v = x - where(position == k + 1, beta, 0.0)
+        v_norm = _np_linalg.norm(v, axis=-1, keepdims=True)
+        v = where(v_norm > 0, divide(v, where(v_norm > 0, v_norm, 1.0)), 0.0)
+        h = h - 2.0 * v[..., :, None] * matmul(v[..., None, :], h)
+        h = h - 2.0 * matmul(h, v[..., :, None]) * v[..., None, :]
+        q = q - 2.0 * matmul(q, v[..., :, None]) * v[..., None, :]
+    h = where(position[:, None] > position[None, :] + 1, 0.0, h)
+    return (h, q) if calc_q else h
