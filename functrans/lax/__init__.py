@@ -34,9 +34,25 @@ from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, 
 # --- lax breadth B: imports below
 from .associative import associative_scan, cumlogsumexp
 from .reduction import reduce, reduce_and, reduce_or, reduce_xor
+from .solvers import custom_linear_solve, custom_root
+from .bits import bitcast_convert_type, clz, mulhi, population_count, reduce_precision
+from .rng import RandomAlgorithm, after_all, create_token, random_gamma_grad, rng_bit_generator, rng_uniform
+from .convolution import conv_general_dilated_local, conv_transpose_shape_tuple
 # --- lax breadth A: imports below
+from typing import Union as _Union
+
+from .convenience import clamp, dtype, optimization_barrier, reciprocal
+from .dot import batch_matmul, dot
+from .precision import (
+    DotAlgorithm, DotAlgorithmPreset, DotDimensionNumbers, Precision, PrecisionLike, RoundingMethod, round,
+)
+from .shape import broadcast, broadcast_shapes, broadcast_to_rank, collapse, empty, tile
 from .slicing import (
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers, dynamic_index_in_dim, dynamic_slice_in_dim,
     dynamic_update_index_in_dim, dynamic_update_slice_in_dim, gather, index_in_dim, index_take, scatter, scatter_add,
     scatter_apply, scatter_max, scatter_min, scatter_mul, scatter_sub, slice_in_dim, split,
 )
+from .sort import approx_max_k, approx_min_k, sort_key_val, top_k
+
+# A type, as in JAX: what conv_general_dilated's dimension_numbers accepts.
+ConvGeneralDilatedDimensionNumbers = _Union[None, ConvDimensionNumbers, tuple[str, str, str]]
