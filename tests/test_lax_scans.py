@@ -306,3 +306,12 @@ def test_cummax_and_cummin_derivatives_split_ties_as_jax():
             np.testing.assert_array_equal(ft.jacfwd(lambda v: fn(v, 0, reverse))(ties), ft.jacfwd(scan)(ties))
             np.testing.assert_array_equal(ft.jacrev(lambda v: fn(v, 0, reverse))(ties), ft.jacfwd(scan)(ties))
     assert ft.jacfwd(lambda v: lax.cummax(v, 0))(ties)[2].tolist() == [0, 0.5, 0.5, 0, 0, 0]
+
+
+def test_scans_and_reductions_of_noncontiguous_inputs():
+    x = rng.normal(size=(6, 8))[::2, ::-3]  # strided and reversed
+    np.testing.assert_allclose(lax.associative_scan(lax.add, x, axis=1), np.cumsum(x, 1), atol=1e-12)
+    np.testing.assert_allclose(lax.cumlogsumexp(x, 1), np.logaddexp.accumulate(x, 1), rtol=1e-12)
+    np.testing.assert_allclose(lax.reduce(x, 0.0, lambda a, b: a + b, (0,)), x.sum(0), atol=1e-12)
+    bits = rng.integers(0, 255, size=(5, 6)).astype(np.uint8).T[::2]
+    np.testing.assert_array_equal(lax.reduce_xor(bits, (1,)), np.bitwise_xor.reduce(bits, 1))

@@ -53,8 +53,8 @@ def _philox(key: tuple[Any, Any], counter: list[Any]) -> list[Any]:
     """Ten Philox-4x32 rounds on uint32 counter words (arrays of one shape) under a 2-word key."""
     k0, k1 = key
     c0, c1, c2, c3 = counter
+    m0, m1 = (_sh.full_like(c0, m, np.uint32) for m in _PHILOX_MULTIPLIERS)
     for _ in range(10):
-        m0, m1 = (_sh.full_like(c0, m, np.uint32) for m in _PHILOX_MULTIPLIERS)
         hi0, lo0 = mulhi(m0, c0), _ew.mul(m0, c0)
         hi1, lo1 = mulhi(m1, c2), _ew.mul(m1, c2)
         c0, c1, c2, c3 = _ew.bitwise_xor(_ew.bitwise_xor(hi1, c1), k0), lo1, _ew.bitwise_xor(_ew.bitwise_xor(hi0, c3), k1), lo0
