@@ -350,3 +350,58 @@ def test_disk_cache_in_new_process(tmp_path):
         assert r.returncode == 0, r.stderr
         stats.append(r.stdout.split())
     assert stats == [["0", "1"], ["1", "0"]], stats     # (hits, misses)
+
+
+# ---------------------------------------------------------------------------
+# sin_full / cos_full: the fast path below 2**20, an exact out-of-line reduction above.
+# ---------------------------------------------------------------------------
+
+def _whole_range(dtype, n=60_000):
+    rng = np.random.default_rng(20)
+    f = np.finfo(dtype)
+    with np.errstate(over="ignore"):
+        mags = np.concatenate([
+            np.geomspace(float(f.smallest_subnormal), float(f.max), n),
+            rng.uniform(-1e7, 1e7, n),
+            np.arange(1, n + 1) * (np.pi / 2) * 2.0**20,       # near multiples of pi/2, huge
+            [2.0**20, np.nextafter(2.0**20, 0), 2.0**50, 2.0**52, 2.0**53, 1e22, float(f.max)],
+        ]).astype(dtype)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan], dtype)
+    return np.concatenate([mags, -mags, _random_floats(rng, n, dtype), special])
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_full_range_sin_cos_within_one_ulp_everywhere(name, dtype):
+    x = _whole_range(dtype)
+    y = apply(name + "_full", x)
+    assert y.dtype == dtype
+    d = ulp_distance(y, reference(name, x))      # NaN exactly where NumPy's is (+-inf, NaN)
+    i = int(np.argmax(d))
+    assert d[i] <= 1, f"{name}_full({x[i]!r}) = {y[i]!r}: {d[i]} ulp"
+    small = np.abs(x) < fm.SINCOS_ACCURATE_MAX   # the fast path, bit for bit
+    np.testing.assert_array_equal(y[small], apply(name, x[small]))
+    if name == "sin":
+        assert np.signbit(apply("sin_full", np.array([-0.0], dtype)))[0]
+
+
+def test_two_over_pi_table_is_exact():
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.prec = 1400
+    two_over_pi = int(mpmath.floor(2 / mpmath.pi * mpmath.mpf(2) ** 1300))
+    rows = fm._TWO_OVER_PI_ROWS
+    for e in (-32, -1, 0, 1, 100, 500, 971):
+        window = (two_over_pi >> (1300 - e - 190)) & ((1 << 192) - 1)
+        assert rows[e + 32].tolist() == [(window >> (24 * i)) & 0xFFFFFF for i in range(8)]
+
+
+@pytest.mark.parametrize("name", ["sin_full", "cos_full"])
+def test_full_range_loop_vectorises_with_the_huge_call_predicated(name):
+    for dtype in DTYPES:
+        apply(name, np.linspace(0.1, 2, 64).astype(dtype))
+    loop = _LOOPS[name]
+    for sig in loop.signatures:
+        ir_ = loop.inspect_llvm(sig)
+        assert re.search(r"fmul <\d+ x double>", ir_), f"{name}{sig}: loop not vectorised"
+        called = set(re.findall(r"call [^@]*@([\w.]+)\(", ir_))
+        assert {c for c in called if "sincos_huge" in c} == {"functrans_fastmath_sincos_huge"}, called
