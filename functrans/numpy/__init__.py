@@ -95,18 +95,52 @@ dtype, ndarray = _np.dtype, _np.ndarray
 
 
 def shape(a):
+    """The shape of an array, array-like or traced value, as ``numpy.shape``.
+
+    A tuple of ints, known while tracing.
+
+    >>> shape([[1, 2, 3]])
+    (1, 3)
+    """
     return _np.shape(a) if not isinstance(a, _Tracer) else a.shape
 
 
 def ndim(a):
+    """The number of axes of an array, array-like or traced value, as ``numpy.ndim``.
+
+    >>> import numpy as np
+    >>> ndim(3.0), ndim(np.zeros((2, 3)))
+    (0, 2)
+    """
     return len(shape(a))
 
 
 def size(a):
+    """The number of elements of an array, array-like or traced value, as ``numpy.size``.
+
+    A Python int; unlike NumPy's and JAX's, it takes no ``axis``.
+
+    >>> import numpy as np
+    >>> size(np.zeros((2, 3)))
+    6
+    """
     return int(_np.prod(shape(a), dtype=_np.int64))
 
 
 def result_type(*args):
+    """The dtype ``functrans.numpy`` promotes the arguments to.
+
+    NumPy 2's rules, with Python scalars weak: one of the arrays' kind or a lower kind takes
+    their dtype (``1`` with int8 gives int8), one of a higher kind its default dtype (``2.5``
+    with int64 gives float64). Unlike NumPy's and JAX's, the arguments must be values
+    (arrays and scalars), not dtypes.
+
+    >>> import numpy as np
+    >>> result_type(np.array([1], np.int8), 1), result_type(np.float32(1), 1.0)
+    (dtype('int8'), dtype('float32'))
+    >>> result_type(np.array([1, 2]), 2.5)
+    dtype('float64')
+    """
     return _result_dtype(*args)[0]
 
 

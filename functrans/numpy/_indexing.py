@@ -268,6 +268,18 @@ class IndexUpdateHelper:
 
 
 def at(x: ArrayLike) -> IndexUpdateHelper:
+    """``x.at`` for any array: functional indexed updates, ``at(x)[idx].set(v)``.
+
+    ``.set``, ``.add``, ``.multiply``, ``.min`` and ``.max`` return an updated copy, leaving
+    ``x`` as it was (``.get`` reads). NumPy arrays lack the ``.at`` property JAX's arrays
+    have; traced values have both.
+
+    >>> x = np.arange(4.0)
+    >>> at(x)[1].set(9.0), x
+    (array([0., 9., 2., 3.]), array([0., 1., 2., 3.]))
+    >>> at(x)[np.array([0, 0])].add(1.0)
+    array([2., 1., 2., 3.])
+    """
     return IndexUpdateHelper(x)
 
 

@@ -46,16 +46,42 @@ def _like(a: ArrayLike, dtype: Any, shape: Any) -> tuple[np.dtype, tuple[int, ..
 
 
 def zeros_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Any:
+    """An array of zeros like ``a``, as ``numpy.zeros_like``.
+
+    ``a``'s shape and dtype unless ``shape`` or ``dtype`` are given.
+
+    >>> zeros_like(np.array([[1, 2]]))
+    array([[0, 0]])
+    >>> zeros_like(np.arange(3), dtype=float, shape=(2,))
+    array([0., 0.])
+    """
     dtype, shape = _like(a, dtype, shape)
     return lax.full(shape, 0, dtype)
 
 
 def ones_like(a: ArrayLike, dtype: Any = None, shape: Any = None) -> Any:
+    """An array of ones like ``a``, as ``numpy.ones_like``.
+
+    ``a``'s shape and dtype unless ``shape`` or ``dtype`` are given.
+
+    >>> ones_like(np.array([1.5, 2.0]))
+    array([1., 1.])
+    """
     dtype, shape = _like(a, dtype, shape)
     return lax.full(shape, 1, dtype)
 
 
 def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any = None) -> Any:
+    """An array like ``a`` filled with ``fill_value``, as ``numpy.full_like``.
+
+    ``a``'s shape and dtype unless ``shape`` or ``dtype`` are given; ``fill_value`` is cast
+    to the dtype and broadcast to the shape.
+
+    >>> full_like(np.arange(3), 0.5)
+    array([0, 0, 0])
+    >>> full_like(np.zeros(2), 7, shape=(1, 2))
+    array([[7., 7.]])
+    """
     dtype, shape = _like(a, dtype, shape)
     return full(shape, fill_value, dtype)
 
@@ -157,6 +183,13 @@ def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str =
 
 
 def ravel(a: ArrayLike) -> Any:
+    """The elements of ``a`` in a 1-D array, in row-major order.
+
+    Unlike NumPy's, it takes no ``order``, and the result is a new array, never a view.
+
+    >>> ravel(np.arange(6).reshape(2, 3).T)
+    array([0, 3, 1, 4, 2, 5])
+    """
     a = asarray(a)
     return lax.reshape(a, (a.size,))
 
@@ -173,6 +206,13 @@ def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Any:
 
 
 def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Any:
+    """``a`` with the axes ``axis1`` and ``axis2`` interchanged, as ``numpy.swapaxes``.
+
+    A new array, not a view.
+
+    >>> swapaxes(np.zeros((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
     a = asarray(a)
     perm = list(range(a.ndim))
     i, j = canonical_axis(axis1, a.ndim), canonical_axis(axis2, a.ndim)
@@ -181,6 +221,13 @@ def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Any:
 
 
 def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Any:
+    """``a`` with the axes ``source`` moved to the positions ``destination``.
+
+    The other axes keep their order, as in ``numpy.moveaxis``.
+
+    >>> moveaxis(np.zeros((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
     a = asarray(a)
     src = [source] if isinstance(source, (int, np.integer)) else list(source)
     dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
@@ -195,12 +242,28 @@ def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Seque
 
 
 def expand_dims(a: ArrayLike, axis: int | Sequence[int]) -> Any:
+    """``a`` with axes of size 1 inserted at the positions ``axis`` of the result.
+
+    As ``numpy.expand_dims``; negative positions count from the result's end.
+
+    >>> expand_dims(np.arange(3), (0, 2)).shape
+    (1, 3, 1)
+    """
     a = asarray(a)
     axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
     return lax.expand_dims(a, canonical_axes(axes, a.ndim + len(axes)))
 
 
 def squeeze(a: ArrayLike, axis: int | Sequence[int] | None = None) -> Any:
+    """``a`` without its axes of size 1, as ``numpy.squeeze``.
+
+    Only the axes in ``axis`` if it is given; each must have size 1 (``ValueError``).
+
+    >>> squeeze(np.zeros((1, 3, 1))).shape
+    (3,)
+    >>> squeeze(np.zeros((1, 3, 1)), axis=-1).shape
+    (1, 3)
+    """
     a = asarray(a)
     if axis is None:
         axes = tuple(i for i, d in enumerate(a.shape) if d == 1)
@@ -271,11 +334,26 @@ def stack(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype: Any = None) -> A
 
 
 def hstack(arrays: Sequence[ArrayLike]) -> Any:
+    """The arrays joined along their second axis (the first for 1-D ones), as ``numpy.hstack``.
+
+    They are promoted to one dtype; unlike NumPy's and JAX's, it takes no ``dtype``.
+
+    >>> hstack([np.array([1, 2]), np.array([3.5])])
+    array([1. , 2. , 3.5])
+    """
     arrays = [atleast_1d(a) for a in arrays]
     return concatenate(arrays, 0 if arrays[0].ndim == 1 else 1)
 
 
 def vstack(arrays: Sequence[ArrayLike]) -> Any:
+    """The arrays, made at least 2-D, joined along their first axis, as ``numpy.vstack``.
+
+    They are promoted to one dtype; unlike NumPy's and JAX's, it takes no ``dtype``.
+
+    >>> vstack([np.array([1, 2]), np.array([3, 4])])
+    array([[1, 2],
+           [3, 4]])
+    """
     return concatenate([atleast_2d(a) for a in arrays], 0)
 
 
@@ -320,15 +398,35 @@ def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) 
 
 
 def flip(m: ArrayLike, axis: int | Sequence[int] | None = None) -> Any:
+    """``m`` with its elements in reverse order along ``axis`` (every axis if None).
+
+    As ``numpy.flip``, but a new array, not a view.
+
+    >>> flip(np.arange(6).reshape(2, 3), 1)
+    array([[2, 1, 0],
+           [5, 4, 3]])
+    """
     m = asarray(m)
     return lax.rev(m, canonical_axes(axis, m.ndim))
 
 
 def fliplr(m: ArrayLike) -> Any:
+    """``m`` (at least 2-D) with its columns in reverse order, ``flip(m, 1)``, as ``numpy.fliplr``.
+
+    >>> fliplr(np.arange(4).reshape(2, 2))
+    array([[1, 0],
+           [3, 2]])
+    """
     return flip(m, 1)
 
 
 def flipud(m: ArrayLike) -> Any:
+    """``m`` with its rows (first axis) in reverse order, ``flip(m, 0)``, as ``numpy.flipud``.
+
+    >>> flipud(np.arange(4).reshape(2, 2))
+    array([[2, 3],
+           [0, 1]])
+    """
     return flip(m, 0)
 
 
@@ -408,6 +506,16 @@ def diag(v: ArrayLike, k: int = 0) -> Any:
 
 
 def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """Sum along the diagonal ``offset`` of ``a`` in the axes ``axis1`` and ``axis2``.
+
+    As ``numpy.trace``, in the dtype ``sum`` gives (small integers widen); unlike NumPy's,
+    it takes no ``dtype`` or ``out``.
+
+    >>> trace(np.arange(9).reshape(3, 3))
+    array(12)
+    >>> trace(np.arange(9).reshape(3, 3), offset=1)
+    array(6)
+    """
     return _reductions.sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 

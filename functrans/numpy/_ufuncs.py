@@ -94,6 +94,13 @@ def reciprocal(x: ArrayLike) -> Any:
 
 
 def positive(x: ArrayLike) -> Any:
+    """Elementwise ``+x``: ``x`` as an array, unchanged.
+
+    Unlike NumPy's, it also takes booleans.
+
+    >>> positive(np.array([-1, 2]))
+    array([-1,  2])
+    """
     return asarray(x)
 
 
@@ -109,7 +116,23 @@ def _float_or_same(name: str, op: Callable) -> Callable[[ArrayLike], Any]:
 
 
 floor = _float_or_same("floor", lax.floor)
+floor.__doc__ = """Elementwise largest integer not above ``x``, as ``numpy.floor``.
+
+Integer and boolean arrays are returned unchanged, as by NumPy 2 and JAX.
+
+>>> floor(np.array([-1.5, 0.5, 2.0]))
+array([-2.,  0.,  2.])
+>>> floor(np.array([3, -4]))
+array([ 3, -4])
+"""
 ceil = _float_or_same("ceil", lax.ceil)
+ceil.__doc__ = """Elementwise smallest integer not below ``x``, as ``numpy.ceil``.
+
+Integer and boolean arrays are returned unchanged, as by NumPy 2 and JAX.
+
+>>> ceil(np.array([-1.5, 0.5, 2.0]))
+array([-1.,  1.,  2.])
+"""
 
 
 def round(x: ArrayLike, decimals: int = 0) -> Any:
@@ -301,11 +324,34 @@ def _logical(name: str, op: Callable) -> Callable[[ArrayLike, ArrayLike], Any]:
 
 
 logical_and = _logical("logical_and", lax.bitwise_and)
+logical_and.__doc__ = """Elementwise truth of ``x and y``, as ``numpy.logical_and``.
+
+Nonzero values are true; the operands broadcast and the result is boolean.
+
+>>> logical_and(np.array([1, 0, 2]), 3.0)
+array([ True, False,  True])
+"""
 logical_or = _logical("logical_or", lax.bitwise_or)
+logical_or.__doc__ = """Elementwise truth of ``x or y``, broadcast, as ``numpy.logical_or`` (a boolean array).
+
+>>> logical_or(np.array([0, 0, 2]), np.array([0, 1, 0]))
+array([False,  True,  True])
+"""
 logical_xor = _logical("logical_xor", lax.bitwise_xor)
+logical_xor.__doc__ = """Elementwise truth of exactly one of ``x`` and ``y``, broadcast, as ``numpy.logical_xor``.
+
+>>> logical_xor(np.array([True, False]), np.array([[True], [False]]))
+array([[False,  True],
+       [ True, False]])
+"""
 
 
 def logical_not(x: ArrayLike) -> Any:
+    """Elementwise truth of ``not x``, as ``numpy.logical_not`` (a boolean array).
+
+    >>> logical_not(np.array([0, 2]))
+    array([ True, False])
+    """
     return lax.bitwise_not(astype_bool(x))
 
 
@@ -321,25 +367,74 @@ def _bitwise(name: str, op: Callable) -> Callable[[ArrayLike, ArrayLike], Any]:
 
 
 bitwise_and = _bitwise("bitwise_and", lax.bitwise_and)
+bitwise_and.__doc__ = """Elementwise bitwise AND ``x & y``, as ``numpy.bitwise_and``.
+
+Integer or boolean arrays, broadcast and promoted; floats raise ``TypeError``.
+
+>>> bitwise_and(np.array([12, 10], np.uint8), 10)
+array([ 8, 10], dtype=uint8)
+"""
 bitwise_or = _bitwise("bitwise_or", lax.bitwise_or)
+bitwise_or.__doc__ = """Elementwise bitwise OR ``x | y``, as ``numpy.bitwise_or``.
+
+Integer or boolean arrays, broadcast and promoted; floats raise ``TypeError``.
+
+>>> bitwise_or(np.array([12, 1]), np.array([10, 2]))
+array([14,  3])
+"""
 bitwise_xor = _bitwise("bitwise_xor", lax.bitwise_xor)
+bitwise_xor.__doc__ = """Elementwise bitwise exclusive OR ``x ^ y``, as ``numpy.bitwise_xor``.
+
+Integer or boolean arrays, broadcast and promoted; floats raise ``TypeError``.
+
+>>> bitwise_xor(np.array([True, True]), np.array([True, False]))
+array([False,  True])
+"""
 
 
 def invert(x: ArrayLike) -> Any:
+    """Elementwise bitwise NOT ``~x`` of an integer or boolean array, as ``numpy.invert``.
+
+    Also named ``bitwise_not`` and ``bitwise_invert``; logical NOT for booleans.
+
+    >>> invert(np.array([0, 5], np.uint8))
+    array([255, 250], dtype=uint8)
+    >>> invert(np.array([True, False]))
+    array([False,  True])
+    """
     return lax.bitwise_not(asarray(x))
 
 
 def isnan(x: ArrayLike) -> Any:
+    """Elementwise test for NaN, as ``numpy.isnan`` (false throughout integer arrays).
+
+    >>> isnan(np.array([1.0, np.nan, np.inf]))
+    array([False,  True, False])
+    """
     x = asarray(x)
     return lax.ne(x, x) if dtypes.is_inexact(x.dtype) else lax.full(x.shape, False, np.bool_)
 
 
 def isfinite(x: ArrayLike) -> Any:
+    """Elementwise test for values neither infinite nor NaN, as ``numpy.isfinite``.
+
+    True throughout integer and boolean arrays.
+
+    >>> isfinite(np.array([1.0, np.nan, -np.inf]))
+    array([ True, False, False])
+    """
     x = asarray(x)
     return lax.is_finite(x) if dtypes.is_inexact(x.dtype) else lax.full(x.shape, True, np.bool_)
 
 
 def isinf(x: ArrayLike) -> Any:
+    """Elementwise test for positive or negative infinity, as ``numpy.isinf``.
+
+    False throughout integer and boolean arrays.
+
+    >>> isinf(np.array([1.0, np.nan, -np.inf]))
+    array([False, False,  True])
+    """
     x = asarray(x)
     if not dtypes.is_inexact(x.dtype):
         return lax.full(x.shape, False, np.bool_)
