@@ -94,6 +94,8 @@ def test_rng_uniform():
     assert u.min() >= -1.0 and u.max() < 2.0
     assert scipy.stats.kstest((u + 1.0) / 3.0, "uniform").pvalue > 1e-3
     assert not np.array_equal(u, lax.rng_uniform(np.float32(-1.0), np.float32(2.0), (4000,)))  # stateful
+    scalar = lax.rng_uniform(0.0, 1.0, ())
+    assert scalar.shape == () and 0.0 <= scalar < 1.0
     ints = lax.rng_uniform(np.int32(3), np.int32(7), (1000,))
     assert ints.dtype == np.int32 and set(ints.tolist()) == {3, 4, 5, 6}
     with pytest.raises(TypeError, match="identical dtypes"):
@@ -146,6 +148,13 @@ def test_rng_under_jit_matches_eager():
         assert got.dtype == want.dtype
     u = ft.jit(lambda a, b: lax.rng_uniform(a, b, (500,)))(np.float64(1.0), np.float64(2.0))
     assert u.shape == (500,) and u.min() >= 1.0 and u.max() < 2.0 and len(np.unique(u)) == 500
+    # Two draws in one program differ (not merged), scalar draws too (not folded), and so do
+    # two runs of the program.
+    draws = ft.jit(lambda: (lax.rng_uniform(0.0, 1.0, (4,)), lax.rng_uniform(0.0, 1.0, (4,)),
+                            lax.rng_uniform(0.0, 1.0, ()), lax.rng_uniform(0.0, 1.0, ())))
+    first, second = draws(), draws()
+    assert not np.array_equal(first[0], first[1]) and first[2] != first[3]
+    assert not np.array_equal(first[0], second[0]) and first[2] != second[2]
     token, y = ft.jit(lambda t, x: (lax.after_all(t), x * 2))(lax.create_token(), np.ones(2))
     assert token == lax.create_token() and y.tolist() == [2.0, 2.0]
 

@@ -13,6 +13,7 @@ pytree with no leaves: it passes through every transformation and costs nothing.
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from typing import Any, Sequence
 
@@ -120,10 +121,19 @@ def rng_bit_generator(key: Any, shape: Sequence[int], dtype: Any = np.uint32,
 rng_uniform_p = Primitive("rng_uniform")
 # A process-wide stream (stateful, as XLA's RngUniform): seeded, so a run is reproducible.
 _uniform_state = np.random.default_rng(0)
+# The compiler's passes take equations for pure functions of their inputs and params: a
+# draw number in the params keeps two draws from being merged (common subexpressions),
+# and every draw is an array, so none is folded into a compile-time constant.
+_draws = itertools.count()
+
+
+def _bind_uniform(a: Any, b: Any, shape: tuple) -> Any:
+    drawn = rng_uniform_p.bind(a, b, shape=shape or (1,), draw=next(_draws))
+    return drawn if shape else _sh.reshape(drawn, ())
 
 
 @rng_uniform_p.def_impl
-def _rng_uniform_impl(a, b, *, shape):
+def _rng_uniform_impl(a, b, *, shape, draw):
     a, b = np.asarray(a), np.asarray(b)
     if a.dtype.kind == "f":
         return [(a + (b - a) * _uniform_state.random(shape)).astype(a.dtype)]
@@ -131,7 +141,7 @@ def _rng_uniform_impl(a, b, *, shape):
 
 
 @rng_uniform_p.def_abstract_eval
-def _rng_uniform_abstract_eval(a, b, *, shape):
+def _rng_uniform_abstract_eval(a, b, *, shape, draw):
     if a.dtype != b.dtype:
         raise DTypeError(f"Arguments to rng_uniform must have identical dtypes, got {a.dtype} and {b.dtype}.")
     if a.shape != () or b.shape != ():
@@ -140,16 +150,16 @@ def _rng_uniform_abstract_eval(a, b, *, shape):
     return [ShapedArray(shape, a.dtype, a.weak_type and b.weak_type)]
 
 
-def _rng_uniform_batch(size, vals, dims, *, shape):
+def _rng_uniform_batch(size, vals, dims, *, shape, draw):
     # Draw on [0, 1) for every example, then stretch each to its own interval.
     a, b = (bdim_at_front(v, d, size) for v, d in zip(vals, dims))
     dtype = core.get_aval(a).dtype
     full_shape = (size,) + tuple(shape)
     a, b = (_sh.broadcast_in_dim(v, full_shape, (0,)) for v in (a, b))
     if dtype.kind == "f":
-        u = rng_uniform_p.bind(np.zeros((), dtype), np.ones((), dtype), shape=full_shape)
+        u = _bind_uniform(np.zeros((), dtype), np.ones((), dtype), full_shape)
         return [_ew.add(a, _ew.mul(_ew.sub(b, a), u))], [0]
-    u = rng_uniform_p.bind(np.float64(0), np.float64(1), shape=full_shape)
+    u = _bind_uniform(np.float64(0), np.float64(1), full_shape)
     span = _ew.convert_element_type(_ew.max(_ew.sub(b, a), _sh.full_like(a, 1)), np.float64)
     return [_ew.add(a, _ew.convert_element_type(_ew.floor(_ew.mul(span, u)), dtype))], [0]
 
@@ -181,7 +191,7 @@ def rng_uniform(a: Any, b: Any, shape: Sequence[int]) -> Any:
     """
     a = np.asarray(a) if type(a) in core._PY_SCALARS else a
     b = np.asarray(b) if type(b) in core._PY_SCALARS else b
-    return rng_uniform_p.bind(a, b, shape=tuple(int(d) for d in shape))
+    return _bind_uniform(a, b, tuple(int(d) for d in shape))
 
 
 # --------------------------------------------------------------------------- random_gamma_grad
