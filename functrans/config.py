@@ -17,10 +17,19 @@ def _default_cache_dir() -> str:
     return str(Path(base) / "functrans")
 
 
+def _threads_from_env(variable: str, default: int) -> int | None:
+    value = os.environ.get(variable)
+    return default if value is None else None if value.lower() == "none" else int(value)
+
+
+def _check_threads(name: str, value: int | None) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"functrans.config.{name} must be a positive int or None, got {value!r}")
+
+
 def _set_numba_threads(value: int | None) -> None:
     """Numba's thread count for compiled loops run from this thread (Numba keeps one per thread)."""
-    if value is not None and (not isinstance(value, int) or value < 1):
-        raise ValueError(f"functrans.config.num_threads must be a positive int or None, got {value!r}")
+    _check_threads("num_threads", value)
     import numba  # here: importing functrans.config must not import Numba
 
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS if value is None else min(value, numba.config.NUMBA_NUM_THREADS))
@@ -53,6 +62,10 @@ class Config:
         # on the 2-vCPU machines measured, threads made a BLAS-heavy training step slower (the two thread pools
         # spin against each other) and transcendental-heavy loops slower; memory-bound loops ran 1.7x faster.
         "num_threads": 1,
+        # Threads of the BLAS that compiled matrix products run on (SciPy's; NumPy's own is left alone), or None
+        # for the library's default; or $FUNCTRANS_BLAS_THREADS. The default is 1: with every core busy, a pool's
+        # spinning threads slowed a small training step 15-30x (see functrans.backend.blas and the README).
+        "blas_threads": _threads_from_env("FUNCTRANS_BLAS_THREADS", 1),
         # Opt-in (True, or FUNCTRANS_BACKGROUND_COMPILE=1): run a program's first calls eagerly (NumPy, op by op)
         # while one background thread compiles it, then its compiled code. A fast first result, but not bitwise
         # reproducible: eager and compiled results differ in the last bits (libm against the vectorised math,
@@ -69,6 +82,7 @@ class Config:
         self.__dict__.update(self._defaults)
         self.__dict__["_codegen_epoch"] = 0
         self.__dict__["_codegen_listeners"] = []  # called when generated code changes (jit drops its fast paths)
+        self.__dict__["_listeners"] = {}  # option name -> called after it is set (see on_change)
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
@@ -78,6 +92,8 @@ class Config:
             raise AttributeError(f"functrans.config has no option {name!r}; options: {sorted(self._defaults)}")
         if name == "num_threads":
             _set_numba_threads(value)
+        if name == "blas_threads":
+            _check_threads(name, value)
         changed = name in _CODEGEN_OPTIONS and value != self.__dict__[name]
         self.__dict__[name] = value
         if changed:
@@ -85,6 +101,16 @@ class Config:
             self.__dict__["_codegen_epoch"] += 1
             for listener in self._codegen_listeners:
                 listener()
+        for listener in self._listeners.get(name, ()):
+            listener()
+
+    def on_change(self, name: str, listener: Any) -> None:
+        """Call ``listener()`` each time option ``name`` is set (for modules below config that
+        apply an option, such as the BLAS thread count).
+
+        >>> config.on_change("debug_nans", lambda: None)
+        """
+        self._listeners.setdefault(name, []).append(listener)
 
     def update(self, name: str, value: Any) -> None:
         """JAX-style spelling: ``config.update("debug_nans", True)``."""

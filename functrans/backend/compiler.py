@@ -42,6 +42,7 @@ from ..config import config
 from ..errors import CompilationError, CompilationWarning, NaNError
 from ..ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from ..version import __version__
+from . import blas
 from .cache import VerifiedCache, usable_dir
 from .codegen import generate
 from .passes import optimize
@@ -287,6 +288,7 @@ def compile_jaxpr(closed: ClosedJaxpr, arg_names: Sequence[str] | None = None) -
     compiled = _compiled.get(closed)
     if compiled is not None and compiled.epoch == config._codegen_epoch:
         return compiled
+    blas.limit_threads()
     with _compile_locks.hold(id(closed)):
         compiled = _compiled.get(closed)
         if compiled is None or compiled.epoch != config._codegen_epoch:
