@@ -23,22 +23,25 @@ def _float_unary(name: str, op: Callable) -> Callable[[ArrayLike], Any]:
     return fn
 
 
-def _numeric_unary(name: str, op: Callable) -> Callable[[ArrayLike], Any]:
+def _numeric_unary(name: str, op: Callable, doc: str) -> Callable[[ArrayLike], Any]:
+    """``op`` on ``x`` as an array; ``doc`` (its notes and example) follows the summary line."""
     def fn(x: ArrayLike) -> Any:
         return op(asarray(x))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}``, keeping the dtype, as ``numpy.{name}``."
+    fn.__doc__ = f"Elementwise ``{name}``, keeping the dtype, as ``numpy.{name}``.\n\n{doc}"
     return fn
 
 
-def _binary(name: str, op: Callable, inexact: bool = False) -> Callable[[ArrayLike, ArrayLike], Any]:
+def _binary(name: str, op: Callable, doc: str, inexact: bool = False) -> Callable[[ArrayLike, ArrayLike], Any]:
+    """``op`` on ``x`` and ``y`` promoted and broadcast; ``doc`` (its notes and example)
+    follows the summary line."""
     def fn(x: ArrayLike, y: ArrayLike) -> Any:
         x, y = promote_and_broadcast(x, y, inexact=inexact)
         return op(x, y)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}`` with broadcasting, as ``numpy.{name}``."
+    fn.__doc__ = f"Elementwise ``{name}`` with broadcasting and promotion, as ``numpy.{name}``.\n\n{doc}"
     return fn
 
 
@@ -63,9 +66,22 @@ tanh = _float_unary("tanh", lax.tanh)
 arcsinh = _float_unary("arcsinh", lax.asinh)
 arccosh = _float_unary("arccosh", lax.acosh)
 arctanh = _float_unary("arctanh", lax.atanh)
-negative = _numeric_unary("negative", lax.neg)
-sign = _numeric_unary("sign", lax.sign)
-absolute = _numeric_unary("absolute", lambda x: x if x.dtype.kind in "bu" else lax.abs(x))
+negative = _numeric_unary("negative", lax.neg, """Booleans raise ``TypeError``, as in NumPy (``logical_not`` negates them).
+
+>>> negative(np.array([1, -2]))
+array([-1,  2])
+""")
+sign = _numeric_unary("sign", lax.sign, """-1, 0 or 1 (NaN for NaN).
+
+>>> sign(np.array([-2.0, 0.0, 3.0]))
+array([-1.,  0.,  1.])
+""")
+absolute = _numeric_unary("absolute", lambda x: x if x.dtype.kind in "bu" else lax.abs(x), """Also named ``abs``;
+unsigned and boolean arrays are returned unchanged.
+
+>>> absolute(np.array([-1.5, 2.0]))
+array([1.5, 2. ])
+""")
 abs = absolute
 
 
@@ -75,7 +91,11 @@ def _int8_if_bool(x: Any) -> Any:
     return lax.convert_element_type(x, np.int8) if x.dtype == np.bool_ else x
 
 
-square = _numeric_unary("square", lambda x: lax.square(_int8_if_bool(x)))
+square = _numeric_unary("square", lambda x: lax.square(_int8_if_bool(x)), """Booleans give int8, as in NumPy.
+
+>>> square(np.array([-3, 2]))
+array([9, 4])
+""")
 
 
 def reciprocal(x: ArrayLike) -> Any:
@@ -170,18 +190,57 @@ def _round_integer(x: Any, decimals: int) -> Any:
 around = round
 
 # NumPy adds and multiplies booleans as logical or / and.
-add = _binary("add", lambda x, y: lax.bitwise_or(x, y) if x.dtype == np.bool_ else lax.add(x, y))
-subtract = _binary("subtract", lax.sub)
-multiply = _binary("multiply", lambda x, y: lax.bitwise_and(x, y) if x.dtype == np.bool_ else lax.mul(x, y))
-true_divide = _binary("true_divide", lax.div, inexact=True)
+add = _binary("add", lambda x, y: lax.bitwise_or(x, y) if x.dtype == np.bool_ else lax.add(x, y), """``x + y``; logical OR for booleans.
+
+>>> add(np.array([1, 2]), 0.5)
+array([1.5, 2.5])
+""")
+subtract = _binary("subtract", lax.sub, """``x - y``; a Python scalar keeps the array's dtype.
+
+>>> subtract(np.array([5, 3], np.int8), 1)
+array([4, 2], dtype=int8)
+""")
+multiply = _binary("multiply", lambda x, y: lax.bitwise_and(x, y) if x.dtype == np.bool_ else lax.mul(x, y), """``x * y``;
+logical AND for booleans.
+
+>>> multiply(np.array([1, 2]), np.array([[1], [10]]))
+array([[ 1,  2],
+       [10, 20]])
+""")
+true_divide = _binary("true_divide", lax.div, """``x / y``, also named ``divide``;
+integers give float64.
+
+>>> true_divide(np.array([1, 3]), 2)
+array([0.5, 1.5])
+""", inexact=True)
 divide = true_divide
-arctan2 = _binary("arctan2", lax.atan2, inexact=True)
-maximum = _binary("maximum", lax.max)
-minimum = _binary("minimum", lax.min)
+arctan2 = _binary("arctan2", lax.atan2, """The angle of the point ``(x2, x1)``, in ``[-pi, pi]``;
+also named ``atan2``.
+
+>>> np.round(arctan2(np.array([1.0, 1.0]), np.array([1.0, -1.0])), 4)
+array([0.7854, 2.3562])
+""", inexact=True)
+maximum = _binary("maximum", lax.max, """NaN where either operand is NaN (``fmax`` ignores NaNs).
+
+>>> maximum(np.array([1.0, np.nan, -2.0]), 0.0)
+array([ 1., nan,  0.])
+""")
+minimum = _binary("minimum", lax.min, """NaN where either operand is NaN (``fmin`` ignores NaNs).
+
+>>> minimum(np.array([1, 5]), 3)
+array([1, 3])
+""")
 
 
 def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
-    """``x // y`` (rounds toward minus infinity)."""
+    """``x // y``, the quotient rounded toward minus infinity, as ``numpy.floor_divide``.
+
+    Floats are divided as NumPy does (``1.0 // 0.1`` is 9.0); integer division by zero
+    gives 0.
+
+    >>> floor_divide(np.array([7, -7]), 2), floor_divide(np.array([7.5, -7.5]), 2)
+    (array([ 3, -4]), array([ 3., -4.]))
+    """
     x, y = map(_int8_if_bool, promote_and_broadcast(x, y))
     if not dtypes.is_inexact(x.dtype):
         return lax.div(x, y)
@@ -195,7 +254,11 @@ def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
 
 
 def mod(x: ArrayLike, y: ArrayLike) -> Any:
-    """``x % y`` with the sign of ``y``, as ``numpy.mod``."""
+    """``x % y`` with the sign of ``y``, as ``numpy.mod`` (also named ``remainder``).
+
+    >>> mod(np.array([7, -7]), 3), mod(np.array([5.5, -5.5]), 2.0)
+    (array([1, 2]), array([1.5, 0.5]))
+    """
     x, y = map(_int8_if_bool, promote_and_broadcast(x, y))
     return lax.rem(x, y)
 
@@ -230,7 +293,13 @@ def _integer_power(x: Any, y: Any) -> Any:
 
 
 def logaddexp(x: ArrayLike, y: ArrayLike) -> Any:
-    """``log(exp(x) + exp(y))`` without overflow."""
+    """``log(exp(x) + exp(y))`` without overflow, as ``numpy.logaddexp``.
+
+    Its derivative at ``x == y`` is exactly 1/2 for each operand.
+
+    >>> logaddexp(np.array([1000.0]), np.array([1000.0])) - 1000.0
+    array([0.69314718])
+    """
     x, y = promote_and_broadcast(x, y, inexact=True)
     # top + log1p(exp(-|x - y|)), with top and -|x - y| chosen by the same comparison: each
     # side is then a smooth formula, so derivatives at x == y are exact (1/2 each), where
@@ -244,7 +313,13 @@ def logaddexp(x: ArrayLike, y: ArrayLike) -> Any:
 
 
 def hypot(x: ArrayLike, y: ArrayLike) -> Any:
-    """``sqrt(x**2 + y**2)`` without overflow."""
+    """``sqrt(x**2 + y**2)`` without overflow, as ``numpy.hypot``.
+
+    Infinite if either operand is, even where the other is NaN (C99's rule).
+
+    >>> hypot(np.array([3.0, 1e300, np.nan]), np.array([4.0, 1e300, np.inf]))
+    array([5.00000000e+000, 1.41421356e+300,             inf])
+    """
     x, y = promote_and_broadcast(x, y, inexact=True)
     ax, ay = lax.abs(x), lax.abs(y)
     # One comparison picks both (not max and min, whose tie conventions would make the
@@ -282,7 +357,14 @@ def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
 
 
 def where(condition: ArrayLike, x: ArrayLike = None, y: ArrayLike = None) -> Any:
-    """``x`` where ``condition`` else ``y``, broadcasting all three."""
+    """``x`` where ``condition`` else ``y``, broadcasting all three, as ``numpy.where``.
+
+    ``x`` and ``y`` are promoted together; nonzero conditions are true. The one-argument
+    form (``nonzero``'s) is not supported: its shape depends on the values.
+
+    >>> where(np.array([True, False, True]), np.array([1, 2, 3]), 0.5)
+    array([1. , 0.5, 3. ])
+    """
     if x is None or y is None:
         raise TypeError("functrans.numpy.where needs x and y (the one-argument form has a data-dependent shape)")
     condition = astype_bool(condition)
@@ -296,22 +378,39 @@ def astype_bool(x: ArrayLike) -> Any:
     return x if x.dtype == np.bool_ else lax.ne(x, lax.full_like(x, 0))
 
 
-def _comparison(name: str, op: Callable) -> Callable[[ArrayLike, ArrayLike], Any]:
+def _comparison(name: str, op: Callable, doc: str) -> Callable[[ArrayLike, ArrayLike], Any]:
+    """``op`` on ``x`` and ``y`` promoted and broadcast; ``doc`` (its example) follows the
+    summary line."""
     def fn(x: ArrayLike, y: ArrayLike) -> Any:
         x, y = promote_and_broadcast(x, y)
         return op(x, y)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise ``{name}`` (a boolean array), as ``numpy.{name}``."
+    fn.__doc__ = f"Elementwise ``{name}`` (a boolean array), broadcast, as ``numpy.{name}``.\n\n{doc}"
     return fn
 
 
-equal = _comparison("equal", lax.eq)
-not_equal = _comparison("not_equal", lax.ne)
-less = _comparison("less", lax.lt)
-less_equal = _comparison("less_equal", lax.le)
-greater = _comparison("greater", lax.gt)
-greater_equal = _comparison("greater_equal", lax.ge)
+equal = _comparison("equal", lax.eq, """>>> equal(np.array([1, 2]), np.array([[1], [2]]))
+array([[ True, False],
+       [False,  True]])
+""")
+not_equal = _comparison("not_equal", lax.ne, """True where either operand is NaN.
+
+>>> not_equal(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+array([False,  True])
+""")
+less = _comparison("less", lax.lt, """>>> less(np.array([1, 2, 3]), 2)
+array([ True, False, False])
+""")
+less_equal = _comparison("less_equal", lax.le, """>>> less_equal(np.array([1, 2, 3]), 2.5)
+array([ True,  True, False])
+""")
+greater = _comparison("greater", lax.gt, """>>> greater(np.array([1, 2, 3]), 2)
+array([False, False,  True])
+""")
+greater_equal = _comparison("greater_equal", lax.ge, """>>> greater_equal(np.array([1.0, np.nan]), 1.0)
+array([ True, False])
+""")
 
 
 def _logical(name: str, op: Callable) -> Callable[[ArrayLike, ArrayLike], Any]:
