@@ -211,6 +211,16 @@ def test_scatter_family_derivatives_match_finite_differences(name):
     check_grads(f, (operand, updates), order=2, modes=("fwd", "rev"))
 
 
+@pytest.mark.parametrize("seed", [2, 10, 18, 45])  # cases with batching axes, partial windows and several index columns
+def test_gather_and_scatter_derivatives_with_general_dimension_numbers(seed):
+    operand, indices, dn, sizes = random_case(seed)
+    updates = np.random.default_rng(seed).normal(size=reference_gather(operand, indices, dn, sizes, "clip").shape)
+    check_grads(lambda x: lax.gather(x, indices, dn, sizes, mode="fill", fill_value=0.0), (operand,), order=2)
+    check_grads(lambda x, u: lax.scatter_add(x, indices, u, scatter_of(dn), mode="clip"), (operand, updates), order=2)
+    batched = ft.vmap(lambda x: lax.gather(x, indices, dn, sizes), 1, 1)(np.stack([operand, 2 * operand], 1))
+    np.testing.assert_array_equal(batched, np.stack([lax.gather(x, indices, dn, sizes) for x in (operand, 2 * operand)], 1))
+
+
 def test_gather_derivative_is_a_scatter_add():
     dn = GDN((1,), (0,), (0,))
     x = np.random.default_rng(1).normal(size=(4, 3))
@@ -261,7 +271,7 @@ def test_vmap_of_gather_and_scatter_add_equals_a_loop():
 @pytest.mark.slow  # compiles a program of many functions (about 20 s without the compile cache)
 def test_jit_of_the_scatter_family_equals_eager():
     rng = np.random.default_rng(3)
-    operand, indices, dn, sizes = random_case(7)
+    operand, indices, dn, sizes = random_case(45)  # two batching axes, a partial window
     updates = rng.normal(size=np.shape(reference_gather(operand, indices, dn, sizes, "clip")))
 
     def program(operand, indices, updates):

@@ -117,7 +117,7 @@ def test_top_k_along_another_axis_and_errors():
 def test_top_k_equals_jax():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
-    x = np.array([[1.0, np.nan, 3.0, -0.0, 0.0, 3.0], [2.0, 2.0, -np.inf, np.inf, 1.0, 0.0]])
+    x = np.array([[1.0, np.nan, 3.0, -0.0, 0.0, 3.0], [2.0, 2.0, -np.inf, np.inf, 1.0, -np.nan]])  # -nan: the smallest
     for k in (0, 3, 6):
         for got, want in zip(lax.top_k(x, k), jax.lax.top_k(x, k)):
             np.testing.assert_array_equal(got, want)

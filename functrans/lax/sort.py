@@ -10,7 +10,7 @@ stable argsorts from the least significant key up, so every multi-operand sort a
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..lowering import def_statement
 from . import elementwise as _ew
 from . import shape as _shape
-from .floating import signbit
+from .bits import bitcast_convert_type
 from .indexing import take_along_axis
 
 
@@ -101,21 +101,24 @@ def sort_key_val(keys: Any, values: Any, dimension: int = -1, is_stable: bool = 
     return sort((keys, values), dimension, is_stable, num_keys=1)
 
 
-def _descending_keys(x: Any) -> list:
-    """Keys whose ascending lexicographic order is ``x``'s descending total order: NaN
-    first, then by value, ``0.0`` before ``-0.0``."""
-    if core.get_aval(x).dtype.kind != "f":
-        return [_ew.bitwise_not(x)]  # ~x = -1 - x for signed ints, max - x for unsigned: no overflow
-    return [_ew.bitwise_not(_ew.ne(x, x)), _ew.neg(x), signbit(x)]
+def _total_order_key(x: Any) -> Any:
+    """An integer key ordering floats totally (-NaN < -inf < ... < -0.0 < 0.0 < ... < inf < NaN),
+    so one stable argsort ranks them; other dtypes are their own key."""
+    dtype = core.get_aval(x).dtype
+    if dtype.kind != "f":
+        return x
+    itype = np.dtype(f"int{dtype.itemsize * 8}")
+    bits = bitcast_convert_type(x, itype)
+    # As integers, negative floats run backwards: flipping every bit but the sign turns them round.
+    flipped = _ew.bitwise_xor(bits, _shape.full_like(bits, np.iinfo(itype).max))
+    return _ew.select_n(_ew.lt(bits, 0), bits, flipped)
 
 
-def _ascending_keys(x: Any) -> list:
-    if core.get_aval(x).dtype.kind != "f":
-        return [x]
-    return [_ew.ne(x, x), x, _ew.bitwise_not(signbit(x))]
+def _descending_key(x: Any) -> Any:
+    return _ew.bitwise_not(_total_order_key(x))  # ~k = -1 - k (max - k if unsigned): reversed, without overflow
 
 
-def _top(name: str, operand: Any, k: int, axis: int, keys: Any) -> tuple[Any, Any]:
+def _top(name: str, operand: Any, k: int, axis: int, key: Callable[[Any], Any]) -> tuple[Any, Any]:
     operand = operand if isinstance(operand, core.Tracer) else np.asarray(operand)
     aval = core.get_aval(operand)
     if aval.ndim == 0:
@@ -129,7 +132,7 @@ def _top(name: str, operand: Any, k: int, axis: int, keys: Any) -> tuple[Any, An
         raise ValueError(f"k argument to {name} must be no larger than size along axis; got k={k} with "
                          f"shape={list(aval.shape)} and axis={axis}")
     dtypes.check_kinds(name, aval, "biuf")
-    order = _lexicographic_order(keys(operand), axis)
+    order = argsort(key(operand), axis)
     limits = list(aval.shape)
     limits[axis] = k
     indices = _shape.slice(order, [0] * aval.ndim, limits)
@@ -144,7 +147,7 @@ def top_k(operand: Any, k: int, *, axis: int = -1) -> tuple[Any, Any]:
     >>> top_k(np.array([1.0, 3.0, 3.0, 2.0]), 2)
     (array([3., 3.]), array([1, 2], dtype=int32))
     """
-    return _top("top_k", operand, k, axis, _descending_keys)
+    return _top("top_k", operand, k, axis, _descending_key)
 
 
 def approx_max_k(operand: Any, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
@@ -155,18 +158,18 @@ def approx_max_k(operand: Any, k: int, reduction_dimension: int = -1, recall_tar
     >>> approx_max_k(np.array([[1.0, 5.0, 3.0]]), 2)
     (array([[5., 3.]]), array([[1, 2]], dtype=int32))
     """
-    return _top("approx_max_k", operand, k, reduction_dimension, _descending_keys)
+    return _top("approx_max_k", operand, k, reduction_dimension, _descending_key)
 
 
 def approx_min_k(operand: Any, k: int, reduction_dimension: int = -1, recall_target: float = 0.95,
                  reduction_input_size_override: int = -1, aggregate_to_topk: bool = True) -> tuple[Any, Any]:
     """The ``k`` smallest entries along ``reduction_dimension`` and their int32 indices, computed
-    exactly (recall 1); NaN counts as the largest.
+    exactly (recall 1); ``-0.0`` counts as smaller than ``0.0``, NaN as the largest.
 
     >>> approx_min_k(np.array([[1.0, 5.0, 3.0]]), 2)
     (array([[1., 3.]]), array([[0, 2]], dtype=int32))
     """
-    return _top("approx_min_k", operand, k, reduction_dimension, _ascending_keys)
+    return _top("approx_min_k", operand, k, reduction_dimension, _total_order_key)
 
 
 def _sort_jvp(primals, tangents, *, dimension):
