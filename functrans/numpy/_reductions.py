@@ -59,18 +59,39 @@ def sum(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = Fal
 
 
 def prod(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Product over ``axis``."""
+    """Product over ``axis`` (all axes by default), as ``numpy.prod``.
+
+    Small integers and booleans multiply in int64, as in NumPy; an empty axis gives 1.
+
+    >>> prod(np.array([[1, 2, 3], [4, 5, 6]]), axis=1)
+    array([  6, 120])
+    """
     a = asarray(a)
     return _reduce(a, axis, keepdims, lax.reduce_prod, dtype or _accumulator_dtype(a.dtype))
 
 
 def max(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Maximum over ``axis`` (NaN if any element is NaN)."""
+    """Maximum over ``axis`` (all axes by default), NaN if any element is NaN; also ``amax``.
+
+    Unlike NumPy's and JAX's, it takes no ``initial`` or ``where``, so an empty axis raises
+    ``ShapeError``.
+
+    >>> max(np.array([[0, 1, 2], [3, 4, 5]]), axis=1, keepdims=True)
+    array([[2],
+           [5]])
+    """
     return _reduce(a, axis, keepdims, lax.reduce_max)
 
 
 def min(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Minimum over ``axis`` (NaN if any element is NaN)."""
+    """Minimum over ``axis`` (all axes by default), NaN if any element is NaN; also ``amin``.
+
+    Unlike NumPy's and JAX's, it takes no ``initial`` or ``where``, so an empty axis raises
+    ``ShapeError``.
+
+    >>> min(np.array([[0, 1, 2], [3, 4, 5]]), axis=0), min(np.array([1.0, np.nan]))
+    (array([0, 1, 2]), array(nan))
+    """
     return _reduce(a, axis, keepdims, lax.reduce_min)
 
 
@@ -78,12 +99,24 @@ amax, amin = max, min
 
 
 def all(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Whether every element along ``axis`` is true (True over an empty axis)."""
+    """Whether every element along ``axis`` is true (nonzero), as ``numpy.all``.
+
+    True over an empty axis.
+
+    >>> all(np.array([[1, 0], [1, 1]]), axis=1)
+    array([False,  True])
+    """
     return _logical_reduce(a, axis, keepdims, lax.reduce_min, True)
 
 
 def any(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Any:
-    """Whether some element along ``axis`` is true (False over an empty axis)."""
+    """Whether some element along ``axis`` is true (nonzero), as ``numpy.any``.
+
+    False over an empty axis.
+
+    >>> any(np.array([[0, 0], [0, 3]]), axis=1), any(np.zeros(0))
+    (array([False,  True]), array(False))
+    """
     return _logical_reduce(a, axis, keepdims, lax.reduce_max, False)
 
 
@@ -92,7 +125,13 @@ def _count(shape: Sequence[int], axes: Sequence[int]) -> int:
 
 
 def mean(a: ArrayLike, axis: Axis = None, dtype: Any = None, keepdims: bool = False) -> Any:
-    """Arithmetic mean over ``axis`` (integers give float64)."""
+    """Arithmetic mean over ``axis`` (all axes by default), as ``numpy.mean``.
+
+    Integers and booleans give float64, floats keep their dtype.
+
+    >>> mean(np.array([[0, 1, 2], [3, 4, 5]]), axis=0)
+    array([1.5, 2.5, 3.5])
+    """
     a = asarray(a)
     out_dtype = np.dtype(dtype) if dtype is not None else dtypes.default_float(a.dtype)
     axes = canonical_axes(axis, a.ndim)
@@ -127,7 +166,13 @@ def var(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepd
 
 def std(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepdims: bool = False, *,
         correction: int | None = None) -> Any:
-    """Standard deviation over ``axis`` (``ddof``/``correction`` as for ``var``)."""
+    """Standard deviation over ``axis``, ``sqrt(var(...))``, as ``numpy.std``.
+
+    ``ddof`` (or NumPy 2's ``correction``) as for ``var``.
+
+    >>> std(np.array([2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0])), std(np.array([1.0, 3.0]), ddof=1)
+    (array(2.), array(1.41421356))
+    """
     return lax.sqrt(var(a, axis, dtype, ddof, keepdims, correction=correction))
 
 
@@ -141,12 +186,24 @@ def _arg_reduce(a: ArrayLike, axis: int | None, keepdims: bool, reducer) -> Any:
 
 
 def argmax(a: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Any:
-    """Index of the (first) maximum along ``axis`` (of the flattened array if None)."""
+    """Index of the first maximum along ``axis`` (of the flattened array if None).
+
+    As ``numpy.argmax``: a NaN counts as the maximum.
+
+    >>> argmax(np.array([[1, 5, 5], [7, 0, 2]])), argmax(np.array([[1, 5, 5], [7, 0, 2]]), axis=1)
+    (array(3), array([1, 0]))
+    """
     return _arg_reduce(a, axis, keepdims, lax.argmax)
 
 
 def argmin(a: ArrayLike, axis: int | None = None, keepdims: bool = False) -> Any:
-    """Index of the (first) minimum along ``axis``."""
+    """Index of the first minimum along ``axis`` (of the flattened array if None).
+
+    As ``numpy.argmin``: a NaN counts as the minimum.
+
+    >>> argmin(np.array([3.0, np.nan, 1.0])), argmin(np.array([[4, 2], [1, 3]]), axis=0)
+    (array(1), array([1, 0]))
+    """
     return _arg_reduce(a, axis, keepdims, lax.argmin)
 
 
@@ -159,10 +216,23 @@ def _cumulative(a: ArrayLike, axis: int | None, dtype: Any, op) -> Any:
 
 
 def cumsum(a: ArrayLike, axis: int | None = None, dtype: Any = None) -> Any:
-    """Cumulative sum along ``axis`` (of the flattened array if None)."""
+    """Cumulative sum along ``axis`` (of the flattened array if None), as ``numpy.cumsum``.
+
+    Small integers and booleans add in int64, as in NumPy.
+
+    >>> cumsum(np.array([[0, 1, 2], [3, 4, 5]])), cumsum(np.array([[0, 1, 2], [3, 4, 5]]), axis=1)
+    (array([ 0,  1,  3,  6, 10, 15]), array([[ 0,  1,  3],
+           [ 3,  7, 12]]))
+    """
     return _cumulative(a, axis, dtype, lax.cumsum)
 
 
 def cumprod(a: ArrayLike, axis: int | None = None, dtype: Any = None) -> Any:
-    """Cumulative product along ``axis``."""
+    """Cumulative product along ``axis`` (of the flattened array if None), as ``numpy.cumprod``.
+
+    Its derivative is exact where elements are zero.
+
+    >>> cumprod(np.array([1, 2, 3, 4]))
+    array([ 1,  2,  6, 24])
+    """
     return _cumulative(a, axis, dtype, lax.cumprod)
