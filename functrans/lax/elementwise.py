@@ -222,7 +222,7 @@ def _rem_impl(x, y):
 
 def _rem_lowering(args, eqn):
     if eqn.inputs[0].aval.dtype.kind in "fc":
-        return cast(f"np.mod({args[0]}, {args[1]})", out_dtype(eqn))
+        return cast(f"(np.mod({args[0]}, {args[1]}) if np.mod({args[0]}, {args[1]}) != 0 else math.copysign(0.0, {args[1]}))", out_dtype(eqn))
     x, y = args
     minus_one = f" or {y} == -1" if _signed(eqn) else ""
     return cast(f"(0 if {y} == 0{minus_one} else {x} % {y})", out_dtype(eqn))
