@@ -102,6 +102,26 @@ def test_dynamic_in_dim_functions_differentiate_batch_and_compile():
         np.testing.assert_allclose(got, want, rtol=1e-15)
 
 
+def test_vmap_of_the_shape_helpers_equals_a_loop():
+    x = np.random.default_rng(1).normal(size=(3, 4, 2))
+
+    def f(x):
+        return (lax.tile(x, (2, 1)), lax.split(x, (1, 3))[1], lax.collapse(x, 0), lax.broadcast(x, (2,)),
+                lax.slice_in_dim(x, -3, None, 2), lax.index_in_dim(x, -1, 1, False), lax.broadcast_to_rank(x[0], 2),
+                lax.index_take(x, [np.array([3, -1])], (0,)), lax.clamp(-0.5, x, 0.5), lax.reciprocal(x))
+
+    looped = [f(a) for a in x]
+    for i, got in enumerate(ft.vmap(f)(x)):
+        np.testing.assert_array_equal(got, np.stack([r[i] for r in looped]))
+    check_grads(lambda x: f(x)[:8], (x[0],), order=1)
+
+
+def test_clamp_takes_a_traced_python_scalar_bound():
+    x = np.array([0.0, 2.0], np.float32)
+    g = ft.grad(lambda hi: lax.clamp(0.0, x, hi).sum())(1.0)
+    assert g == 1.0
+
+
 def test_split_equals_numpy_and_rejects_bad_sizes():
     x = np.arange(12.0).reshape(3, 4)
     for got, want in zip(lax.split(x, (1, 0, 3), axis=1), np.split(x, [1, 1], axis=1)):

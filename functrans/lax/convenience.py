@@ -18,6 +18,9 @@ def _bound(name: str, value: Any, x_aval: core.ShapedArray) -> Any:
         return _shape.full(x_aval.shape, value, x_aval.dtype)
     value = value if isinstance(value, core.Tracer) else np.asarray(value)
     aval = core.get_aval(value)
+    if aval.weak_type and aval.dtype.kind == x_aval.dtype.kind:  # a traced Python scalar takes x's dtype
+        value = _ew.convert_element_type(value, x_aval.dtype)
+        aval = core.get_aval(value)
     if aval.dtype != x_aval.dtype:
         raise TypeError(f"lax.clamp requires arguments to have the same dtypes, got {name} {aval.str_short()} "
                         f"and operand {x_aval.str_short()}")

@@ -384,7 +384,7 @@ def gather(operand: Any, start_indices: Any, dimension_numbers: Any = 0, slice_s
     """
     if isinstance(dimension_numbers, (int, np.integer)):
         # functrans's own layout: gather(operand, indices, num_batch_dims=0, mode="clip").
-        return _ix.gather(operand, start_indices, dimension_numbers, "clip" if slice_sizes is None else slice_sizes)
+        return _ix.gather(operand, start_indices, dimension_numbers, slice_sizes or mode or "clip")
     if not isinstance(dimension_numbers, GatherDimensionNumbers):
         raise TypeError(f"gather: dimension_numbers must be a GatherDimensionNumbers, got {dimension_numbers!r}")
     operand, start_indices = _array(operand), _array(start_indices)
