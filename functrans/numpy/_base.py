@@ -63,7 +63,11 @@ array = asarray
 
 
 def astype(x: ArrayLike, dtype: Any) -> Any:
-    """``x`` converted to ``dtype`` (as ``ndarray.astype``)."""
+    """``x`` converted to ``dtype``, as ``ndarray.astype`` (floats to integers truncate).
+
+    >>> astype(np.array([1.7, -1.7]), np.int32)
+    array([ 1, -1], dtype=int32)
+    """
     dtype = np.dtype(dtype)
     if not isinstance(x, Tracer):
         return np.asarray(x).astype(dtype)
@@ -121,7 +125,14 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
 
 
 def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Any:
-    """``x`` broadcast to ``shape`` by NumPy's rules."""
+    """``x`` broadcast to ``shape`` by NumPy's rules, as ``numpy.broadcast_to``.
+
+    A new array, not a read-only view; ``ValueError`` if ``x`` does not broadcast.
+
+    >>> broadcast_to(np.array([1, 2]), (2, 2))
+    array([[1, 2],
+           [1, 2]])
+    """
     x = asarray(x)
     shape = tuple(int(d) for d in shape)
     x_shape = shape_of(x)

@@ -203,7 +203,17 @@ def _gather_points(x: Any, positions: list, arrays: list, mode: str, adjacent: b
 
 
 def getitem(x: ArrayLike, idx: Any) -> Any:
-    """``x[idx]`` with NumPy's semantics; traced integer indices are clamped into range."""
+    """``x[idx]`` with NumPy's semantics: integers, slices, ``None``, ``...``, integer and
+    boolean arrays.
+
+    Concrete out-of-range integers raise ``IndexError``, as in NumPy; traced ones are
+    clamped into range, as in JAX. Traced values use it for ``x[idx]``.
+
+    >>> getitem(np.arange(10) * 10, np.array([1, -1]))
+    array([10, 90])
+    >>> getitem(np.arange(6).reshape(2, 3), (slice(None), 1))
+    array([1, 4])
+    """
     x = asarray(x)
     y, positions, arrays, adjacent = _index_plan(x, idx, "clip")
     return _gather_points(y, positions, arrays, "clip", adjacent) if arrays else y
@@ -284,8 +294,17 @@ def at(x: ArrayLike) -> IndexUpdateHelper:
 
 
 def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, mode: str | None = None) -> Any:
-    """Elements of ``a`` at ``indices`` along ``axis`` (the flattened array if None);
-    negative indices count from the end, out-of-range ones are clamped."""
+    """Elements of ``a`` at ``indices`` along ``axis`` (the flattened array if None).
+
+    Negative indices count from the end and out-of-range ones are clamped (``mode`` may
+    only be None or ``"clip"``; JAX's default fills them with NaN, NumPy's raises).
+
+    >>> take(np.arange(10) * 10, np.array([0, 2, 20]))
+    array([ 0, 20, 90])
+    >>> take(np.arange(6).reshape(2, 3), np.array([0, 2]), axis=1)
+    array([[0, 2],
+           [3, 5]])
+    """
     a = asarray(a)
     if axis is None:
         a, axis = lax.reshape(a, (a.size,)), 0
@@ -299,7 +318,15 @@ def take(a: ArrayLike, indices: ArrayLike, axis: int | None = None, mode: str | 
 
 
 def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: int | None) -> Any:
-    """``arr`` indexed along ``axis`` by ``indices`` of the same rank (shapes broadcast off ``axis``)."""
+    """``arr`` indexed along ``axis`` by ``indices`` of the same rank, as ``numpy.take_along_axis``.
+
+    Their shapes broadcast off ``axis``; ``axis=None`` indexes the flattened array.
+
+    >>> a = np.array([[10, 30, 20], [60, 40, 50]])
+    >>> take_along_axis(a, np.argsort(a, axis=1), axis=1)
+    array([[10, 20, 30],
+           [40, 50, 60]])
+    """
     arr = asarray(arr)
     indices = asarray(indices)
     if axis is None:

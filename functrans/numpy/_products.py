@@ -39,7 +39,16 @@ def dot(a: ArrayLike, b: ArrayLike) -> Any:
 
 
 def matmul(a: ArrayLike, b: ArrayLike) -> Any:
-    """``a @ b`` with broadcasting over leading (batch) axes."""
+    """``a @ b`` with broadcasting over leading (batch) axes, as ``numpy.matmul``.
+
+    1-D operands are vectors (their axis is dropped from the result); scalars raise
+    ``ValueError``. The operands are promoted to one dtype.
+
+    >>> matmul(np.arange(6).reshape(2, 3), np.arange(3))
+    array([ 5, 14])
+    >>> matmul(np.ones((4, 2, 3)), np.ones((3, 5))).shape
+    (4, 2, 5)
+    """
     a, b = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul: input operand does not have enough dimensions (scalars are not allowed)")
@@ -61,13 +70,25 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Any:
 
 
 def vdot(a: ArrayLike, b: ArrayLike) -> Any:
-    """Dot product of the flattened arrays."""
+    """Dot product of the flattened arrays, as ``numpy.vdot`` for real operands.
+
+    Unlike NumPy's and JAX's, a complex ``a`` is not conjugated.
+
+    >>> vdot(np.array([[1, 2], [3, 4]]), np.ones((2, 2), int))
+    array(10)
+    """
     a, b = _operands(a, b)
     return _dot_general(lax.reshape(a, (a.size,)), lax.reshape(b, (b.size,)), (((0,), (0,)), ((), ())))
 
 
 def inner(a: ArrayLike, b: ArrayLike) -> Any:
-    """Sum over the last axes of ``a`` and ``b``."""
+    """Sum of products over the last axes of ``a`` and ``b``, as ``numpy.inner``.
+
+    A scalar operand multiplies the other.
+
+    >>> inner(np.array([1, 2, 3]), np.array([0, 1, 0]))
+    array(2)
+    """
     a, b = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
         return multiply(a, b)
@@ -75,13 +96,27 @@ def inner(a: ArrayLike, b: ArrayLike) -> Any:
 
 
 def outer(a: ArrayLike, b: ArrayLike) -> Any:
-    """``a.ravel()[:, None] * b.ravel()[None, :]``."""
+    """Outer product ``a.ravel()[:, None] * b.ravel()[None, :]``, as ``numpy.outer``.
+
+    >>> outer(np.array([1, 2]), np.array([1, 10, 100]))
+    array([[  1,  10, 100],
+           [  2,  20, 200]])
+    """
     a, b = _operands(a, b)
     return _dot_general(lax.reshape(a, (a.size, 1)), lax.reshape(b, (1, b.size)), (((1,), (0,)), ((), ())))
 
 
 def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2) -> Any:
-    """Sum over the last ``axes`` axes of ``a`` and first of ``b``, or over explicit axis lists."""
+    """Sum of products over the last ``axes`` axes of ``a`` and the first of ``b``, as ``numpy.tensordot``.
+
+    ``axes`` may instead be two sequences, the axes of ``a`` and of ``b`` to contract.
+
+    >>> tensordot(np.ones((2, 3, 4)), np.ones((3, 4, 5))).shape
+    (2, 5)
+    >>> tensordot(np.arange(6).reshape(2, 3), np.arange(6).reshape(2, 3), axes=([1], [1]))
+    array([[ 5, 14],
+           [14, 50]])
+    """
     a, b = _operands(a, b)
     if isinstance(axes, (int, np.integer)):
         n = int(axes)
