@@ -5,7 +5,8 @@ logging), as primitives that work eagerly, traced and compiled.
 Compiled code calls back at run time: each callback equation lowers to a Numba
 ``objmode`` block calling ``invoke(ident, inputs, outputs)``, which finds the Python
 function by the number ``ident`` (the registry holds each callback while the jaxprs that
-use it exist) and writes its results into the output buffers the program allocated.
+use it exist) and writes its results into the output buffers the program allocated
+(arrays are passed as pointers and strides, see ``emit_invoke``).
 The generated source names only the number, so it can be cached on disk like any other
 program; entering and leaving object mode costs a few microseconds per call.
 
@@ -28,6 +29,7 @@ from . import core, lax
 from .autodiff import Zero, jvp_rules, tangent_aval, transpose_rules
 from .batching import batching_rules, moveaxis
 from .core import Primitive, ShapedArray
+from .ir import Literal
 from .lowering import def_statement
 from .tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
 
@@ -60,23 +62,62 @@ class Callback:
 _registry: "weakref.WeakValueDictionary[int, Callback]" = weakref.WeakValueDictionary()
 
 
+class _Memory:
+    """Array memory described by NumPy's array interface (a pointer, strides, dtype and shape)."""
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, interface: dict):
+        self.__array_interface__ = interface
+
+
+def _array(entry: Any) -> np.ndarray:
+    """The array an entry of ``invoke``'s arguments describes: a literal's array, or a view of
+    compiled code's memory from ``(pointer, strides, dtype, shape)``."""
+    if isinstance(entry, np.ndarray):
+        return entry
+    pointer, strides, typestr, shape = entry
+    if 0 in shape:
+        return np.empty(shape, typestr)
+    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))
+
+
 def invoke(ident: int, inputs: tuple, outputs: tuple) -> None:
     """Run callback ``ident`` on copies of ``inputs`` (compiled code reuses their memory) and
     write its results into ``outputs``: what the compiled code's object-mode block calls."""
-    results = _registry[ident](*[np.array(x) for x in inputs])
-    check_results(results, outputs)
-    for out, result in zip(outputs, results):
+    results = _registry[ident](*[np.array(_array(x)) for x in inputs])
+    buffers = [_array(x) for x in outputs]
+    check_results(results, buffers)
+    for out, result in zip(buffers, results):
         out[...] = result
 
 
 def emit_invoke(em: Any, eqn: Any, args: list[str], outs: list[str]) -> None:
-    """The object-mode block calling ``invoke`` for a callback equation, after allocating its results."""
+    """The object-mode block calling ``invoke`` for a callback equation, after allocating its results.
+
+    Arrays cross into object mode as pointers and strides, not as arrays: Numba 0.68 fails to
+    compile ("Instruction does not dominate all uses") a function with two object-mode blocks
+    taking arrays when one is in a loop or a branch. A test after the block keeps them alive
+    until then (Numba frees a value after its last use)."""
     for var in eqn.out_binders:
         em.allocate(var)
-    ins = "".join(f"{a}, " for a in args[: eqn.params.get("num_args", len(args))])  # not a debug token
-    results = "".join(f"{o}, " for o in outs)
+
+    def entry(x: Any, name: str) -> str:
+        if isinstance(x, Literal):
+            return name  # the literal's array expression, evaluated in object mode
+        pointer, strides = em.fresh("cb_ptr"), em.fresh("cb_strides")
+        em.emit(f"{pointer} = {name}.ctypes.data")
+        em.emit(f"{strides} = {name}.strides")
+        return f"({pointer}, {strides}, {x.aval.dtype.str!r}, {x.aval.shape!r})"
+
+    n = eqn.params.get("num_args", len(args))  # a debug callback's token is not the callback's
+    ins = "".join(entry(x, a) + ", " for x, a in zip(eqn.inputs[:n], args[:n]))
+    results = "".join(entry(v, o) + ", " for v, o in zip(eqn.out_binders, outs))
     em.emit("with numba.objmode():")
     em.emit(f"__import__('functrans.callbacks').callbacks.invoke({eqn.params['callback'].ident}, ({ins}), ({results}))", 2)
+    alive = [a for x, a in zip(eqn.inputs[:n], args[:n]) if not isinstance(x, Literal)] + list(outs)
+    em.emit(f"if {' or '.join(f'{a}.size < 0' for a in alive)}:  # keeps the arrays alive until here")
+    em.emit('raise RuntimeError("unreachable")', 2)
 
 
 # --------------------------------------------------------------------------- pure_callback
