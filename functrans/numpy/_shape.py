@@ -23,19 +23,36 @@ def _shape_tuple(shape: int | Sequence[int]) -> tuple[int, ...]:
 
 
 def full(shape: int | Sequence[int], fill_value: ArrayLike, dtype: Any = None) -> Any:
-    """An array of ``shape`` filled with ``fill_value`` (broadcast if it is an array)."""
+    """An array of ``shape`` filled with ``fill_value``, as ``numpy.full``.
+
+    An array ``fill_value`` is broadcast; the dtype is ``fill_value``'s unless given.
+
+    >>> full((2, 2), 7)
+    array([[7, 7],
+           [7, 7]])
+    >>> full(3, np.array([1, 2, 3]))
+    array([1, 2, 3])
+    """
     shape = _shape_tuple(shape)
     value = asarray(fill_value) if dtype is None else convert(asarray(fill_value), np.dtype(dtype))
     return broadcast_to(value, shape)
 
 
 def zeros(shape: int | Sequence[int], dtype: Any = None) -> Any:
-    """An array of zeros (float64 by default)."""
+    """An array of zeros of ``shape``, float64 unless ``dtype`` is given, as ``numpy.zeros``.
+
+    >>> zeros(2), zeros((2,), np.int8)
+    (array([0., 0.]), array([0, 0], dtype=int8))
+    """
     return lax.full(_shape_tuple(shape), 0, np.dtype(dtype or dtypes.float64))
 
 
 def ones(shape: int | Sequence[int], dtype: Any = None) -> Any:
-    """An array of ones (float64 by default)."""
+    """An array of ones of ``shape``, float64 unless ``dtype`` is given, as ``numpy.ones``.
+
+    >>> ones(2), ones((1, 2), int)
+    (array([1., 1.]), array([[1, 1]]))
+    """
     return lax.full(_shape_tuple(shape), 1, np.dtype(dtype or dtypes.float64))
 
 
@@ -87,7 +104,13 @@ def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: Any = None, shape: Any
 
 
 def arange(start: ArrayLike, stop: ArrayLike = None, step: ArrayLike = None, dtype: Any = None) -> Any:
-    """Evenly spaced values in ``[start, stop)``; the bounds must be concrete."""
+    """Evenly spaced values in ``[start, stop)`` by ``step``, as ``numpy.arange``.
+
+    The bounds must be concrete (not traced): the length of the result depends on them.
+
+    >>> arange(5), arange(1.0, 2.0, 0.25)
+    (array([0, 1, 2, 3, 4]), array([1.  , 1.25, 1.5 , 1.75]))
+    """
     values = [core.concrete_or_error(v, "the bounds of arange").item() for v in (start, stop, step) if v is not None]
     result = np.arange(*values, dtype=dtype)
     if len(values) == 1 and result.dtype.kind in "iu":
@@ -195,7 +218,11 @@ def ravel(a: ArrayLike) -> Any:
 
 
 def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Any:
-    """Permute axes (reverse them by default)."""
+    """``a`` with its axes permuted by ``axes`` (reversed by default), as ``numpy.transpose``.
+
+    >>> transpose(np.zeros((2, 3, 4))).shape, transpose(np.zeros((2, 3, 4)), (1, 0, 2)).shape
+    ((4, 3, 2), (3, 2, 4))
+    """
     a = asarray(a)
     if axes is None:
         axes = tuple(reversed(range(a.ndim)))
@@ -303,8 +330,16 @@ def atleast_2d(*arys: ArrayLike) -> Any:
 
 
 def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, *, dtype: Any = None) -> Any:
-    """Join arrays along an existing axis (flattened first if ``axis`` is None), in their
-    promoted dtype or ``dtype``."""
+    """Join arrays along an existing axis (flattened first if ``axis`` is None), as
+    ``numpy.concatenate``.
+
+    In the arrays' promoted dtype, or ``dtype``.
+
+    >>> concatenate([np.array([1, 2]), np.array([3.5])])
+    array([1. , 2. , 3.5])
+    >>> concatenate([np.zeros((2, 1)), np.ones((2, 1))], axis=None)
+    array([0., 0., 1., 1.])
+    """
     if not len(arrays):
         raise ValueError("need at least one array to concatenate")
     # The inputs are arrays: a (traced) Python scalar among them counts as float64/int64,
@@ -321,7 +356,14 @@ def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0, *, dtype: Any
 
 
 def stack(arrays: Sequence[ArrayLike], axis: int = 0, *, dtype: Any = None) -> Any:
-    """Join arrays of equal shapes along a new axis (in their promoted dtype or ``dtype``)."""
+    """Join arrays of equal shapes along a new axis ``axis``, as ``numpy.stack``.
+
+    In the arrays' promoted dtype, or ``dtype``.
+
+    >>> stack([np.array([1, 2]), np.array([3, 4])], axis=1)
+    array([[1, 3],
+           [2, 4]])
+    """
     if not len(arrays):
         raise ValueError("need at least one array to stack")
     arrays = [asarray(a) for a in arrays]
@@ -369,7 +411,14 @@ def split(a: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0)
 
 
 def tile(a: ArrayLike, reps: int | Sequence[int]) -> Any:
-    """Repeat the whole array ``reps`` times along each axis."""
+    """The whole array repeated ``reps`` times along each axis, as ``numpy.tile``.
+
+    >>> tile(np.array([1, 2]), 2)
+    array([1, 2, 1, 2])
+    >>> tile(np.array([1, 2]), (2, 1))
+    array([[1, 2],
+           [1, 2]])
+    """
     a = asarray(a)
     reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
     ndim = builtins.max(a.ndim, len(reps))
@@ -382,7 +431,18 @@ def tile(a: ArrayLike, reps: int | Sequence[int]) -> Any:
 
 
 def repeat(a: ArrayLike, repeats: int | Sequence[int], axis: int | None = None) -> Any:
-    """Repeat each element ``repeats`` times along ``axis`` (the flattened array if None)."""
+    """Each element repeated ``repeats`` times along ``axis`` (the flattened array if None).
+
+    As ``numpy.repeat``: ``repeats`` is one count or one per element along ``axis``, and
+    must be concrete (JAX's ``total_repeat_length`` is not taken).
+
+    >>> repeat(np.array([1, 2]), 2)
+    array([1, 1, 2, 2])
+    >>> repeat(np.array([[1, 2], [3, 4]]), [1, 2], axis=0)
+    array([[1, 2],
+           [3, 4],
+           [3, 4]])
+    """
     a = asarray(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -431,7 +491,16 @@ def flipud(m: ArrayLike) -> Any:
 
 
 def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | None = None) -> Any:
-    """Shift elements cyclically along ``axis`` (the flattened array if None)."""
+    """Elements shifted cyclically by ``shift`` along ``axis`` (the flattened array if None).
+
+    As ``numpy.roll``; ``shift`` and ``axis`` may be sequences of equal length.
+
+    >>> roll(np.arange(5), 2)
+    array([3, 4, 0, 1, 2])
+    >>> roll(np.arange(6).reshape(2, 3), -1, axis=1)
+    array([[1, 2, 0],
+           [4, 5, 3]])
+    """
     a = asarray(a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.shape)
@@ -457,7 +526,17 @@ def roll(a: ArrayLike, shift: int | Sequence[int], axis: int | Sequence[int] | N
 
 
 def pad(array: ArrayLike, pad_width: Any, mode: str = "constant", constant_values: ArrayLike = 0) -> Any:
-    """Pad with a constant (``mode='constant'`` only)."""
+    """``array`` padded with ``constant_values``, as ``numpy.pad`` in its default mode.
+
+    ``pad_width`` is NumPy's: an int, a ``(before, after)`` pair, or one pair per axis.
+    Unlike NumPy's and JAX's, ``mode`` can only be ``'constant'`` (``NotImplementedError``).
+
+    >>> pad(np.array([1, 2]), 1)
+    array([0, 1, 2, 0])
+    >>> pad(np.array([[1]]), ((0, 1), (2, 0)), constant_values=9)
+    array([[9, 9, 1],
+           [9, 9, 9]])
+    """
     if mode != "constant":
         raise NotImplementedError(f"pad mode {mode!r} is not supported; only 'constant'")
     array = asarray(array)
@@ -471,7 +550,14 @@ def pad(array: ArrayLike, pad_width: Any, mode: str = "constant", constant_value
 
 
 def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    """The ``offset`` diagonal of the 2-D slices over ``axis1``/``axis2`` (appended as the last axis)."""
+    """The ``offset`` diagonal of the 2-D slices over ``axis1``/``axis2``, as ``numpy.diagonal``.
+
+    The diagonal is the result's last axis; a new array, not a read-only view.
+
+    >>> diagonal(np.arange(8).reshape(2, 2, 2), axis1=1, axis2=2)
+    array([[0, 3],
+           [4, 7]])
+    """
     a = asarray(a)
     i, j = canonical_axis(axis1, a.ndim), canonical_axis(axis2, a.ndim)
     rest = [k for k in range(a.ndim) if k not in (i, j)]
@@ -490,7 +576,14 @@ def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> A
 
 
 def diag(v: ArrayLike, k: int = 0) -> Any:
-    """The ``k``-th diagonal of a 2-D array, or a 2-D array with ``v`` on it."""
+    """The ``k``-th diagonal of a 2-D array, or a 2-D array with the 1-D ``v`` on it.
+
+    >>> diag(np.array([1, 2]))
+    array([[1, 0],
+           [0, 2]])
+    >>> diag(np.arange(9).reshape(3, 3), 1)
+    array([1, 5])
+    """
     v = asarray(v)
     if v.ndim == 2:
         return diagonal(v, k)
