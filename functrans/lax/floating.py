@@ -52,7 +52,11 @@ defjvp(ldexp_p, lambda g, ans, x, n: mul(g, ldexp(full(x.shape, 1, x.dtype), n))
 
 
 def ldexp(x: Any, n: Any) -> Any:
-    """``x * 2**n`` for float ``x`` and integer-valued ``n`` of the same dtype and shape."""
+    """``x * 2**n``, exactly, for float ``x`` and integer-valued ``n`` of the same dtype and shape.
+
+    >>> ldexp(np.array([1.0, 3.0]), np.array([3.0, -1.0]))
+    array([8. , 1.5])
+    """
     return core.bind1(ldexp_p, x, n)
 
 

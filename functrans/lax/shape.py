@@ -58,7 +58,19 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
 
 
 def broadcast_in_dim(x: Any, shape: Sequence[int], broadcast_dimensions: Sequence[int]) -> Any:
-    """Broadcast ``x`` to ``shape``, its axis ``i`` becoming axis ``broadcast_dimensions[i]``."""
+    """``x`` broadcast to ``shape``, its axis ``i`` becoming axis ``broadcast_dimensions[i]``.
+
+    Each of ``x``'s axes has the size of the axis it becomes, or size 1; the other axes of
+    ``shape`` are new.
+
+    >>> broadcast_in_dim(np.array([1, 2]), (3, 2), (1,))
+    array([[1, 2],
+           [1, 2],
+           [1, 2]])
+    >>> broadcast_in_dim(np.array([[1], [2]]), (2, 3), (0, 1))
+    array([[1, 1, 1],
+           [2, 2, 2]])
+    """
     shape, dims = tuple(int(d) for d in shape), tuple(broadcast_dimensions)
     aval = core.get_aval(x)
     if aval.shape == shape and dims == tuple(range(len(shape))) and not type(x) in core._PY_SCALARS:
@@ -85,7 +97,12 @@ batching_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
 
 
 def full(shape: Sequence[int], fill_value: Any, dtype: Any = None) -> Any:
-    """An array of ``shape`` filled with ``fill_value``."""
+    """An array of ``shape`` filled with the scalar ``fill_value``, in ``dtype`` (``fill_value``'s by default).
+
+    >>> full((2, 2), 3, np.int8)
+    array([[3, 3],
+           [3, 3]], dtype=int8)
+    """
     shape = tuple(int(d) for d in shape)
     if isinstance(fill_value, core.Tracer):
         value = fill_value if dtype is None else _ew.convert_element_type(fill_value, dtype)
@@ -423,7 +440,15 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
 
 
 def pad(x: Any, padding_value: Any, padding_config: Sequence[tuple[int, int, int]]) -> Any:
-    """Pad each axis with ``(low, high, interior)`` elements (negative low/high crop)."""
+    """``x`` padded with the scalar ``padding_value``: ``(low, high, interior)`` elements per axis.
+
+    ``interior`` elements go between neighbours; a negative ``low`` or ``high`` crops.
+
+    >>> pad(np.array([1, 2, 3]), 0, [(1, 2, 1)])
+    array([0, 1, 0, 2, 0, 3, 0, 0])
+    >>> pad(np.array([1, 2, 3]), -1, [(-1, 1, 0)])
+    array([ 2,  3, -1])
+    """
     config = tuple((int(lo), int(hi), int(i)) for lo, hi, i in padding_config)
     if type(padding_value) in core._PY_SCALARS:
         padding_value = np.asarray(padding_value, core.get_aval(x).dtype)
@@ -541,7 +566,14 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 
 
 def slice(x: Any, start_indices: Sequence[int], limit_indices: Sequence[int], strides: Sequence[int] | None = None) -> Any:
-    """``x[start:limit:stride]`` along every axis (static bounds)."""
+    """``x[start:limit:stride]`` along every axis, with static bounds.
+
+    >>> slice(np.arange(10), (1,), (8,), (3,))
+    array([1, 4, 7])
+    >>> slice(np.arange(6).reshape(2, 3), (0, 1), (2, 3))
+    array([[1, 2],
+           [4, 5]])
+    """
     ndim = len(start_indices)
     strides = (1,) * ndim if strides is None else tuple(int(s) for s in strides)
     start, limit = tuple(int(s) for s in start_indices), tuple(int(l) for l in limit_indices)
@@ -598,7 +630,13 @@ def _iota_abstract_eval(*, dtype, shape, dimension):
 
 
 def iota(dtype: Any, size: int) -> Any:
-    """``arange(size)`` as a primitive (so it is staged, not baked in as a constant)."""
+    """``0, 1, ..., size - 1`` in ``dtype``: ``arange(size)`` as a primitive.
+
+    It is staged into jaxprs rather than baked in as a constant.
+
+    >>> iota(np.int32, 4)
+    array([0, 1, 2, 3], dtype=int32)
+    """
     return iota_p.bind(dtype=np.dtype(dtype), shape=(int(size),), dimension=0)
 
 

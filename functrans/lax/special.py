@@ -165,7 +165,13 @@ betainc_p, _betainc = _special("regularized_incomplete_beta", _scipy(scipy.speci
 
 
 def betainc(a: Any, b: Any, x: Any) -> Any:
-    """The regularized incomplete beta function ``I_x(a, b)`` of equal-shaped operands."""
+    """The regularized incomplete beta function ``I_x(a, b)`` of equal-shaped operands.
+
+    Differentiable in ``x`` only; a derivative in ``a`` or ``b`` raises ``ValueError``, as in JAX.
+
+    >>> np.round(betainc(np.array([1.0, 2.0]), np.array([1.0, 3.0]), np.array([0.5, 0.5])), 4)
+    array([0.5   , 0.6875])
+    """
     return _betainc(a, b, x)
 
 
@@ -274,6 +280,9 @@ def polygamma(m: Any, x: Any) -> Any:
 
     ``m`` holds whole numbers (any float dtype, equal shape to ``x``); derivatives with respect
     to ``x`` are ``polygamma(m + 1, x)``, as in JAX.
+
+    >>> np.round(polygamma(np.array([0.0, 1.0]), np.array([1.0, 1.0])), 4)
+    array([-0.5772,  1.6449])
     """
     m, x = _operands(m, x)
     m = stop_gradient(m)
