@@ -72,6 +72,22 @@ def test_dynamic_slice_in_dim_wraps_negative_starts_unless_told_not_to():
     np.testing.assert_array_equal(lax.dynamic_slice_in_dim(m, 1, 2, axis=1), m[:, 1:3])
 
 
+def test_dynamic_slice_allow_negative_indices_per_axis():
+    x = np.arange(12.0).reshape(3, 4)
+    starts = [np.int64(-1), np.int64(-2)]
+    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2)), x[:1, :2])  # functrans's default: clamp
+    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=True), x[2:, 2:])
+    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=(False, True)), x[:1, 2:])
+    updated = lax.dynamic_update_slice(x, np.zeros((1, 2)), starts, allow_negative_indices=True)
+    expected = x.copy()
+    expected[2, 2:] = 0
+    np.testing.assert_array_equal(updated, expected)
+    f = ft.vmap(lambda i: lax.dynamic_slice(x, [i, np.int64(0)], (1, 4), allow_negative_indices=True))
+    np.testing.assert_array_equal(f(np.array([-1, 0, -3])), x[[2, 0, 0]][:, None])
+    with pytest.raises(ValueError, match="one entry per start index"):
+        lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=(True,))
+
+
 def test_dynamic_updates_in_dim_equal_numpy_assignment():
     x = np.zeros((3, 4))
     expected = x.copy()

@@ -339,9 +339,28 @@ def _as_index(s: Any) -> Any:
     return np.asarray(s, dtypes.int64) if not isinstance(s, core.Tracer) else s
 
 
-def dynamic_slice(operand: Any, start_indices: Sequence[Any], slice_sizes: Sequence[int]) -> Any:
-    """``operand[s0:s0+n0, s1:s1+n1, ...]`` with traced starts, clamped so the window fits."""
-    return dynamic_slice_p.bind(operand, *map(_as_index, start_indices), slice_sizes=tuple(int(n) for n in slice_sizes))
+def _wrapped_starts(starts: Sequence[Any], shape: Sequence[int], allow_negative_indices: bool | Sequence[bool]) -> list:
+    """Start indices as arrays, those allowed to be negative counted from the end of their axis."""
+    starts = [_as_index(s) for s in starts]
+    allow = [allow_negative_indices] * len(starts) if isinstance(allow_negative_indices, bool) else list(allow_negative_indices)
+    if len(allow) != len(starts):
+        raise ValueError(f"allow_negative_indices {allow_negative_indices} must have one entry per start index")
+    if len(starts) != len(shape):
+        return starts  # the abstract eval reports the mismatch
+    return [_ew.select_n(_ew.lt(s, 0), s, _ew.add(s, d)) if a else s for s, d, a in zip(starts, shape, allow)]
+
+
+def dynamic_slice(operand: Any, start_indices: Sequence[Any], slice_sizes: Sequence[int], *,
+                  allow_negative_indices: bool | Sequence[bool] = False) -> Any:
+    """``operand[s0:s0+n0, s1:s1+n1, ...]`` with traced starts, clamped so the window fits.
+    With ``allow_negative_indices`` (JAX's default; not yet functrans's), a negative start
+    counts from the end of its axis first.
+
+    >>> dynamic_slice(np.arange(5), [np.int64(-2)], [2], allow_negative_indices=True)
+    array([3, 4])
+    """
+    starts = _wrapped_starts(start_indices, core.get_aval(operand).shape, allow_negative_indices)
+    return dynamic_slice_p.bind(operand, *starts, slice_sizes=tuple(int(n) for n in slice_sizes))
 
 
 def _window_indices(starts: Sequence[Any], operand_shape: Sequence[int], sizes: Sequence[int], batch: int | None) -> Any:
@@ -413,9 +432,16 @@ def _dynamic_update_slice_abstract_eval(operand, update, *starts):
     return [operand]
 
 
-def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any]) -> Any:
-    """``operand`` with the window at ``start_indices`` (clamped so it fits) replaced by ``update``."""
-    return dynamic_update_slice_p.bind(operand, update, *map(_as_index, start_indices))
+def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any], *,
+                         allow_negative_indices: bool | Sequence[bool] = False) -> Any:
+    """``operand`` with the window at ``start_indices`` (clamped so it fits) replaced by
+    ``update``; ``allow_negative_indices`` as in ``dynamic_slice``.
+
+    >>> dynamic_update_slice(np.zeros(4), np.ones(2), [np.int64(-3)], allow_negative_indices=True)
+    array([0., 1., 1., 0.])
+    """
+    starts = _wrapped_starts(start_indices, core.get_aval(operand).shape, allow_negative_indices)
+    return dynamic_update_slice_p.bind(operand, update, *starts)
 
 
 def _dynamic_update_slice_jvp(primals, tangents):

@@ -77,20 +77,11 @@ def index_in_dim(operand: Any, index: int, axis: int = 0, keepdims: bool = True)
     return out if keepdims else _shape.squeeze(out, (axis,))
 
 
-def _start(index: Any, size: int, allow_negative_indices: bool) -> Any:
-    """A traced start index, counted from the end when negative (if allowed)."""
-    index = _ew.convert_element_type(_array(index), dtypes.int64)
-    if core.get_aval(index).ndim:
-        raise TypeError(f"start index must be a scalar, got {core.get_aval(index).str_short()}")
-    if not allow_negative_indices:
-        return index
-    return _ew.select_n(_ew.lt(index, 0), index, _ew.add(index, size))
-
-
-def _starts_in_dim(shape: Sequence[int], axis: int, start_index: Any, allow_negative_indices: bool) -> list:
-    starts = [np.int64(0)] * len(shape)
-    starts[axis] = _start(start_index, shape[axis], allow_negative_indices)
-    return starts
+def _in_dim(ndim: int, axis: int, start_index: Any, allow_negative_indices: bool) -> tuple[list, list]:
+    """Start indices and their allow_negative_indices flags for a window along one axis."""
+    starts, allow = [np.int64(0)] * ndim, [False] * ndim
+    starts[axis], allow[axis] = start_index, bool(allow_negative_indices)
+    return starts, allow
 
 
 def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: int = 0, *,
@@ -106,7 +97,8 @@ def dynamic_slice_in_dim(operand: Any, start_index: Any, slice_size: int, axis: 
     axis = _axis("dynamic_slice_in_dim", axis, len(shape))
     sizes = list(shape)
     sizes[axis] = int(slice_size)
-    return _ix.dynamic_slice(operand, _starts_in_dim(shape, axis, start_index, allow_negative_indices), sizes)
+    starts, allow = _in_dim(len(shape), axis, start_index, allow_negative_indices)
+    return _ix.dynamic_slice(operand, starts, sizes, allow_negative_indices=allow)
 
 
 def dynamic_index_in_dim(operand: Any, index: Any, axis: int = 0, keepdims: bool = True, *,
@@ -132,7 +124,8 @@ def dynamic_update_slice_in_dim(operand: Any, update: Any, start_index: Any, axi
     operand, update = _array(operand), _array(update)
     shape = core.get_aval(operand).shape
     axis = _axis("dynamic_update_slice_in_dim", axis, len(shape))
-    return _ix.dynamic_update_slice(operand, update, _starts_in_dim(shape, axis, start_index, allow_negative_indices))
+    starts, allow = _in_dim(len(shape), axis, start_index, allow_negative_indices)
+    return _ix.dynamic_update_slice(operand, update, starts, allow_negative_indices=allow)
 
 
 def dynamic_update_index_in_dim(operand: Any, update: Any, index: Any, axis: int, *,
