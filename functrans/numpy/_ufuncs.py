@@ -267,7 +267,14 @@ remainder = mod
 
 
 def power(x: ArrayLike, y: ArrayLike) -> Any:
-    """``x ** y``. A Python-int exponent multiplies (exact, and differentiable at 0)."""
+    """``x ** y`` with broadcasting and promotion, as ``numpy.power`` (also named ``pow``).
+
+    A Python-int exponent multiplies (exact, and differentiable at 0); integer arrays to
+    negative integer powers raise ``ValueError``, as in NumPy.
+
+    >>> power(np.array([2, 3]), 3), power(np.array([4.0, 9.0]), 0.5)
+    (array([ 8, 27]), array([2., 3.]))
+    """
     if type(y) is int and typed(x)[0].kind in "iuf":
         x = asarray(x)
         if y >= 0 or dtypes.is_inexact(x.dtype):
