@@ -283,7 +283,7 @@ debug_callback_p.effectful = True  # staged programs keep it though nothing read
 
 @debug_callback_p.def_impl
 def _debug_callback_impl(*args, callback, num_args):
-    callback(*args[:num_args])
+    callback(*[np.asarray(x) for x in args[:num_args]])  # arrays, as compiled code gives
     return [np.zeros(TOKEN.shape, TOKEN.dtype)]
 
 

@@ -1,5 +1,6 @@
 """Debugging from inside transformed and compiled code, as ``jax.debug``: ``callback`` calls
-a Python function with the runtime values, ``print`` formats and prints them.
+a Python function with the runtime values, ``print`` formats and prints them,
+``breakpoint`` stops in the debugger with them.
 
 They run when the program runs (compiled code calls back into Python, see
 ``functrans.callbacks``), in program order; under ``vmap`` once per batch element (each
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import builtins
 import string
+import sys
 from typing import Any, Callable
+
+import numpy as np
 
 from . import core
 from .callbacks import debug_callback
@@ -88,4 +92,33 @@ def print(fmt: str, *args: Any, ordered: bool = False, partitioned: bool = False
     callback(show, *args, **kwargs)
 
 
-__all__ = ["callback", "print"]
+def breakpoint(*, backend: str | None = None, filter_frames: bool = True, num_frames: int | None = None, ordered: bool = False,
+               token: Any = None, **kwargs: Any) -> None:
+    """Enter Python's debugger (``sys.breakpointhook``: pdb unless ``PYTHONBREAKPOINT`` says
+    otherwise) when the program reaches this point, also from compiled code, with the calling
+    function's array variables at their runtime values in the debugger's local ``values``
+    (a dict by name). Under ``vmap``, once per batch element.
+
+    >>> import sys, numpy as np, functrans as ft
+    >>> def hook():
+    ...     __import__("builtins").print(sys._getframe(1).f_locals["values"])
+    >>> sys.breakpointhook, saved = hook, sys.breakpointhook
+    >>> def f(x):
+    ...     y = x * 2.0
+    ...     breakpoint()
+    ...     return y
+    >>> _ = f(np.array(1.0))
+    {'x': array(1.), 'y': array(2.)}
+    >>> sys.breakpointhook = saved
+    """
+    caller = sys._getframe(1).f_locals
+    names = [name for name, value in caller.items() if isinstance(value, (np.ndarray, np.generic, core.Tracer))]
+
+    def stop(*arrays: Any) -> None:
+        values = dict(zip(names, arrays))  # noqa: F841 -- what the debugger shows
+        sys.breakpointhook()
+
+    callback(stop, *[caller[name] for name in names])
+
+
+__all__ = ["breakpoint", "callback", "print"]

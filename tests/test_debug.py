@@ -135,3 +135,21 @@ def test_jit_callbacks_inside_loops_run_each_iteration():
 
     assert f(np.array(1.0)) == 8.0
     assert [s[0] for s in seen] == [(1.0,), (2.0,), (4.0,)]
+
+
+def test_breakpoint_stops_with_the_callers_arrays(monkeypatch):
+    import sys
+
+    stops = []
+    monkeypatch.setattr(sys, "breakpointhook", lambda: stops.append(sys._getframe(1).f_locals["values"]))
+
+    def f(x, n):
+        y = fnp.sin(x)
+        debug.breakpoint()
+        return y * n
+
+    f(np.array([0.0, 1.0]), 3)
+    ft.vmap(f, in_axes=(0, None))(np.array([0.0, 1.0]), 3)
+    assert len(stops) == 3 and set(stops[0]) == {"x", "y"}
+    np.testing.assert_array_equal(stops[0]["y"], np.sin([0.0, 1.0]))
+    assert [float(s["x"]) for s in stops[1:]] == [0.0, 1.0]
