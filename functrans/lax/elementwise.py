@@ -195,7 +195,7 @@ def _div_lowering(args, eqn):
         return cast(f"({args[0]} / {args[1]})", out_dtype(eqn))
     x, y = args
     wrap = f"-{x} if {y} == -1 else " if _signed(eqn) else ""
-    return cast(f"(0 if {y} == 0 else {wrap}{x} // {y})", out_dtype(eqn))
+    return cast(f"(np.{out_dtype(eqn).name}(0) if {y} == 0 else {wrap}{x} // {y})", out_dtype(eqn))
 
 
 div_p = naryop("div", _int_aware_div, NUMERIC, _div_lowering)
@@ -225,7 +225,7 @@ def _rem_lowering(args, eqn):
         return cast(f"(np.mod({args[0]}, {args[1]}) if np.mod({args[0]}, {args[1]}) != 0 else math.copysign(0.0, {args[1]}))", out_dtype(eqn))
     x, y = args
     minus_one = f" or {y} == -1" if _signed(eqn) else ""
-    return cast(f"(0 if {y} == 0{minus_one} else {x} % {y})", out_dtype(eqn))
+    return cast(f"(np.{out_dtype(eqn).name}(0) if {y} == 0{minus_one} else {x} % {y})", out_dtype(eqn))
 
 
 rem_p = naryop("rem", _rem_impl, NUMERIC, _rem_lowering)
