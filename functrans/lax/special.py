@@ -89,9 +89,27 @@ For a real floating-point operand in ``[-1, 1]`` (+-inf at +-1, NaN outside).
 >>> np.round(erf_inv(np.array([0.0, 0.5, 1.0])), 4)
 array([0.    , 0.4769,    inf])
 """)
-erfcx_p, erfcx = _special("erfcx", _scipy(scipy.special.erfcx), "erfcx")
-ndtri_p, ndtri = _special("ndtri", _scipy(scipy.special.ndtri), "ndtri")
-dawsn_p, dawsn = _special("dawsn", _scipy(scipy.special.dawsn), "dawsn")
+erfcx_p, erfcx = _special("erfcx", _scipy(scipy.special.erfcx), "erfcx", doc="""Elementwise scaled complementary error function ``exp(x**2) * erfc(x)``.
+
+For a real floating-point operand; finite where ``erfc`` underflows.
+
+>>> np.round(erfcx(np.array([0.0, 10.0])), 4)
+array([1.    , 0.0561])
+""")
+ndtri_p, ndtri = _special("ndtri", _scipy(scipy.special.ndtri), "ndtri", doc="""Elementwise inverse of the standard normal distribution function.
+
+For a real floating-point operand in ``[0, 1]`` (-inf and inf at the ends).
+
+>>> np.round(ndtri(np.array([0.5, 0.975])), 4)
+array([0.  , 1.96])
+""")
+dawsn_p, dawsn = _special("dawsn", _scipy(scipy.special.dawsn), "dawsn", doc="""Elementwise Dawson integral ``exp(-x**2)`` times the integral of ``exp(t**2)`` from 0 to ``x``.
+
+For a real floating-point operand.
+
+>>> np.round(dawsn(np.array([0.0, 1.0])), 4)
+array([0.    , 0.5381])
+""")
 
 defjvp(erfc_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), -_TWO_OVER_SQRT_PI)))
 defjvp(erf_inv_p, lambda g, ans, x: mul(g, mul(exp(mul(ans, ans)), math.sqrt(math.pi) / 2.0)))
@@ -300,10 +318,36 @@ defjvp(trigamma_p, lambda g, ans, x: mul(g, mul(zeta(_shape.full_like(x, 3.0), x
 
 # --------------------------------------------------------------------------- exponential integrals, dilogarithm
 
-exp1_p, exp1 = _special("exp1", _scipy(scipy.special.exp1), "exp1")
-expi_p, expi = _special("expi", _scipy(scipy.special.expi), "expi")
-expn_p, expn = _special("expn", _scipy(scipy.special.expn), "expn", 2)
-spence_p, spence = _special("spence", _scipy(scipy.special.spence), "spence")
+exp1_p, exp1 = _special("exp1", _scipy(scipy.special.exp1), "exp1", doc="""Elementwise exponential integral ``E1(x)``, the integral of ``exp(-t) / t`` from ``x`` to infinity.
+
+For a real floating-point operand (NaN below 0, as SciPy's for real input).
+
+>>> np.round(exp1(np.array([1.0, 2.0])), 4)
+array([0.2194, 0.0489])
+""")
+expi_p, expi = _special("expi", _scipy(scipy.special.expi), "expi", doc="""Elementwise exponential integral ``Ei(x)``, the principal value of the integral of ``exp(t) / t`` up to ``x``.
+
+For a real floating-point operand; ``Ei(-x) == -E1(x)``.
+
+>>> np.round(expi(np.array([1.0, -1.0])), 4)
+array([ 1.8951, -0.2194])
+""")
+expn_p, expn = _special("expn", _scipy(scipy.special.expn), "expn", 2, doc="""Elementwise generalized exponential integral ``E_n(x)``, the integral of ``exp(-x t) / t**n`` from 1 to infinity.
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's.
+``n`` holds whole numbers in a float dtype.
+
+>>> np.round(expn(np.array([2.0, 2.0]), np.array([1.0, 0.0])), 4)
+array([0.1485, 1.    ])
+""")
+spence_p, spence = _special("spence", _scipy(scipy.special.spence), "spence", doc="""Elementwise dilogarithm as SciPy defines it: the integral of ``log(t) / (1 - t)`` from 1 to ``x``.
+
+For a real floating-point operand (NaN below 0).
+
+>>> np.round(spence(np.array([1.0, 2.0])), 4)
+array([ 0.    , -0.8225])
+""")
 
 
 def _expn_jvp_n(g, ans, n, x):
@@ -336,7 +380,17 @@ defjvp(spence_p, _spence_jvp)
 
 # --------------------------------------------------------------------------- Owen's T
 
-owens_t_p, owens_t = _special("owens_t", _scipy(scipy.special.owens_t), "owens_t", 2)
+owens_t_p, owens_t = _special("owens_t", _scipy(scipy.special.owens_t), "owens_t", 2, doc="""Elementwise Owen's T function ``T(h, a)``.
+
+For ``h, a >= 0``, the probability that independent standard normals ``X`` and ``Y``
+have ``X > h`` and ``0 < Y < a X``.
+
+Real floating-point operands of one shape and dtype; a Python scalar operand takes the
+other's.
+
+>>> np.round(owens_t(np.array([0.0, 1.0]), np.array([1.0, 0.5])), 4)
+array([0.125 , 0.0431])
+""")
 
 # dT/dh = -exp(-h^2/2) erf(a h / sqrt 2) / (2 sqrt(2 pi)); dT/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2))
 defjvp(
@@ -348,10 +402,34 @@ defjvp(
 
 # --------------------------------------------------------------------------- sine/cosine and Fresnel integrals
 
-si_p, si = _special("si", _scipy(lambda v: scipy.special.sici(v)[0]), "si")
-ci_p, ci = _special("ci", _scipy(lambda v: scipy.special.sici(v)[1]), "ci")
-fresnel_s_p, fresnel_s = _special("fresnel_s", _scipy(lambda v: scipy.special.fresnel(v)[0]), "fresnel_s")
-fresnel_c_p, fresnel_c = _special("fresnel_c", _scipy(lambda v: scipy.special.fresnel(v)[1]), "fresnel_c")
+si_p, si = _special("si", _scipy(lambda v: scipy.special.sici(v)[0]), "si", doc="""Elementwise sine integral, the integral of ``sin(t) / t`` from 0 to ``x``.
+
+For a real floating-point operand; SciPy's ``sici(x)[0]``.
+
+>>> np.round(si(np.array([0.0, 1.0])), 4)
+array([0.    , 0.9461])
+""")
+ci_p, ci = _special("ci", _scipy(lambda v: scipy.special.sici(v)[1]), "ci", doc="""Elementwise cosine integral, Euler's constant plus ``log(x)`` plus the integral of ``(cos(t) - 1) / t`` from 0 to ``x``.
+
+For a real floating-point operand; SciPy's ``sici(x)[1]``.
+
+>>> np.round(ci(np.array([1.0])), 4)
+array([0.3374])
+""")
+fresnel_s_p, fresnel_s = _special("fresnel_s", _scipy(lambda v: scipy.special.fresnel(v)[0]), "fresnel_s", doc="""Elementwise Fresnel integral ``S(x)``, the integral of ``sin(pi t**2 / 2)`` from 0 to ``x``.
+
+For a real floating-point operand; SciPy's ``fresnel(x)[0]``.
+
+>>> np.round(fresnel_s(np.array([0.0, 1.0])), 4)
+array([0.    , 0.4383])
+""")
+fresnel_c_p, fresnel_c = _special("fresnel_c", _scipy(lambda v: scipy.special.fresnel(v)[1]), "fresnel_c", doc="""Elementwise Fresnel integral ``C(x)``, the integral of ``cos(pi t**2 / 2)`` from 0 to ``x``.
+
+For a real floating-point operand; SciPy's ``fresnel(x)[1]``.
+
+>>> np.round(fresnel_c(np.array([0.0, 1.0])), 4)
+array([0.    , 0.7799])
+""")
 
 
 def _si_jvp(g, ans, x):
@@ -370,7 +448,13 @@ defjvp(fresnel_c_p, lambda g, ans, x: mul(g, cos(mul(mul(x, x), math.pi / 2.0)))
 
 # SciPy's hyp1f1 gives nan for some negative x where the series (after Kummer's transformation)
 # converges well: the kernels serve eagerly too.
-hyp1f1_p, hyp1f1 = _special("hyp1f1", _vectorized("hyp1f1"), "hyp1f1", 3)
+hyp1f1_p, hyp1f1 = _special("hyp1f1", _vectorized("hyp1f1"), "hyp1f1", 3, doc="""Elementwise confluent hypergeometric function ``1F1(a; b; x)`` (Kummer's ``M``).
+
+Real floating-point operands of one shape and dtype (no Python scalars).
+
+>>> np.round(hyp1f1(np.array([1.0, 1.0]), np.array([1.0, 2.0]), np.array([1.0, 1.0])), 4)
+array([2.7183, 1.7183])
+""")
 hyp1f1_da_p, _hyp1f1_da = _special("hyp1f1_da", _vectorized("hyp1f1_da"), "hyp1f1_da", 3)
 hyp1f1_db_p, _hyp1f1_db = _special("hyp1f1_db", _vectorized("hyp1f1_db"), "hyp1f1_db", 3)
 
