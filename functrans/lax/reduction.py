@@ -36,6 +36,8 @@ def _shift_axes_for_batch(axes: Sequence[int], bdim: int) -> tuple[tuple[int, ..
 
 
 def reducer(name: str, impl: Callable, kinds: str, keep_dtype: bool = True) -> Primitive:
+    """A primitive reducing ``params["axes"]`` of an operand of dtype ``kinds`` by NumPy's
+    ``impl``, with its abstract eval and batching rule (its derivative and lowering follow it)."""
     prim = Primitive(name)
     prim.def_impl(lambda x, *, axes: [np.asarray(impl(x, axis=axes))])
 
@@ -179,6 +181,8 @@ defjvp(reduce_prod_p, _reduce_prod_jvp)
 
 
 def arg_reducer(name: str, impl: Callable) -> Primitive:
+    """A primitive giving the ``index_dtype`` position NumPy's ``impl`` picks along ``axis``,
+    with its abstract eval, batching rule and zero derivative."""
     prim = Primitive(name)
     prim.def_impl(lambda x, *, axis, index_dtype: [np.asarray(impl(x, axis=axis)).astype(index_dtype)])
 
@@ -241,6 +245,8 @@ def _argreduce_lowering(em, eqn, args, outs):
 
 
 def cumulative(name: str, impl: Callable) -> Primitive:
+    """A primitive of running reductions along ``axis`` (from the end if ``reverse``) by
+    NumPy's ``impl``, with its abstract eval and batching rule."""
     prim = Primitive(name)
 
     @prim.def_impl

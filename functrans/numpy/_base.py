@@ -90,10 +90,12 @@ def convert(x: ArrayLike, dtype: np.dtype, weak: bool = False) -> Any:
 
 
 def result_dtype(*args: ArrayLike) -> tuple[np.dtype, bool]:
+    """The dtype the arguments promote to, and whether it is weak (only Python scalars)."""
     return dtypes.result_type(*[typed(a) for a in args])
 
 
 def promote(*args: ArrayLike) -> list:
+    """The arguments converted to the dtype they promote to."""
     dtype, weak = result_dtype(*args)
     return [convert(a, dtype, weak) for a in args]
 
@@ -107,6 +109,7 @@ def promote_to_inexact(*args: ArrayLike) -> list:
 
 
 def shape_of(x: ArrayLike) -> tuple[int, ...]:
+    """The shape of an array, array-like or traced value, without converting it."""
     return core.get_aval(x).shape if isinstance(x, Tracer) else np.shape(x)
 
 
@@ -159,11 +162,13 @@ def broadcast_arrays(*args: ArrayLike) -> list:
 
 
 def promote_and_broadcast(*args: ArrayLike, inexact: bool = False) -> list:
+    """The arguments promoted to one dtype (an inexact one if ``inexact``) and broadcast to one shape."""
     args = promote_to_inexact(*args) if inexact else promote(*args)
     return broadcast_arrays(*args)
 
 
 def canonical_axis(axis: int, ndim: int) -> int:
+    """``axis`` of an array of rank ``ndim`` as a non-negative int (``AxisError`` if out of range)."""
     axis = int(axis)
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")

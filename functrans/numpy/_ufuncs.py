@@ -381,6 +381,7 @@ def where(condition: ArrayLike, x: ArrayLike = None, y: ArrayLike = None) -> Any
 
 
 def astype_bool(x: ArrayLike) -> Any:
+    """``x`` as booleans: true where nonzero."""
     x = asarray(x)
     return x if x.dtype == np.bool_ else lax.ne(x, lax.full_like(x, 0))
 
