@@ -33,7 +33,8 @@ from .callbacks import pure_callback
 from .controls import disable_jit, ensure_compile_time_eval, named_call, named_scope
 from .custom_derivatives import closure_convert, custom_gradient
 from .devices import (
-    Array, Device, block_until_ready, default_backend, device_count, device_get, device_put, devices, local_device_count,
-    local_devices, print_environment_info, process_count, process_index, typeof,
+    Array, Device, block_until_ready, copy_to_host_async, default_backend, default_device, device_count, device_get,
+    device_put, devices, effects_barrier, local_device_count, local_devices, print_environment_info, process_count,
+    process_index, process_indices, typeof,
 )
 from .dispatch import clear_caches

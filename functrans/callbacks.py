@@ -160,7 +160,7 @@ def pure_callback(callback: Callable[..., Any], result_shape_dtypes: Any, *args:
     array([1.        , 0.63661977])
     """
     if vmap_method not in VMAP_METHODS:
-        raise ValueError(f"vmap_method must be on of the allowed methods {list(VMAP_METHODS)}, but got: {vmap_method}")
+        raise ValueError(f"vmap_method must be one of the allowed methods {list(VMAP_METHODS)}, but got: {vmap_method}")
     flat_args, in_tree = tree_flatten((args, kwargs))
     result_avals = tree_map(lambda x: ShapedArray(x.shape, x.dtype), result_shape_dtypes)
     flat_avals, out_tree = tree_flatten(result_avals)

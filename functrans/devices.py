@@ -9,10 +9,11 @@ later writes to the caller's NumPy array cannot reach).
 from __future__ import annotations
 
 import abc
+import contextlib
 import os
 import platform
 import sys
-from typing import Any
+from typing import Any, Iterator
 
 import numba
 import numpy as np
@@ -129,6 +130,24 @@ def process_count(backend: str | None = None) -> int:
     return 1
 
 
+def process_indices(backend: str | None = None) -> list[int]:
+    """The indices of the run's processes ([0])."""
+    _check_backend(backend, "process_indices")
+    return [0]
+
+
+@contextlib.contextmanager
+def default_device(device: Device | None = None) -> Iterator[None]:
+    """Within this block, computations without a placed argument go to ``device`` (there is
+    one device, so nothing changes).
+
+    >>> with default_device(devices()[0]):
+    ...     pass
+    """
+    _check_device(device, "default_device")
+    yield
+
+
 def _check_device(device: Any, where: str) -> None:
     if device is not None and device is not _CPU:
         if isinstance(device, Device) or getattr(device, "platform", None) == "cpu":
@@ -180,6 +199,16 @@ def device_get(x: Any) -> Any:
     return tree_map(_get_leaf, x)
 
 
+def copy_to_host_async(x: Any) -> Any:
+    """Start copying the arrays of pytree ``x`` to the host, and return ``x``: they are there."""
+    return x
+
+
+def effects_barrier() -> None:
+    """Wait until the side effects (debug callbacks) of calls made so far have run: they run
+    before each call returns, so there is nothing to wait for."""
+
+
 def block_until_ready(x: Any) -> Any:
     """Wait until every array of pytree ``x`` is computed, and return ``x``. functrans
     computes before it returns, so there is nothing to wait for.
@@ -229,6 +258,7 @@ def print_environment_info(return_string: bool = False) -> str | None:
 
 
 __all__ = [
-    "Array", "Device", "block_until_ready", "default_backend", "device_count", "device_get", "device_put", "devices",
-    "local_device_count", "local_devices", "print_environment_info", "process_count", "process_index", "typeof",
+    "Array", "Device", "block_until_ready", "copy_to_host_async", "default_backend", "default_device", "device_count",
+    "device_get", "device_put", "devices", "effects_barrier", "local_device_count", "local_devices", "print_environment_info",
+    "process_count", "process_index", "process_indices", "typeof",
 ]

@@ -45,7 +45,11 @@ def test_one_cpu_device():
     assert repr(device) == "CpuDevice(id=0)"
     assert ft.device_count() == ft.local_device_count() == 1
     assert ft.default_backend() == "cpu"
-    assert (ft.process_index(), ft.process_count()) == (0, 1)
+    assert (ft.process_index(), ft.process_count(), ft.process_indices()) == (0, 1, [0])
+    x = np.ones(2)
+    assert ft.copy_to_host_async(x) is x and ft.effects_barrier() is None
+    with ft.default_device(device):
+        np.testing.assert_array_equal(ft.jit(lambda a: a + 1)(x), [2.0, 2.0])
     assert isinstance(device, ft.Device)
 
 
