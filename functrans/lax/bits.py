@@ -7,8 +7,8 @@ through them: population counts by the parallel bit-summing method, leading zero
 width less the population count of the bits smeared rightwards, the high half of a
 product from its 32-bit halves. ``reduce_precision`` rounds as XLA defines it (to nearest,
 ties to even, in the mantissa; overflow to infinity and flushing to zero below the reduced
-exponent range), and is a call primitive only to carry JAX's derivative: the tangent is
-rounded the same way.
+exponent range), by exact scalings with powers of two rather than on the bits, and is a call
+primitive only to carry JAX's derivative: the tangent is rounded the same way.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ from ..ir import ClosedJaxpr, eval_jaxpr
 from ..lowering import def_inlined_call, def_statement
 from ..tracing import trace_to_jaxpr
 from . import elementwise as _ew
-from .floating import shift_right_arithmetic
-from .shape import zeros_like
+from .floating import frexp_exponent, ldexp, shift_right_arithmetic, signbit
+from .shape import full_like, zeros_like
 
 # --------------------------------------------------------------------------- bitcast_convert_type
 
@@ -72,12 +72,17 @@ batching_rules[bitcast_convert_type_p] = _bitcast_batch
 defzero(bitcast_convert_type_p)
 
 
-@def_statement(bitcast_convert_type_p, fresh=False)
+@def_statement(bitcast_convert_type_p, fresh=True)
 def _bitcast_lowering(em, eqn, args, outs):
-    aval = eqn.inputs[0].aval
-    out_shape = eqn.out_binders[0].aval.shape
-    em.emit(f"{outs[0]} = np.ascontiguousarray({args[0]}).reshape(({aval.size},)).view(np.{eqn.params['new_dtype'].name})"
-            f".reshape({out_shape!r})")
+    # An explicit loop copying a flat view into the result's buffer (arrays in compiled
+    # programs are C-contiguous): Numba compiles a slice assignment (``out[...] = view``)
+    # ten times slower the first time a process needs one.
+    out = eqn.out_binders[0]
+    em.allocate(out)
+    source, i = em.fresh("bits"), em.fresh("i")
+    em.emit(f"{source} = {args[0]}.reshape(({eqn.inputs[0].aval.size},)).view(np.{eqn.params['new_dtype'].name})")
+    em.emit(f"for {i} in range({out.aval.size}):")
+    em.emit(f"{outs[0]}.reshape(({out.aval.size},))[{i}] = {source}[{i}]", 2)
 
 
 def bitcast_convert_type(operand: Any, new_dtype: Any) -> Any:
@@ -180,40 +185,43 @@ def mulhi(x: Any, y: Any, /) -> Any:
 # --------------------------------------------------------------------------- reduce_precision
 
 
-def _rounded_bits(x: Any, exponent_bits: int, mantissa_bits: int) -> Any:
-    """XLA's reduce_precision on the bits of float array ``x``."""
+def _rounded(x: Any, exponent_bits: int, mantissa_bits: int) -> Any:
+    """XLA's reduce_precision of float array ``x``, in floating point: what XLA does to the
+    bits (round the mantissa to nearest even, then flush or overflow by the exponent) is
+    done with exact scalings by powers of two, which compile to one fused loop."""
     dtype = core.get_aval(x).dtype
     info = np.finfo(dtype)
-    width, src_mantissa, src_exponent = 8 * dtype.itemsize, int(info.nmant), int(info.nexp)
-    all_ones = (1 << width) - 1
-    bits = bitcast_convert_type(x, np.dtype(f"u{dtype.itemsize}"))
-    if mantissa_bits < src_mantissa:
-        # Round to nearest, ties to even: add just under half a unit of the last kept bit,
-        # plus that bit, then truncate.
-        dropped = src_mantissa - mantissa_bits
-        last_kept = 1 << dropped
-        kept_bit = _ew.shift_right_logical(_ew.bitwise_and(bits, last_kept), dropped)
-        bits = _ew.add(bits, _ew.add(kept_bit, (last_kept >> 1) - 1))
-        bits = _ew.bitwise_and(bits, all_ones & ~(last_kept - 1))
-    if exponent_bits < src_exponent:
-        sign_mask = 1 << (width - 1)
-        exponent_mask = ((1 << src_exponent) - 1) << src_mantissa
-        bias, reduced_bias = (1 << (src_exponent - 1)) - 1, (1 << (exponent_bits - 1)) - 1
-        exponent = _ew.bitwise_and(bits, exponent_mask)
-        signed_zero = _ew.bitwise_and(bits, sign_mask)
-        signed_inf = _ew.bitwise_or(signed_zero, exponent_mask)
-        overflows = _ew.gt(exponent, (bias + reduced_bias) << src_mantissa)
-        underflows = _ew.le(exponent, (bias - reduced_bias) << src_mantissa)
-        bits = _ew.select_n(overflows, _ew.select_n(underflows, bits, signed_zero), signed_inf)
-    out = bitcast_convert_type(bits, dtype)
-    # NaN stays NaN, as XLA's CPU backend gives even without mantissa bits (the rounding
-    # could carry a NaN's mantissa into its sign, the exponent handling make it infinite).
+    out = x
+    if mantissa_bits < info.nmant:
+        # The quantum of the kept mantissa at x's binade; below the normal range the source's
+        # subnormals have the smallest normal binade's quantum, as their bits do.
+        exponent = _ew.max(frexp_exponent(x), int(info.minexp) + 1)
+        quantum = ldexp(full_like(x, 1), _ew.convert_element_type(_ew.sub(exponent, mantissa_bits + 1), dtype))
+        scaled = _ew.div(x, quantum)
+        rounded = _ew.round(scaled)  # ties to an even last mantissa bit
+        if mantissa_bits == 0:
+            # No mantissa bit is kept: the last kept bit is the exponent's, so a tie rounds
+            # down where the biased exponent is even.
+            biased_even = _ew.eq(_ew.rem(_ew.add(exponent, int(info.maxexp) - 2), 2), 0)
+            tie = _ew.eq(_ew.abs(scaled), 1.5)
+            rounded = _ew.select_n(tie, rounded, _ew.select_n(biased_even, rounded, _ew.sign(scaled)))
+        out = _ew.mul(rounded, quantum)
+    if exponent_bits < info.nexp:
+        reduced_bias = (1 << (exponent_bits - 1)) - 1
+        magnitude = _ew.abs(out)
+        overflows = _ew.ge(magnitude, float(2.0 ** (reduced_bias + 1)))
+        underflows = _ew.lt(magnitude, float(2.0 ** (1 - reduced_bias)))
+        negative = signbit(out)
+        signed_zero = _ew.select_n(negative, full_like(out, 0.0), full_like(out, -0.0))
+        signed_inf = _ew.select_n(negative, full_like(out, np.inf), full_like(out, -np.inf))
+        out = _ew.select_n(overflows, _ew.select_n(underflows, out, signed_zero), signed_inf)
+    # NaN stays NaN, as XLA's CPU backend gives even without mantissa bits.
     return _ew.select_n(_ew.ne(x, x), out, x)
 
 
 @functools.lru_cache(maxsize=256)
 def _rounding_jaxpr(shape: tuple, dtype: np.dtype, exponent_bits: int, mantissa_bits: int) -> ClosedJaxpr:
-    return trace_to_jaxpr(lambda x: [_rounded_bits(x, exponent_bits, mantissa_bits)], [ShapedArray(shape, dtype)])
+    return trace_to_jaxpr(lambda x: [_rounded(x, exponent_bits, mantissa_bits)], [ShapedArray(shape, dtype)])
 
 
 reduce_precision_p = Primitive("reduce_precision")
