@@ -109,8 +109,15 @@ def test_top_k_along_another_axis_and_errors():
         lax.top_k(np.ones(3), 4)
     with pytest.raises(ValueError, match="nonnegative"):
         lax.top_k(np.ones(3), -1)
-    with pytest.raises(TypeError, match="at least one dimension"):
+    with pytest.raises(ValueError, match="out of bounds for array of dimension 0"):
         lax.top_k(np.float64(1.0), 1)
+    with pytest.raises(ValueError, match="axis 2 is out of bounds"):
+        lax.top_k(np.ones((2, 3)), 1, axis=2)
+    for bad in (2, -3):
+        with pytest.raises(ValueError, match=f"axis {bad} is out of bounds"):
+            lax.sort(np.ones((2, 3)), dimension=bad)
+        with pytest.raises(ValueError, match=f"axis {bad} is out of bounds"):
+            lax.sort((np.ones((2, 3)), np.ones((2, 3))), dimension=bad)
 
 
 @pytest.mark.slow  # JAX compiles each call

@@ -33,10 +33,10 @@ def _check_dimension(name: str, x: ShapedArray, dimension: int) -> None:
         raise ShapeError(f"{name}: dimension {dimension} is invalid for an operand {x.str_short()}")
 
 
-def _canonical_dimension(x: Any, dimension: int) -> int:
+def _canonical_dimension(x: Any, dimension: int, name: str = "sort") -> int:
     ndim = core.get_aval(x).ndim
-    if ndim == 0:
-        raise ShapeError("sort: cannot sort a 0-d array")
+    if not -ndim <= dimension < ndim:
+        raise ValueError(f"{name}: axis {dimension} is out of bounds for array of dimension {ndim}")
     return int(dimension) % ndim
 
 
@@ -121,11 +121,7 @@ def _descending_key(x: Any) -> Any:
 def _top(name: str, operand: Any, k: int, axis: int, key: Callable[[Any], Any]) -> tuple[Any, Any]:
     operand = operand if isinstance(operand, core.Tracer) else np.asarray(operand)
     aval = core.get_aval(operand)
-    if aval.ndim == 0:
-        raise TypeError(f"{name}: operand must have at least one dimension, got {aval.str_short()}")
-    if not -aval.ndim <= axis < aval.ndim:
-        raise ValueError(f"{name}: axis {axis} is out of bounds for an operand of rank {aval.ndim}")
-    axis, k = axis % aval.ndim, int(k)
+    axis, k = _canonical_dimension(operand, axis, name), int(k)
     if k < 0:
         raise ValueError(f"k argument to {name} must be nonnegative, got {k}")
     if k > aval.shape[axis]:
@@ -209,7 +205,7 @@ def argsort(x: Any, dimension: int = -1, index_dtype: Any = dtypes.int64) -> Any
     >>> argsort(np.array([3.0, 1.0, 3.0, 2.0]))
     array([1, 3, 0, 2])
     """
-    return argsort_p.bind(x, dimension=_canonical_dimension(x, dimension), index_dtype=np.dtype(index_dtype))
+    return argsort_p.bind(x, dimension=_canonical_dimension(x, dimension, "argsort"), index_dtype=np.dtype(index_dtype))
 
 
 def _argsort_batch(size, vals, dims, *, dimension, index_dtype):
