@@ -3,7 +3,8 @@ constants, output buffers and the scratch arena. Lowering rules write through it
 (``em.emit``, ``em.fresh``, ``em.allocate``, ``em.scratch``, ``em.inline``)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+import contextlib
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -35,7 +36,10 @@ class Emitter:
         self.base = 0
         self.views: dict[Var, Eqn] = {}
         self.arena = Arena()
-        self.nested = 0  # inside a loop body or branch: temporaries there are allocated as they run
+        self.nested = 0  # inside a loop body or branch
+        self.loop_buffers: list[list[tuple[int, int]]] = []  # per open loop_scope
+        self.prelude: list[str] = []  # lines opening the function body: arena views of nested bodies
+        self.result_sharing: list = []  # of the last inlined body: see codegen.ProgramEmitter.inline
         self.placed: dict[Var, tuple[int, int]] = {}  # arena blocks of live values
         self.scratch_blocks: list[tuple[int, int]] = []  # blocks dead after the current statement
         self.freed: list[tuple[tuple[int, int], str]] = []  # blocks given back, and whose they were
@@ -63,7 +67,7 @@ class Emitter:
             self.emit(f"{name} = np.empty({var.aval.shape!r}, np.{var.aval.dtype.name})")
         else:
             self.placed[var] = block
-            self.emit(f"{name} = {self._arena_view(block, var.aval.shape, var.aval.dtype)}{self._reuse_note(block)}")
+            self._emit_view(name, block, var.aval.shape, var.aval.dtype)
         return name
 
     def _reshaped_output(self, var: Var) -> tuple[Var, str] | None:
@@ -81,18 +85,31 @@ class Emitter:
 
     def scratch(self, shape: tuple[int, ...], dtype: np.dtype) -> str:
         """A temporary array for the current statement only."""
-        name = self.fresh("scratch")
+        return self._held_array("scratch", shape, dtype, self.scratch_blocks)
+
+    def _held_array(self, prefix: str, shape: tuple[int, ...], dtype: np.dtype, holder: list) -> str:
+        """A new array in an arena block that ``holder`` keeps (and gives back when it is done)."""
+        name = self.fresh(prefix)
         block = self._arena_block(shape, dtype)
         if block is None:
             self.emit(f"{name} = np.empty({shape!r}, np.{np.dtype(dtype).name})")
         else:
-            self.scratch_blocks.append(block)
-            self.emit(f"{name} = {self._arena_view(block, shape, dtype)}{self._reuse_note(block)}")
+            holder.append(block)
+            self._emit_view(name, block, shape, dtype)
         return name
+
+    def _emit_view(self, name: str, block: tuple[int, int], shape: tuple[int, ...], dtype: np.dtype) -> None:
+        """``name = `` the arena block as an array. In a nested body the line goes to the top of
+        the function: made in a loop body, a view costs about what a scalar body computes."""
+        line = f"{name} = {self._arena_view(block, shape, dtype)}{self._reuse_note(block)}"
+        if self.nested:
+            self.prelude.append("    " + line)
+        else:
+            self.emit(line)
 
     def _arena_block(self, shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, int] | None:
         nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
-        if self.nested or not nbytes:
+        if not nbytes:
             return None
         return self.arena.take(nbytes), nbytes
 
@@ -108,6 +125,23 @@ class Emitter:
     def _arena_view(block: tuple[int, int], shape: tuple[int, ...], dtype: np.dtype) -> str:
         offset, nbytes = block
         return f"ws[{offset}:{offset + nbytes}].view(np.{np.dtype(dtype).name}).reshape({shape!r})"
+
+    @contextlib.contextmanager
+    def loop_scope(self) -> Iterator[None]:
+        """Emit a loop inside: the blocks its body takes are given back when it ends. A loop
+        keeps its state in buffers allocated before it (the body's results are copied there),
+        so nothing the body made is read after it, and a block taken inside is never read
+        in one iteration and written in the next by the same lines."""
+        before = set(self.placed)
+        self.loop_buffers.append([])
+        yield
+        for block in self.loop_buffers.pop():
+            self.arena.give(*block)
+        self.release([v for v in self.placed if v not in before])
+
+    def loop_buffer(self, shape: tuple[int, ...], dtype: np.dtype) -> str:
+        """An array for the innermost ``loop_scope``: allocated before its loop, held until it ends."""
+        return self._held_array("buf", shape, dtype, self.loop_buffers[-1])
 
     def release(self, dead: Sequence[Var]) -> None:
         """Return the blocks of values no longer needed (and of finished scratch) to the arena."""
@@ -186,7 +220,7 @@ class Emitter:
             value = self.read_scalar(x) if isinstance(x, Literal) else self.name(x)
             tail.append(f"    {slot}[...] = {value}" if x.aval.ndim else f"    {slot}[()] = {self.read_scalar(x)}")
         consts = [f"    {name} = {literal(np.frombuffer(raw, np.dtype(dt)).reshape(()))}" for (dt, raw), name in self.constants.items()]
-        return "\n".join(head + doc + consts + self.lines + tail + ["    return None"]) + "\n"
+        return "\n".join(head + doc + consts + self.prelude + self.lines + tail + ["    return None"]) + "\n"
 
     def _argument_comments(self, params: list[Var]) -> list[str]:
         """One comment line per argument: where it came from and its type."""

@@ -21,7 +21,7 @@ from ..autodiff import (
 )
 from ..batching import batch_jaxpr, batching_rules, bdim_at_front, moveaxis
 from ..core import Primitive, ShapedArray
-from ..ir import ClosedJaxpr, Eqn, Jaxpr, Var, dce_jaxpr, eval_jaxpr
+from ..ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, dce_jaxpr, eval_jaxpr
 from ..lowering import def_statement
 from ..tracing import closure_convert, partial_eval_jaxpr, partial_eval_rules, trace_to_jaxpr
 from ..tree_util import tree_flatten, tree_unflatten
@@ -430,23 +430,63 @@ partial_eval_rules[while_p] = _while_partial_eval
 batching_rules[while_p] = _while_batch
 
 
-@def_statement(while_p, fresh=False)
+@def_statement(while_p, fresh=True)
 def _while_lowering(em, eqn, args, outs):
     p = eqn.params
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
-    cconsts, bconsts, init = args[:nc], args[nc : nc + nb], args[nc + nb :]
-    carry = [em.fresh("carry") for _ in init]
-    for c, x in zip(carry, init):
-        em.emit(f"{c} = {x}")
-    em.emit("while True:")
-    (pred,) = em.inline(p["cond_jaxpr"], cconsts + carry, 2)
-    em.emit(f"if not {pred}[()]:", 2)
-    em.emit("break", 3)
-    new = em.inline(p["body_jaxpr"], bconsts + carry, 2)
-    for c, n in zip(carry, new):
-        em.emit(f"{c} = {n}", 2)
-    for o, c in zip(outs, carry):
-        em.emit(f"{o} = {c}")
+    args = _loop_operands(em, eqn, args)
+    cconsts, bconsts = args[:nc], args[nc : nc + nb]
+    carry = _carry_buffers(em, eqn.out_binders, eqn.inputs[nc + nb :])
+    with em.loop_scope():
+        em.emit("while True:")
+        (pred,) = em.inline(p["cond_jaxpr"], cconsts + carry, 2)
+        em.emit(f"if not {pred}[()]:", 2)
+        em.emit("break", 3)
+        new = em.inline(p["body_jaxpr"], bconsts + carry, 2)
+        _write_carry(em, carry, new, _carried_sharing(em.result_sharing, nb, [{k} for k in range(len(carry))]),
+                     [v.aval.ndim for v in eqn.out_binders], 2)
+
+
+def _loop_operands(em, eqn, args: Sequence[str]) -> list[str]:
+    """The operands a loop body reads, a literal as a constant array (``np.full`` in the
+    body would allocate in every iteration)."""
+    return [em.hoist(x.val) if isinstance(x, Literal) else a for x, a in zip(eqn.inputs, args)]
+
+
+def _carry_buffers(em, carry_vars: Sequence[Var], init: Sequence[Any]) -> list[str]:
+    """Allocate the arrays a loop keeps its carry in (they become its results), holding the
+    initial values (atoms): the body then reads them and its results are copied back into
+    them, so a body's own arrays never hold state from one iteration to the next."""
+    names = []
+    for v, x in zip(carry_vars, init):
+        name = em.allocate(v)
+        em.emit(f"{name}[()] = {em.read_scalar(x)}" if v.aval.ndim == 0 else f"{name}[...] = {em.read_array(x)}")
+        names.append(name)
+    return names
+
+
+def _carried_sharing(sharing: Sequence[Any], offset: int, current: Sequence[set]) -> list[set]:
+    """Which carry buffers each new carry value may share memory with, given the body's
+    ``result_sharing`` (argument ``offset + k`` is carry ``k``) and what the carry values
+    it read could share (``current``)."""
+    n = len(current)
+    return [set().union(*(current[j - offset] for j in (shared or ()) if offset <= j < offset + n)) for shared in sharing[:n]]
+
+
+def _write_carry(em, carry: Sequence[str], new: Sequence[str], sharing: Sequence[set], ndims: Sequence[int], depth: int) -> None:
+    """Copy the new carry values into the carry buffers. A value that may be another carry's
+    buffer (a carry passed on to another, as in a swap) is read before any is written."""
+    read_first = {k: em.fresh("old") for k, shared in enumerate(sharing) if shared - {k}}
+    for k, old in read_first.items():
+        em.emit(f"{old} = {new[k]}[()]" if ndims[k] == 0 else f"{old} = {new[k]}.copy()", depth)
+    for k, (c, n, nd) in enumerate(zip(carry, new, ndims)):
+        src = read_first.get(k, n)
+        if src == c:
+            continue
+        if nd == 0:
+            em.emit(f"{c}[()] = {src}" if k in read_first else f"{c}[()] = {src}[()]", depth)
+        else:
+            em.emit(f"{c}[...] = {src}", depth)
 
 # --------------------------------------------------------------------------- scan
 
@@ -605,7 +645,7 @@ def _scan_partial_eval(trace, tracers, *, jaxpr, num_consts, num_carry, length, 
     known_outs = scan_p.bind(*hoisted, *known_consts, *known_carry, *known_xs, jaxpr=known, num_consts=len(hoisted) + n_kc,
                              num_carry=n_kcarry, length=length, reverse=reverse, unroll=unroll)
     stacked = known_outs[n_known_out:]
-    loop_sources = list(dict.fromkeys((kind, k) for kind, k in where if kind != "const"))
+    loop_sources = list(dict.fromkeys((kind, k) for kind, k in where if kind in ("stacked", "xs")))
     loop_res = [trace.instantiate_const(trace.pure(stacked[k] if kind == "stacked" else known_xs[k])) for kind, k in loop_sources]
     const_res = [trace.instantiate_const(trace.pure(h)) for h in hoisted]
     # The unknown body takes (residuals, unknown consts, carry, xs); its scan takes (hoisted
@@ -618,7 +658,8 @@ def _scan_partial_eval(trace, tracers, *, jaxpr, num_consts, num_carry, length, 
 
     def take(a):
         inv, uc, ucarry, loop, ux = _split(a, n_inv, n_uc, n_ucarry, n_loop)
-        res = [inv[k] if kind == "const" else loop[loop_sources.index((kind, k))] for kind, k in where]
+        pick = {"const": lambda k: inv[k], "literal": lambda value: value}
+        res = [pick[kind](k) if kind in pick else loop[loop_sources.index((kind, k))] for kind, k in where]
         return res + uc + ucarry + ux
 
     body = _rearranged(unknown, inv_avals + u_consts + u_carry + loop_avals + u_xs, take, lambda outs: outs)
@@ -674,7 +715,8 @@ def _hoist_invariant_residuals(known: ClosedJaxpr, n_consts: int, n_carry: int, 
     known body taking those as leading constants and returning its outputs followed by the
     residuals that vary, each once; ``where[j]`` says where residual ``j`` is:
     ``("const", k)`` (output ``k`` of ``invariant``), ``("stacked", k)`` (stacked residual
-    ``k`` of ``body``) or ``("xs", k)`` (known xs ``k`` itself, which the loop only forwards).
+    ``k`` of ``body``), ``("xs", k)`` (known xs ``k`` itself, which the loop only forwards)
+    or ``("literal", value)`` (a constant the unknown body can hold itself).
     """
     jx = known.jaxpr
     const_in, xs_in = jx.invars[:n_consts], jx.invars[n_consts + n_carry:]
@@ -690,14 +732,16 @@ def _hoist_invariant_residuals(known: ClosedJaxpr, n_consts: int, n_carry: int, 
             where.append(("xs", next(k for k, x in enumerate(xs_in) if r is x)))
         elif isinstance(r, Var) and r in varying:
             where.append(("stacked", stacked.setdefault(r, len(stacked))))
-        else:
+        elif isinstance(r, Var):
             where.append(("const", invariant.setdefault(r, len(invariant))))
+        else:
+            where.append(("literal", r.val))
     inv_jaxpr, inv_consts = dce_jaxpr(Jaxpr(jx.constvars, const_in, jx.eqns, list(invariant)), known.consts)
     # The loop reads the hoisted values instead of recomputing them.
-    hoisted = {r: Var(r.aval) for r in invariant if isinstance(r, Var)}
+    hoisted = {r: Var(r.aval) for r in invariant}
     sub = lambda x: hoisted.get(x, x) if isinstance(x, Var) else x
     eqns = [Eqn(e.primitive, [sub(x) for x in e.inputs], e.params, e.out_binders) for e in jx.eqns]
-    invars = [hoisted.get(r, Var(r.aval)) for r in invariant] + jx.invars
+    invars = list(hoisted.values()) + jx.invars
     body = Jaxpr(jx.constvars, invars, eqns, [sub(x) for x in jx.outvars[:n_out]] + list(stacked))
     return ClosedJaxpr(inv_jaxpr, inv_consts), ClosedJaxpr(*dce_jaxpr(body, known.consts)), where
 
@@ -767,31 +811,46 @@ transpose_rules[scan_p] = _scan_transpose
 batching_rules[scan_p] = _scan_batch
 
 
-@def_statement(scan_p, fresh=False)
+@def_statement(scan_p, fresh=True)
 def _scan_lowering(em, eqn, args, outs):
     p = eqn.params
-    nc, ncarry, length = p["num_consts"], p["num_carry"], p["length"]
-    consts, init, xs = args[:nc], args[nc : nc + ncarry], args[nc + ncarry :]
-    carry = [em.fresh("carry") for _ in init]
-    for c, x in zip(carry, init):
-        em.emit(f"{c} = {x}")
-    for o, v in zip(outs[ncarry:], eqn.out_binders[ncarry:]):
-        em.emit(f"{o} = np.empty({v.aval.shape!r}, np.{v.aval.dtype.name})")
-    step, i = em.fresh("step"), em.fresh("i")
-    em.emit(f"for {step} in range({length}):")
-    em.emit(f"{i} = {length - 1} - {step}" if p["reverse"] else f"{i} = {step}", 2)
-    slices = []
-    for x, atom in zip(xs, eqn.inputs[nc + ncarry :]):
-        name = em.fresh("x")
-        em.emit(f"{name} = np.full((), {x}[{i}])" if atom.aval.ndim == 1 else f"{name} = {x}[{i}]", 2)
-        slices.append(name)
-    results = em.inline(p["jaxpr"], consts + carry + slices, 2)
-    for c, r in zip(carry, results[:ncarry]):
-        em.emit(f"{c} = {r}", 2)
-    for o, r, v in zip(outs[ncarry:], results[ncarry:], eqn.out_binders[ncarry:]):
-        em.emit(f"{o}[{i}] = {r}[()]" if v.aval.ndim == 1 else f"{o}[{i}] = {r}", 2)
-    for o, c in zip(outs, carry):
-        em.emit(f"{o} = {c}")
+    nc, ncarry, length, unroll, body = p["num_consts"], p["num_carry"], p["length"], p["unroll"], p["jaxpr"]
+    args = _loop_operands(em, eqn, args)
+    consts, xs = args[:nc], args[nc + ncarry :]
+    x_avals = [a.aval for a in eqn.inputs[nc + ncarry :]]
+    carry_vars, y_vars = eqn.out_binders[:ncarry], eqn.out_binders[ncarry:]
+    carry = _carry_buffers(em, carry_vars, eqn.inputs[nc : nc + ncarry])
+    ys = [em.allocate(v) for v in y_vars]
+    carry_ndims = [v.aval.ndim for v in carry_vars]
+    turns, rest = divmod(length, unroll)
+    with em.loop_scope():
+        # ``unroll`` copies of the body per turn of the loop, each reading the one before;
+        # the iterations ``unroll`` does not divide run in a loop of one copy after it.
+        for count, copies, first in ((turns, unroll, 0), (rest, 1, turns * unroll)):
+            if not count:
+                continue
+            # A scalar slice of xs is copied into a 0-d array the body reads (made once here).
+            slice_buffers = [[em.loop_buffer((), a.dtype) if a.ndim == 1 else None for a in x_avals] for _ in range(copies)]
+            step = em.fresh("step")
+            em.emit(f"for {step} in range({count}):")
+            current, sharing = carry, [{k} for k in range(ncarry)]
+            for u in range(copies):
+                i = em.fresh("i")
+                position = f"{first} + {step}" if copies == 1 else f"{step} * {copies} + {u}"
+                em.emit(f"{i} = {length - 1} - ({position})" if p["reverse"] else f"{i} = {position}", 2)
+                slices = []
+                for x, buf in zip(xs, slice_buffers[u]):
+                    if buf is not None:
+                        em.emit(f"{buf}[()] = {x}[{i}]", 2)
+                    slices.append(buf or f"{x}[{i}]")
+                slots = [None] * ncarry + [f"{y}[{i}]" if v.aval.ndim > 1 else None for y, v in zip(ys, y_vars)]
+                results = em.inline(body, consts + current + slices, 2, slots)
+                for y, r, v, shared in zip(ys, results[ncarry:], y_vars, em.result_sharing[ncarry:]):
+                    if shared is not None:  # not written in place
+                        em.emit(f"{y}[{i}] = {r}[()]" if v.aval.ndim == 1 else f"{y}[{i}] = {r}", 2)
+                sharing = _carried_sharing(em.result_sharing, nc, sharing)
+                current = results[:ncarry]
+            _write_carry(em, carry, current, sharing, carry_ndims, 2)
 
 # --------------------------------------------------------------------------- fori_loop, map
 
