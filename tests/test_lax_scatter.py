@@ -240,6 +240,22 @@ def test_scatter_max_splits_ties_evenly_as_jax():
     np.testing.assert_allclose(gu, [0.5, 0.5])
 
 
+@pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"])
+def test_scatter_family_gradients_equal_jax(name):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    # Small integers make ties between the operand and the updates (min / max split them).
+    operand = np.array([[1.0, 2.0, 0.0], [3.0, -1.0, 2.0], [0.0, 0.0, 1.0], [2.0, 2.0, 2.0]])
+    updates = np.array([[1.0, 3.0, -1.0], [3.0, 2.0, 2.0], [0.5, 2.0, 1.0]])
+    indices = np.array([[2], [0], [3]])  # unique: JAX differentiates scatter_mul only then
+    dn = SDN((1,), (0,), (0,))
+    ours = ft.grad(lambda o, u: (getattr(lax, name)(o, indices, u, dn) ** 2).sum(), (0, 1))(operand, updates)
+    theirs = jax.grad(lambda o, u: (getattr(jax.lax, name)(o, indices, u, jax.lax.ScatterDimensionNumbers(*dn),
+                                                           unique_indices=True) ** 2).sum(), (0, 1))(operand, updates)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def test_scatter_add_transpose_is_a_gather():
     dn = SDN((), (0,), (0,))
     _, vjp = ft.vjp(lambda u: lax.scatter_add(np.zeros(4), np.array([[3], [1], [8]]), u, dn), np.zeros(3))
