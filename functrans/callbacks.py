@@ -7,8 +7,9 @@ Compiled code calls back at run time: each callback equation lowers to a Numba
 function by the number ``ident`` (the registry holds each callback while the jaxprs that
 use it exist) and writes its results into the output buffers the program allocated
 (arrays are passed as pointers and strides, see ``emit_invoke``).
-The generated source names only the number, so it can be cached on disk like any other
-program; entering and leaving object mode costs a few microseconds per call.
+The number is an argument of the compiled program, so programs that differ only in their
+callbacks share one compiled program, cached on disk like any other; entering and leaving
+object mode costs a few microseconds per call.
 
 The debug callback returns a token (an empty bool array) that the next debug callback of the same
 staged program takes as an input, so compiled code runs them in program order; a staged
@@ -113,8 +114,12 @@ def emit_invoke(em: Any, eqn: Any, args: list[str], outs: list[str]) -> None:
     n = eqn.params.get("num_args", len(args))  # a debug callback's token is not the callback's
     ins = "".join(entry(x, a) + ", " for x, a in zip(eqn.inputs[:n], args[:n]))
     results = "".join(entry(v, o) + ", " for v, o in zip(eqn.out_binders, outs))
+    # The number is an argument, not part of the source: programs differing only in their
+    # callbacks share one compiled (and cached) program.
+    ident = em.fresh("cb_ident")
+    em.emit(f"{ident} = {em.hoist(np.int64(eqn.params['callback'].ident))}[()]")
     em.emit("with numba.objmode():")
-    em.emit(f"__import__('functrans.callbacks').callbacks.invoke({eqn.params['callback'].ident}, ({ins}), ({results}))", 2)
+    em.emit(f"__import__('functrans.callbacks').callbacks.invoke({ident}, ({ins}), ({results}))", 2)
     alive = [a for x, a in zip(eqn.inputs[:n], args[:n]) if not isinstance(x, Literal)] + list(outs)
     em.emit(f"if {' or '.join(f'{a}.size < 0' for a in alive)}:  # keeps the arrays alive until here")
     em.emit('raise RuntimeError("unreachable")', 2)

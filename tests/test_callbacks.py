@@ -152,6 +152,7 @@ def test_vmap_without_a_method_raises_and_nested_vmap_works():
     np.testing.assert_array_equal(ft.vmap(ft.vmap(g))(x), np.cos(x))
 
 
+@pytest.mark.slow
 def test_matches_jax():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)
