@@ -115,7 +115,7 @@ COMBINE = {"scatter": lambda a, b: b, "scatter_add": np.add, "scatter_sub": np.s
            "scatter_min": np.minimum, "scatter_max": np.maximum}
 
 
-@pytest.mark.parametrize("seed", CASES)
+@pytest.mark.parametrize("seed", CASES[::2])
 @pytest.mark.parametrize("mode", ["clip", "drop"])
 @pytest.mark.parametrize("name", sorted(COMBINE))
 def test_scatter_family_equals_xla_definition(seed, mode, name):
