@@ -73,6 +73,22 @@ def _combined_mask(mask: Any | None, is_causal: bool, q_len: int, kv_len: int, q
     return combined
 
 
+def _check_layouts(query, key, value, bias, mask, q_lengths, kv_lengths) -> None:
+    """Raise for operands (already 4-d) whose shapes or dtypes do not fit key's (B, S, K, H)."""
+    batch, kv_len, kv_heads, head_size = key.shape
+    _check(value, (batch, kv_len, kv_heads, head_size), key.dtype, "value")
+    _check(query, (batch, -1, -1, head_size), key.dtype, "query")
+    _check(mask, (-1,) * 4, np.dtype(bool), "mask")
+    _check(bias, (-1,) * 4, None, "bias")
+    for lengths, name in ((q_lengths, "query_seq_lengths"), (kv_lengths, "key_value_seq_lengths")):
+        _check(lengths, (batch,), None, name)
+        if lengths is not None and lengths.dtype.kind not in "iu":
+            raise ValueError(f"dot_product_attention: {name} must be integers, got dtype {lengths.dtype}")
+    if query.shape[2] % kv_heads:
+        raise ValueError(f"dot_product_attention: the number of query heads must be a multiple of key/value heads, "
+                         f"but got {query.shape[2]} vs {kv_heads}")
+
+
 def dot_product_attention(
     query: ArrayLike, key: ArrayLike, value: ArrayLike, bias: ArrayLike | None = None, mask: ArrayLike | None = None, *,
     scale: float | None = None, is_causal: bool = False, query_seq_lengths: ArrayLike | None = None,
@@ -105,19 +121,9 @@ def dot_product_attention(
     mask = None if mask is None else _as_4d(mask)
     q_lengths = None if query_seq_lengths is None else fnp.asarray(query_seq_lengths)
     kv_lengths = None if key_value_seq_lengths is None else fnp.asarray(key_value_seq_lengths)
+    _check_layouts(query, key, value, bias, mask, q_lengths, kv_lengths)
     batch, kv_len, kv_heads, head_size = key.shape
-    _check(value, (batch, kv_len, kv_heads, head_size), key.dtype, "value")
-    _check(query, (batch, -1, -1, head_size), key.dtype, "query")
-    _check(mask, (-1,) * 4, np.dtype(bool), "mask")
-    _check(bias, (-1,) * 4, None, "bias")
-    for lengths, name in ((q_lengths, "query_seq_lengths"), (kv_lengths, "key_value_seq_lengths")):
-        _check(lengths, (batch,), None, name)
-        if lengths is not None and lengths.dtype.kind not in "iu":
-            raise ValueError(f"dot_product_attention: {name} must be integers, got dtype {lengths.dtype}")
     q_len, heads = query.shape[1], query.shape[2]
-    if heads % kv_heads:
-        raise ValueError(f"dot_product_attention: the number of query heads must be a multiple of key/value heads, "
-                         f"but got {heads} vs {kv_heads}")
     window = (local_window_size, local_window_size) if isinstance(local_window_size, int) else local_window_size
     scale = 1.0 / np.sqrt(head_size) if scale is None else scale
 

@@ -76,25 +76,7 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
     q_grid = lax.broadcast_in_dim(flat_q, grid, (len(grid) - 1,))
     last = lax.broadcast_in_dim(lax.reshape(count - 1, rows.shape[:-1]), grid, tuple(range(len(grid) - 1)))
 
-    def at(position: Any) -> Any:
-        index = lax.convert_element_type(clip(position, 0, last), dtypes.int64)
-        return lax_take_along_axis(sorted_rows, index, rows.ndim - 1)
-
-    if method == "inverted_cdf":
-        out = at(_inverted_cdf_position(sorted_rows, w, q_grid, count, grid))
-    else:
-        position = q_grid * last
-        low, high = floor(position), ceil(position)
-        if method == "lower":
-            out = at(low)
-        elif method == "higher":
-            out = at(high)
-        elif method == "nearest":
-            out = at(round(position))  # half to even, as NumPy
-        elif method == "midpoint":
-            out = (at(low) + at(high)) * 0.5
-        else:
-            out = _lerp(at(low), at(high), position - low)
+    out = _quantiles_of_sorted(method, sorted_rows, w, q_grid, count, grid, last)
     if not ignore_nan:
         # A NaN anywhere in a slice makes its quantiles NaN, as in NumPy.
         out = where(any(rows_nan, axis=-1, keepdims=True), np.nan, out)
@@ -103,6 +85,29 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
     if keepdims:
         out = lax.reshape(out, q.shape + tuple(1 if d in axes else n for d, n in enumerate(a.shape)))
     return out
+
+
+def _quantiles_of_sorted(method: str, sorted_rows: Any, w: Any, q_grid: Any, count: Any, grid: tuple, last: Any) -> Any:
+    """The quantiles ``q_grid`` of each row of ``sorted_rows`` by ``method``, a row's valid
+    entries (``count`` of them) ending at index ``last``."""
+
+    def at(position: Any) -> Any:
+        index = lax.convert_element_type(clip(position, 0, last), dtypes.int64)
+        return lax_take_along_axis(sorted_rows, index, sorted_rows.ndim - 1)
+
+    if method == "inverted_cdf":
+        return at(_inverted_cdf_position(sorted_rows, w, q_grid, count, grid))
+    position = q_grid * last
+    low, high = floor(position), ceil(position)
+    if method == "lower":
+        return at(low)
+    if method == "higher":
+        return at(high)
+    if method == "nearest":
+        return at(round(position))  # half to even, as NumPy
+    if method == "midpoint":
+        return (at(low) + at(high)) * 0.5
+    return _lerp(at(low), at(high), position - low)
 
 
 def _lerp(a: Any, b: Any, t: Any) -> Any:

@@ -350,6 +350,24 @@ def _convert_floats(x: Any, dtype: Any) -> Any:
     return x
 
 
+def _sorted_hyperparams(arguments: dict[str, Any], static_args: set[str]) -> tuple[dict, dict, dict]:
+    """An optimiser factory's arguments sorted into schedules (stateful ones, and plain callables
+    wrapped as such), numeric values that go into the state, and the rest, which stay fixed."""
+    sched_hps, numeric_hps, other_hps = {}, {}, {}
+    for name, value in arguments.items():
+        if name in static_args or isinstance(value, bool):
+            other_hps[name] = value
+        elif isinstance(value, StatefulSchedule):
+            sched_hps[name] = value
+        elif callable(value):
+            sched_hps[name] = WrappedSchedule(value)
+        elif isinstance(value, (int, float, np.ndarray, np.generic)) or hasattr(value, "aval"):
+            numeric_hps[name] = value
+        else:
+            other_hps[name] = value
+    return sched_hps, numeric_hps, other_hps
+
+
 def inject_hyperparams(
     inner_factory: Callable[..., GradientTransformation],
     static_args: Union[str, Iterable[str]] = (),
@@ -379,18 +397,7 @@ def inject_hyperparams(
     def wrapped_transform(*args, **kwargs) -> GradientTransformationExtraArgs:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        sched_hps, numeric_hps, other_hps = {}, {}, {}
-        for name, value in bound.arguments.items():
-            if name in static_args or isinstance(value, bool):
-                other_hps[name] = value
-            elif isinstance(value, StatefulSchedule):
-                sched_hps[name] = value
-            elif callable(value):
-                sched_hps[name] = WrappedSchedule(value)
-            elif isinstance(value, (int, float, np.ndarray, np.generic)) or hasattr(value, "aval"):
-                numeric_hps[name] = value
-            else:
-                other_hps[name] = value
+        sched_hps, numeric_hps, other_hps = _sorted_hyperparams(bound.arguments, static_args)
 
         def dtype_for(params):
             return hyperparam_dtype if hyperparam_dtype is not None else tree_dtype(params, "highest")
