@@ -130,6 +130,7 @@ def test_scatter_family_equals_xla_definition(seed, mode, name):
     np.testing.assert_allclose(out, expected, rtol=1e-12)
 
 
+@pytest.mark.slow  # JAX compiles every call: about 15 s for the cases
 @pytest.mark.parametrize("seed", range(0, 60, 3))
 def test_gather_and_scatter_add_equal_jax(seed):
     jax = pytest.importorskip("jax")
@@ -240,6 +241,7 @@ def test_scatter_max_splits_ties_evenly_as_jax():
     np.testing.assert_allclose(gu, [0.5, 0.5])
 
 
+@pytest.mark.slow  # JAX compiles every call
 @pytest.mark.parametrize("name", ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"])
 def test_scatter_family_gradients_equal_jax(name):
     jax = pytest.importorskip("jax")
