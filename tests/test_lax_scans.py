@@ -196,7 +196,8 @@ def test_reduce_with_a_user_computation_matches_a_loop(shape, data):
     # Not lax.add itself, and 0.5 is not its identity: the general path, which adds the
     # initial value once.
     out = lax.reduce(x, 0.5, lambda a, b: a + b, tuple(dims))
-    np.testing.assert_allclose(out, 0.5 + np.sum(x, axis=tuple(dims)), rtol=1e-12, atol=1e-12)
+    expected = 0.5 + np.sum(x, axis=tuple(dims)) if dims else x  # no dimensions: the operand, as XLA
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
     assert out.shape == tuple(d for i, d in enumerate(shape) if i not in dims)
 
 
@@ -267,6 +268,9 @@ def test_reduce_against_jax():
         keep = (a[0] > b[0]) | ((a[0] == b[0]) & (a[1] < b[1]))
         return tuple(jax.lax.select(keep, u, v) for u, v in zip(a, b))
 
+    for dims in [(0,), (), (0, 1)]:
+        np.testing.assert_allclose(lax.reduce(x, 0.5, lambda a, b: a + b, dims),
+                                   jax.lax.reduce(x, 0.5, lambda a, b: a + b, dims), rtol=1e-12)
     ours = lax.reduce((x, idx), (-np.inf, 0), _argmax_computation, (1,))
     theirs = jax.lax.reduce((x, idx), (-np.inf, 0), jax_argmax, (1,))
     for a, b in zip(ours, theirs):

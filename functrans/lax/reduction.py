@@ -487,6 +487,8 @@ def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], An
                             f"got {', '.join(a.str_short() for a in out_avals)}")
         return out_leaves
 
+    if not dims:  # nothing to reduce: the operands, as XLA gives them
+        return tree_unflatten(op_tree, op_leaves)
     if m == 0 or n == 0:
         return tree_unflatten(op_tree, [_shape.broadcast_in_dim(v, kept_shape, ()) for v in init_leaves])
     # (m, 1 + n): the initial value, then the elements of each reduction.
