@@ -15,16 +15,21 @@ array([[0.304, 0.304],
 """
 from __future__ import annotations
 
+import inspect
 import types
 from typing import Any, Callable
 
 from . import core
-from .autodiff import jvp_rules
+from .api import _canonicalize, _flatten_fun
+from .autodiff import jvp_rules, linearize_flat
 from .batching import vectorized_batcher
 from .core import Primitive
 from .custom_derivatives import checkpoint, remat
+from .ir import ClosedJaxpr, Var
 from .lax.dot import dot_general_p
 from .lowering import def_elementwise
+from .tracing import trace_to_jaxpr
+from .tree_util import keystr, tree_flatten, tree_flatten_with_path
 
 # --------------------------------------------------------------------------- checkpoint_name
 
@@ -130,4 +135,65 @@ checkpoint_policies = types.SimpleNamespace(
     offload_dot_with_no_batch_dims=offload_dot_with_no_batch_dims,
 )
 
-__all__ = ["checkpoint", "checkpoint_name", "checkpoint_policies", "remat"]
+# --------------------------------------------------------------------------- what is saved
+
+
+def _origin(var: Any, jaxpr: Any, arg_names: list[str]) -> str:
+    """Where a value of ``jaxpr`` comes from: an argument, a named value, or a primitive's
+    output (looked for inside calls such as ``checkpoint``)."""
+    if not isinstance(var, Var):
+        return "a constant"
+    if var in jaxpr.invars:
+        return f"from the argument {arg_names[jaxpr.invars.index(var)]}"
+    eqn = next((e for e in jaxpr.eqns if var in e.out_binders), None)
+    if eqn is None:
+        return "a constant"
+    if eqn.primitive is name_p:
+        return f"named {eqn.params['name']!r}"
+    inner = eqn.params.get("jaxpr")
+    if isinstance(inner, ClosedJaxpr):
+        out = inner.jaxpr.outvars[eqn.out_binders.index(var)]
+        if out in inner.jaxpr.invars:  # passed through the call: where its operand came from
+            return _origin(eqn.inputs[inner.jaxpr.invars.index(out)], jaxpr, arg_names)
+        return _origin(out, inner.jaxpr, ["an argument of the call"] * len(inner.jaxpr.invars))
+    return f"output of {eqn.primitive.name}"
+
+
+def saved_residuals(f: Callable, *args: Any, **kwargs: Any) -> list[tuple[core.ShapedArray, str]]:
+    """The values reverse mode saves from ``f(*args, **kwargs)``'s forward pass for its
+    backward pass: each one's type and where it comes from."""
+    leaves, in_tree = tree_flatten((args, kwargs))
+    leaves = [_canonicalize(x) for x in leaves]
+    labelled = [(f"args[{i}]", a) for i, a in enumerate(args)] + sorted(kwargs.items())
+    try:
+        bound = inspect.signature(f).bind(*args, **kwargs)
+        labelled = [(k, v) for k, v in bound.arguments.items()] if not kwargs or set(kwargs) <= set(bound.arguments) else labelled
+    except (TypeError, ValueError):
+        pass
+    names = [label + keystr(path) for label, value in labelled for path, _ in tree_flatten_with_path(value)[0]]
+    flat_f = _flatten_fun(lambda a, k: f(*a, **k), in_tree, {})
+    closed = trace_to_jaxpr(lambda *flat: linearize_flat(flat_f, list(flat))[2], [core.get_aval(x) for x in leaves])
+    names = names if len(names) == len(leaves) else [f"leaf {i}" for i in range(len(leaves))]
+    invars = closed.jaxpr.invars
+    # The arguments first, in order (as JAX lists them), then the computed values.
+    order = sorted(closed.jaxpr.outvars, key=lambda v: invars.index(v) if v in invars else len(invars))
+    return [(v.aval if isinstance(v, Var) else core.get_aval(v.val), _origin(v, closed.jaxpr, names)) for v in order]
+
+
+def print_saved_residuals(f: Callable, *args: Any, **kwargs: Any) -> None:
+    """Print what reverse mode saves from ``f``'s forward pass (``saved_residuals``), one line
+    per value: its type and where it comes from (source lines are not tracked).
+
+    >>> import numpy as np, functrans as ft, functrans.numpy as fnp
+    >>> def f(w, x):
+    ...     return fnp.sin(checkpoint_name(fnp.tanh(x @ w), "h")).sum()
+    >>> print_saved_residuals(ft.checkpoint(f, policy=checkpoint_policies.save_only_these_names("h")), np.ones((3, 3)), np.ones((2, 3)))
+    f64[3,3] from the argument w
+    f64[2,3] from the argument x
+    f64[2,3] named 'h'
+    """
+    for aval, origin in saved_residuals(f, *args, **kwargs):
+        print(f"{aval.str_short()} {origin}")
+
+
+__all__ = ["checkpoint", "checkpoint_name", "checkpoint_policies", "print_saved_residuals", "remat"]

@@ -160,3 +160,32 @@ def test_gradients_and_policy_names_match_jax():
         ours = ft.grad(ft.checkpoint(mlp, policy=POLICIES[name]), (0, 1))(W1, W2, X)
         for a, b in zip(ours, theirs):
             np.testing.assert_allclose(a, np.asarray(b), rtol=1e-10)
+
+
+def test_print_saved_residuals_names_arguments_names_and_primitives(capsys):
+    def f(w, x):
+        return fnp.sin(checkpoint_name(fnp.tanh(x @ w), "h")).sum()
+
+    ad_checkpoint.print_saved_residuals(ft.checkpoint(f, policy=cp.dots_saveable), W1, X)
+    assert capsys.readouterr().out == "f64[3,4] from the argument w\nf64[5,3] from the argument x\nf64[5,4] output of dot_general\n"
+    saved = ad_checkpoint.saved_residuals(lambda p: (fnp.exp(p["a"]) * p["b"]).sum(), {"a": np.ones(2), "b": np.ones(2)})
+    assert [origin for _, origin in saved] == ["from the argument p['b']", "output of exp"]
+    assert ad_checkpoint.saved_residuals(ft.checkpoint(f), W1, X) == [
+        (ft.ShapedArray((3, 4), np.float64), "from the argument w"), (ft.ShapedArray((5, 3), np.float64), "from the argument x")]
+
+
+def test_print_saved_residuals_matches_jax_for_a_named_policy(capsys):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    from jax.ad_checkpoint import checkpoint_name as jax_name
+
+    def theirs(w, x):
+        return jax.numpy.sin(jax_name(jax.numpy.tanh(x @ w), "h")).sum()
+
+    def ours(w, x):
+        return fnp.sin(checkpoint_name(fnp.tanh(x @ w), "h")).sum()
+
+    jax.ad_checkpoint.print_saved_residuals(jax.checkpoint(theirs, policy=jax.checkpoint_policies.save_only_these_names("h")), W1, X)
+    jax_lines = [line.split(" from <")[0].split(" from /")[0] for line in capsys.readouterr().out.splitlines()]
+    ad_checkpoint.print_saved_residuals(ft.checkpoint(ours, policy=cp.save_only_these_names("h")), W1, X)
+    assert capsys.readouterr().out.splitlines() == jax_lines
