@@ -418,8 +418,8 @@ round_p = unop("round", np.round, "f", "np.rint({0})")  # half to even, as NumPy
 defzero(round_p)
 round = _unary(round_p, """Elementwise nearest integer of a real floating-point operand, halves to even.
 
-Halves round as NumPy's ``round`` does (to even); JAX's ``lax.round`` rounds them away
-from zero by default and takes a ``rounding_method``, which this function does not.
+Halves round as NumPy's ``round`` does (to even). The public ``functrans.lax.round``
+(``lax.precision``) builds on it and takes JAX's ``rounding_method``.
 
 >>> round(np.array([-1.5, 0.5, 1.5, 2.5]))
 array([-2.,  0.,  2.,  2.])
