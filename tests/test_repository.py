@@ -1,6 +1,7 @@
 """The repository holds source, not build products."""
 from __future__ import annotations
 
+import ast
 import pathlib
 import subprocess
 
@@ -28,3 +29,21 @@ def test_tracked_files_are_text():
         path = ROOT / name
         if path.is_file():
             assert b"\0" not in path.read_bytes()[:8192], f"{name} looks binary"
+
+
+LONGEST_FUNCTION = 60
+
+
+def test_no_function_is_longer_than_about_sixty_lines_without_a_reason():
+    """A longer function says why in a ``# Long: ...`` comment at its top (body's first lines)."""
+    too_long = []
+    for path in sorted((ROOT / "functrans").rglob("*.py")):
+        source = path.read_text()
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                head = "\n".join(lines[node.lineno - 1 : node.body[0].lineno + 2])
+                if length > LONGEST_FUNCTION and "# Long:" not in head:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
+    assert not too_long, "functions over 60 lines without a '# Long:' reason: " + ", ".join(too_long)

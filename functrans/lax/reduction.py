@@ -462,14 +462,7 @@ def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], An
     if monoid is not None:
         return monoid(op_leaves[0], dims)
     init_avals = [core.get_aval(v) for v in init_leaves]
-    if len({a.shape for a in avals}) > 1:
-        raise ShapeError(f"reduce: operands must have equal shapes, got {[a.shape for a in avals]}")
-    if any(i.shape != () for i in init_avals):
-        raise ShapeError(f"reduce: init_values must be scalars, got shapes {[i.shape for i in init_avals]}")
-    if [a.dtype for a in avals] != [i.dtype for i in init_avals]:
-        raise DTypeError(f"reduce: operands and init_values must have equal dtypes, got "
-                         f"{[a.dtype.name for a in avals]} and {[i.dtype.name for i in init_avals]}")
-    _check_axes("reduce", avals[0], dims)
+    _check_general_reduce(avals, init_avals, dims)
     shape = avals[0].shape
     kept = [i for i in range(len(shape)) if i not in dims]
     kept_shape = tuple(shape[i] for i in kept)
@@ -495,7 +488,25 @@ def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], An
     columns = [_shape.concatenate([_shape.broadcast_in_dim(v, (m, 1), ()),
                                    _shape.reshape(_shape.transpose(x, kept + list(dims)), (m, n))], 1)
                for x, v in zip(op_leaves, init_leaves)]
-    width = n + 1
+    return tree_unflatten(op_tree, [_shape.reshape(c, kept_shape) for c in _pairwise_levels(scalar_computation, columns)])
+
+
+def _check_general_reduce(avals: list, init_avals: list, dims: tuple[int, ...]) -> None:
+    """Raise for operands and initial values a general ``reduce`` cannot combine."""
+    if len({a.shape for a in avals}) > 1:
+        raise ShapeError(f"reduce: operands must have equal shapes, got {[a.shape for a in avals]}")
+    if any(i.shape != () for i in init_avals):
+        raise ShapeError(f"reduce: init_values must be scalars, got shapes {[i.shape for i in init_avals]}")
+    if [a.dtype for a in avals] != [i.dtype for i in init_avals]:
+        raise DTypeError(f"reduce: operands and init_values must have equal dtypes, got "
+                         f"{[a.dtype.name for a in avals]} and {[i.dtype.name for i in init_avals]}")
+    _check_axes("reduce", avals[0], dims)
+
+
+def _pairwise_levels(scalar_computation: Callable, columns: list) -> list:
+    """Combine the columns of each (m, width) operand pairwise, a level at a time, down to one:
+    ``log2(width)`` vmapped applications of ``scalar_computation``."""
+    m, width = columns[0].shape
     while width > 1:
         pairs = width // 2
         lefts = [_shape.slice(c, (0, 0), (m, 2 * pairs - 1), (1, 2)) for c in columns]
@@ -507,4 +518,4 @@ def reduce(operands: Any, init_values: Any, computation: Callable[[Any, Any], An
             combined = [_shape.concatenate([x, _shape.slice(c, (0, width - 1), (m, width))], 1)
                         for x, c in zip(combined, columns)]
         columns, width = combined, (width + 1) // 2
-    return tree_unflatten(op_tree, [_shape.reshape(c, kept_shape) for c in columns])
+    return columns
