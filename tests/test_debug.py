@@ -8,15 +8,14 @@ import functrans as ft
 import functrans.numpy as fnp
 from functrans import debug, lax
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*Code running in object mode")
+pytestmark = [pytest.mark.filterwarnings("ignore:.*Code running in object mode"),
+              pytest.mark.filterwarnings("ignore:functrans.debug.*dropped from this staged program")]
 
 
-def _staged_programs_keep_effects() -> bool:
-    return "debug_callback" in str(ft.make_jaxpr(lambda x: debug.callback(lambda v: None, x) or x)(1.0))
-
+from functrans.callbacks import staged_programs_keep_effects
 
 # Staged programs drop equations nothing reads (ir.dce_jaxpr) until it keeps `effectful` primitives.
-needs_effects = pytest.mark.xfail(not _staged_programs_keep_effects(), strict=True,
+needs_effects = pytest.mark.xfail(not staged_programs_keep_effects(), strict=True,
                                   reason="ir.dce_jaxpr drops the debug callback's equation (needs effectful primitives kept)")
 
 
@@ -153,3 +152,12 @@ def test_breakpoint_stops_with_the_callers_arrays(monkeypatch):
     assert len(stops) == 3 and set(stops[0]) == {"x", "y"}
     np.testing.assert_array_equal(stops[0]["y"], np.sin([0.0, 1.0]))
     assert [float(s["x"]) for s in stops[1:]] == [0.0, 1.0]
+
+
+def test_staging_a_callback_warns_while_staged_programs_drop_it():
+    stage = lambda: ft.make_jaxpr(lambda x: debug.print("{}", x) or x)(1.0)
+    if staged_programs_keep_effects():
+        assert "debug_callback" in str(stage())
+    else:
+        with pytest.warns(RuntimeWarning, match="dropped from this staged program"):
+            stage()
