@@ -172,15 +172,15 @@ def test_compiled_callbacks_inside_scan_and_cond():
         return y + x, y
 
     def f(c, xs, p):
-        c, ys = lax.scan(body, c, xs)
-        return lax.cond(p, lambda v: ft.pure_callback(np.exp, like(v), v), lambda v: v * 2.0, c), ys
+        c = lax.cond(p, lambda v: ft.pure_callback(np.exp, like(v), v), lambda v: v * 2.0, c)
+        return lax.scan(body, c, xs)
 
     c0, xs = np.ones(2), np.arange(6.0).reshape(3, 2)
-    c, want_ys = c0, []
-    for x in xs:
-        want_ys.append(np.cos(c))
-        c = want_ys[-1] + x
-    for p, want in ((True, np.exp(c)), (False, c * 2.0)):
+    for p in (True, False):
+        c, want_ys = (np.exp(c0) if p else c0 * 2.0), []
+        for x in xs:
+            want_ys.append(np.cos(c))
+            c = want_ys[-1] + x
         got, ys = ft.jit(f)(c0, xs, p)
-        np.testing.assert_allclose(got, want, rtol=1e-14)
+        np.testing.assert_allclose(got, c, rtol=1e-14)
         np.testing.assert_allclose(ys, want_ys, rtol=1e-14)
