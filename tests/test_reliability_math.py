@@ -68,6 +68,7 @@ def test_precise_math_is_exact_at_the_huge_arguments_of_the_issue():
     np.testing.assert_allclose(got, np.sin(x), rtol=0, atol=2e-16)
 
 
+@pytest.mark.slow  # compiles a loop of both functions in both dtypes (~10 s on a loaded machine)
 def test_full_range_fast_math_sin_and_cos_match_numpy_everywhere():
     """fastmath.sin_full/cos_full (the fast path below 2**20, an exact reduction above) are
     within 1 ulp of NumPy on the whole domain, in both dtypes, the issue's 1e10..1e300 included."""
