@@ -17,7 +17,6 @@ program keeps them although nothing reads the token (``effectful``).
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import logging
 import warnings
@@ -31,7 +30,7 @@ from . import core, lax
 from .autodiff import Zero, jvp_rules, tangent_aval, transpose_rules
 from .batching import batching_rules, moveaxis
 from .core import Primitive, ShapedArray
-from .ir import Eqn, Jaxpr, Literal, Var, dce_jaxpr
+from .ir import Literal
 from .lowering import def_statement
 from .tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
 
@@ -255,21 +254,11 @@ def debug_callback(callback: Callable[..., None], args: Sequence[Any], name: str
     """Bind the debug callback ``callback(*args)`` (flat values); inside a staged program
     it is chained after the previous one (see the module docstring)."""
     builder = core._state.dynamic.global_data if core.staging() else None
-    if builder is not None and not staged_programs_keep_effects():
-        warnings.warn(f"functrans.debug: the callback {name} is dropped from this staged program (jit, make_jaxpr, a loop "
-                      "or branch body): ir.dce_jaxpr does not keep effectful equations yet", RuntimeWarning, stacklevel=3)
     previous = _previous_token(builder)
     token = debug_callback_p.bind(*args, *previous, callback=Callback(_returning_nothing(callback), name), num_args=len(args))[0]
     if builder is not None and isinstance(token, core.Tracer) and token._trace.main is core._state.dynamic:
         # By position among the builder's tracers (which it keeps alive): no reference back to the builder.
         _last_token[builder] = next(i for i in range(len(builder.tracers) - 1, -1, -1) if builder.tracers[i] is token)
-
-
-@functools.cache
-def staged_programs_keep_effects() -> bool:
-    """Whether dead-code elimination keeps a debug callback nothing reads (``effectful``)."""
-    probe = Jaxpr([], [], [Eqn(debug_callback_p, [], {"callback": None, "num_args": 0}, [Var(TOKEN)])], [])
-    return bool(dce_jaxpr(probe, [])[0].eqns)
 
 
 # Per staged program (its builder): where its last debug callback's token is in builder.tracers.

@@ -111,6 +111,8 @@ class Primitive:
         # How the backend lowers it: set with its lowering rule (functrans.lowering).
         self.kind = None
         self.cheap = self.splittable = self.looped = self.keeps_position = self.repeats = self.fresh_result = False
+        # Run for a side effect (functrans.callbacks' debug callback): staged programs keep it unread.
+        self.effectful = False
 
     def def_impl(self, fn: Callable[..., list]) -> Callable[..., list]:
         self.impl = fn

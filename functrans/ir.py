@@ -240,12 +240,12 @@ def pp_jaxpr(jaxpr: Jaxpr, indent: int = 0, multiline: bool | None = None) -> st
 
 
 def dce_jaxpr(jaxpr: Jaxpr, consts: Sequence[Any]) -> tuple[Jaxpr, list]:
-    """Drop equations whose results are unused, and the constants nothing reads.
-    (Primitives have no side effects, so this is always safe.)"""
+    """Drop equations whose results are unused, and the constants nothing reads. Equations
+    of ``effectful`` primitives (debug callbacks) are kept: they run for their effect."""
     live = {x for x in jaxpr.outvars if isinstance(x, Var)}
     kept: list[Eqn] = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.out_binders):
+        if eqn.primitive.effectful or any(v in live for v in eqn.out_binders):
             kept.append(eqn)
             live.update(x for x in eqn.inputs if isinstance(x, Var))
     kept.reverse()

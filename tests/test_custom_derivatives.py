@@ -662,11 +662,6 @@ def test_checkpoint_pytrees_static_argnums_and_keyword_arguments():
     np.testing.assert_allclose(g["b"], 2.0)
 
 
-def test_checkpoint_policy_other_than_none_is_not_supported():
-    with pytest.raises(NotImplementedError, match="policy=None"):
-        ft.checkpoint(fnp.sin, policy=lambda *args, **kwargs: True)
-
-
 def test_custom_rules_inside_checkpoint_are_still_used():
     c = ft.checkpoint(lambda x: sin_with_wrong_rule(x) + sin_mul(x, 2.0))
     np.testing.assert_allclose(ft.grad(c)(0.5), 3.0 * 0.5 + 3.0 * np.cos(0.5) * 2.0)

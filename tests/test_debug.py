@@ -8,15 +8,7 @@ import functrans as ft
 import functrans.numpy as fnp
 from functrans import debug, lax
 
-pytestmark = [pytest.mark.filterwarnings("ignore:.*Code running in object mode"),
-              pytest.mark.filterwarnings("ignore:functrans.debug.*dropped from this staged program")]
-
-
-from functrans.callbacks import staged_programs_keep_effects
-
-# Staged programs drop equations nothing reads (ir.dce_jaxpr) until it keeps `effectful` primitives.
-needs_effects = pytest.mark.xfail(not staged_programs_keep_effects(), strict=True,
-                                  reason="ir.dce_jaxpr drops the debug callback's equation (needs effectful primitives kept)")
+pytestmark = [pytest.mark.filterwarnings("ignore:.*Code running in object mode")]
 
 
 def recorder():
@@ -93,7 +85,6 @@ def test_inside_control_flow_eagerly(capsys):
         assert out == "i=0 c=0.0\ni=1 c=1.0\n"
 
 
-@needs_effects
 def test_jit_prints_at_run_time_in_program_order(capsys):
     @ft.jit
     def f(x):
@@ -108,7 +99,6 @@ def test_jit_prints_at_run_time_in_program_order(capsys):
     assert f.trace_count == 1
 
 
-@needs_effects
 def test_jit_of_vmap_and_grad_callbacks():
     seen, rec = recorder()
 
@@ -121,7 +111,6 @@ def test_jit_of_vmap_and_grad_callbacks():
     assert [s[0] for s in seen] == [([0.0, 1.0],), ([2.0, 3.0],), ([3.0],)]
 
 
-@needs_effects
 def test_jit_callbacks_inside_loops_run_each_iteration():
     seen, rec = recorder()
 
@@ -154,10 +143,5 @@ def test_breakpoint_stops_with_the_callers_arrays(monkeypatch):
     assert [float(s["x"]) for s in stops[1:]] == [0.0, 1.0]
 
 
-def test_staging_a_callback_warns_while_staged_programs_drop_it():
-    stage = lambda: ft.make_jaxpr(lambda x: debug.print("{}", x) or x)(1.0)
-    if staged_programs_keep_effects():
-        assert "debug_callback" in str(stage())
-    else:
-        with pytest.warns(RuntimeWarning, match="dropped from this staged program"):
-            stage()
+def test_a_staged_program_keeps_a_callback_nothing_reads():
+    assert "debug_callback" in str(ft.make_jaxpr(lambda x: debug.print("{}", x) or x)(1.0))
