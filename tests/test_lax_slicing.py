@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import functrans as ft
+import functrans.numpy as fnp
 from functrans import lax
 from functrans.test_util import check_grads
 
@@ -301,11 +302,27 @@ def test_dot_and_batch_matmul_errors_and_transformations():
 def test_round_rounding_methods_equal_numpy(x):
     with np.errstate(invalid="ignore"):
         away = np.where(np.abs(x - np.trunc(x)) == 0.5, np.trunc(x) + np.sign(x), np.round(x))
-    np.testing.assert_array_equal(lax.round(x), np.round(x))  # functrans's default for now (see lax.precision)
+    np.testing.assert_array_equal(lax.round(x), away)  # JAX's default
     np.testing.assert_array_equal(lax.round(x, lax.RoundingMethod.AWAY_FROM_ZERO), away)
     np.testing.assert_array_equal(lax.round(x, 0), away)
     np.testing.assert_array_equal(lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN), np.round(x))
     np.testing.assert_array_equal(lax.round(x, 1), np.round(x))
+
+
+@settings(max_examples=30, deadline=None)
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=6),
+                  elements=st.sampled_from([0.5, -0.5, 1.5, -2.5, 0.125, -0.375, 2.675, 25.0, -35.0, np.inf, np.nan])),
+       st.integers(-1, 2))
+def test_numpy_round_around_rint_keep_halves_to_even(x, decimals):
+    # functrans.numpy's rounding is NumPy's whatever lax.round's default, eagerly and traced.
+    np.testing.assert_array_equal(fnp.round(x, decimals), np.round(x, decimals))
+    np.testing.assert_array_equal(fnp.around(x, decimals), np.around(x, decimals))
+    np.testing.assert_array_equal(fnp.rint(x), np.rint(x))
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(fnp.floor_divide(x, 0.5), np.floor_divide(x, 0.5))
+    if x.ndim:
+        np.testing.assert_array_equal(ft.vmap(lambda v: fnp.round(v, decimals))(x), np.round(x, decimals))
+        np.testing.assert_array_equal(ft.vmap(fnp.rint)(x), np.rint(x))
 
 
 def test_round_equals_jax_and_has_a_zero_derivative():

@@ -138,16 +138,11 @@ class RoundingMethod(enum.IntEnum):
     TO_NEAREST_EVEN = 1
 
 
-# JAX's default is AWAY_FROM_ZERO. functrans.numpy's round/rint/around still call lax.round(x)
-# for NumPy's halves-to-even, so the default stays TO_NEAREST_EVEN until they pass it explicitly.
-DEFAULT_ROUNDING = RoundingMethod.TO_NEAREST_EVEN
+def round(x: Any, rounding_method: RoundingMethod = RoundingMethod.AWAY_FROM_ZERO) -> Any:
+    """``x`` rounded to the nearest integer, halfway cases away from zero (the default, as
+    JAX) or to even (as NumPy's ``round``). The derivative is zero.
 
-
-def round(x: Any, rounding_method: RoundingMethod = DEFAULT_ROUNDING) -> Any:
-    """``x`` rounded to the nearest integer, halfway cases away from zero or to even (for now
-    the default; JAX's default is away from zero). The derivative is zero.
-
-    >>> round(np.array([0.5, 1.5, 2.5, -0.5]), RoundingMethod.AWAY_FROM_ZERO)
+    >>> round(np.array([0.5, 1.5, 2.5, -0.5]))
     array([ 1.,  2.,  3., -1.])
     >>> round(np.array([0.5, 1.5, 2.5, -0.5]), RoundingMethod.TO_NEAREST_EVEN)
     array([ 0.,  2.,  2., -0.])

@@ -155,6 +155,12 @@ array([-1.,  1.,  2.])
 """
 
 
+def _round_half_even(x: Any) -> Any:
+    """``x`` rounded to the nearest integer, halves to even as NumPy does (``lax.round``'s
+    default is JAX's, away from zero)."""
+    return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+
+
 def round(x: ArrayLike, decimals: int = 0) -> Any:
     """Round half to even to ``decimals`` places, as ``numpy.round`` (booleans give float64,
     where NumPy gives float16).
@@ -169,12 +175,12 @@ def round(x: ArrayLike, decimals: int = 0) -> Any:
     if dtypes.is_integer(x.dtype):
         return _round_integer(x, decimals) if decimals < 0 else x
     if decimals == 0:
-        return lax.round(x)
+        return _round_half_even(x)
     # Scale by an exact power of ten in the direction NumPy does, so results agree bit for bit.
     scale = 10.0 ** builtins.abs(decimals)
     if decimals > 0:
-        return lax.div(lax.round(lax.mul(x, scale)), scale)
-    return lax.mul(lax.round(lax.div(x, scale)), scale)
+        return lax.div(_round_half_even(lax.mul(x, scale)), scale)
+    return lax.mul(_round_half_even(lax.div(x, scale)), scale)
 
 
 def _round_integer(x: Any, decimals: int) -> Any:
@@ -246,7 +252,7 @@ def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
         return lax.div(x, y)
     # As NumPy: remove the remainder first, so that 1.0 // 0.1 is 9.0 (floor(1.0 / 0.1) is 10.0);
     # the quotient is then an integer up to rounding.
-    quotient = lax.round(lax.div(lax.sub(x, lax.rem(x, y)), y))
+    quotient = _round_half_even(lax.div(lax.sub(x, lax.rem(x, y)), y))
     # An infinite divisor leaves a finite x whole: the quotient is 0, or -1 when the signs differ.
     by_infinity = lax.select_n(lax.lt(lax.mul(x, y), 0.0), lax.full_like(x, 0), lax.full_like(x, -1.0))
     quotient = lax.select_n(lax.bitwise_and(lax.eq(lax.abs(y), np.inf), lax.is_finite(x)), quotient, by_infinity)
@@ -567,7 +573,7 @@ fabs = _inexact_unary("fabs", lax.abs, """Absolute value in a float dtype (integ
     >>> fabs(np.array([-2, 3]))
     array([2., 3.])
     """)
-rint = _inexact_unary("rint", lax.round, """Round to the nearest integer, halves to even (integers give float64).
+rint = _inexact_unary("rint", _round_half_even, """Round to the nearest integer, halves to even (integers give float64).
 
     >>> rint(np.array([0.5, 1.5, -2.5]))
     array([ 0.,  2., -2.])
