@@ -335,3 +335,4 @@ def test_round_equals_jax_and_has_a_zero_derivative():
     jax.config.update("jax_enable_x64", True)
     for method in (0, 1):
         np.testing.assert_array_equal(lax.round(x, method), jax.lax.round(x, method))
+    np.testing.assert_array_equal(lax.round(x), jax.lax.round(x))
