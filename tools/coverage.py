@@ -33,10 +33,11 @@ MODULES = {
     "jax.tree_util": "functrans.tree_util",
 }
 
-# API.md's exclusions: sub-byte, float8 and bfloat16 dtypes; file I/O; print options.
+# API.md's exclusions: sub-byte, float8 and bfloat16 dtypes; file I/O; print options; and the
+# primitive objects (``add_p``...), which need not match JAX's.
 _EXCLUDED = re.compile(
     r"^(bfloat16|float[468]_\w+|u?int[124]|load|save|savez|fromfile|frombuffer|from_dlpack"
-    r"|printoptions|get_printoptions|set_printoptions)$"
+    r"|printoptions|get_printoptions|set_printoptions|\w+_p)$"
 )
 
 
