@@ -434,59 +434,63 @@ batching_rules[while_p] = _while_batch
 def _while_lowering(em, eqn, args, outs):
     p = eqn.params
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
-    args = _loop_operands(em, eqn, args)
-    cconsts, bconsts = args[:nc], args[nc : nc + nb]
-    carry = _carry_buffers(em, eqn.out_binders, eqn.inputs[nc + nb :])
+    consts = _loop_operands(em, eqn.inputs[: nc + nb], args[: nc + nb])
+    cconsts, bconsts = consts[:nc], consts[nc:]
+    results = [em.allocate(v) for v in eqn.out_binders]
     with em.loop_scope():
+        carry = _LoopCarry(em, results, eqn.out_binders, eqn.inputs[nc + nb :])
+        odd = em.fresh("odd")  # whether the last value is in the spare buffers
+        em.emit(f"{odd} = False")
         em.emit("while True:")
-        (pred,) = em.inline(p["cond_jaxpr"], cconsts + carry, 2)
+        (pred,) = em.inline(p["cond_jaxpr"], cconsts + carry.current, 2)
         em.emit(f"if not {pred}[()]:", 2)
         em.emit("break", 3)
-        new = em.inline(p["body_jaxpr"], bconsts + carry, 2)
-        _write_carry(em, carry, new, _carried_sharing(em.result_sharing, nb, [{k} for k in range(len(carry))]),
-                     [v.aval.ndim for v in eqn.out_binders], 2)
+        new = em.inline(p["body_jaxpr"], bconsts + carry.current, 2, carry.spare)
+        carry.advance(new, em.result_sharing, 2)
+        em.emit(f"{odd} = not {odd}", 2)
+        if carry.current:
+            em.emit(f"if {odd}:")
+            carry.finish(2)
 
 
-def _loop_operands(em, eqn, args: Sequence[str]) -> list[str]:
-    """The operands a loop body reads, a literal as a constant array (``np.full`` in the
-    body would allocate in every iteration)."""
-    return [em.hoist(x.val) if isinstance(x, Literal) else a for x, a in zip(eqn.inputs, args)]
+def _loop_operands(em, atoms: Sequence[Any], args: Sequence[str]) -> list[str]:
+    """Operands a loop body reads, a literal as a constant array (``np.full`` in the body
+    would allocate in every iteration)."""
+    return [em.hoist(x.val) if isinstance(x, Literal) else a for x, a in zip(atoms, args)]
 
 
-def _carry_buffers(em, carry_vars: Sequence[Var], init: Sequence[Any]) -> list[str]:
-    """Allocate the arrays a loop keeps its carry in (they become its results), holding the
-    initial values (atoms): the body then reads them and its results are copied back into
-    them, so a body's own arrays never hold state from one iteration to the next."""
-    names = []
-    for v, x in zip(carry_vars, init):
-        name = em.allocate(v)
-        em.emit(f"{name}[()] = {em.read_scalar(x)}" if v.aval.ndim == 0 else f"{name}[...] = {em.read_array(x)}")
-        names.append(name)
-    return names
+class _LoopCarry:
+    """A loop's carry in two buffers per value, made before the loop: each iteration reads
+    one and its body writes the new value straight into the other (``spare``), then they
+    swap. So nothing is copied back, the body's own arrays never hold state from one
+    iteration to the next, and a carry passed on to another (a swap) needs no care.
+    Emitted inside the loop's ``loop_scope``."""
+
+    def __init__(self, em, results: Sequence[str], carry_vars: Sequence[Var], init: Sequence[Any]):
+        self.em, self.avals = em, [v.aval for v in carry_vars]
+        self.results = results  # the loop's results, allocated before its loop_scope
+        self.current = [em.fresh("carry") for _ in carry_vars]
+        self.spare = [em.loop_buffer(a.shape, a.dtype) for a in self.avals]
+        for name, cur, x, a in zip(self.results, self.current, init, self.avals):
+            em.emit(f"{name}[()] = {em.read_scalar(x)}" if a.ndim == 0 else f"{name}[...] = {em.read_array(x)}")
+            em.emit(f"{cur} = {name}")
+
+    def advance(self, new: Sequence[str], sharing: Sequence[Any], depth: int) -> None:
+        """After the body: copy the new values it did not write in place, and swap."""
+        for spare, value, shared, a in zip(self.spare, new, sharing, self.avals):
+            if shared is not None:
+                self.em.emit(_copy(spare, value, a.ndim), depth)
+        if self.current:
+            self.em.emit(f"{', '.join(self.current + self.spare)} = {', '.join(self.spare + self.current)}", depth)
+
+    def finish(self, depth: int) -> None:
+        """Copy the last values into the results' memory (when they are in the spare buffers)."""
+        for name, cur, a in zip(self.results, self.current, self.avals):
+            self.em.emit(_copy(name, cur, a.ndim), depth)
 
 
-def _carried_sharing(sharing: Sequence[Any], offset: int, current: Sequence[set]) -> list[set]:
-    """Which carry buffers each new carry value may share memory with, given the body's
-    ``result_sharing`` (argument ``offset + k`` is carry ``k``) and what the carry values
-    it read could share (``current``)."""
-    n = len(current)
-    return [set().union(*(current[j - offset] for j in (shared or ()) if offset <= j < offset + n)) for shared in sharing[:n]]
-
-
-def _write_carry(em, carry: Sequence[str], new: Sequence[str], sharing: Sequence[set], ndims: Sequence[int], depth: int) -> None:
-    """Copy the new carry values into the carry buffers. A value that may be another carry's
-    buffer (a carry passed on to another, as in a swap) is read before any is written."""
-    read_first = {k: em.fresh("old") for k, shared in enumerate(sharing) if shared - {k}}
-    for k, old in read_first.items():
-        em.emit(f"{old} = {new[k]}[()]" if ndims[k] == 0 else f"{old} = {new[k]}.copy()", depth)
-    for k, (c, n, nd) in enumerate(zip(carry, new, ndims)):
-        src = read_first.get(k, n)
-        if src == c:
-            continue
-        if nd == 0:
-            em.emit(f"{c}[()] = {src}" if k in read_first else f"{c}[()] = {src}[()]", depth)
-        else:
-            em.emit(f"{c}[...] = {src}", depth)
+def _copy(dst: str, src: str, ndim: int) -> str:
+    return f"{dst}[()] = {src}[()]" if ndim == 0 else f"{dst}[...] = {src}"
 
 # --------------------------------------------------------------------------- scan
 
@@ -815,17 +819,17 @@ batching_rules[scan_p] = _scan_batch
 def _scan_lowering(em, eqn, args, outs):
     p = eqn.params
     nc, ncarry, length, unroll, body = p["num_consts"], p["num_carry"], p["length"], p["unroll"], p["jaxpr"]
-    args = _loop_operands(em, eqn, args)
-    consts, xs = args[:nc], args[nc + ncarry :]
+    consts = _loop_operands(em, eqn.inputs[:nc], args[:nc])
+    xs = _loop_operands(em, eqn.inputs[nc + ncarry :], args[nc + ncarry :])
     x_avals = [a.aval for a in eqn.inputs[nc + ncarry :]]
-    carry_vars, y_vars = eqn.out_binders[:ncarry], eqn.out_binders[ncarry:]
-    carry = _carry_buffers(em, carry_vars, eqn.inputs[nc : nc + ncarry])
-    ys = [em.allocate(v) for v in y_vars]
-    carry_ndims = [v.aval.ndim for v in carry_vars]
+    y_vars = eqn.out_binders[ncarry:]
+    results = [em.allocate(v) for v in eqn.out_binders]
+    ys = results[ncarry:]
     turns, rest = divmod(length, unroll)
     with em.loop_scope():
-        # ``unroll`` copies of the body per turn of the loop, each reading the one before;
-        # the iterations ``unroll`` does not divide run in a loop of one copy after it.
+        carry = _LoopCarry(em, results[:ncarry], eqn.out_binders[:ncarry], eqn.inputs[nc : nc + ncarry])
+        # ``unroll`` copies of the body per turn of the loop; the iterations ``unroll`` does
+        # not divide run in a loop of one copy after it.
         for count, copies, first in ((turns, unroll, 0), (rest, 1, turns * unroll)):
             if not count:
                 continue
@@ -833,7 +837,6 @@ def _scan_lowering(em, eqn, args, outs):
             slice_buffers = [[em.loop_buffer((), a.dtype) if a.ndim == 1 else None for a in x_avals] for _ in range(copies)]
             step = em.fresh("step")
             em.emit(f"for {step} in range({count}):")
-            current, sharing = carry, [{k} for k in range(ncarry)]
             for u in range(copies):
                 i = em.fresh("i")
                 position = f"{first} + {step}" if copies == 1 else f"{step} * {copies} + {u}"
@@ -843,14 +846,14 @@ def _scan_lowering(em, eqn, args, outs):
                     if buf is not None:
                         em.emit(f"{buf}[()] = {x}[{i}]", 2)
                     slices.append(buf or f"{x}[{i}]")
-                slots = [None] * ncarry + [f"{y}[{i}]" if v.aval.ndim > 1 else None for y, v in zip(ys, y_vars)]
-                results = em.inline(body, consts + current + slices, 2, slots)
+                slots = carry.spare + [f"{y}[{i}]" if v.aval.ndim > 1 else None for y, v in zip(ys, y_vars)]
+                results = em.inline(body, consts + carry.current + slices, 2, slots)
                 for y, r, v, shared in zip(ys, results[ncarry:], y_vars, em.result_sharing[ncarry:]):
                     if shared is not None:  # not written in place
                         em.emit(f"{y}[{i}] = {r}[()]" if v.aval.ndim == 1 else f"{y}[{i}] = {r}", 2)
-                sharing = _carried_sharing(em.result_sharing, nc, sharing)
-                current = results[:ncarry]
-            _write_carry(em, carry, current, sharing, carry_ndims, 2)
+                carry.advance(results[:ncarry], em.result_sharing[:ncarry], 2)
+        if length % 2:
+            carry.finish(1)
 
 # --------------------------------------------------------------------------- fori_loop, map
 
