@@ -18,6 +18,7 @@ from functrans.tree_util import tree_leaves
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))  # the examples import their shared helper (_progress) as scripts do
 
+import cnn_digits  # noqa: E402
 import mlp_digits  # noqa: E402
 import newton_logistic  # noqa: E402
 import per_example_gradients  # noqa: E402
@@ -25,13 +26,84 @@ import rnn_scan  # noqa: E402
 
 pytest.importorskip("sklearn")
 
-SCRIPTS = ["mlp_digits.py", "newton_logistic.py", "per_example_gradients.py", "rnn_scan.py"]
+SCRIPTS = ["cnn_digits.py", "mlp_digits.py", "newton_logistic.py", "per_example_gradients.py", "rnn_scan.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_each_script_has_a_help_text(script):
     done = subprocess.run([sys.executable, str(EXAMPLES / script), "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("usage:")
+
+
+# --------------------------------------------------------------------------- cnn_digits
+# The step compiles for about a minute on this machine (the conv and pool backward passes make a
+# long program), so every run of the script is slow-tier; the building blocks are checked eagerly.
+
+
+@pytest.mark.slow
+def test_cnn_digits_reaches_97_percent_test_accuracy(capsys):
+    result = cnn_digits.main(["--quiet"])
+    assert result["test_accuracy"] >= 0.97
+    assert result["losses"][-1] < result["losses"][0] / 10
+    assert f"test accuracy {result['test_accuracy']:.4f}" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_cnn_digits_short_run_trains_and_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "loss.png"
+    result = cnn_digits.main(["--epochs", "2", "--channels", "4", "--quiet", "--plot", str(path)])
+    assert len(result["losses"]) == 2 and result["losses"][1] < result["losses"][0]
+    assert result["test_accuracy"] > 0.5
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def _numpy_cnn_logits(params, x):
+    """The network in NumPy: 'SAME' 3x3 cross-correlation by shifted sums, ReLU, 2x2 max by reshape."""
+    for layer in params["convs"]:
+        w = np.asarray(layer["w"])
+        padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        side = x.shape[1]
+        x = sum(padded[:, i:i + side, j:j + side, :] @ w[i, j] for i in range(3) for j in range(3))
+        x = np.maximum(x + layer["b"], 0)
+        n, h, v, c = x.shape
+        x = x.reshape(n, h // 2, 2, v // 2, 2, c).max(axis=(2, 4))
+    return x.reshape(len(x), -1) @ params["dense"]["w"] + params["dense"]["b"]
+
+
+def test_cnn_digits_logits_match_a_numpy_convnet():
+    x, _, _, _ = cnn_digits.load_digit_images(0.25, 0)
+    assert x.shape[1:] == (8, 8, 1)
+    params = cnn_digits.init_cnn(random.PRNGKey(1), [4, 6])
+    got = cnn_digits.logits(params, x[:5])
+    np.testing.assert_allclose(got, _numpy_cnn_logits(params, x[:5]), rtol=1e-12, atol=1e-12)
+
+
+def test_cnn_digits_loss_gradient_matches_finite_differences():
+    x, _, labels, _ = cnn_digits.load_digit_images(0.25, 0)
+    params = cnn_digits.init_cnn(random.PRNGKey(0), [2, 3])
+    # Nonzero biases: the digits' blank background would put pre-activations exactly at ReLU's kink.
+    for layer, shift in zip(params["convs"], (0.1, -0.05)):
+        layer["b"] = layer["b"] + shift
+    check_grads(lambda p: cnn_digits.loss_fn(p, x[:4], labels[:4]), (params,), order=1)
+
+
+def test_cnn_digits_schedule_warms_up_for_one_epoch_then_decays():
+    args = cnn_digits.parse_args(["--epochs", "4", "--learning-rate", "0.01"])
+    optimizer = cnn_digits.make_optimizer(args, 40)
+    params = {"w": np.zeros(3)}
+    state = optimizer.init(params)
+    sizes = []
+    for _ in range(40):  # Adam's first step moves each parameter by about the step size
+        updates, state = optimizer.update({"w": np.ones(3)}, state, params)
+        sizes.append(float(np.abs(updates["w"][0])))
+    assert sizes[0] == 0.0 and np.argmax(sizes) == 10 and abs(sizes[10] - 0.01) < 1e-6
+    assert all(a >= b for a, b in zip(sizes[10:], sizes[11:])) and sizes[-1] < 0.001
+
+
+def test_cnn_digits_rejects_more_pools_than_the_image_allows():
+    with pytest.raises(SystemExit):
+        cnn_digits.parse_args(["--channels", "4", "4", "4", "4"])
 
 
 # --------------------------------------------------------------------------- mlp_digits
