@@ -161,6 +161,9 @@ def test_checkpointed_body_gives_the_same_gradients():
     np.testing.assert_allclose(ft.grad(loss)(Wh, True), ft.grad(loss)(Wh, False), rtol=1e-12)
     np.testing.assert_allclose(ft.jit(ft.grad(loss), static_argnums=1)(Wh, True), ft.grad(loss)(Wh, False), rtol=1e-12)
     check_grads(lambda W: loss(W, True), (Wh,), order=2, modes=("fwd", "rev"))
+    # Memory for recompute: with the body checkpointed only the hidden state is stacked.
+    stacked = lambda remat: [v.aval.shape for v in scans_in(ft.make_jaxpr(ft.grad(loss), static_argnums=1)(Wh, remat).jaxpr)[0].out_binders[1:]]
+    assert stacked(False) == [(5, 3, 4)] * 2 and stacked(True) == [(5, 3, 4)]
 
 
 @settings(max_examples=15, deadline=None)
@@ -189,6 +192,17 @@ def test_jitted_loops_match_eager_including_swaps_and_passthrough():
     xs, w = np.array([0.5, -1.0, 2.0, 0.25, -0.5]), np.array([1.0, 2.0])
     for got, want in zip(ft.tree_util.tree_leaves(ft.jit(f)(xs, w)), ft.tree_util.tree_leaves(f(xs, w))):
         np.testing.assert_allclose(got, want)
+
+
+def test_unroll_is_a_scan_param_every_transformation_keeps():
+    xs = np.arange(1.0, 6.0)
+    f = lambda w, xs: fnp.sum(lax.scan(lambda c, x: (fnp.sin(c * w) + x, c), 0.5, xs, unroll=3)[1])
+    jaxprs = [ft.make_jaxpr(ft.grad(f))(0.3, xs), ft.make_jaxpr(ft.vmap(ft.grad(f), in_axes=(0, None)))(np.ones(2), xs),
+              ft.make_jaxpr(lambda w: ft.jvp(lambda w: f(w, xs), (w,), (1.0,)))(0.3)]
+    for jaxpr in jaxprs:
+        found = scans_in(jaxpr.jaxpr)
+        assert found and all(e.params["unroll"] == 3 for e in found), jaxpr
+    assert scans_in(ft.make_jaxpr(lambda xs: lax.scan(lambda c, x: (c, x), 0.0, xs, unroll=True))(xs).jaxpr)[0].params["unroll"] == 5
 
 
 def test_unroll_errors_are_jax_types():

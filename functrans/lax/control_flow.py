@@ -2,8 +2,9 @@
 
 Each is a primitive carrying the jaxprs of its functions, so it stays one
 equation under every transformation: jvp transforms the bodies, partial
-evaluation splits them (reverse mode of ``scan`` stacks the residuals of every
-iteration), transposition runs ``scan`` backwards, batching batches the bodies (a
+evaluation splits them (reverse mode of ``scan`` computes the residuals that do not
+change over the loop once, before it, and stacks the others, one per iteration),
+transposition runs ``scan`` backwards, batching batches the bodies (a
 batched predicate turns ``cond`` into a ``select`` of both branches and makes
 ``while_loop`` run until every lane is done), and the Numba backend emits real
 branches and loops. Values the functions close over become explicit operands.
