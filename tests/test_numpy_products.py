@@ -1,5 +1,6 @@
 """einsum (ellipses, diagonals, implicit outputs, contraction orders), einsum_path, vecdot,
-matvec and vecmat against NumPy; derivatives, vmap and jit."""
+matvec and vecmat against NumPy; every product's precision and preferred_element_type;
+derivatives, vmap and jit."""
 from __future__ import annotations
 
 import itertools
@@ -10,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import functrans as ft
 import functrans.numpy as fnp
+from functrans import lax
 from functrans.test_util import check_grads
 
 from numpy_checks import arrays, assert_same, check
@@ -145,3 +147,102 @@ def test_jit_of_einsum_matches_eager():
 
     for got, want in zip(ft.jit(f)(x, y, z), f(x, y, z), strict=True):
         assert_same(got, want)
+
+
+# Every product taking precision and preferred_element_type, with NumPy's counterpart and
+# operand shapes (a 0-d operand where the function allows one).
+PRODUCTS = [
+    ("dot", fnp.dot, np.dot, [(3, 40), (40, 2)]), ("dot_scalar", fnp.dot, np.dot, [(), (4,)]),
+    ("matmul", fnp.matmul, np.matmul, [(2, 3, 40), (40,)]),
+    ("tensordot", lambda a, b, **kw: fnp.tensordot(a, b, ([0], [1]), **kw),
+     lambda a, b: np.tensordot(a, b, ([0], [1])), [(40, 3), (2, 40)]),
+    ("inner", fnp.inner, np.inner, [(3, 40), (2, 40)]), ("inner_scalar", fnp.inner, np.inner, [(4,), ()]),
+    ("vdot", fnp.vdot, np.vdot, [(5, 8), (8, 5)]),
+    ("einsum", lambda a, b, **kw: fnp.einsum("ij,jk->i", a, b, **kw), lambda a, b: np.einsum("ij,jk->i", a, b),
+     [(3, 40), (40, 2)]),
+    ("einsum_sum", lambda a, b, **kw: fnp.einsum("ij,k->", a, b, **kw), lambda a, b: np.einsum("ij,k->", a, b),
+     [(3, 40), (2,)]),
+    ("vecdot", fnp.vecdot, np.vecdot, [(3, 40), (40,)]),
+]
+PRODUCT_IDS = [name for name, *_ in PRODUCTS]
+
+
+@pytest.mark.parametrize("name,fn,ref,shapes", PRODUCTS, ids=PRODUCT_IDS)
+def test_int8_products_accumulate_in_the_preferred_element_type(name, fn, ref, shapes):
+    rng = np.random.default_rng(len(name))
+    a, b = (rng.integers(100, 128, size=s).astype(np.int8) for s in shapes)
+    wide = ref(a.astype(np.int32), b.astype(np.int32))
+    assert np.abs(wide).max() > 127  # the int8 result would wrap
+    check(lambda a, b: fn(a, b, preferred_element_type=np.int32), lambda a, b: wide, a, b)
+    with np.errstate(over="ignore"):
+        check(fn, ref, a, b)  # without it, NumPy's int8 result (wrapped)
+    x, y = (rng.normal(size=s).astype(np.float32) for s in shapes)
+    check(lambda x, y: fn(x, y, preferred_element_type=np.float64),
+          lambda x, y: ref(x.astype(np.float64), y.astype(np.float64)), x, y)
+
+
+@pytest.mark.parametrize("name,fn,ref,shapes", PRODUCTS, ids=PRODUCT_IDS)
+def test_products_check_precision_and_otherwise_equal_numpy(name, fn, ref, shapes):
+    rng = np.random.default_rng(len(name))
+    x, y = (rng.normal(size=s) for s in shapes)
+    for precision in (None, "highest", "bfloat16", lax.Precision.HIGH, ("high", lax.Precision.DEFAULT),
+                      lax.DotAlgorithmPreset.F64_F64_F64, "F32_F32_F32"):
+        check(lambda x, y: fn(x, y, precision=precision), ref, x, y)
+    for bad in ("fast", ("high",), 2, lax.Precision):
+        with pytest.raises(ValueError, match="Precision argument"):
+            fn(x, y, precision=bad)
+
+
+def test_boolean_products_count_in_the_preferred_element_type():
+    x = np.array([[True, False, True], [True, True, True]])
+    counts = x.astype(np.int32) @ x.T.astype(np.int32)
+    assert_same(fnp.dot(x, x.T), np.dot(x, x.T))  # NumPy's or of ands without one
+    assert_same(fnp.dot(x, x.T, preferred_element_type=np.int32), counts)
+    assert_same(fnp.matmul(x, x.T, preferred_element_type=np.int32), counts)
+    assert_same(fnp.einsum("ij,kj->ik", x, x, preferred_element_type=np.int32), counts)
+    assert_same(fnp.einsum("ij->i", x, preferred_element_type=np.int32), x.sum(1).astype(np.int32))
+
+
+def test_preferred_element_type_products_differentiate_and_batch():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    f = lambda a, b: (fnp.dot(a, b, precision="highest", preferred_element_type=np.float64)
+                      * fnp.einsum("ij,jk->ik", a, b, preferred_element_type=np.float64)
+                      + fnp.inner(a, b.T, precision=lax.Precision.HIGHEST))
+    check_grads(f, (a, b), order=2, modes=("fwd", "rev"))
+    ints = rng.integers(100, 128, size=(5, 3, 40)).astype(np.int8)
+    c = rng.integers(100, 128, size=(40,)).astype(np.int8)
+    g = lambda u: (fnp.matmul(u, c, preferred_element_type=np.int32), fnp.tensordot(u, c, 1, preferred_element_type=np.int32),
+                   fnp.vecdot(u, c, preferred_element_type=np.int32))
+    for got, want in zip(ft.vmap(g)(ints), zip(*[g(u) for u in ints]), strict=True):
+        assert_same(got, np.stack(want))
+
+
+@pytest.mark.slow  # one compiled program (seconds without the compile cache)
+def test_jit_of_preferred_element_type_products_matches_eager():
+    rng = np.random.default_rng(4)
+    a, b = rng.integers(100, 128, size=(3, 40)).astype(np.int8), rng.integers(100, 128, size=(40, 2)).astype(np.int8)
+
+    def f(a, b):
+        return (fnp.dot(a, b, preferred_element_type=np.int32), fnp.einsum("ij,jk->", a, b, preferred_element_type=np.int64),
+                fnp.inner(a, b.T, precision="highest", preferred_element_type=np.int32))
+
+    for got, want in zip(ft.jit(f)(a, b), f(a, b), strict=True):
+        assert_same(got, want)
+
+
+@pytest.mark.slow  # importing JAX takes seconds
+@pytest.mark.parametrize("name,fn,ref,shapes", PRODUCTS, ids=PRODUCT_IDS)
+def test_preferred_element_type_products_equal_jax(name, fn, ref, shapes):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    theirs = {"dot": jnp.dot, "dot_scalar": jnp.dot, "matmul": jnp.matmul, "inner": jnp.inner, "inner_scalar": jnp.inner,
+              "vdot": jnp.vdot, "vecdot": jnp.vecdot,
+              "tensordot": lambda a, b, **kw: jnp.tensordot(a, b, ([0], [1]), **kw),
+              "einsum": lambda a, b, **kw: jnp.einsum("ij,jk->i", a, b, **kw),
+              "einsum_sum": lambda a, b, **kw: jnp.einsum("ij,k->", a, b, **kw)}[name]
+    rng = np.random.default_rng(len(name))
+    a, b = (rng.integers(100, 128, size=s).astype(np.int8) for s in shapes)
+    for dtype in (np.int32, np.int64):
+        assert_same(fn(a, b, preferred_element_type=dtype), np.asarray(theirs(a, b, preferred_element_type=dtype)))

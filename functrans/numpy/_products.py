@@ -7,6 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import lax
+from ..lax.precision import PrecisionLike, canonicalize_precision
 from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axis, convert, promote
 from ._shape import diagonal, moveaxis
 from ._ufuncs import multiply
@@ -16,29 +17,45 @@ def _operands(a: ArrayLike, b: ArrayLike) -> list:
     return promote(asarray(a), asarray(b))
 
 
-def _dot_general(a: Any, b: Any, dimension_numbers: Any) -> Any:
+def _dot_general(a: Any, b: Any, dimension_numbers: Any, precision: PrecisionLike = None,
+                 preferred_element_type: Any = None) -> Any:
     """``lax.dot_general``, also for booleans: NumPy's boolean product is an or of ands,
-    i.e. whether the integer product is nonzero."""
-    if a.dtype != np.bool_:
-        return lax.dot_general(a, b, dimension_numbers)
+    i.e. whether the integer product is nonzero (a ``preferred_element_type`` counts instead,
+    as JAX's does)."""
+    if a.dtype != np.bool_ or preferred_element_type is not None:
+        return lax.dot_general(a, b, dimension_numbers, precision, preferred_element_type)
     as_int = lambda x: lax.convert_element_type(x, np.int64)
-    return lax.ne(lax.dot_general(as_int(a), as_int(b), dimension_numbers), 0)
+    return lax.ne(lax.dot_general(as_int(a), as_int(b), dimension_numbers, precision), 0)
 
 
-def dot(a: ArrayLike, b: ArrayLike) -> Any:
+def _scalar_product(a: Any, b: Any, precision: PrecisionLike, preferred_element_type: Any) -> Any:
+    """``dot`` or ``inner`` with a 0-d operand: an elementwise product, computed in
+    ``preferred_element_type`` if given (``precision`` is checked as every product's)."""
+    canonicalize_precision(precision)
+    if preferred_element_type is not None:
+        a, b = convert(a, np.dtype(preferred_element_type)), convert(b, np.dtype(preferred_element_type))
+    return multiply(a, b)
+
+
+def dot(a: ArrayLike, b: ArrayLike, *, precision: PrecisionLike = None, preferred_element_type: Any = None) -> Any:
     """NumPy's ``dot``: the sum over the last axis of ``a`` and the second-to-last of ``b``.
+
+    ``precision`` and ``preferred_element_type`` (the dtype products are accumulated in and
+    returned as) go to ``lax.dot_general``, as in every product here.
 
     >>> dot(np.ones((2, 3)), np.ones(3))
     array([3., 3.])
+    >>> dot(np.full(200, 2, np.int8), np.full(200, 3, np.int8), preferred_element_type=np.int32)
+    array(1200, dtype=int32)
     """
     a, b = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        return multiply(a, b)
+        return _scalar_product(a, b, precision, preferred_element_type)
     b_axis = 0 if b.ndim == 1 else b.ndim - 2
-    return _dot_general(a, b, (((a.ndim - 1,), (b_axis,)), ((), ())))
+    return _dot_general(a, b, (((a.ndim - 1,), (b_axis,)), ((), ())), precision, preferred_element_type)
 
 
-def matmul(a: ArrayLike, b: ArrayLike) -> Any:
+def matmul(a: ArrayLike, b: ArrayLike, *, precision: PrecisionLike = None, preferred_element_type: Any = None) -> Any:
     """``a @ b`` with broadcasting over leading (batch) axes, as ``numpy.matmul``.
 
     1-D operands are vectors (their axis is dropped from the result); scalars raise
@@ -61,7 +78,7 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Any:
     b2 = broadcast_to(b2, batch + b2.shape[-2:])
     nb = len(batch)
     bdims = tuple(range(nb))
-    out = _dot_general(a2, b2, (((nb + 1,), (nb,)), (bdims, bdims)))
+    out = _dot_general(a2, b2, (((nb + 1,), (nb,)), (bdims, bdims)), precision, preferred_element_type)
     if a.ndim == 1:
         out = lax.squeeze(out, [out.ndim - 2])
     if b.ndim == 1:
@@ -69,7 +86,7 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Any:
     return out
 
 
-def vdot(a: ArrayLike, b: ArrayLike) -> Any:
+def vdot(a: ArrayLike, b: ArrayLike, *, precision: PrecisionLike = None, preferred_element_type: Any = None) -> Any:
     """Dot product of the flattened arrays, as ``numpy.vdot`` for real operands.
 
     Unlike NumPy's and JAX's, a complex ``a`` is not conjugated.
@@ -78,10 +95,11 @@ def vdot(a: ArrayLike, b: ArrayLike) -> Any:
     array(10)
     """
     a, b = _operands(a, b)
-    return _dot_general(lax.reshape(a, (a.size,)), lax.reshape(b, (b.size,)), (((0,), (0,)), ((), ())))
+    return _dot_general(lax.reshape(a, (a.size,)), lax.reshape(b, (b.size,)), (((0,), (0,)), ((), ())), precision,
+                        preferred_element_type)
 
 
-def inner(a: ArrayLike, b: ArrayLike) -> Any:
+def inner(a: ArrayLike, b: ArrayLike, *, precision: PrecisionLike = None, preferred_element_type: Any = None) -> Any:
     """Sum of products over the last axes of ``a`` and ``b``, as ``numpy.inner``.
 
     A scalar operand multiplies the other.
@@ -91,22 +109,26 @@ def inner(a: ArrayLike, b: ArrayLike) -> Any:
     """
     a, b = _operands(a, b)
     if a.ndim == 0 or b.ndim == 0:
-        return multiply(a, b)
-    return _dot_general(a, b, (((a.ndim - 1,), (b.ndim - 1,)), ((), ())))
+        return _scalar_product(a, b, precision, preferred_element_type)
+    return _dot_general(a, b, (((a.ndim - 1,), (b.ndim - 1,)), ((), ())), precision, preferred_element_type)
 
 
-def outer(a: ArrayLike, b: ArrayLike) -> Any:
-    """Outer product ``a.ravel()[:, None] * b.ravel()[None, :]``, as ``numpy.outer``.
+def outer(a: ArrayLike, b: ArrayLike, out: None = None) -> Any:
+    """Outer product ``a.ravel()[:, None] * b.ravel()[None, :]``, as ``numpy.outer`` (JAX's
+    takes no ``precision``; ``out`` must be None).
 
     >>> outer(np.array([1, 2]), np.array([1, 10, 100]))
     array([[  1,  10, 100],
            [  2,  20, 200]])
     """
+    if out is not None:
+        raise NotImplementedError("outer: the out argument is not supported (arrays are immutable)")
     a, b = _operands(a, b)
     return _dot_general(lax.reshape(a, (a.size, 1)), lax.reshape(b, (1, b.size)), (((1,), (0,)), ((), ())))
 
 
-def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2) -> Any:
+def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2, *, precision: PrecisionLike = None,
+              preferred_element_type: Any = None) -> Any:
     """Sum of products over the last ``axes`` axes of ``a`` and the first of ``b``, as ``numpy.tensordot``.
 
     ``axes`` may instead be two sequences, the axes of ``a`` and of ``b`` to contract.
@@ -129,7 +151,7 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: int | Sequence[Any] = 2) -> Any:
     b_axes = tuple(canonical_axis(x, b.ndim) for x in b_axes)
     if len(a_axes) != len(b_axes) or any(a.shape[i] != b.shape[j] for i, j in zip(a_axes, b_axes)):
         raise ValueError(f"tensordot: shape mismatch for sum over axes {a_axes} of {a.shape} and {b_axes} of {b.shape}")
-    return _dot_general(a, b, ((a_axes, b_axes), ((), ())))
+    return _dot_general(a, b, ((a_axes, b_axes), ((), ())), precision, preferred_element_type)
 
 
 Path = list[tuple[int, ...]]
@@ -309,12 +331,13 @@ def einsum_path(subscripts: str, /, *operands: ArrayLike, optimize: Any = "auto"
     return path, "\n".join(lines)
 
 
-def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize: Any = "auto", precision: Any = None,
-           preferred_element_type: Any = None) -> Any:
+def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize: Any = "auto",
+           precision: PrecisionLike = None, preferred_element_type: Any = None) -> Any:
     """Einstein summation: ``einsum("bij,bjk->bik", x, y)``, with ``...`` for broadcast axes,
     repeated labels for diagonals, and an implicit output (sorted labels used once); also
     NumPy's interleaved form ``einsum(x, [0, 1], y, [1, 2], [0, 2])``.
-    Operands are contracted pairwise, each a ``dot_general``, in ``einsum_path``'s order.
+    Operands are contracted pairwise, each a ``dot_general`` given ``precision`` and
+    ``preferred_element_type``, in ``einsum_path``'s order.
 
     >>> einsum("...ii->...i", np.arange(8.0).reshape(2, 2, 2))
     array([[0., 3.],
@@ -322,14 +345,19 @@ def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize:
     """
     if out is not None:
         raise NotImplementedError("einsum: the out argument is not supported (arrays are immutable)")
+    canonicalize_precision(precision)
+    preferred = None if preferred_element_type is None else np.dtype(preferred_element_type)
     arrays, labels, output, sizes = _prepared(subscripts, operands)
-    logical = arrays[0].dtype == np.bool_
+    logical = arrays[0].dtype == np.bool_ and preferred is None
     if logical:
         # A boolean einsum is an or of ands: count in integers, then test for nonzero.
         arrays = [lax.convert_element_type(x, np.int64) for x in arrays]
 
     def sum_unneeded(x: Any, lab: str, keep: set[str]) -> tuple[Any, str]:
         drop = tuple(i for i, c in enumerate(lab) if c not in keep)
+        if drop and preferred is not None:
+            # Sums accumulate in the preferred type too, as the products do (int8 sums do not wrap).
+            x = convert(x, np.promote_types(x.dtype, preferred) if x.dtype != np.bool_ else preferred)
         return (lax.reduce_sum(x, drop) if drop else x), "".join(c for c in lab if c in keep)
 
     ops = list(zip(arrays, labels))
@@ -346,17 +374,17 @@ def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize:
         contract = [c for c in shared if c not in later]
         dn = ((tuple(xl.index(c) for c in contract), tuple(yl.index(c) for c in contract)),
               (tuple(xl.index(c) for c in batch), tuple(yl.index(c) for c in batch)))
-        result = lax.dot_general(x, y, dn)
+        result = lax.dot_general(x, y, dn, precision, preferred)
         result_labels = "".join(batch) + "".join(c for c in xl if c not in shared) + "".join(c for c in yl if c not in shared)
         ops = [op for k, op in enumerate(ops) if k not in (i, j)] + [(result, result_labels)]
     (current, cur_lab), = ops
     current, cur_lab = sum_unneeded(current, cur_lab, set(output))
     current = lax.transpose(current, tuple(cur_lab.index(c) for c in output))
     current = lax.ne(current, 0) if logical else current
-    return convert(current, np.dtype(preferred_element_type)) if preferred_element_type is not None else current
+    return current if preferred is None else convert(current, preferred)
 
 
-def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision: Any = None,
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision: PrecisionLike = None,
            preferred_element_type: Any = None) -> Any:
     """The dot product of vectors along ``axis``, broadcasting the other axes.
 
@@ -372,8 +400,7 @@ def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision: Any = 
     batch = broadcast_shapes(a.shape[:-1], b.shape[:-1])
     a, b = broadcast_to(a, batch + a.shape[-1:]), broadcast_to(b, batch + b.shape[-1:])
     dims = tuple(range(len(batch)))
-    out = _dot_general(a, b, (((len(batch),), (len(batch),)), (dims, dims)))
-    return convert(out, np.dtype(preferred_element_type)) if preferred_element_type is not None else out
+    return _dot_general(a, b, (((len(batch),), (len(batch),)), (dims, dims)), precision, preferred_element_type)
 
 
 def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Any:
