@@ -326,9 +326,10 @@ def _prefix_leaves(prefix: Any, tree: Any, what: str) -> list:
     return out
 
 
-def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | None = None) -> Callable:
+def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_name: Any = None, axis_size: int | None = None) -> Callable:
     """Map ``fun`` over an axis of its arguments, as one batched computation.
-    Keyword arguments are mapped over their axis 0, as in JAX.
+    Keyword arguments are mapped over their axis 0, as in JAX. ``axis_name`` names the
+    mapped axis for collectives (``lax.psum(x, axis_name)``...).
 
     >>> vmap(lambda x, w: x @ w, in_axes=(0, None))(np.ones((5, 3)), np.ones(3)).shape
     (5,)
@@ -363,7 +364,7 @@ def vmap(fun: Callable, in_axes: Any = 0, out_axes: Any = 0, axis_size: int | No
         if axis_size is not None and size != axis_size:
             raise ValueError(f"vmap axis_size={axis_size} but the mapped arguments have size {size}")
         store: dict = {}
-        outs, out_dims = vmap_flat(_flatten_fun(lambda a, k: fun(*a, **k), in_tree, store), size, flat_args, dims)
+        outs, out_dims = vmap_flat(_flatten_fun(lambda a, k: fun(*a, **k), in_tree, store), size, flat_args, dims, axis_name)
         out_tree = store["out_tree"]
         out_spec = _prefix_leaves(out_axes, tree_unflatten(out_tree, outs), "out_axes")
         results = []

@@ -6,11 +6,13 @@ to batched operands into primitives applied to whole arrays: no loop over the ba
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import contextlib
+import threading
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from . import core
 from .core import ShapedArray, Trace, Tracer
-from .ir import ClosedJaxpr
+from .ir import ClosedJaxpr, Var
 from .tracing import trace_to_jaxpr
 
 not_mapped = None
@@ -28,6 +30,71 @@ class _AxisOps:
 
 
 axis_ops = _AxisOps()
+
+
+class AxisFrame(NamedTuple):
+    """A named mapped axis: its size and the batch trace that maps it (``None`` for a
+    ``pmap`` axis, whose collectives run across devices, one per process)."""
+
+    name: Any
+    size: int
+    main: core.MainTrace | None
+
+
+class _AxisEnv(threading.local):
+    def __init__(self) -> None:
+        self.frames: list[AxisFrame] = []
+        # The batch trace whose rule is running: sub-jaxprs a rule batches map the same axis.
+        self.current: "BatchTrace | None" = None
+
+
+_axis_env = _AxisEnv()
+
+
+@contextlib.contextmanager
+def extend_axis_env(name: Any, size: int, main: core.MainTrace | None) -> Iterator[None]:
+    """Bind ``name`` to a mapped axis of ``size`` for the duration of a block."""
+    _axis_env.frames.append(AxisFrame(name, size, main))
+    try:
+        yield
+    finally:
+        _axis_env.frames.pop()
+
+
+def axis_frame(name: Any) -> AxisFrame:
+    """The innermost binding of ``name``; NameError as JAX's when it is not bound."""
+    for frame in reversed(_axis_env.frames):
+        if frame.name == name:
+            return frame
+    raise NameError(f"unbound axis name: {name}")
+
+
+# Primitives that act over a named axis (functrans.lax.parallel): the batch trace of that name
+# runs their rule even on operands it does not map.
+collective_primitives: set[core.Primitive] = set()
+
+
+def bind_collective(prim: core.Primitive, args: Sequence[Any], params: dict) -> list:
+    """Bind a collective at the innermost of its operands' traces and its axis's batch trace,
+    so that the axis's trace sees it even when it maps none of the operands."""
+    frame = axis_frame(params["axis_name"])
+    trace = core.find_top_trace(args)
+    if frame.main is not None and frame.main.level > trace.main.level:
+        trace = BatchTrace(frame.main)
+    tracers = [trace.full_raise(a) for a in args]
+    return [core.full_lower(o) for o in trace.process_primitive(prim, tracers, params)]
+
+
+def _eval_jaxpr(closed: ClosedJaxpr, *args: Any) -> list:
+    """``closed(*args)``, with its collectives bound by ``bind_collective``."""
+    jaxpr = closed.jaxpr
+    env = dict(zip(jaxpr.constvars, closed.consts))
+    env.update(zip(jaxpr.invars, args))
+    read = lambda x: env[x] if isinstance(x, Var) else x.val
+    for eqn in jaxpr.eqns:
+        bind = bind_collective if eqn.primitive in collective_primitives else core.bind
+        env.update(zip(eqn.out_binders, bind(eqn.primitive, [read(x) for x in eqn.inputs], eqn.params)))
+    return [read(x) for x in jaxpr.outvars]
 
 
 class BatchTracer(Tracer):
@@ -53,7 +120,11 @@ class BatchTracer(Tracer):
 class BatchTrace(Trace):
     @property
     def axis_size(self) -> int:
-        return self.main.global_data
+        return self.main.global_data[0]
+
+    @property
+    def axis_name(self) -> Any:
+        return self.main.global_data[1]
 
     def pure(self, val: Any) -> BatchTracer:
         return BatchTracer(self, val, not_mapped)
@@ -63,23 +134,44 @@ class BatchTrace(Trace):
     def process_primitive(self, prim, tracers, params):
         vals = [t.val for t in tracers]
         dims = [t.batch_dim for t in tracers]
-        if all(d is None for d in dims):
+        mine = prim in collective_primitives and params["axis_name"] == self.axis_name
+        if all(d is None for d in dims) and not mine:
             return core.bind(prim, vals, params)
         rule = batching_rules.get(prim)
         if rule is None:
             raise NotImplementedError(f"batching rule for primitive '{prim.name}' is not implemented")
-        outs, out_dims = rule(self.axis_size, vals, dims, **params)
+        previous, _axis_env.current = _axis_env.current, self
+        try:
+            if prim in collective_primitives:
+                outs, out_dims = rule(self.axis_size, self.axis_name, vals, dims, **params)
+            else:
+                outs, out_dims = rule(self.axis_size, vals, dims, **params)
+        finally:
+            _axis_env.current = previous
         return [BatchTracer(self, x, d) for x, d in zip(outs, out_dims)]
 
 
-def vmap_flat(fun: Callable[..., Sequence[Any]], axis_size: int, vals: Sequence[Any], in_dims: Sequence[int | None]) -> tuple[list, list]:
-    """Run ``fun`` on values batched along ``in_dims``; returns outputs and their batch dims."""
-    with core.new_main(BatchTrace, axis_size) as main:
+_INHERIT = object()
+
+
+def vmap_flat(fun: Callable[..., Sequence[Any]], axis_size: int, vals: Sequence[Any], in_dims: Sequence[int | None],
+              axis_name: Any = _INHERIT) -> tuple[list, list]:
+    """Run ``fun`` on values batched along ``in_dims``; returns outputs and their batch dims.
+    ``axis_name`` names the mapped axis for collectives; by default, a rule batching a
+    sub-computation over its own axis keeps that axis's name."""
+    if axis_name is _INHERIT:
+        current = _axis_env.current
+        axis_name = current.axis_name if current is not None and current.axis_size == axis_size else None
+    with core.new_main(BatchTrace, (axis_size, axis_name)) as main, _named_axis(axis_name, axis_size, main):
         trace = BatchTrace(main)
         tracers_in = [BatchTracer(trace, x, d) if d is not None else x for x, d in zip(vals, in_dims)]
         outs = fun(*tracers_in)
         tracers_out = [trace.full_raise(out) for out in outs]
         return [t.val for t in tracers_out], [t.batch_dim for t in tracers_out]
+
+
+def _named_axis(name: Any, size: int, main: core.MainTrace):
+    return contextlib.nullcontext() if name is None else extend_axis_env(name, size, main)
 
 
 # --------------------------------------------------------------------------- helpers for rules
@@ -152,7 +244,7 @@ def batch_jaxpr(closed: ClosedJaxpr, axis_size: int, in_batched: Sequence[bool],
     out_batched: list[bool] = []
 
     def fun(*args):
-        outs, dims = vmap_flat(closed, axis_size, args, [0 if b else None for b in in_batched])
+        outs, dims = vmap_flat(lambda *a: _eval_jaxpr(closed, *a), axis_size, args, [0 if b else None for b in in_batched])
         out_batched[:] = [d is not None or i for d, i in zip(dims, inst)]
         return [move_batch_axis(axis_size, d, 0 if b else None, x) for x, d, b in zip(outs, dims, out_batched)]
 

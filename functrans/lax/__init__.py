@@ -56,3 +56,6 @@ from .sort import approx_max_k, approx_min_k, sort_key_val, top_k
 
 # A type, as in JAX: what conv_general_dilated's dimension_numbers accepts.
 ConvGeneralDilatedDimensionNumbers = _Union[None, ConvDimensionNumbers, tuple[str, str, str]]
+
+# --- collectives: imports below
+from .parallel import all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter
