@@ -262,6 +262,12 @@ def staging() -> bool:
     return _state.dynamic.level > 0
 
 
+def transforming() -> bool:
+    """Whether any transformation is active on this thread (grad, vmap, a staged program...):
+    if not, every value is concrete."""
+    return len(_state.stack) > 1
+
+
 def find_top_trace(args: Sequence[Any]) -> Trace:
     top = _state.dynamic
     for arg in args:

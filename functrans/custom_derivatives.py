@@ -268,6 +268,8 @@ class custom_jvp:
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using defjvp.")
         args = _resolve_kwargs(self.fun, args, kwargs, "custom_jvp")
+        if not core.transforming():
+            return self.fun(*args)  # concrete values: the Python body runs as written, as in JAX
         layout, nondiff_traced, diff_leaves = _split_args(args, self.nondiff_argnums, f"custom_jvp function {name}")
         jaxpr, consts, out_tree = _stage_primal(self.fun, layout, nondiff_traced, diff_leaves)
         rule = _flat_jvp_rule(self.jvp, layout, out_tree, jaxpr.out_avals, name)
@@ -400,6 +402,8 @@ class custom_vjp:
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using defvjp.")
         args = _resolve_kwargs(self.fun, args, kwargs, "custom_vjp")
+        if not core.transforming():
+            return self.fun(*args)  # concrete values: the Python body runs as written, as in JAX
         layout, nondiff_traced, diff_leaves = _split_args(args, self.nondiff_argnums, f"custom_vjp function {name}")
         jaxpr, consts, out_tree = _stage_primal(self.fun, layout, nondiff_traced, diff_leaves)
         in_avals = [core.get_aval(x) for x in diff_leaves]

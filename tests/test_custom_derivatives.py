@@ -665,3 +665,26 @@ def test_checkpoint_pytrees_static_argnums_and_keyword_arguments():
 def test_custom_rules_inside_checkpoint_are_still_used():
     c = ft.checkpoint(lambda x: sin_with_wrong_rule(x) + sin_mul(x, 2.0))
     np.testing.assert_allclose(ft.grad(c)(0.5), 3.0 * 0.5 + 3.0 * np.cos(0.5) * 2.0)
+
+
+def test_called_outside_any_transformation_the_python_body_runs_on_concrete_values():
+    # As in JAX: no transformation is active, so Python control flow on the arguments works
+    # and neither rule runs.
+    ran = []
+
+    @ft.custom_jvp
+    def f(x):
+        ran.append(type(x))
+        return x * 2.0 if x > 0 else -x
+
+    f.defjvp(lambda primals, tangents: (f(primals[0]), 2.0 * tangents[0]))
+
+    @ft.custom_vjp
+    def g(x):
+        return x * 2.0 if x > 0 else -x
+
+    g.defvjp(lambda x: (g(x), None), lambda _, ct: (2.0 * ct,))
+    assert f(3.0) == 6.0 and f(-1.0) == 1.0 and ran == [float, float]
+    assert g(3.0) == 6.0 and g(-2.0) == 2.0
+    with pytest.raises(AttributeError, match="No JVP defined"):
+        ft.custom_jvp(lambda x: x)(1.0)

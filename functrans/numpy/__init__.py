@@ -168,7 +168,7 @@ def _install_tracer_methods() -> None:
     _Tracer.__getitem__ = getitem
     # NumPy must hand binary operations with a tracer back to the tracer, not convert it.
     _Tracer.__array_ufunc__ = None
-    _Tracer.at = property(at)
+    _Tracer.at = property(at, doc="Functional indexed updates, as JAX's ``x.at[idx].set(v)`` (see ``functrans.numpy.at``).")
     _Tracer.T = property(lambda self: transpose(self))
     _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
     # Properties of their own (the functions' docstrings would become the Tracer's, run as doctests there).
