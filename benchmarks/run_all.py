@@ -1,4 +1,4 @@
-"""Run every workload (W1-W6, W9) and print one combined table.
+"""Run every workload (W1-W9) and print one combined table.
 
 Each workload script runs in its own fresh process (``sys.executable``), one after
 another, so that one workload's JIT caches, thread pools and memory do not affect
@@ -30,6 +30,8 @@ WORKLOADS = (
     ("w4", "w4_call_overhead.py"),
     ("w5", "w5_first_call.py"),
     ("w6", "w6_per_example.py"),
+    ("w7", "w7_cnn.py"),
+    ("w8", "w8_attention.py"),
     ("w9", "w9_scan_rnn.py"),
 )
 
