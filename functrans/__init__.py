@@ -38,3 +38,8 @@ from .devices import (
     process_index, process_indices, typeof,
 )
 from .dispatch import clear_caches
+
+# --- pmap and distributed: imports below
+from . import distributed
+from ._pmap import pmap
+from .distributed import process_count, process_index  # the job's, replacing the single-process ones above

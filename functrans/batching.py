@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from . import core
 from .core import ShapedArray, Trace, Tracer
-from .ir import ClosedJaxpr, Var
+from .ir import ClosedJaxpr, Jaxpr, Var
 from .tracing import trace_to_jaxpr
 
 not_mapped = None
@@ -85,6 +85,27 @@ def bind_collective(prim: core.Primitive, args: Sequence[Any], params: dict) -> 
     return [core.full_lower(o) for o in trace.process_primitive(prim, tracers, params)]
 
 
+def _uses_axis(prim: core.Primitive, params: dict, name: Any) -> bool:
+    """Whether ``prim`` is a collective over ``name`` or runs a sub-program (cond, scan, jit...)
+    containing one: its operands may all be unmapped, its result still varies along the axis."""
+    if prim in collective_primitives:
+        return params["axis_name"] == name
+    return any(_jaxpr_uses_axis(j, name) for value in params.values() for j in _jaxprs_in(value))
+
+
+def _jaxprs_in(value: Any) -> list:
+    if isinstance(value, (ClosedJaxpr, Jaxpr)):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [j for v in value for j in _jaxprs_in(v)]
+    return []
+
+
+def _jaxpr_uses_axis(jaxpr: Any, name: Any) -> bool:
+    jaxpr = jaxpr.jaxpr if isinstance(jaxpr, ClosedJaxpr) else jaxpr
+    return any(_uses_axis(eqn.primitive, eqn.params, name) for eqn in jaxpr.eqns)
+
+
 def _eval_jaxpr(closed: ClosedJaxpr, *args: Any) -> list:
     """``closed(*args)``, with its collectives bound by ``bind_collective``."""
     jaxpr = closed.jaxpr
@@ -114,7 +135,11 @@ class BatchTracer(Tracer):
         return ShapedArray(shape, aval.dtype, aval.weak_type)
 
     def full_lower(self) -> Any:
-        return core.full_lower(self.val) if self.batch_dim is None else self
+        # A named axis keeps its unmapped values: a cond or scan over them may still hold
+        # collectives over the axis, which this trace must see.
+        if self.batch_dim is None and self._trace.axis_name is None:
+            return core.full_lower(self.val)
+        return self
 
 
 class BatchTrace(Trace):
@@ -134,7 +159,7 @@ class BatchTrace(Trace):
     def process_primitive(self, prim, tracers, params):
         vals = [t.val for t in tracers]
         dims = [t.batch_dim for t in tracers]
-        mine = prim in collective_primitives and params["axis_name"] == self.axis_name
+        mine = self.axis_name is not None and _uses_axis(prim, params, self.axis_name)
         if all(d is None for d in dims) and not mine:
             return core.bind(prim, vals, params)
         rule = batching_rules.get(prim)

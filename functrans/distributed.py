@@ -48,8 +48,8 @@ def initialize() -> None:
     sys.excepthook = abort_job
 
 
-def process_index() -> int:
-    """This process's index in the job: 0 alone.
+def process_index(backend: str | None = None) -> int:
+    """This process's index in the job: 0 alone (``backend`` is accepted for JAX's signature).
 
     >>> process_index()
     0
@@ -57,8 +57,8 @@ def process_index() -> int:
     return 0 if _world.comm is None else _world.comm.Get_rank()
 
 
-def process_count() -> int:
-    """The number of processes in the job: 1 alone.
+def process_count(backend: str | None = None) -> int:
+    """The number of processes in the job: 1 alone (``backend`` is accepted for JAX's signature).
 
     >>> process_count()
     1

@@ -9,13 +9,14 @@ vmap applies them to the batched array, pmap to the array gathered from every pr
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .. import core, distributed
 from ..autodiff import Zero, defzero, deftranspose, instantiate_zeros, jvp_rules
-from ..batching import axis_frame, batching_rules, bdim_at_front, bind_collective, collective_primitives
+from ..batching import BatchTracer, axis_frame, batching_rules, bdim_at_front, bind_collective, collective_primitives
 from ..core import ShapedArray
 from ..lowering import def_statement
 from ..tree_util import tree_map
@@ -212,6 +213,7 @@ def _batch_rule(prim: core.Primitive) -> None:
             return [_shape.iota(np.int32, size)], [0]
         (x,), (d,) = vals, dims
         if params["axis_name"] == name:
+            prim.abstract_eval(BatchTracer(None, x, d).aval, **params)  # each member's checks
             params.pop("axis_name")
             out, at = _over_members[prim](bdim_at_front(x, d, size), size, **params)
             return [out], [at]
@@ -251,6 +253,10 @@ def run_lowered(name: str, params: dict, inputs: tuple, outputs: tuple) -> None:
     prim = _by_name[name]
     result = prim.impl(*[_array(x) for x in inputs], **params)[0]
     _array(outputs[0])[...] = result
+
+
+# Numba says once per compile that object mode holds the GIL despite nogil=True: expected here.
+warnings.filterwarnings("ignore", message=".*Code running in object mode won't allow parallel execution")
 
 
 def _emit_collective(em, eqn, args, outs):
