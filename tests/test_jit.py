@@ -763,7 +763,7 @@ def dynamic_slices(x, start):
 @given(arrays(np.float64, [(4, 5, 3)], elements(np.float64, special=False)), st.integers(-10, 10), st.sampled_from([np.int32, np.int64]))
 def test_dynamic_slices_clamp_their_starts_so_the_window_fits(x, start, index_dtype):
     sliced, updated, whole = check_jit(dynamic_slices, x, index_dtype(start))
-    clamp = lambda s, d, n: min(max(s, 0), d - n)
+    clamp = lambda s, d, n: min(max(s + d if s < 0 else s, 0), d - n)  # negative starts count from the end first
     a, b = clamp(start, 4, 2), clamp(start, 5, 3)
     np.testing.assert_array_equal(sliced, x[a : a + 2, b : b + 3, :1])
     expected = x.copy()

@@ -12,6 +12,8 @@ import functrans.numpy as fnp
 from functrans import lax
 from functrans.test_util import check_grads
 
+from numpy_checks import traced
+
 
 @st.composite
 def array_axis_bounds(draw):
@@ -67,7 +69,10 @@ def test_index_in_dim_and_its_dynamic_twin(case, index):
 def test_dynamic_slice_in_dim_wraps_negative_starts_unless_told_not_to():
     x = np.arange(10.0)
     np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, -3, 2), [7.0, 8.0])
-    np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, -3, 2, allow_negative_indices=False), [0.0, 1.0])
+    with pytest.raises(ValueError, match="allow_negative_indices=False"):  # a concrete negative start, as JAX
+        lax.dynamic_slice_in_dim(x, -3, 2, allow_negative_indices=False)
+    (clamped,) = traced(lambda i: lax.dynamic_slice_in_dim(x, i, 2, allow_negative_indices=False), np.int64(-3))
+    np.testing.assert_array_equal(clamped, [0.0, 1.0])  # a traced one is clamped
     np.testing.assert_array_equal(lax.dynamic_slice_in_dim(x, 9, 3), [7.0, 8.0, 9.0])  # moved back to fit
     m = np.arange(12).reshape(3, 4)
     np.testing.assert_array_equal(lax.dynamic_slice_in_dim(m, 1, 2, axis=1), m[:, 1:3])
@@ -76,9 +81,14 @@ def test_dynamic_slice_in_dim_wraps_negative_starts_unless_told_not_to():
 def test_dynamic_slice_allow_negative_indices_per_axis():
     x = np.arange(12.0).reshape(3, 4)
     starts = [np.int64(-1), np.int64(-2)]
-    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2)), x[:1, :2])  # functrans's default: clamp
-    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=True), x[2:, 2:])
-    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=(False, True)), x[:1, 2:])
+    np.testing.assert_array_equal(lax.dynamic_slice(x, starts, (1, 2)), x[2:, 2:])  # JAX's default: from the end
+    clamping = lambda allow: lambda *s: lax.dynamic_slice(x, s, (1, 2), allow_negative_indices=allow)
+    np.testing.assert_array_equal(traced(clamping(False), *starts)[0], x[:1, :2])
+    np.testing.assert_array_equal(traced(clamping((False, True)), *starts)[0], x[:1, 2:])
+    with pytest.raises(ValueError, match="dynamic_slice: start index -1 of axis 0 is negative"):
+        lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=(False, True))
+    with pytest.raises(ValueError, match="dynamic_update_slice: start index -2 of axis 1 is negative"):
+        lax.dynamic_update_slice(x, np.zeros((1, 2)), starts, allow_negative_indices=(True, False))
     updated = lax.dynamic_update_slice(x, np.zeros((1, 2)), starts, allow_negative_indices=True)
     expected = x.copy()
     expected[2, 2:] = 0
@@ -87,6 +97,101 @@ def test_dynamic_slice_allow_negative_indices_per_axis():
     np.testing.assert_array_equal(f(np.array([-1, 0, -3])), x[[2, 0, 0]][:, None])
     with pytest.raises(ValueError, match="one entry per start index"):
         lax.dynamic_slice(x, starts, (1, 2), allow_negative_indices=(True,))
+
+
+@st.composite
+def dynamic_windows(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))
+    x = draw(hnp.arrays(np.float64, shape, elements=st.floats(-5, 5)))
+    if draw(st.booleans()) and x.ndim > 1:
+        x = x.T  # not contiguous
+    sizes = [draw(st.integers(0, d)) for d in x.shape]
+    # Starts below -size stay negative once wrapped, so they clamp to 0 (and must not wrap twice).
+    starts = [draw(st.integers(-2 * d - 2, 2 * d + 2)) for d in x.shape]
+    allow = draw(st.booleans() | st.lists(st.booleans(), min_size=x.ndim, max_size=x.ndim))
+    dtype = draw(st.sampled_from([np.int64, np.int32]))
+    return x, [dtype(s) for s in starts], sizes, allow
+
+
+def _numpy_window(shape, starts, sizes, allow):
+    """The slices XLA's dynamic_slice reads: negative starts (where allowed) from the end, then clamped."""
+    flags = [allow] * len(shape) if isinstance(allow, bool) else allow
+    begin = [min(max(int(s) + d if a and s < 0 else int(s), 0), d - n) for s, d, n, a in zip(starts, shape, sizes, flags)]
+    return tuple(slice(b, b + n) for b, n in zip(begin, sizes))
+
+
+@settings(max_examples=40, deadline=None)
+@given(dynamic_windows())
+def test_dynamic_slice_and_update_equal_numpy_slicing(case):
+    x, starts, sizes, allow = case
+    window = _numpy_window(x.shape, starts, sizes, allow)
+    options = {} if allow is True else {"allow_negative_indices": allow}  # True is the default
+    update = np.full(sizes, 7.0)
+    expected = x.copy()
+    expected[window] = update
+    # Traced starts: negative ones not allowed are clamped to 0.
+    np.testing.assert_array_equal(traced(lambda *s: lax.dynamic_slice(x, s, sizes, **options), *starts)[0], x[window])
+    np.testing.assert_array_equal(traced(lambda *s: lax.dynamic_update_slice(x, update, s, **options), *starts)[0], expected)
+    flags = [allow] * x.ndim if isinstance(allow, bool) else allow
+    if any(s < 0 and not a for s, a in zip(starts, flags)):
+        with pytest.raises(ValueError, match="allow_negative_indices=False"):  # concrete ones raise, as in JAX
+            lax.dynamic_slice(x, starts, sizes, **options)
+        return
+    sliced = lambda v: lax.dynamic_slice(v, starts, sizes, **options)
+    updated = lambda v, u: lax.dynamic_update_slice(v, u, starts, **options)
+    np.testing.assert_array_equal(sliced(x), x[window])
+    np.testing.assert_array_equal(updated(x, update), expected)
+    # The batching and transpose rules see starts already wrapped: they must not wrap them again.
+    stacked = np.stack([x, x + 1])
+    np.testing.assert_array_equal(ft.vmap(sliced)(stacked), stacked[(slice(None),) + window])
+    np.testing.assert_array_equal(ft.vmap(updated, (0, None))(stacked, update), np.stack([updated(v, update) for v in stacked]))
+    inside = np.zeros_like(x)
+    inside[window] = 1.0
+    np.testing.assert_array_equal(ft.grad(lambda v: sliced(v).sum())(x), inside)
+    d_operand, d_update = ft.grad(lambda v, u: updated(v, u).sum(), (0, 1))(x, update)
+    np.testing.assert_array_equal(d_operand, 1.0 - inside)
+    np.testing.assert_array_equal(d_update, np.ones(sizes))
+
+
+def test_dynamic_slice_with_batched_negative_starts_equals_a_loop():
+    x = np.arange(20.0).reshape(4, 5)
+    starts = np.array([-9, -5, -4, -1, 0, 2, 7])
+    for allow in (True, False):
+        flags = (allow, True)
+        f = lambda s: lax.dynamic_slice(x, [s, np.int64(-2)], (2, 2), allow_negative_indices=flags)
+        g = lambda s: lax.dynamic_update_slice(x, np.zeros((2, 2)), [s, np.int64(-2)], allow_negative_indices=flags)
+        windows = [_numpy_window(x.shape, [s, -2], (2, 2), flags) for s in starts]
+        np.testing.assert_array_equal(ft.vmap(f)(starts), np.stack([x[w] for w in windows]))
+        updated = np.stack([x] * len(starts))
+        for u, w in zip(updated, windows):
+            u[w] = 0.0
+        np.testing.assert_array_equal(ft.vmap(g)(starts), updated)
+
+
+@pytest.mark.slow  # JAX compiles every call (about 3 s)
+def test_dynamic_slice_negative_starts_equal_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    x = np.arange(20.0).reshape(4, 5)
+    for starts in ([-1, -2], [-5, 3], [-9, -11], [2, -1]):
+        starts = [np.int64(s) for s in starts]
+        for options in ({}, {"allow_negative_indices": False}, {"allow_negative_indices": (True, False)}):
+            ours = [lambda: lax.dynamic_slice(x, starts, (2, 3), **options),
+                    lambda: lax.dynamic_update_slice(x, -np.ones((2, 3)), starts, **options)]
+            theirs = [lambda: jax.lax.dynamic_slice(x, starts, (2, 3), **options),
+                      lambda: jax.lax.dynamic_update_slice(x, -np.ones((2, 3)), starts, **options)]
+            for mine, jaxs in zip(ours, theirs):
+                try:
+                    want = jaxs()
+                except ValueError:  # a concrete negative start that is not allowed
+                    with pytest.raises(ValueError, match="allow_negative_indices=False"):
+                        mine()
+                else:
+                    np.testing.assert_array_equal(mine(), want)
+        # Traced starts (under jit in JAX) are clamped instead.
+        clamp = lambda *s: jax.lax.dynamic_slice(x, s, (2, 3), allow_negative_indices=False)
+        np.testing.assert_array_equal(traced(lambda *s: lax.dynamic_slice(x, s, (2, 3), allow_negative_indices=False), *starts)[0],
+                                      jax.jit(clamp)(*starts))
 
 
 def test_dynamic_updates_in_dim_equal_numpy_assignment():

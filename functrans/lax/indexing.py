@@ -339,27 +339,36 @@ def _as_index(s: Any) -> Any:
     return np.asarray(s, dtypes.int64) if not isinstance(s, core.Tracer) else s
 
 
-def _wrapped_starts(starts: Sequence[Any], shape: Sequence[int], allow_negative_indices: bool | Sequence[bool]) -> list:
-    """Start indices as arrays, those allowed to be negative counted from the end of their axis."""
-    starts = [_as_index(s) for s in starts]
+def _wrapped_starts(name: str, starts: Sequence[Any], shape: Sequence[int], allow_negative_indices: bool | Sequence[bool]) -> list:
+    """Start indices as arrays, those allowed to be negative counted from the end of their axis
+    (once, when the primitive is bound: its rules bind the primitives on the starts they got).
+    A negative Python or NumPy integer that is not allowed raises ``ValueError``, as in JAX
+    (traced ones are clamped to 0)."""
     allow = [allow_negative_indices] * len(starts) if isinstance(allow_negative_indices, bool) else list(allow_negative_indices)
     if len(allow) != len(starts):
-        raise ValueError(f"allow_negative_indices {allow_negative_indices} must have one entry per start index")
+        raise ValueError(f"{name}: allow_negative_indices {allow_negative_indices} must have one entry per start index")
+    for axis, (s, a) in enumerate(zip(starts, allow)):
+        if isinstance(s, (int, np.integer)) and s < 0 and not a:
+            raise ValueError(f"{name}: start index {s} of axis {axis} is negative with allow_negative_indices=False")
+    starts = [_as_index(s) for s in starts]
     if len(starts) != len(shape):
         return starts  # the abstract eval reports the mismatch
     return [_ew.select_n(_ew.lt(s, 0), s, _ew.add(s, d)) if a else s for s, d, a in zip(starts, shape, allow)]
 
 
 def dynamic_slice(operand: Any, start_indices: Sequence[Any], slice_sizes: Sequence[int], *,
-                  allow_negative_indices: bool | Sequence[bool] = False) -> Any:
+                  allow_negative_indices: bool | Sequence[bool] = True) -> Any:
     """``operand[s0:s0+n0, s1:s1+n1, ...]`` with traced starts, clamped so the window fits.
-    With ``allow_negative_indices`` (JAX's default; not yet functrans's), a negative start
-    counts from the end of its axis first.
+    A negative start counts from the end of its axis first, unless ``allow_negative_indices``
+    is False (for all axes, or per axis as a sequence of flags): then a traced negative start
+    is clamped to 0 and a Python or NumPy integer one raises ``ValueError``, as in JAX.
 
-    >>> dynamic_slice(np.arange(5), [np.int64(-2)], [2], allow_negative_indices=True)
+    >>> dynamic_slice(np.arange(5), [np.int64(-2)], [2])
+    array([3, 4])
+    >>> dynamic_slice(np.arange(5), [4], [2], allow_negative_indices=False)  # moved back to fit
     array([3, 4])
     """
-    starts = _wrapped_starts(start_indices, core.get_aval(operand).shape, allow_negative_indices)
+    starts = _wrapped_starts("dynamic_slice", start_indices, core.get_aval(operand).shape, allow_negative_indices)
     return dynamic_slice_p.bind(operand, *starts, slice_sizes=tuple(int(n) for n in slice_sizes))
 
 
@@ -383,7 +392,7 @@ def _dynamic_slice_batch(size, vals, dims, *, slice_sizes):
     od, *sds = dims
     if all(d is None for d in sds):
         operand = moveaxis(operand, od, 0)
-        return [dynamic_slice(operand, [np.asarray(0, dtypes.int64)] + starts, (size,) + slice_sizes)], [0]
+        return [dynamic_slice_p.bind(operand, np.asarray(0, dtypes.int64), *starts, slice_sizes=(size,) + slice_sizes)], [0]
     operand_shape = core.get_aval(operand).shape
     if od is not None:
         operand_shape = operand_shape[:od] + operand_shape[od + 1 :]
@@ -404,7 +413,7 @@ def _dynamic_slice_jvp(primals, tangents, *, slice_sizes):
 
 def _dynamic_slice_transpose(ct, operand, *starts, slice_sizes):
     zeros = _shape.full(operand.aval.shape, 0, operand.aval.dtype)
-    return [dynamic_update_slice(zeros, ct, starts)] + [None] * len(starts)
+    return [dynamic_update_slice_p.bind(zeros, ct, *starts)] + [None] * len(starts)
 
 
 jvp_rules[dynamic_slice_p] = _dynamic_slice_jvp
@@ -433,14 +442,14 @@ def _dynamic_update_slice_abstract_eval(operand, update, *starts):
 
 
 def dynamic_update_slice(operand: Any, update: Any, start_indices: Sequence[Any], *,
-                         allow_negative_indices: bool | Sequence[bool] = False) -> Any:
+                         allow_negative_indices: bool | Sequence[bool] = True) -> Any:
     """``operand`` with the window at ``start_indices`` (clamped so it fits) replaced by
-    ``update``; ``allow_negative_indices`` as in ``dynamic_slice``.
+    ``update``; negative starts and ``allow_negative_indices`` as in ``dynamic_slice``.
 
-    >>> dynamic_update_slice(np.zeros(4), np.ones(2), [np.int64(-3)], allow_negative_indices=True)
+    >>> dynamic_update_slice(np.zeros(4), np.ones(2), [np.int64(-3)])
     array([0., 1., 1., 0.])
     """
-    starts = _wrapped_starts(start_indices, core.get_aval(operand).shape, allow_negative_indices)
+    starts = _wrapped_starts("dynamic_update_slice", start_indices, core.get_aval(operand).shape, allow_negative_indices)
     return dynamic_update_slice_p.bind(operand, update, *starts)
 
 
@@ -457,9 +466,9 @@ def _dynamic_update_slice_transpose(ct, operand, update, *starts):
     update_aval = update.aval if is_undefined(update) else core.get_aval(update)
     ct_operand = ct_update = None
     if is_undefined(operand):
-        ct_operand = dynamic_update_slice(ct, _shape.full(update_aval.shape, 0, update_aval.dtype), starts)
+        ct_operand = dynamic_update_slice_p.bind(ct, _shape.full(update_aval.shape, 0, update_aval.dtype), *starts)
     if is_undefined(update):
-        ct_update = dynamic_slice(ct, starts, update_aval.shape)
+        ct_update = dynamic_slice_p.bind(ct, *starts, slice_sizes=tuple(update_aval.shape))
     return [ct_operand, ct_update] + [None] * len(starts)
 
 
@@ -468,7 +477,7 @@ def _dynamic_update_slice_batch(size, vals, dims):
     od, ud, *sds = dims
     operand, update = bdim_at_front(operand, od, size), bdim_at_front(update, ud, size)
     if all(d is None for d in sds):
-        return [dynamic_update_slice(operand, update, [np.asarray(0, dtypes.int64)] + starts)], [0]
+        return [dynamic_update_slice_p.bind(operand, update, np.asarray(0, dtypes.int64), *starts)], [0]
     operand_shape = core.get_aval(operand).shape[1:]
     update_shape = core.get_aval(update).shape[1:]
     starts = [bdim_at_front(s, d, size) for s, d in zip(starts, sds)]

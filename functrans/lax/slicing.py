@@ -539,7 +539,7 @@ def scatter_apply(operand: Any, scatter_indices: Any, func: Callable[[Any], Any]
     trailing = core.get_aval(moved).shape[k:]
 
     def body(i, x):
-        point = _ix.dynamic_slice(flat, [i, np.int64(0)], (1, k))
+        point = _ix.dynamic_slice(flat, [i, np.int64(0)], (1, k), allow_negative_indices=False)
         value = _shape.broadcast_in_dim(func(_ix.gather(x, point, 0, "drop")), (1,) + trailing, tuple(range(1 + len(trailing))))
         return _ix.scatter(x, point, _ew.convert_element_type(value, dtype), "set", 0, "drop")
 

@@ -172,7 +172,7 @@ def _index_plan(x: Any, idx: Any, mode: str) -> tuple[Any, list, list, bool]:
             starts[axis] = _wrap_negative(e, n)
             sizes = list(x.shape)
             sizes[axis] = 1
-            x = lax.dynamic_slice(x, starts, sizes)
+            x = lax.dynamic_slice(x, starts, sizes, allow_negative_indices=False)  # already wrapped
             squeeze_axes.append(axis)
         else:
             positions.append(axis)
