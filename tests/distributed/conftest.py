@@ -1,0 +1,18 @@
+"""These tests run under ``mpiexec -n 2 python -m pytest tests/distributed`` (tests/test_pmap.py
+launches that when MPI is installed); collected without a launcher, they skip."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # tests/conftest.py's compile cache
+
+from functrans import distributed  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    distributed.initialize()
+    if distributed.process_count() < 2:
+        skip = pytest.mark.skip(reason="needs an MPI job of 2 or more processes: mpiexec -n 2 python -m pytest tests/distributed")
+        for item in items:
+            item.add_marker(skip)

@@ -1,0 +1,63 @@
+"""pmap across the processes of an MPI job: collectives against NumPy on the global array
+(every process builds the same global array; each passes its own row), gradients, errors."""
+import numpy as np
+import pytest
+
+import functrans as ft
+import functrans.numpy as fnp
+from functrans import distributed, lax
+
+
+def global_and_local(shape=(3,), seed=0):
+    n, r = distributed.process_count(), distributed.process_index()
+    xs = np.random.default_rng(seed).normal(size=(n,) + shape)
+    return xs, xs[r : r + 1]
+
+
+def pm(f, **kw):
+    return ft.pmap(f, axis_name="i", **kw)
+
+
+def test_process_index_and_count():
+    assert ft.process_count() == distributed.process_count() >= 2
+    assert ft.process_index() == distributed.process_index()
+    out = pm(lambda v: lax.axis_index("i") + 0 * v[0].astype(np.int32))(np.zeros((1, 2)))
+    assert out.tolist() == [distributed.process_index()]
+
+
+def test_reductions():
+    xs, x = global_and_local((2, 3))
+    for fn, ref in [(lax.psum, np.sum), (lax.pmax, np.max), (lax.pmin, np.min), (lax.pmean, np.mean)]:
+        np.testing.assert_allclose(pm(lambda v: fn(v, "i"))(x)[0], ref(xs, axis=0), rtol=1e-12)
+
+
+def test_gather_scatter_permute_all_to_all():
+    n, r = distributed.process_count(), distributed.process_index()
+    xs, x = global_and_local((n, 2))
+    np.testing.assert_allclose(pm(lambda v: lax.all_gather(v, "i"))(x)[0], xs)
+    np.testing.assert_allclose(pm(lambda v: lax.psum_scatter(v, "i"))(x)[0], xs.sum(0)[r])
+    perm = [(k, (k + 1) % n) for k in range(n)]
+    np.testing.assert_allclose(pm(lambda v: lax.ppermute(v, "i", perm))(x)[0], xs[(r - 1) % n])
+    np.testing.assert_allclose(pm(lambda v: lax.all_to_all(v, "i", 0, 0))(x)[0], xs[:, r])
+
+
+def test_data_parallel_gradient_equals_global_gradient():
+    n, r = distributed.process_count(), distributed.process_index()
+    rng = np.random.default_rng(3)
+    w, data = rng.normal(size=3), rng.normal(size=(4 * n, 3))
+    loss = lambda w, batch: fnp.mean(fnp.tanh(batch @ w) ** 2)
+    local = data.reshape(n, 4, 3)[r : r + 1]
+    g = pm(lambda w, b: lax.pmean(ft.grad(loss)(w, b), "i"), in_axes=(None, 0))(w, local)[0]
+    np.testing.assert_allclose(g, ft.grad(loss)(w, data), rtol=1e-12)
+    np.testing.assert_allclose(distributed.shard_batch(data), data.reshape(n, 4, 3)[r])
+
+
+def test_pmap_of_vmap_with_two_names():
+    xs, x = global_and_local((4,))
+    out = pm(ft.vmap(lambda v: lax.psum(v, ("i", "j")), axis_name="j"))(x)
+    np.testing.assert_allclose(out[0], np.full(4, xs.sum()))
+
+
+def test_local_axis_must_be_one_device():
+    with pytest.raises(ValueError, match="logical devices"):
+        pm(lambda v: lax.psum(v, "i"))(np.zeros((2, 3)))
