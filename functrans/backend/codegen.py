@@ -46,7 +46,7 @@ class ProgramEmitter(Emitter):
                 else:
                     self.emit(f"{self.name(v)} = {a}")
             emit_body(self, jaxpr)
-            written = {slot for slot in self.direct.values()}
+            written = set(self.direct.values())
             sharing = _sharing(jaxpr)
             self.result_sharing = [None if slot is not None and slot in written else sharing[k] for k, slot in enumerate(slots)]
             # A literal result becomes a constant array: np.full would allocate on every run.

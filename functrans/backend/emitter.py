@@ -1,6 +1,7 @@
 """The emitter: builds one function's source, with names for variables, hoisted
 constants, output buffers and the scratch arena. Lowering rules write through it
-(``em.emit``, ``em.fresh``, ``em.allocate``, ``em.scratch``, ``em.inline``)."""
+(``em.emit``, ``em.fresh``, ``em.allocate``, ``em.scratch``, ``em.inline``; loops add
+``em.loop_scope`` and ``em.loop_buffer``)."""
 from __future__ import annotations
 
 import contextlib
