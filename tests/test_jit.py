@@ -728,10 +728,10 @@ SCATTER_KINDS = ("set", "add", "mul", "min", "max")
 def gathers_and_scatters(operand, indices, updates):
     outs = []
     for mode in ("clip", "drop"):
-        outs += [lax.gather(operand, indices, 0, mode), lax.gather(operand, indices[:, :1], 0, mode)]
-        outs += [lax.scatter(operand, indices, updates, kind, 0, mode) for kind in SCATTER_KINDS]
+        outs += [lax_indexing.gather(operand, indices, 0, mode), lax_indexing.gather(operand, indices[:, :1], 0, mode)]
+        outs += [lax_indexing.scatter(operand, indices, updates, kind, 0, mode) for kind in SCATTER_KINDS]
     # One batch axis: each row of the operand indexed by its own row of indices.
-    outs.append(lax.gather(operand, lax.reshape(indices[:, :1], (3, 1, 1)), 1, "clip"))
+    outs.append(lax_indexing.gather(operand, lax.reshape(indices[:, :1], (3, 1, 1)), 1, "clip"))
     return tuple(outs)
 
 
@@ -749,7 +749,7 @@ def test_gather_clamps_or_zeroes_and_scatter_clamps_or_drops_out_of_range_indice
 
 
 def test_scatter_add_accumulates_repeated_indices_and_drops_out_of_range_ones():
-    added = ft.jit(lambda o, i, u: lax.scatter(o, i, u, "add", 0, "drop"))(np.zeros(4), np.array([[1], [1], [9], [-1], [3]]), np.arange(1.0, 6.0))
+    added = ft.jit(lambda o, i, u: lax_indexing.scatter(o, i, u, "add", 0, "drop"))(np.zeros(4), np.array([[1], [1], [9], [-1], [3]]), np.arange(1.0, 6.0))
     np.testing.assert_array_equal(added, [0.0, 1.0 + 2.0, 0.0, 5.0])
 
 

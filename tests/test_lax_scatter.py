@@ -166,11 +166,20 @@ def test_modes_parse_as_jax():
         lax.GatherScatterMode.from_any("wrap")
 
 
-def test_functrans_point_layout_still_works():
+def test_gather_and_scatter_take_only_jax_arguments_and_the_point_layout_lives_in_lax_indexing():
     x = np.arange(6.0).reshape(3, 2)
-    np.testing.assert_array_equal(lax.gather(x, np.array([[2], [0]])), x[[2, 0]])
-    np.testing.assert_array_equal(lax.gather(x, np.array([[5]]), 0, "drop"), [[0.0, 0.0]])
-    np.testing.assert_array_equal(lax.scatter(np.zeros(3), np.array([[1], [1]]), np.array([1.0, 2.0]), "add", 0, "drop"), [0, 3, 0])
+    with pytest.raises(TypeError):
+        lax.gather(x, np.array([[2], [0]]))  # dimension_numbers and slice_sizes are required, as in JAX
+    with pytest.raises(TypeError, match="GatherDimensionNumbers"):
+        lax.gather(x, np.array([[5]]), 0, "drop")
+    with pytest.raises(TypeError):
+        lax.scatter(np.zeros(3), np.array([[1], [1]]), np.array([1.0, 2.0]), "add", 0, "drop")
+    with pytest.raises(TypeError, match="ScatterDimensionNumbers"):
+        lax.scatter(np.zeros(3), np.array([[1]]), np.array([1.0]), "add")
+    np.testing.assert_array_equal(lax.indexing.gather(x, np.array([[2], [0]])), x[[2, 0]])
+    np.testing.assert_array_equal(lax.indexing.gather(x, np.array([[5]]), 0, "drop"), [[0.0, 0.0]])
+    np.testing.assert_array_equal(lax.indexing.scatter(np.zeros(3), np.array([[1], [1]]), np.array([1.0, 2.0]), "add", 0, "drop"),
+                                  [0, 3, 0])
 
 
 @pytest.mark.parametrize("bad, match", [

@@ -889,7 +889,7 @@ def _gather_case(draw):
     batch, indexed, trailing, points = _gather_layout(draw)
     mode = draw(st.sampled_from(["clip", "drop"]))
     return Case(
-        lambda x, i: lax.gather(x, i, len(batch), mode),
+        lambda x, i: lax.indexing.gather(x, i, len(batch), mode),
         [Values("real", batch + indexed + trailing), _index_tuples(batch, indexed, points)],
     )
 
@@ -901,7 +901,7 @@ def _scatter_case(draw):
     # A scatter-set with several points may write one position twice; the result
     # then depends on the order of writes, so set is drawn with a single point.
     return Case(
-        lambda x, i, u: lax.scatter(x, i, u, kind, len(batch), mode),
+        lambda x, i, u: lax.indexing.scatter(x, i, u, kind, len(batch), mode),
         [Values("real", batch + indexed + trailing), _index_tuples(batch, indexed, points), Values("real", batch + points + trailing)],
     )
 

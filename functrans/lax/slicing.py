@@ -360,24 +360,19 @@ def _fill_value(dtype: np.dtype, fill_value: Any) -> Any:
     return True
 
 
-def gather(operand: Any, start_indices: Any, dimension_numbers: Any = 0, slice_sizes: Any = None, *,
+def gather(operand: Any, start_indices: Any, dimension_numbers: GatherDimensionNumbers, slice_sizes: Sequence[int], *,
            unique_indices: bool = False, indices_are_sorted: bool = False, mode: Any = None, fill_value: Any = None) -> Any:
     """Windows of ``operand`` at ``start_indices``, laid out by XLA's ``GatherDimensionNumbers``.
 
     ``mode`` (a ``GatherScatterMode`` or its name; default ``PROMISE_IN_BOUNDS``, which clamps)
     says what a window partly out of bounds reads: ``"clip"`` moves it back in range,
     ``"fill"`` reads ``fill_value`` (NaN for floats, the minimum of a signed integer type).
-    Called as ``gather(operand, indices, num_batch_dims, mode)`` it is
-    ``lax.indexing.gather`` (functrans's point layout).
 
     >>> dnums = GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,))
     >>> gather(np.arange(12).reshape(4, 3), np.array([[2], [0]]), dnums, (1, 3))
     array([[6, 7, 8],
            [0, 1, 2]])
     """
-    if isinstance(dimension_numbers, (int, np.integer)):
-        # functrans's own layout: gather(operand, indices, num_batch_dims=0, mode="clip").
-        return _ix.gather(operand, start_indices, dimension_numbers, slice_sizes or mode or "clip")
     if not isinstance(dimension_numbers, GatherDimensionNumbers):
         raise TypeError(f"gather: dimension_numbers must be a GatherDimensionNumbers, got {dimension_numbers!r}")
     operand, start_indices = _array(operand), _array(start_indices)
@@ -488,26 +483,16 @@ scatter_max = _scatter_kind("max", """The maximum of ``operand`` and ``updates``
     >>> scatter_max(np.zeros(3), np.array([[0], [1]]), np.array([-2.0, 3.0]), ScatterDimensionNumbers((), (0,), (0,)))
     array([0., 3., 0.])
     """)
-_scatter_set = _scatter_kind("set", "")
 
 
-def scatter(operand: Any, scatter_indices: Any, updates: Any, dimension_numbers: Any, *args: Any,
-            indices_are_sorted: bool = False, unique_indices: bool = False, mode: Any = None) -> Any:
-    """``operand`` with windows of ``updates`` written at ``scatter_indices``, laid out by XLA's
+scatter = _scatter_kind("set", """``operand`` with windows of ``updates`` written at ``scatter_indices``, laid out by XLA's
     ``ScatterDimensionNumbers``; a window partly out of bounds is dropped (or, with
     ``mode="clip"``, moved back in range). Where windows overlap, one write wins.
-    Called as ``scatter(operand, indices, updates, kind, num_batch_dims, mode)`` it is
-    ``lax.indexing.scatter`` (functrans's point layout).
 
     >>> dnums = ScatterDimensionNumbers((), (0,), (0,))
     >>> scatter(np.zeros(4), np.array([[1], [9]]), np.array([5.0, 6.0]), dnums)
     array([0., 5., 0., 0.])
-    """
-    if isinstance(dimension_numbers, str):  # functrans's own layout: (..., kind, num_batch_dims, mode)
-        return _ix.scatter(operand, scatter_indices, updates, dimension_numbers, *args, **({"mode": mode} if mode else {}))
-    if args:
-        raise TypeError(f"scatter: takes 4 positional arguments with ScatterDimensionNumbers, got {4 + len(args)}")
-    return _scatter_set(operand, scatter_indices, updates, dimension_numbers, mode=mode)
+    """)
 
 
 def scatter_sub(operand: Any, scatter_indices: Any, updates: Any, dimension_numbers: ScatterDimensionNumbers, *,

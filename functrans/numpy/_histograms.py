@@ -25,7 +25,7 @@ from ._ufuncs import add, divide, equal, greater, isnan, less, logical_or, subtr
 def _scatter_add(length: int, index: Any, weights: Any) -> Any:
     """``out[index[i]] += weights[i]`` into ``length`` zeros; indices out of range are dropped."""
     n = index.shape[0]
-    return lax.scatter(lax.full((length,), 0, weights.dtype), lax.reshape(index, (n, 1)), weights, "add", 0, "drop")
+    return lax.indexing.scatter(lax.full((length,), 0, weights.dtype), lax.reshape(index, (n, 1)), weights, "add", 0, "drop")
 
 
 def _weights(name: str, weights: ArrayLike | None, shape: tuple, default: Any = dtypes.int64) -> Any:

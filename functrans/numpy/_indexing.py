@@ -193,7 +193,7 @@ def _gather_points(x: Any, positions: list, arrays: list, mode: str, adjacent: b
     rest = [a for a in range(x.ndim) if a not in positions]
     moved = lax.transpose(x, positions + rest)
     indices = lax.concatenate([lax.expand_dims(a, [len(point_shape)]) for a in arrays], len(point_shape))
-    out = lax.gather(moved, indices, 0, mode)
+    out = lax.indexing.gather(moved, indices, 0, mode)
     if adjacent and positions[0] > 0:
         # NumPy puts the indexed result where the indexed axes were when they are adjacent.
         npoint, first = len(point_shape), positions[0]
@@ -230,7 +230,7 @@ def _update(x: ArrayLike, idx: Any, values: ArrayLike, kind: str) -> Any:
     (values,) = promote(asarray(values))
     values = broadcast_to(convert(values, x.dtype), picked.shape)
     flat = lax.reshape(x, (x.size,))
-    out = lax.scatter(flat, lax.reshape(picked, (picked.size, 1)), lax.reshape(values, (picked.size,)), kind, 0, "drop")
+    out = lax.indexing.scatter(flat, lax.reshape(picked, (picked.size, 1)), lax.reshape(values, (picked.size,)), kind, 0, "drop")
     return lax.reshape(out, x.shape)
 
 

@@ -50,8 +50,8 @@ def _true_positions(name: str, mask: Any, size: int | None) -> tuple[Any, Any]:
         return positions, np.arange(size) < found.size
     rank = lax.sub(lax.cumsum(lax.convert_element_type(mask, dtypes.int64), 0), 1)
     target = lax.select_n(mask, lax.full((n,), size, dtypes.int64), rank)  # non-entries land out of range
-    positions = lax.scatter(lax.full((size,), 0, dtypes.int64), lax.reshape(target, (n, 1)),
-                            lax.iota(dtypes.int64, n), "set", 0, "drop")
+    positions = lax.indexing.scatter(lax.full((size,), 0, dtypes.int64), lax.reshape(target, (n, 1)),
+                                     lax.iota(dtypes.int64, n), "set", 0, "drop")
     count = lax.reduce_sum(lax.convert_element_type(mask, dtypes.int64), (0,))
     valid = lax.lt(lax.iota(dtypes.int64, size), lax.broadcast_in_dim(count, (size,), ()))
     return positions, valid
@@ -226,7 +226,7 @@ def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = Fal
         results.append(where(valid, first_index, _take(order, lax.full((1,), 0, dtypes.int64), 0) if n else 0))
     if return_inverse:
         group = lax.sub(lax.cumsum(lax.convert_element_type(first, dtypes.int64), 0), 1)
-        inverse = lax.scatter(lax.full((n,), 0, dtypes.int64), lax.reshape(order, (n, 1)), group, "set", 0, "drop")
+        inverse = lax.indexing.scatter(lax.full((n,), 0, dtypes.int64), lax.reshape(order, (n, 1)), group, "set", 0, "drop")
         results.append(lax.reshape(inverse, ar.shape) if axis is None else inverse)
     if return_counts:
         ends = concatenate([positions[1:], lax.full((1,), n, dtypes.int64)]) if k else positions

@@ -194,7 +194,7 @@ def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left", sorter: ArrayLi
     def bisect(_: Any, bounds: tuple[Any, Any]) -> tuple[Any, Any]:
         lo, hi = bounds
         mid = lax.div(lax.add(lo, hi), 2)
-        after = goes_after(lax.gather(a, lax.reshape(mid, v.shape + (1,))))  # clip mode reads a[n - 1] at mid == n
+        after = goes_after(lax.indexing.gather(a, lax.reshape(mid, v.shape + (1,))))  # clip mode reads a[n - 1] at mid == n
         active = lax.lt(lo, hi)
         return (lax.select_n(lax.bitwise_and(active, after), lo, lax.add(mid, 1)),
                 lax.select_n(lax.bitwise_and(active, lax.bitwise_not(after)), hi, mid))
