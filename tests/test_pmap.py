@@ -125,3 +125,14 @@ def test_mismatched_shapes_name_the_process(tmp_path):
     run = _mpiexec([str(script)], timeout=120)
     assert run.returncode != 0
     assert "process 1 has an operand of shape (4,)" in run.stderr
+
+
+@pytest.mark.slow
+def test_data_parallel_example_matches_single_process():
+    _mpi_or_skip()
+    run = _mpiexec(["examples/data_parallel_digits.py", "--steps", "5"], timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = [line.split() for line in run.stdout.splitlines() if line.strip()[:1].isdigit() and len(line.split()) == 4]
+    assert len(rows) == 5
+    for _, parallel, single, _ in rows:
+        np.testing.assert_allclose(float(parallel), float(single), rtol=1e-12)
