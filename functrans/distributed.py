@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from .tree_util import tree_map
+
 _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS")
 
 
@@ -81,8 +83,6 @@ def shard_batch(batch: Any, axis: int = 0) -> Any:
     >>> shard_batch(np.arange(6)).tolist()
     [0, 1, 2, 3, 4, 5]
     """
-    from .tree_util import tree_map
-
     count, index = process_count(), process_index()
 
     def shard(leaf):
@@ -127,3 +127,17 @@ def allgather(x: np.ndarray, where: str) -> np.ndarray:
     out = np.empty((process_count(),) + x.shape, x.dtype)
     _world.comm.Allgather(x, out)
     return out
+
+
+class _Memory:
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, interface: dict):
+        self.__array_interface__ = interface
+
+
+def buffer(pointer: int, strides: tuple, typestr: str, shape: tuple) -> np.ndarray:
+    """A view of compiled code's array memory (what its object-mode blocks pass to MPI)."""
+    if 0 in shape:
+        return np.empty(shape, typestr)
+    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))

@@ -248,11 +248,9 @@ def _process_impl(prim: core.Primitive) -> None:
 def run_lowered(name: str, params: dict, inputs: tuple, outputs: tuple) -> None:
     """What compiled code's object-mode block for a collective calls: its impl on views of the
     program's buffers (no copy through Python objects), written into its result's buffer."""
-    from ..callbacks import _array
-
     prim = _by_name[name]
-    result = prim.impl(*[_array(x) for x in inputs], **params)[0]
-    _array(outputs[0])[...] = result
+    result = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
+    distributed.buffer(*outputs[0])[...] = result
 
 
 # Numba says once per compile that object mode holds the GIL despite nogil=True: expected here.
@@ -379,11 +377,15 @@ def pmean(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     >>> vmap(lambda v: pmean(v, "i"), axis_name="i")(np.array([1, 2, 6]))
     array([3., 3., 3.])
     """
-    from ..numpy import true_divide
-
     _no_groups("pmean", axis_index_groups)
     n = axis_size(axis_name)
-    return tree_map(lambda total: true_divide(total, n), psum(x, axis_name))
+
+    def mean(total):
+        aval = core.get_aval(total)
+        dtype = aval.dtype if aval.dtype.kind in "fc" else np.dtype(np.float64)
+        return _ew.div(_ew.convert_element_type(total, dtype), _shape.full(aval.shape, n, dtype))
+
+    return tree_map(mean, psum(x, axis_name))
 
 
 def all_gather(x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: int = 0, tiled: bool = False) -> Any:
