@@ -16,3 +16,9 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="needs an MPI job of 2 or more processes: mpiexec -n 2 python -m pytest tests/distributed")
         for item in items:
             item.add_marker(skip)
+
+
+def pytest_runtest_makereport(item, call):
+    # A test failing on one process would leave the others waiting in its next collective.
+    if call.excinfo is not None and call.when == "call" and distributed.process_count() > 1:
+        distributed.abort(f"{item.nodeid} failed: {call.excinfo.exconly()}")
