@@ -194,6 +194,22 @@ def test_jitted_loops_match_eager_including_swaps_and_passthrough():
         np.testing.assert_allclose(got, want)
 
 
+def test_nested_scans_of_odd_lengths_under_jit_and_grad():
+    # The inner loop runs again in every outer iteration: its swapped buffers start afresh.
+    def f(w, xs):
+        def outer(c, x):
+            inner = lambda d, y: (fnp.sin(d * w + y) + c, d * y)
+            d, ys = lax.scan(inner, x, xs[:3], unroll=2)
+            return c * 0.5 + d, fnp.sum(ys)
+        c, ys = lax.scan(outer, np.ones(2), xs, reverse=True)
+        return fnp.sum(c) + fnp.sum(ys)
+
+    w, xs = np.array([0.3, -0.7]), np.random.default_rng(1).standard_normal((5, 2))
+    np.testing.assert_allclose(ft.jit(f)(w, xs), f(w, xs), rtol=1e-12)
+    np.testing.assert_allclose(ft.jit(ft.grad(f))(w, xs), ft.grad(f)(w, xs), rtol=1e-10)
+    check_grads(lambda w: f(w, xs), (w,), order=2, modes=("fwd", "rev"))
+
+
 def test_unroll_is_a_scan_param_every_transformation_keeps():
     xs = np.arange(1.0, 6.0)
     f = lambda w, xs: fnp.sum(lax.scan(lambda c, x: (fnp.sin(c * w) + x, c), 0.5, xs, unroll=3)[1])

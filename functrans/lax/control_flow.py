@@ -470,11 +470,13 @@ class _LoopCarry:
     def __init__(self, em, results: Sequence[str], carry_vars: Sequence[Var], init: Sequence[Any]):
         self.em, self.avals = em, [v.aval for v in carry_vars]
         self.results = results  # the loop's results, allocated before its loop_scope
+        buffers = [em.loop_buffer(a.shape, a.dtype) for a in self.avals]
         self.current = [em.fresh("carry") for _ in carry_vars]
-        self.spare = [em.loop_buffer(a.shape, a.dtype) for a in self.avals]
-        for name, cur, x, a in zip(self.results, self.current, init, self.avals):
+        self.spare = [em.fresh("spare") for _ in carry_vars]
+        # The swapped names are bound afresh each time the loop starts (it may be in a loop).
+        for name, cur, spare, buf, x, a in zip(self.results, self.current, self.spare, buffers, init, self.avals):
             em.emit(f"{name}[()] = {em.read_scalar(x)}" if a.ndim == 0 else f"{name}[...] = {em.read_array(x)}")
-            em.emit(f"{cur} = {name}")
+            em.emit(f"{cur}, {spare} = {name}, {buf}")
 
     def advance(self, new: Sequence[str], sharing: Sequence[Any], depth: int) -> None:
         """After the body: copy the new values it did not write in place, and swap."""
