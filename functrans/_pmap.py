@@ -73,10 +73,12 @@ def _local_shard(x: Any, axis: int) -> Any:
         total = size * distributed.process_count()
         raise ValueError(f"compiling computation that requires {total} logical devices, but only "
                          f"{distributed.process_count() * LOCAL_DEVICE_COUNT} XLA devices are available (num_replicas={total})")
+    if isinstance(x, np.ndarray):  # a view, no copy
+        return x[(slice(None),) * (axis % len(shape)) + (0,)]
     return index_in_dim(x, 0, axis % len(shape), keepdims=False)
 
 
-def _stack_local(y: Any, axis: int) -> np.ndarray:
+def _stack_local(y: Any, axis: int) -> Any:
     shape = core.get_aval(y).shape
     axis %= len(shape) + 1
-    return _shape.expand_dims(y, (axis,))
+    return np.expand_dims(y, axis) if isinstance(y, np.ndarray) else _shape.expand_dims(y, (axis,))

@@ -105,15 +105,17 @@ def _check_same(where: str, x: np.ndarray) -> None:
                   f"process 0 of shape {signatures[0][0]} and dtype {signatures[0][1]}")
 
 
-def allreduce(x: np.ndarray, op: str, where: str) -> np.ndarray:
-    """The elementwise ``op`` ("sum", "max" or "min") of ``x`` over every process."""
+def allreduce(x: np.ndarray, op: str, where: str, out: np.ndarray | None = None) -> np.ndarray:
+    """The elementwise ``op`` ("sum", "max" or "min") of ``x`` over every process, written
+    into ``out`` (C-contiguous, ``x``'s shape and dtype) when given."""
     x = np.ascontiguousarray(x)
+    out = np.empty_like(x) if out is None else out
     if _world.comm is None:
-        return x.copy()
+        out[...] = x
+        return out
     from mpi4py import MPI
 
     _check_same(where, x)
-    out = np.empty_like(x)
     _world.comm.Allreduce(x, out, {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}[op])
     return out
 

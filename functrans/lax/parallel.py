@@ -248,9 +248,11 @@ def _process_impl(prim: core.Primitive) -> None:
 def run_lowered(name: str, params: dict, inputs: tuple, outputs: tuple) -> None:
     """What compiled code's object-mode block for a collective calls: its impl on views of the
     program's buffers (no copy through Python objects), written into its result's buffer."""
-    prim = _by_name[name]
-    result = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
-    distributed.buffer(*outputs[0])[...] = result
+    prim, out = _by_name[name], distributed.buffer(*outputs[0])
+    if prim in _REDUCERS and out.flags.c_contiguous:  # straight into the program's buffer
+        distributed.allreduce(distributed.buffer(*inputs[0]), _REDUCERS[prim][1], name, out=out)
+        return
+    out[...] = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
 
 
 # Numba says once per compile that object mode holds the GIL despite nogil=True: expected here.
