@@ -6,7 +6,7 @@ Each family module defines its primitives together with every rule they need
 from .elementwise import (
     abs, acos, acosh, add, add_any, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not, bitwise_or,
     bitwise_xor, cbrt, ceil, convert_element_type, cos, cosh, digamma, div, eq, erf, exp, exp2, expm1, floor, ge, gt,
-    integer_pow, is_finite, le, lgamma, log, log1p, logistic, lt, max, min, mul, ne, neg, pow, rem, round, rsqrt,
+    integer_pow, is_finite, le, lgamma, log, log1p, logistic, lt, max, min, mul, ne, neg, pow, rem, rsqrt,
     select_n, shift_left, shift_right_logical, sign, sin, sinh, sqrt, square, stop_gradient, sub, tan, tanh, trigamma,
 )
 from .shape import (
@@ -16,14 +16,9 @@ from .shape import (
 from .reduction import argmax, argmin, cummax, cummin, cumprod, cumsum, reduce_max, reduce_min, reduce_prod, reduce_sum
 from .dot import dot_general
 from .control_flow import cond, fori_loop, map, scan, switch, while_loop
-from .indexing import dynamic_slice, dynamic_update_slice, gather, scatter, take_along_axis
+from .indexing import dynamic_slice, dynamic_update_slice, take_along_axis
 from .sort import argsort, sort
 from . import linalg
-
-
-def select(pred, on_true, on_false):
-    """``on_true`` where ``pred`` else ``on_false`` (JAX's argument order)."""
-    return select_n(pred, on_false, on_true)
 from .special import bessel_i0e, bessel_i1e, betainc, erf_inv, erfc, igamma, igamma_grad_a, igammac, polygamma, zeta
 from .windowed import padtype_to_pads, reduce_window, reduce_window_shape_tuple
 from .convolution import (
@@ -59,3 +54,8 @@ ConvGeneralDilatedDimensionNumbers = _Union[None, ConvDimensionNumbers, tuple[st
 
 # --- collectives: imports below
 from .parallel import all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter
+
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred`` else ``on_false`` (JAX's argument order)."""
+    return select_n(pred, on_false, on_true)
