@@ -181,3 +181,11 @@ def test_errors():
         named(lambda v: lax.all_gather(v, "i", axis=3))(x)
     with pytest.raises(NotImplementedError, match="axis_index_groups"):
         named(lambda v: lax.psum(v, "i", axis_index_groups=[[0, 1]]))(x)
+
+
+def test_batched_program_does_not_grow_with_the_axis_size():
+    def member(v):
+        return lax.ppermute(v, "i", [(0, 1), (1, 0)]) + lax.psum(v, "i") + lax.all_gather(v, "i", tiled=True)[:2]
+
+    sizes = {len(ft.make_jaxpr(named(member))(np.ones((n, 2))).jaxpr.eqns) for n in (2, 3, 7)}
+    assert len(sizes) == 1

@@ -23,7 +23,7 @@ from ..tree_util import tree_map
 from . import elementwise as _ew
 from . import reduction as _red
 from . import shape as _shape
-from .slicing import index_in_dim
+from .indexing import gather
 
 
 def _names(axis_name: Any) -> tuple:
@@ -80,13 +80,10 @@ def _psum_scatter_members(xs, n, *, scatter_dimension, tiled):
 
 
 def _ppermute_members(xs, n, *, perm):
-    if n == 0:
-        return xs, 0
-    source = {dst: src for src, dst in perm}
-    aval = core.get_aval(xs)
-    zeros = _shape.full((1,) + aval.shape[1:], 0, aval.dtype)
-    rows = [index_in_dim(xs, source[m], 0) if m in source else zeros for m in range(n)]
-    return _shape.concatenate(rows, 0), 0
+    # Member m reads row source[m]; those no one sends to read out of range, which gives 0.
+    source = dict((dst, src) for src, dst in perm)
+    rows = np.array([[source.get(m, n)] for m in range(n)], np.int64).reshape(n, 1)
+    return gather(xs, rows, 0, "drop"), 0
 
 
 def _all_to_all_members(xs, n, *, split_axis, concat_axis, tiled):
