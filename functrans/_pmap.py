@@ -49,6 +49,10 @@ def pmap(fun: Callable, axis_name: Any = None, *, in_axes: Any = 0, out_axes: An
         spec = in_axes if not isinstance(in_axes, tuple) else tuple(ax for i, ax in enumerate(in_axes) if i not in static)
         leaves, tree = tree_flatten(dynamic)
         leaves = [_canonicalize(x) for x in leaves]
+        if any(isinstance(x, core.Tracer) for x in leaves):
+            # Its collectives would be transformed after the axis is gone (pmap is no primitive here).
+            raise NotImplementedError("pmap of traced arguments (grad, vmap or jit of a pmapped function) is not "
+                                      "supported: apply the transformation inside pmap instead")
         axes = _prefix_leaves(spec, dynamic, "in_axes")
         shards = [x if ax is None else _local_shard(x, ax) for x, ax in zip(leaves, axes)]
         if all(ax is None for ax in axes) and axis_size is None:

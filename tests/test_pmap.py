@@ -56,6 +56,8 @@ def test_errors():
         ft.pmap(lambda v: lax.psum(v, "i"))(np.ones((1, 3)))
     with pytest.raises(ValueError, match="mapped axis"):
         ft.pmap(lambda v: v, in_axes=None)(np.ones(3))
+    with pytest.raises(NotImplementedError, match="inside pmap"):
+        ft.grad(lambda x: fnp.sum(ft.pmap(lambda v: v * 2)(x)))(np.ones((1, 3)))
     with pytest.raises(ValueError, match="split over 2 processes|does not split"):
         _one_of_two(lambda: distributed.shard_batch(np.ones(3)))
 
