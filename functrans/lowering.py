@@ -14,6 +14,12 @@ kind needs; the backend reads only these tables and kinds, never primitive names
   when this equation is not a pure index map.
 * ``STATEMENT``: ``statement_rules[prim](em, eqn, args, outs)`` emits lines computing
   whole arrays (BLAS, kernel calls, control flow, reshapes).
+* An elementwise rule may be fast and exact on part of its domain only (fast-math sine
+  and cosine below 2**20): ``exact_rules[prim](args, eqn)`` then gives the condition on
+  an element under which the fast form is inexact and the exact expression, or None
+  where the fast form was not used. A loop running such rules checks the condition as it
+  goes and, if any element met it, runs again with the exact expressions: the common
+  case keeps its vectorised loop, and every element gets an exact answer.
 * ``CALL``: a sub-program (``jit`` inside ``jit``, custom derivatives, checkpoint) whose
   ``jaxpr`` param is the whole computation: compiled code inlines it.
 
@@ -44,6 +50,8 @@ ScalarRule = Callable[[list[str], Eqn], str]
 IndexMap = Callable[[list[str]], tuple[list[str], "str | None"]]
 
 scalar_rules: dict[Primitive, ScalarRule] = {}
+ExactRule = Callable[[list[str], Eqn], "tuple[str, str] | None"]
+exact_rules: dict[Primitive, ExactRule] = {}
 generator_rules: dict[Primitive, Callable[[list[str], Eqn], str]] = {}
 statement_rules: dict[Primitive, Callable[..., None]] = {}
 index_rules: dict[Primitive, Callable[[Eqn], "IndexMap | None"]] = {}
@@ -113,12 +121,15 @@ def _set_kind(prim: Primitive, kind: Kind) -> None:
     prim.kind = kind
 
 
-def def_elementwise(prim: Primitive, rule: str | ScalarRule, *, cheap: bool = False) -> None:
+def def_elementwise(prim: Primitive, rule: str | ScalarRule, *, cheap: bool = False, exact: ExactRule | None = None) -> None:
     """Lower ``prim`` as an elementwise operation: ``rule`` is a template or a scalar rule.
-    ``cheap`` marks operations worth recomputing where a value is read twice."""
+    ``cheap`` marks operations worth recomputing where a value is read twice; ``exact``
+    gives the exact form of a rule that is fast but inexact on part of the domain."""
     _set_kind(prim, Kind.ELEMENTWISE)
     scalar_rules[prim] = template(rule) if isinstance(rule, str) else rule
     prim.cheap = cheap
+    if exact is not None:
+        exact_rules[prim] = exact
 
 
 def def_generator(prim: Primitive, rule: Callable[[list[str], Eqn], str]) -> None:

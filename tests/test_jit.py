@@ -1087,8 +1087,9 @@ def test_an_elementwise_chain_is_one_loop_with_a_comment_per_equation():
     chain = ft.jit(lambda x, y: fnp.tanh(fnp.exp(x) * y + 1.0) - fnp.sin(y) / 2.0)
     x = np.ones((3, 4))
     jaxpr = ft.make_jaxpr(chain.__wrapped__)(x, x)
-    source = chain.lower(x, x).as_text()
-    assert source.count("for ") == 1
+    # The loop, then (for sin's huge arguments, see test_reliability_math) its exact rerun.
+    source, _, rerun = chain.lower(x, x).as_text().partition("    if beyond")
+    assert source.count("for ") == 1 and rerun.count("for ") == (0 if ft.config.precise_math else 1)
     # Broadcasts of scalars are read as scalars in the loop (never built), so they leave no line.
     computing = [e.primitive.name for e in jaxpr.jaxpr.eqns if e.primitive.name != "broadcast_in_dim"]
     # (The comments opening the function describe its arguments; equations' comments have " = ".)

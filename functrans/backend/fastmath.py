@@ -102,8 +102,11 @@ Approach (all approximations were derived for this module)
   vectorises the loop and runs the call per lane, only where the condition holds.
   It is not free: a call in a vectorised loop makes LLVM keep its vector constants
   on the stack (every vector register is caller-saved), which measured 20-30% slower
-  on a large fused loop of sin, cos, exp and tanh (benchmarks/w2); so ``sin``/``cos``
-  stay the lowering of the sin/cos primitives and the full versions are opt-in.
+  on a large fused loop of sin, cos, exp and tanh (benchmarks/w2). So compiled loops run
+  ``sin``/``cos`` and check ``|x| >= 2**20`` as they go (one compare per element); a
+  loop that met such an argument runs again with ``sin_full``/``cos_full``
+  (``functrans.lowering.exact_rules``, ``backend.loops``): exact everywhere, and as
+  fast as before where every argument is below 2**20.
 * float32 exp/expm1/log/log1p/tanh/logistic compute natively in float32 (16
   lanes per AVX-512 vector) with their own coefficients.
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..config import config
 from ..ir import Eqn, Literal, Var
-from ..lowering import Kind, generator_rules, literal, reduction_rules, scalar_rules
+from ..lowering import Kind, exact_rules, generator_rules, literal, reduction_rules, scalar_rules
 from .fusion import Group, computed, index_map, is_looped_map, keeps_position, loop_shape, moves, positional
 
 # With threads enabled, loops over at least this many elements run on them (below it,
@@ -37,13 +37,15 @@ class Accumulator:
         self.acc = em.fresh("acc")
 
     def init(self) -> None:
+        if not self.full:
+            self.acc = self.em.allocate(self.out)
+        self.em.emit(self.reset())
+
+    def reset(self) -> str:
+        """The line that sets the accumulator to the reduction's identity."""
         dtype = self.out.aval.dtype
         init = literal(np.asarray(self.rule.identity(dtype), dtype))
-        if self.full:
-            self.em.emit(f"{self.acc} = {init}")
-        else:
-            self.acc = self.em.allocate(self.out)
-            self.em.emit(f"{self.acc}[...] = {init}")
+        return f"{self.acc} = {init}" if self.full else f"{self.acc}[...] = {init}"
 
     def accumulate(self, value: str, loop_vars: list[str]) -> str:
         kept = [v for d, v in enumerate(loop_vars) if d not in self.axes]
@@ -79,6 +81,10 @@ class LoopNest:
         self.flat_views: dict[str, str] = {}
         self.scalars: dict[Any, str] = {}  # produced values by Var; reads by (Var, index)
         self.last_axis_reads: dict[str, int] = {}  # per loop variable: accesses where it indexes the last axis
+        # Fast forms exact on part of the domain only (see functrans.lowering.exact_rules), checked
+        # in a vectorised loop: fast expression -> (when it is inexact, the exact expression).
+        self.versioned = self.ndim > 0 and not self.parallel
+        self.inexact: dict[str, tuple[str, str]] = {}
 
     def _runs_on_threads(self) -> bool:
         """Large loops not nested in a loop body run on Numba's threads when
@@ -147,7 +153,7 @@ class LoopNest:
         if x in em.views:
             view = em.views[x]
             if computed(view):
-                return scalar_rules[view.primitive]([self.element(y, idx, guarded) for y in view.inputs], view)
+                return self.scalar(view, [self.element(y, idx, guarded) for y in view.inputs])
             return self.mapped_element(view, idx, guarded)
         if x.aval.ndim == 0:
             tmp = self.scalars[x] = em.fresh("x")
@@ -170,6 +176,20 @@ class LoopNest:
         src_idx, cond = index_map(eqn)(self.position(eqn.out_binders[0].aval.shape) if idx is None else list(idx))
         value = self.element(eqn.inputs[0], tuple(src_idx), guarded or cond is not None)
         return value if cond is None else f"({value} if {cond} else {self.element(eqn.inputs[1], (), guarded)})"
+
+    def scalar(self, eqn: Eqn, args: list[str]) -> str:
+        """One element of the elementwise ``eqn``. A fast form that is inexact on part of
+        the domain is recorded for the loop to check, or, where no vectorised loop is at
+        stake (a scalar, a loop on threads), replaced by its exact form at once."""
+        expr = scalar_rules[eqn.primitive](args, eqn)
+        exact = exact_rules.get(eqn.primitive)
+        variant = exact(args, eqn) if exact is not None else None
+        if variant is None:
+            return expr
+        if not self.versioned:
+            return variant[1]
+        self.inexact[expr] = variant
+        return expr
 
     # ------------------------------------------------------------------ the nest
 
@@ -194,7 +214,7 @@ class LoopNest:
                 if is_looped_map(eqn):
                     expr = self.mapped_element(eqn, None, False)
                 else:
-                    expr = scalar_rules[eqn.primitive]([self.element(x) for x in eqn.inputs], eqn)
+                    expr = self.scalar(eqn, [self.element(x) for x in eqn.inputs])
                 self.scalars[out] = em.fresh("t")
                 self.body.append(f"{self.scalars[out]} = {expr}")
             # In the loop, so a failing line is traced to its equation.
@@ -206,22 +226,38 @@ class LoopNest:
             value = self.element(acc.eqn.inputs[0])
             self.body.insert(comment_at, em.describe(acc.eqn, self.scalars))
             self.body.append(acc.accumulate(value, [] if acc.full else self.position(acc.in_shape)))
+        scalar_accumulator = any(acc.full for acc in accumulators)
+        if self.inexact:
+            beyond = em.fresh("beyond")
+            self.prologue.append(f"{beyond} = False")
+            checks = dict.fromkeys(check for check, _ in self.inexact.values())  # once each, in order
+            self.body.append(f"{beyond} |= " + " | ".join(f"({check})" for check in checks))
         for line in self.prologue:
             em.emit(line)
-        depth = self._emit_headers(any(acc.full for acc in accumulators))
+        depth = self._emit_headers(scalar_accumulator)
         for line in self.body:
             em.emit(line, depth)
+        if self.inexact:
+            # Rare: an element lies where a fast form is inexact. The whole loop again, exactly.
+            em.emit(f"if {beyond}:")
+            for acc in accumulators:
+                em.emit(acc.reset(), 2)
+            depth = self._emit_headers(scalar_accumulator, base=1)
+            for line in self.body[:-1]:
+                for fast, (_, exact) in self.inexact.items():
+                    line = line.replace(fast, exact)
+                em.emit(line, depth)
         for acc in accumulators:
             acc.finish()
 
-    def _emit_headers(self, scalar_accumulator: bool) -> int:
-        """The ``for`` lines; returns the depth of the body."""
+    def _emit_headers(self, scalar_accumulator: bool, base: int = 0) -> int:
+        """The ``for`` lines, ``base`` levels in; returns the depth of the body."""
         loop = "numba.prange" if self.parallel else "range"
         if self.ndim == 0:
-            return 1
+            return 1 + base
         if self.flat:
-            self.em.emit(f"for {self.loop_vars[0]} in {loop}({self.size}):")
-            return 2
+            self.em.emit(f"for {self.loop_vars[0]} in {loop}({self.size}):", 1 + base)
+            return 2 + base
         order = list(range(self.ndim))
         # The innermost loop should walk the last axis of most arrays it touches (unit-stride,
         # vectorisable); a scalar accumulator would see its terms in another order, so not then.
@@ -229,5 +265,5 @@ class LoopNest:
             inner = max(range(self.ndim), key=lambda d: (self.last_axis_reads.get(self.loop_vars[d], 0), d))
             order = [d for d in order if d != inner] + [inner]
         for depth, d in enumerate(order):
-            self.em.emit(f"for {self.loop_vars[d]} in {loop if depth == 0 else 'range'}({self.shape[d]}):", 1 + depth)
-        return 1 + self.ndim
+            self.em.emit(f"for {self.loop_vars[d]} in {loop if depth == 0 else 'range'}({self.shape[d]}):", 1 + base + depth)
+        return 1 + base + self.ndim

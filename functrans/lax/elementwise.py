@@ -33,9 +33,10 @@ from ._above import above
 Lowering = str | ScalarRule
 
 
-def unop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype: Any = None, cheap: bool = False) -> Primitive:
+def unop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype: Any = None, cheap: bool = False,
+         exact: Callable | None = None) -> Primitive:
     """An elementwise primitive of one operand, lowered by the template or rule ``lower``
-    (``cheap``: see ``naryop``)."""
+    (``cheap``: see ``naryop``; ``exact``: see ``functrans.lowering.exact_rules``)."""
     prim = Primitive(name)
     prim.def_impl(lambda x, **params: [impl(x, **params)])
 
@@ -45,7 +46,7 @@ def unop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype: A
         return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, x.weak_type)]
 
     vectorized_batcher(prim)
-    def_elementwise(prim, lower, cheap=cheap)
+    def_elementwise(prim, lower, cheap=cheap, exact=exact)
     return prim
 
 
@@ -72,15 +73,27 @@ def naryop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype:
     return prim
 
 
+def _fast(eqn) -> bool:
+    return not config.precise_math and eqn.inputs[0].aval.dtype in (np.float32, np.float64)
+
+
 def fast_math(name: str, precise: str) -> ScalarRule:
     """Lowered to the vectorisable ``fastmath.<name>`` for float32/64 operands, unless
     ``config.precise_math`` asks for ``precise`` (libm)."""
     precise_rule = template(precise)
 
     def rule(args, eqn):
-        if config.precise_math or eqn.inputs[0].aval.dtype not in (np.float32, np.float64):
-            return precise_rule(args, eqn)
-        return f"fm.{name}({args[0]})"
+        return f"fm.{name}({args[0]})" if _fast(eqn) else precise_rule(args, eqn)
+
+    return rule
+
+
+def exact_beyond(bound: str, exact: str) -> Callable:
+    """For a ``fast_math`` rule exact only for ``|x| < bound``: the check, and the call to
+    ``fastmath.<exact>`` that is exact everywhere (see ``functrans.lowering.exact_rules``)."""
+
+    def rule(args, eqn):
+        return (f"abs({args[0]}) >= {bound}", f"fm.{exact}({args[0]})") if _fast(eqn) else None
 
     return rule
 
@@ -488,14 +501,14 @@ logistic = _unary(logistic_p, """Elementwise logistic sigmoid ``1 / (1 + exp(-x)
 array([0. , 0.5, 1. ])
 """)
 
-sin_p = unop("sin", np.sin, FLOAT, fast_math("sin", "np.sin({0})"))
+sin_p = unop("sin", np.sin, FLOAT, fast_math("sin", "np.sin({0})"), exact=exact_beyond("fm.SINCOS_ACCURATE_MAX", "sin_full"))
 defjvp(sin_p, lambda g, ans, x: mul(g, cos(x)))
 sin = _unary(sin_p, """Elementwise sine (radians) of a floating-point or complex operand.
 
 >>> np.round(sin(np.array([0.0, np.pi / 2])), 4)
 array([0., 1.])
 """)
-cos_p = unop("cos", np.cos, FLOAT, fast_math("cos", "np.cos({0})"))
+cos_p = unop("cos", np.cos, FLOAT, fast_math("cos", "np.cos({0})"), exact=exact_beyond("fm.SINCOS_ACCURATE_MAX", "cos_full"))
 defjvp(cos_p, lambda g, ans, x: neg(mul(g, sin(x))))
 cos = _unary(cos_p, """Elementwise cosine (radians) of a floating-point or complex operand.
 
