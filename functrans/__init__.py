@@ -34,12 +34,12 @@ from .controls import disable_jit, ensure_compile_time_eval, named_call, named_s
 from .custom_derivatives import closure_convert, custom_gradient
 from .devices import (
     Array, Device, block_until_ready, copy_to_host_async, default_backend, default_device, device_count, device_get,
-    device_put, devices, effects_barrier, local_device_count, local_devices, print_environment_info, process_count,
-    process_index, process_indices, typeof,
+    device_put, devices, effects_barrier, local_device_count, local_devices, print_environment_info, process_indices,
+    typeof,
 )
 from .dispatch import clear_caches
 
 # --- pmap and distributed: imports below
 from . import distributed
 from ._pmap import pmap
-from .distributed import process_count, process_index  # the job's, replacing the single-process ones above
+from .distributed import process_count, process_index

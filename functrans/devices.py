@@ -20,6 +20,7 @@ import numpy as np
 import scipy
 
 from . import core
+from .distributed import process_count
 from .tree_util import tree_map
 from .version import __version__
 
@@ -94,13 +95,13 @@ def local_devices(process_index: int | None = None, backend: str | None = None, 
 
 
 def device_count(backend: str | None = None) -> int:
-    """The number of devices (1).
+    """The number of devices of the job: one CPU device per process.
 
     >>> device_count()
     1
     """
     _check_backend(backend, "device_count")
-    return 1
+    return process_count()
 
 
 def local_device_count(backend: str | None = None) -> int:
@@ -118,22 +119,14 @@ def default_backend() -> str:
     return "cpu"
 
 
-def process_index(backend: str | None = None) -> int:
-    """The index of this process among those of a multi-process run (one process: 0)."""
-    _check_backend(backend, "process_index")
-    return 0
-
-
-def process_count(backend: str | None = None) -> int:
-    """The number of processes of the run (1)."""
-    _check_backend(backend, "process_count")
-    return 1
-
-
 def process_indices(backend: str | None = None) -> list[int]:
-    """The indices of the run's processes ([0])."""
+    """The indices of the job's processes (``[0]`` for a process alone).
+
+    >>> process_indices()
+    [0]
+    """
     _check_backend(backend, "process_indices")
-    return [0]
+    return list(range(process_count()))
 
 
 @contextlib.contextmanager
