@@ -10,11 +10,18 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # tests/conftest
 from functrans import distributed  # noqa: E402
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 def pytest_collection_modifyitems(config, items):
+    # The hook sees the whole session's items: only this directory's need a job.
+    ours = [item for item in items if str(item.path).startswith(HERE + os.sep)]
+    if not ours:
+        return
     distributed.initialize()
     if distributed.process_count() < 2:
         skip = pytest.mark.skip(reason="needs an MPI job of 2 or more processes: mpiexec -n 2 python -m pytest tests/distributed")
-        for item in items:
+        for item in ours:
             item.add_marker(skip)
 
 
