@@ -687,3 +687,10 @@ def test_vmap_of_grad_of_each_activation_equals_a_loop(name):
     x = AWAY_FROM_KINKS.reshape(2, 4)
     batched = ft.vmap(ft.grad(lambda row: fn(row).sum()))(x)
     np.testing.assert_allclose(batched, np.stack([ft.grad(lambda row: fn(row).sum())(row) for row in x]), rtol=1e-14)
+
+
+def test_float32_attention_computes_in_float32_throughout():
+    # The default scale is weakly typed, as JAX's: float32 logits are never promoted to float64.
+    q = np.ones((2, 4, 2, 8), np.float32)
+    jaxpr = ft.make_jaxpr(lambda q: nn.dot_product_attention(q, q, q))(q)
+    assert "f64" not in str(jaxpr)

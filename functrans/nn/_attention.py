@@ -125,7 +125,8 @@ def dot_product_attention(
     batch, kv_len, kv_heads, head_size = key.shape
     q_len, heads = query.shape[1], query.shape[2]
     window = (local_window_size, local_window_size) if isinstance(local_window_size, int) else local_window_size
-    scale = 1.0 / np.sqrt(head_size) if scale is None else scale
+    # A Python float: weakly typed, so float32 logits stay float32 (a NumPy float64 would promote them).
+    scale = float(1.0 / np.sqrt(head_size)) if scale is None else scale
 
     # Logits in at least float32 (float16 inputs would overflow), laid out (B, K, G, T, S).
     logits_dtype = np.promote_types(key.dtype, np.float32)
