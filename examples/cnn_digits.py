@@ -14,7 +14,6 @@ save the loss curve (``--plot loss.png``, needs matplotlib).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any, Sequence
 
@@ -25,7 +24,8 @@ import functrans.numpy as fnp
 from functrans import lax, nn, optim, random
 from functrans.nn import initializers
 
-from _progress import print_summary, progress
+from _progress import print_summary
+from _training import run_epochs, save_loss_plot
 
 NUM_CLASSES = 10
 SIDE = 8  # the digits are 8x8 images
@@ -104,23 +104,12 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     x_train, x_test, y_train, y_test = load_digit_images(args.test_fraction, args.seed)
     key, init_key = random.split(random.PRNGKey(args.seed))
     params = init_cnn(init_key, args.channels)
-    # Whole batches only: every step has one shape, so the step compiles once.
-    batches_per_epoch = len(x_train) // args.batch_size
-    optimizer = make_optimizer(args, args.epochs * batches_per_epoch)
+    optimizer = make_optimizer(args, args.epochs * (len(x_train) // args.batch_size))  # whole batches only
     opt_state = optimizer.init(params)
     train_step = make_train_step(optimizer)
-    epoch_losses = []
     start = time.perf_counter()
-    bar = progress(range(args.epochs), args.epochs, "epochs", args.quiet)
-    for epoch in bar:
-        order = random.permutation(random.fold_in(key, epoch), len(x_train))
-        batch_losses = []
-        for b in range(batches_per_epoch):
-            idx = order[b * args.batch_size : (b + 1) * args.batch_size]
-            params, opt_state, loss = train_step(params, opt_state, x_train[idx], y_train[idx])
-            batch_losses.append(float(loss))
-        epoch_losses.append(float(np.mean(batch_losses)))
-        bar.set_postfix_str(f"loss {epoch_losses[-1]:.4f}")
+    params, opt_state, epoch_losses = run_epochs(train_step, params, opt_state, x_train, y_train, key=key,
+                                                 epochs=args.epochs, batch_size=args.batch_size, quiet=args.quiet)
     return {
         "train_accuracy": accuracy(params, x_train, y_train),
         "test_accuracy": accuracy(params, x_test, y_test),
@@ -128,28 +117,6 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": time.perf_counter() - start,
         "params": params,
     }
-
-
-def save_loss_plot(losses: Sequence[float], path: str) -> bool:
-    """Save the loss curve as a PNG; returns False (with a message) when matplotlib is missing."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(f"matplotlib is not installed: no plot written to {path} (pip install matplotlib)", file=sys.stderr)
-        return False
-    from matplotlib.ticker import MaxNLocator
-
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(range(1, len(losses) + 1), losses, marker=".")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set(xlabel="epoch", ylabel="mean training loss", yscale="log", title="CNN on digits (functrans)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return True
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -174,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     result = train(args)
     print_summary(args.epochs, result)
-    if args.plot and save_loss_plot(result["losses"], args.plot):
+    if args.plot and save_loss_plot(result["losses"], args.plot, "CNN on digits (functrans)"):
         print(f"loss curve saved to {args.plot}")
     return result
 
