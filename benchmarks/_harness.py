@@ -187,7 +187,9 @@ def import_functrans():
     """functrans from the working tree (REPO_ROOT is first on sys.path)."""
     import functrans
     import functrans.numpy  # noqa: F401
-    limit_threads()  # functrans's Numba code calls SciPy's BLAS
+    limit_threads()
+    # functrans's compiled code calls SciPy's BLAS, whose threads it sets at its first compile.
+    functrans.config.blas_threads = THREADS
     if not BACKGROUND_COMPILE:
         functrans.config.background_compile = False
     return functrans

@@ -33,7 +33,6 @@ STEPS, WARMUP = 30, 3
 def worker() -> None:
     """One process of the job: time the data-parallel step, print JSON from process 0."""
     import functrans as ft
-    import functrans.numpy as fnp
     from functrans import distributed, lax
     from functrans.tree_util import tree_leaves, tree_map
     import w1_mlp
@@ -43,17 +42,8 @@ def worker() -> None:
     params, x, y = w1_mlp.make_data(seed=0)
     _, x, y = w1_mlp.make_data(seed=1 + rank)  # each process its own batch of 128
 
-    def loss(params, x, y):
-        (W1, b1), (W2, b2), (W3, b3) = params
-        h = fnp.tanh(x @ W1 + b1)
-        h = fnp.tanh(h @ W2 + b2)
-        logits = h @ W3 + b3
-        z = logits - fnp.max(logits, axis=1, keepdims=True)
-        logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=1, keepdims=True))
-        return -fnp.sum(y * logp) / x.shape[0]
-
     def local_step(params, x, y):
-        value, grads = ft.value_and_grad(loss)(params, x, y)
+        value, grads = ft.value_and_grad(w1_mlp.functrans_loss)(params, x, y)
         grads = lax.pmean(grads, "batch")
         return lax.pmean(value, "batch"), tree_map(lambda p, g: p - w1_mlp.LR * g, params, grads)
 

@@ -221,23 +221,26 @@ def build_numba(params, x, y, tanh="rational"):
 # 3. functrans, as a user writes it
 # ---------------------------------------------------------------------------
 
+def functrans_loss(params, x, y):
+    """W1's loss with functrans.numpy (W10's data-parallel step uses it too)."""
+    import functrans.numpy as fnp  # here: H.import_functrans puts the working tree's first
+
+    (W1, b1), (W2, b2), (W3, b3) = params
+    h = fnp.tanh(x @ W1 + b1)
+    h = fnp.tanh(h @ W2 + b2)
+    logits = h @ W3 + b3
+    z = logits - fnp.max(logits, axis=1, keepdims=True)
+    logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=1, keepdims=True))
+    return -fnp.sum(y * logp) / x.shape[0]
+
+
 def build_functrans(params, x, y):
     ft = H.import_functrans()
-    import functrans.numpy as fnp
     import functrans.tree_util
-
-    def loss(params, x, y):
-        (W1, b1), (W2, b2), (W3, b3) = params
-        h = fnp.tanh(x @ W1 + b1)
-        h = fnp.tanh(h @ W2 + b2)
-        logits = h @ W3 + b3
-        z = logits - fnp.max(logits, axis=1, keepdims=True)
-        logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=1, keepdims=True))
-        return -fnp.sum(y * logp) / x.shape[0]
 
     @ft.jit
     def step(params, x, y):
-        value, grads = ft.value_and_grad(loss)(params, x, y)
+        value, grads = ft.value_and_grad(functrans_loss)(params, x, y)
         return value, functrans.tree_util.tree_map(lambda p, g: p - LR * g, params, grads)
 
     return lambda: step(params, x, y)

@@ -118,6 +118,7 @@ UNARY = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(UNARY))
 @settings(max_examples=10, deadline=None)
 @given(shape=SHAPES, seed=SEEDS)
@@ -145,6 +146,7 @@ BINARY = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BINARY))
 @settings(max_examples=15, deadline=None)
 @given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), seed=SEEDS)
@@ -174,6 +176,7 @@ def _axis_combinations(ndim):
     return [axes for k in range(ndim + 1) for axes in itertools.combinations(range(ndim), k)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REDUCTIONS))
 @settings(max_examples=6, deadline=None)
 @given(shape=NONEMPTY_RANK, seed=SEEDS)
@@ -369,6 +372,7 @@ SHAPE_CASES = {f.__name__.strip("_"): f for f in (
 )}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SHAPE_CASES))
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
@@ -424,6 +428,7 @@ DISTINCT = [1, (slice(None), 2), np.array([1, 5, -1]), (Ellipsis, slice(1, 3))] 
 UPDATE_CASES = [(index, kind) for kind in ("set", "add", "multiply", "min", "max") for index in DISTINCT + REPEATED]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index, kind", UPDATE_CASES, ids=repr)
 @settings(max_examples=5, deadline=None)
 @given(seed=SEEDS)
@@ -484,6 +489,7 @@ PRODUCTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PRODUCTS))
 @settings(max_examples=5, deadline=None)
 @given(seed=SEEDS)
@@ -530,6 +536,7 @@ def test_max_and_min_reductions_share_the_gradient_among_tied_positions():
     np.testing.assert_array_equal(ft.grad(lambda a: fnp.sum(fnp.max(a, axis=1)))(x), [[0.5, 0, 0.5], [0, 0.5, 0.5]])
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(x=st.floats(-3, 3), flip=st.booleans())
 def test_smooth_functions_built_from_kinked_pieces_are_exact_where_the_pieces_tie(x, flip):

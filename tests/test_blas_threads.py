@@ -50,6 +50,7 @@ def test_a_thread_count_that_is_not_a_positive_int_is_refused(bad, restore_blas_
     assert ft.config.blas_threads == before
 
 
+@pytest.mark.slow
 def test_the_environment_variable_sets_the_default():
     code = "import functrans as ft; print(ft.config.blas_threads)"
     env = {**os.environ, "FUNCTRANS_BLAS_THREADS": "2"}

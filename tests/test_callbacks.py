@@ -25,6 +25,7 @@ def scipy_erfcx(x):
     return ft.pure_callback(scipy.special.erfcx, like(x), x, vmap_method="expand_dims")
 
 
+@pytest.mark.slow
 def test_eager_traced_and_compiled_results_are_the_callbacks():
     x = np.linspace(-1.0, 2.0, 5)
     want = scipy.special.erfcx(x)
@@ -124,6 +125,7 @@ def test_transpose_raises():
         ft.linear_transpose(lambda x: ft.pure_callback(lambda v: v, like(x), x), np.ones(2))(np.ones(2))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["sequential", "expand_dims", "broadcast_all"])
 def test_vmap_methods_against_a_python_loop(method):
     shapes_seen = []
@@ -164,6 +166,7 @@ def test_matches_jax():
         np.testing.assert_array_equal(ours, np.asarray(theirs))
 
 
+@pytest.mark.slow
 def test_compiled_callbacks_inside_scan_and_cond():
     from functrans import lax
 

@@ -68,6 +68,7 @@ def test_policies_pass_check_grads_and_compose_with_vmap_and_jit(name):
     np.testing.assert_allclose(per_example, loop, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_jit_of_grad_with_a_policy_equals_eager():
     f = ft.grad(ft.checkpoint(mlp, policy=cp.dots_saveable), (0, 1))
     for got, want in zip(ft.jit(f)(W1, W2, X), f(W1, W2, X)):
@@ -126,6 +127,7 @@ def test_dots_with_batch_dimensions_are_not_saved_by_the_no_batch_policy():
     np.testing.assert_allclose(g, ft.grad(f)(a, b), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_checkpoint_name_is_the_identity():
     x = np.arange(3.0)
     assert checkpoint_name(x, "x") is x

@@ -70,6 +70,7 @@ def test_conv_general_dilated_matches_the_definition(case):
     np.testing.assert_allclose(out, reference_conv(x, w, strides, pads, ld, rd, fg, bg), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_conv_general_dilated_matches_jax(case):
     jax = pytest.importorskip("jax")
@@ -234,6 +235,7 @@ def test_gradients_in_both_operands(case):
     check_grads(f, (x, w), order=2, modes=("fwd", "rev"))
 
 
+@pytest.mark.slow
 def test_gradient_matches_jax():
     jax = pytest.importorskip("jax")
     jax.config.update("jax_enable_x64", True)

@@ -602,6 +602,7 @@ def test_checkpoint_value_and_gradient_equal_those_without_it():
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(shape=SHAPES, seed=st.integers(0, 2**31 - 1))
 def test_checkpoint_derivatives_pass_check_grads_to_order_2(shape, seed):

@@ -85,6 +85,7 @@ def test_inside_control_flow_eagerly(capsys):
         assert out == "i=0 c=0.0\ni=1 c=1.0\n"
 
 
+@pytest.mark.slow
 def test_jit_prints_at_run_time_in_program_order(capsys):
     @ft.jit
     def f(x):
@@ -99,6 +100,7 @@ def test_jit_prints_at_run_time_in_program_order(capsys):
     assert f.trace_count == 1
 
 
+@pytest.mark.slow
 def test_jit_of_vmap_and_grad_callbacks():
     seen, rec = recorder()
 

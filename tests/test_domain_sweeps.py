@@ -122,7 +122,7 @@ SWEEPS: dict[str, Sweep] = {
     "regularized_incomplete_beta": special(3, domain=(0.0, 20.0)),
     "bessel_i0e": special(), "bessel_i1e": special(), "zeta": special(2, domain=(0.0, 50.0)),
     "exp1": special(), "expi": special(), "expn": special(2, domain=(0.0, 50.0)),
-    "spence": special(), "owens_t": special(2, rtol=1e-8), "si": special(), "ci": special(),  # owens_t kernel: 2.5e-9 off at a = 1e-8
+    "spence": special(), "owens_t": special(2), "si": special(), "ci": special(),
     "fresnel_s": special(), "fresnel_c": special(),
     "hyp1f1": special(3, domain=(-20.0, 20.0)), "hyp1f1_da": special(3, domain=(-20.0, 20.0)),
     "hyp1f1_db": special(3, domain=(-20.0, 20.0)),
@@ -321,12 +321,13 @@ def _subnormal(v):
 # is not a finite int32. Eager less accurate than compiled (SciPy/NumPy flush or lose the
 # value): logistic and igammac where the true result is subnormal, lgamma at subnormal x
 # (finite, -log|x|; SciPy: inf), digamma within 1e-8 of a pole, float32 integer_pow with
-# y < 0 where |x|**|y| overflows (eager computes in float64; compiled, as JAX, in float32).
-# Compiled kernels that differ from SciPy at infinite or subnormal parameters (reported):
-# expn(+-inf, x), owens_t(+-inf, a), regularized_incomplete_beta with a or b infinite,
-# spence(inf) (-inf; SciPy nan), zeta(inf, q) (0; SciPy nan), igamma(a, x) for subnormal a,
-# expn(0, +-0) (the pole's sign), regularized_incomplete_beta with a or b zero or subnormal
-# (compiled: the limit b/(a+b); SciPy: 0).
+# y < 0 where |x|**|y| overflows (eager computes in float64; compiled, as JAX, in float32),
+# igamma(a, x) at subnormal a (compiled 1.0, the limit SciPy itself gives at a = 0; SciPy
+# flushes 1/Gamma(a) and returns 0 for x < a + 1), owens_t(h, a) for |h| >= 4.8 and
+# |a| < 1e-3 (SciPy's series there is off by up to 2.5e-9 relative, 96% at a = 1e-30;
+# compiled agrees with mpmath to 4e-14).
+# Compiled kernel that differs from SciPy (reported): regularized_incomplete_beta with a or b
+# zero or subnormal.
 DEVIATIONS = {
     "sin": lambda args, params, fast: (np.abs(args[0].astype(np.float64)) >= fm.SINCOS_ACCURATE_MAX) if fast else None,
     "cos": lambda args, params, fast: (np.abs(args[0].astype(np.float64)) >= fm.SINCOS_ACCURATE_MAX) if fast else None,
@@ -340,13 +341,9 @@ DEVIATIONS = {
     "digamma": lambda args, params, fast: (args[0] <= 0) & (np.abs(args[0] - np.round(args[0])) < 1e-8),
     "igamma": lambda args, params, fast: _subnormal(args[0]),
     "igammac": lambda args, params, fast: _subnormal(args[0]),
-    "expn": lambda args, params, fast: np.isinf(args[0]) | ((args[0] == 0) & (args[1] == 0)),
-    "owens_t": lambda args, params, fast: np.isinf(args[0]),
+    "owens_t": lambda args, params, fast: (np.abs(args[0]) >= 4.8) & (np.abs(args[1]) < 1e-3),
     "regularized_incomplete_beta": lambda args, params, fast: (
-        np.isinf(args[0]) | np.isinf(args[1]) | (np.abs(args[0]) < np.finfo(args[0].dtype).tiny)
-        | (np.abs(args[1]) < np.finfo(args[1].dtype).tiny)),
-    "spence": lambda args, params, fast: np.isposinf(args[0]),
-    "zeta": lambda args, params, fast: np.isposinf(args[0]),
+        (np.abs(args[0]) < np.finfo(args[0].dtype).tiny) | (np.abs(args[1]) < np.finfo(args[1].dtype).tiny)),
 }
 
 
@@ -382,6 +379,7 @@ def compare(case: Case, got: np.ndarray, precise: bool) -> str | None:
     return check(case.name, label, got, want, args, SWEEPS[case.name])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precise", [False, True], ids=["fast-math", "precise-math"])
 def test_fast_tier_float64(precise):
     sweep("core", np.float64, precise, FAST_TIER)

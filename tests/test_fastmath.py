@@ -178,6 +178,7 @@ def sweep(name, dtype, n=400_000):
     return x
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize("name", NAMES)
 def test_accuracy_sweep(name, dtype):
@@ -258,6 +259,7 @@ def test_sincos_large_arguments(dtype):
         assert np.all(np.isnan(apply(name, big)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_dtypes_and_python_calls(name):
     f = getattr(fm, name)
@@ -281,6 +283,7 @@ def test_dtypes_and_python_calls(name):
         call(3)
 
 
+@pytest.mark.slow
 def test_return_types_in_njit():
     @njit
     def all_of(x):
@@ -292,6 +295,7 @@ def test_return_types_in_njit():
         assert sig.return_type == types.UniTuple(nbty, 8)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_loop_vectorises(name):
     # The loop `out[i] = f(x[i])` (no fastmath) must be vectorised, with the
@@ -311,6 +315,7 @@ def test_loop_vectorises(name):
         assert not math_calls, f"{name}{sig}: calls {math_calls}"
 
 
+@pytest.mark.slow
 def test_disk_cache_in_new_process(tmp_path):
     """A cache=True caller of fm.* compiles once, then loads from disk in a new
     process (and calls the inlined functions correctly)."""
@@ -370,6 +375,7 @@ def _whole_range(dtype, n=60_000):
     return np.concatenate([mags, -mags, _random_floats(rng, n, dtype), special])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize("name", ["sin", "cos"])
 def test_full_range_sin_cos_within_one_ulp_everywhere(name, dtype):

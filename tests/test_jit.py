@@ -242,6 +242,7 @@ def _not_min_over_minus_one(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.where((x == np.iinfo(np.int64).min) & (y == -1), 1, y).astype(y.dtype)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.sampled_from(INT_DTYPES), st.sampled_from([(), (9,)]), st.data())
 def test_integer_primitives_match_eager_with_wrapping_overflow(dtype, shape, data):
@@ -506,6 +507,7 @@ def run_unfused(f, *args):
     return program(compiler.prepare_args(args, closed.in_avals))
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None)  # each example compiles two programs (~1 s cold)
 @given(st.lists(st.tuples(st.integers(0, len(PROGRAM_STEPS) - 1), st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=8),
        arrays(np.float64, [(3, 4)], elements(np.float64, special=False)))
@@ -869,6 +871,7 @@ def numpy_creation(a):
             fnp.ones_like(a), fnp.full_like(a, 2, dtype=np.int32), fnp.asarray(a) * 2)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(arrays(np.float64, [(3, 4)], elements(np.float64, special=False)), arrays(np.float64, [(4,)], elements(np.float64, special=False)),
        arrays(np.float64, [(3, 3)], elements(np.float64, special=False)))
@@ -1074,6 +1077,7 @@ def test_debug_nans_names_the_first_primitive_that_produced_a_nan():
         np.testing.assert_allclose(ft.jit(lambda x: fnp.log(x))(np.array([1.0, 2.0])), np.log([1.0, 2.0]))
 
 
+@pytest.mark.slow
 def test_a_failure_inside_numba_is_a_compilation_error_naming_the_equation(broken_primitive):
     with pytest.raises(CompilationError, match="broken_for_test") as info:
         ft.jit(lambda x: broken_primitive.bind(fnp.sin(x)) * 2.0)(X)

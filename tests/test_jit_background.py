@@ -62,6 +62,7 @@ def assert_like_compiled(eager, compiled, rtol=1e-13):
         np.testing.assert_allclose(e, c, rtol=rtol)
 
 
+@pytest.mark.slow
 def test_the_first_call_runs_eagerly_and_later_calls_run_the_compiled_program(eager_runs):
     f = ft.jit(lambda x: fnp.sin(x) * 3.25 + fnp.sum(x))
     expected = np.sin(X) * 3.25 + X.sum()
@@ -79,6 +80,7 @@ def test_the_first_call_runs_eagerly_and_later_calls_run_the_compiled_program(ea
     assert len(eager_runs) == 1
 
 
+@pytest.mark.slow
 def test_eager_results_have_the_structure_dtypes_and_shapes_of_the_compiled_ones(eager_runs):
     def f(x, n):
         return {"scaled": (x * 1.75, fnp.sum(x * x)), "count": (n * 2 + 3, fnp.sum(n)), "same": x, "flag": fnp.max(x) > 1.0}
@@ -149,6 +151,7 @@ def test_a_failed_background_compile_warns_once_and_every_call_stays_eager(broke
     assert len(eager_runs) == 5
 
 
+@pytest.mark.slow
 def test_with_the_option_off_a_program_that_fails_to_compile_fails_on_its_first_call(broken_primitive):
     f = ft.jit(lambda x: broken_primitive.bind(fnp.cos(x)) * 2.0)
     with ft.config.option(background_compile=False):
@@ -157,6 +160,7 @@ def test_with_the_option_off_a_program_that_fails_to_compile_fails_on_its_first_
                 f(X)
 
 
+@pytest.mark.slow
 def test_with_the_option_off_the_first_call_compiles(eager_runs):
     f = ft.jit(lambda x: fnp.cos(x) * 4.5)
     with ft.config.option(background_compile=False):
@@ -211,6 +215,7 @@ def run_in_new_process(cache_dir) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_a_new_process_gets_its_first_result_before_the_compile_and_leaves_a_warm_cache_at_exit(tmp_path):
     cold = run_in_new_process(tmp_path)
     assert cold["first"] < 0.25 * cold["compiled"]

@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import functrans as ft
 import functrans.numpy as fnp
@@ -38,6 +39,7 @@ def run_in_new_process(cache_dir: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_a_second_process_loads_the_compiled_program_from_disk_instead_of_compiling(tmp_path):
     first = run_in_new_process(tmp_path)
     second = run_in_new_process(tmp_path)
@@ -48,6 +50,7 @@ def test_a_second_process_loads_the_compiled_program_from_disk_instead_of_compil
     assert {path.suffix for path in tmp_path.iterdir()} == {".nbi", ".nbc"}
 
 
+@pytest.mark.slow
 def test_without_a_cache_directory_programs_compile_in_memory_and_write_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with ft.config.option(cache_dir=None):

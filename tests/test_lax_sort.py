@@ -145,6 +145,7 @@ def test_top_k_derivative_is_the_tangent_at_the_chosen_indices():
     np.testing.assert_array_equal(grad, [0.0, 1.0, 1.0, 0.0])
 
 
+@pytest.mark.slow
 def test_vmap_and_jit_of_sorting_functions_equal_eager():
     rng = np.random.default_rng(0)
     x, keys = rng.normal(size=(4, 6)), rng.integers(0, 3, (4, 6))

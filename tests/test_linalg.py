@@ -264,6 +264,7 @@ def test_cholesky_of_indefinite_matrix_raises_linalg_error():
 GRAD_MATRICES = well_conditioned(batch_shapes=st.just(()), max_n=3)
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None)
 @given(GRAD_MATRICES)
 def test_solve_derivatives_order_2(a):

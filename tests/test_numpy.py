@@ -165,6 +165,7 @@ SAME_DTYPE_UNARY = ["negative", "square", "reciprocal", "abs", "absolute", "sign
 PREDICATES = ["isnan", "isfinite", "logical_not"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FLOAT_UNARY)
 @SETTINGS
 @given(x=st.one_of(any_array(), python_scalars))
@@ -206,6 +207,7 @@ BINARY = [
 FLOAT_RESULT_BINARY = {"arctan2", "logaddexp", "hypot"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BINARY)
 @SETTINGS
 @given(operands=operand_pair())
@@ -316,6 +318,7 @@ def test_weak_type_survives_arithmetic_with_python_scalars():
 AXIS_REDUCTIONS = ["sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "all", "any"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", AXIS_REDUCTIONS)
 @SETTINGS
 @given(data=st.data(), keepdims=st.booleans())
@@ -397,6 +400,7 @@ def product_operands(draw, fn: str) -> tuple:
     return draw(arrays(dtype_a, shape_a, lo=-4, hi=4)), draw(arrays(dtype_b, shape_b, lo=-4, hi=4))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["dot", "matmul", "vdot", "inner", "outer"])
 @SETTINGS
 @given(data=st.data())
@@ -711,6 +715,7 @@ VECTOR_ORDS = [None, 1, 2, np.inf, -np.inf, 0, 3, 0.5, -1]
 MATRIX_ORDS = [None, "fro", 1, -1, np.inf, -np.inf]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ord", VECTOR_ORDS)
 @SETTINGS
 @given(x=any_array(dtypes=DTYPES, shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4)), data=st.data())
@@ -897,6 +902,7 @@ def numpy_update(x: np.ndarray, idx: Any, values: Any, kind: str) -> np.ndarray:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(UPDATE_KINDS))
 @SETTINGS
 @given(data=st.data())
@@ -990,6 +996,7 @@ TRACER_BINARY = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("op", list(TRACER_BINARY))
 @SETTINGS
 @given(operands=operand_pair(dtypes=NUMERIC, lo=1, hi=4), reflected=st.booleans())

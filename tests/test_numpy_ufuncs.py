@@ -31,6 +31,7 @@ FLOAT_UNARY = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(FLOAT_UNARY))
 @pytest.mark.parametrize("dtype", FLOATS + [np.int64])
 @SETTINGS
@@ -58,6 +59,7 @@ BINARY = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BINARY))
 @pytest.mark.parametrize("dtypes", [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.int32), (np.int64, np.int64)])
 @SETTINGS
@@ -188,6 +190,7 @@ GRADS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,fn,points", GRADS, ids=[g[0] for g in GRADS])
 def test_second_order_derivatives(name, fn, points):
     check_grads(fn, (np.array(points),), order=2, modes=("fwd", "rev"))

@@ -139,6 +139,7 @@ def _loss(params, x):
     return fnp.sum((x @ params["w"] + params["b"]) ** 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["sgd", "adam", "adamw", "rmsprop", "chain"])
 def test_a_jitted_training_step_equals_the_eager_one(name):
     opt = {

@@ -149,6 +149,7 @@ def _cases(names):
     return [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(names)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", _cases(OPTIMISERS))
 def test_optimiser_takes_optax_steps(name, dtype):
@@ -224,6 +225,7 @@ TRANSFORMS = {
 NAN_STEPS = {"apply_if_finite": (2, 3, 5), "zero_nans": (1, 4), "multi_steps_skip_not_finite": (1, 2)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", _cases(TRANSFORMS))
 def test_transformation_takes_optax_steps(name, dtype):
@@ -301,6 +303,7 @@ SCHEDULES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _cases(SCHEDULES))
 def test_schedule_values_are_optax_s(name):
     steps = list(range(70))
@@ -354,6 +357,7 @@ def _loss_inputs(dtype):
     return x, y, labels, (dist / dist.sum(-1, keepdims=True)).astype(dtype)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", _cases(LOSSES))
 def test_loss_values_are_optax_s(name, dtype):
@@ -398,6 +402,7 @@ TREE_FUNCTIONS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TREE_FUNCTIONS))
 def test_tree_utils_are_optax_s(name):
     a, b = INIT, TARGET

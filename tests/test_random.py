@@ -34,6 +34,7 @@ def test_threefry_matches_the_published_known_answers(key, counter, expected):
     assert [int(w[0]) for w in words] == list(expected)
 
 
+@pytest.mark.slow
 def test_threefry_under_jit_wraps_uint32_arithmetic_like_numpy():
     key, x0, x1 = _u32(0x13198A2E, 0x03707344), _u32(0x243F6A88, 0), _u32(0x85A308D3, 0)
     eager = random.threefry_2x32(key, x0, x1)

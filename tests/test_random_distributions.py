@@ -62,6 +62,7 @@ CONTINUOUS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CONTINUOUS))
 def test_continuous_sampler_passes_a_ks_test_against_scipy(name):
     sampler, reference = CONTINUOUS[name]
@@ -122,6 +123,7 @@ def _chi_square_pvalue(samples, pmf, support):
     return st.chisquare(observed, expected).pvalue
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lam", [0.05, 0.5, 4.0, 9.9, 10.0, 30.0, 1000.0])
 def test_poisson_matches_scipy_by_a_chi_square_test(lam):
     x = random.poisson(_key(f"poisson{lam}"), lam, (N,))
@@ -136,6 +138,7 @@ def test_poisson_edge_rates_and_dtype():
     assert (x[:, 0] == 0).all() and (x[:, 1:] == -1).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n, p", [(10, 0.3), (30, 0.2), (100, 0.5), (1000, 0.9), (5, 0.99), (200, 0.03), (7, 1.0), (7, 0.0)])
 def test_binomial_matches_scipy_by_a_chi_square_test(n, p):
     x = random.binomial(_key(f"binomial{n},{p}"), n, p, (N,))

@@ -101,6 +101,7 @@ def test_loggamma_derivative_stays_finite_where_the_sample_underflows():
     np.testing.assert_allclose(d_log_x[usable], expected, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_gamma_derivative_under_vmap_over_keys_equals_a_loop():
     keys = random.split(KEY, 4)
     a = np.array([0.5, 3.0])

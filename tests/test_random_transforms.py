@@ -48,6 +48,7 @@ SAMPLERS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_vmap_over_keys_equals_a_loop_bitwise(name):
     sampler = SAMPLERS[name]

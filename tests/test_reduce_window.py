@@ -63,6 +63,7 @@ def test_reduce_window_matches_the_definition(op, config):
     np.testing.assert_allclose(out, expected, rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("op", ["add", "max", "min", "mul"])
 @pytest.mark.parametrize("config", CONFIGS)
 def test_reduce_window_matches_jax(op, config):

@@ -68,6 +68,7 @@ def copy_of(warm: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_a_second_process_loads_the_sealed_machine_code(warm, tmp_path):
     directory = copy_of(warm, tmp_path)
     assert len(files(directory, ".nbi")) == 1 and len(files(directory, ".nbc")) == 1
@@ -90,6 +91,7 @@ def garble(path: Path) -> None:
     path.write_bytes(b"\x00garbage" * 10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".nbi", ".nbc"])
 @pytest.mark.parametrize("damage", [flip_a_byte, truncate, garble], ids=["bit-flip", "truncated", "garbled"])
 def test_a_damaged_file_is_discarded_with_one_warning_and_the_program_compiles_again(warm, tmp_path, damage, suffix):
@@ -112,6 +114,7 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".nbi", ".nbc"])
 def test_a_planted_pickle_is_never_unpickled(warm, tmp_path, suffix):
     directory = copy_of(warm, tmp_path)
@@ -123,6 +126,7 @@ def test_a_planted_pickle_is_never_unpickled(warm, tmp_path, suffix):
     assert healed["misses"] == 1 and len(healed["warnings"]) == 1
 
 
+@pytest.mark.slow
 def test_a_sealed_file_of_another_program_is_rejected(warm, tmp_path):
     directory = copy_of(warm, tmp_path)
     index = files(directory, ".nbi")[0]
@@ -134,6 +138,7 @@ def test_a_sealed_file_of_another_program_is_rejected(warm, tmp_path):
     assert healed["misses"] == 1 and "discarded" in healed["warnings"][0]
 
 
+@pytest.mark.slow
 def test_a_directory_writable_by_others_is_not_loaded_from(warm, tmp_path):
     directory = copy_of(warm, tmp_path)
     directory.chmod(0o777)
@@ -143,6 +148,7 @@ def test_a_directory_writable_by_others_is_not_loaded_from(warm, tmp_path):
     assert "config.cache_dir" in result["warnings"][0]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the directory to another user")
 def test_a_directory_owned_by_another_user_is_not_loaded_from(warm, tmp_path):
     directory = copy_of(warm, tmp_path)
@@ -152,6 +158,7 @@ def test_a_directory_owned_by_another_user_is_not_loaded_from(warm, tmp_path):
     assert "owned by uid 65534" in result["warnings"][0]
 
 
+@pytest.mark.slow
 def test_a_location_below_a_file_warns_naming_cache_dir_and_compiles_in_memory(tmp_path):
     (tmp_path / "file").write_text("not a directory")
     result = run(tmp_path / "file" / "cache")
@@ -159,6 +166,7 @@ def test_a_location_below_a_file_warns_naming_cache_dir_and_compiles_in_memory(t
     assert "config.cache_dir" in result["warnings"][0] and "compiling in memory" in result["warnings"][0]
 
 
+@pytest.mark.slow
 def test_a_full_disk_warns_once_naming_cache_dir_and_the_program_still_runs(tmp_path, monkeypatch):
     def full(self, path):
         raise OSError(errno.ENOSPC, "No space left on device", path)
@@ -177,6 +185,7 @@ def test_a_full_disk_warns_once_naming_cache_dir_and_the_program_still_runs(tmp_
     assert not list(tmp_path.glob("ft_*"))
 
 
+@pytest.mark.slow
 def test_the_size_limit_evicts_the_least_recently_used_programs(tmp_path):
     with ft.config.option(cache_dir=str(tmp_path), cache_max_bytes=1):
         x = np.linspace(0, 1, 5)
@@ -197,6 +206,7 @@ def test_the_size_limit_evicts_the_least_recently_used_programs(tmp_path):
         assert not oldest.exists() and cache.cache_info(str(tmp_path))["programs"] == 3
 
 
+@pytest.mark.slow
 def test_clear_disk_cache_and_the_command_line(warm, tmp_path):
     directory = copy_of(warm, tmp_path)
     info = subprocess.run([sys.executable, "-m", "functrans", "cache", "info", "--dir", str(directory)],
@@ -210,6 +220,7 @@ def test_clear_disk_cache_and_the_command_line(warm, tmp_path):
     assert cache.clear_disk_cache(str(directory)) == 0 and (directory / "unrelated.txt").exists()
 
 
+@pytest.mark.slow
 def test_without_a_cache_dir_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with ft.config.option(cache_dir=None):

@@ -35,6 +35,7 @@ def ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(ordered(a) - ordered(b))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precise", [False, True], ids=["fast-math", "precise-math"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_sin_and_cos_match_numpy_over_the_whole_domain(dtype, precise):
@@ -55,6 +56,7 @@ def test_sin_and_cos_match_numpy_over_the_whole_domain(dtype, precise):
         np.testing.assert_array_equal(np.signbit(ft.jit(fnp.sin)(zero)), [False, True])  # sin(-0) = -0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("precise", [False, True], ids=["fast-math", "precise-math"])
 def test_the_huge_arguments_of_the_issue_are_exact_in_every_loop_shape(precise):
     x = np.array([1e10, 1e14, 1e15, 1e16, 1e300, 0.5])

@@ -46,6 +46,7 @@ THREADS = """
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("background", [False, True], ids=["compile-on-first-call", "background-compile"])
 def test_eight_threads_racing_first_calls_of_three_programs(tmp_path, background):
     result, _, _ = run_python(THREADS.format(background=background), FUNCTRANS_CACHE_DIR=str(tmp_path))
@@ -53,6 +54,7 @@ def test_eight_threads_racing_first_calls_of_three_programs(tmp_path, background
     assert result["traces"] == [1, 1, 1]  # traced (and generated) once each
 
 
+@pytest.mark.slow
 def test_a_thread_tracing_does_not_capture_another_threads_calls():
     x = np.linspace(0, 1, 6)
     compiled = ft.jit(lambda v: fnp.cos(v) * 2.125)
@@ -199,6 +201,7 @@ def ft_modules() -> int:
     return sum(name.startswith("ft_") for name in sys.modules)
 
 
+@pytest.mark.slow
 def test_clear_cache_and_garbage_collection_release_compiled_programs():
     gc.collect()
     before = ft_modules()

@@ -228,6 +228,7 @@ def test_unroll_errors_are_jax_types():
         lax.scan(lambda c, x: (c, x), 0.0, np.ones(3), unroll=1.5)
 
 
+@pytest.mark.slow
 def test_matches_jax():
     jax = pytest.importorskip("jax")
     params, xs = rnn_data()

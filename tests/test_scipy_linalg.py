@@ -270,6 +270,7 @@ def _program(a, b):
             fsl.cho_solve(fsl.cho_factor(a @ a.T), b), fsl.lu(a)[0], fsl.toeplitz(b), fsl.block_diag(a, b[None]), fsl.polar(a)[1])
 
 
+@pytest.mark.slow
 def test_jit_matches_eager():
     a = np.random.default_rng(7).standard_normal((3, 3)) + 3 * np.eye(3)
     b = np.array([1.0, 2.0, -1.0])

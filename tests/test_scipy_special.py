@@ -157,6 +157,7 @@ def test_owens_t_kernel_against_scipy_and_mpmath():
         assert abs(K.owens_t(hv, av) - ref) < 1e-15 * ref
 
 
+@pytest.mark.slow
 def test_sine_cosine_and_fresnel_integral_kernels():
     x = _sweep()
     si, ci = ss.sici(x)

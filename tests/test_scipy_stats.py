@@ -59,6 +59,7 @@ CONTINUOUS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CONTINUOUS, ids=[c[0] for c in CONTINUOUS])
 @settings(max_examples=12, deadline=None)
 @given(data=st.data())

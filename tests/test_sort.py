@@ -47,6 +47,7 @@ def test_integer_sort_and_argsort_equal_numpy(case):
     _assert_same(fnp.argsort(x, axis), np.argsort(x, axis, kind="stable"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("axis", [0, 1, 2])
 def test_jit_sort_equals_numpy_along_every_axis(axis):
     x = np.random.default_rng(0).integers(-3, 4, size=(3, 4, 5)).astype(np.float64)
@@ -56,6 +57,7 @@ def test_jit_sort_equals_numpy_along_every_axis(axis):
     _assert_same(order, np.argsort(x, axis, kind="stable"))
 
 
+@pytest.mark.slow
 def test_jit_argsort_of_int32_with_int32_indices_equals_numpy():
     x = np.array([[3, 1, 3, 0], [2, 2, 1, 9]], np.int32)
     out = ft.jit(lambda x: lax_argsort(x, 1, np.int32))(x)

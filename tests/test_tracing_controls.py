@@ -21,6 +21,7 @@ def counting_jit():
     return f, calls
 
 
+@pytest.mark.slow
 def test_disable_jit_runs_the_python_function_every_call():
     f, calls = counting_jit()
     x = np.linspace(0.0, 1.0, 3)
@@ -37,6 +38,7 @@ def test_disable_jit_runs_the_python_function_every_call():
     assert len(calls) == 3  # compiled again after the block: no new trace
 
 
+@pytest.mark.slow
 def test_disable_jit_false_turns_jit_back_on_and_nests():
     f, calls = counting_jit()
     with ft.disable_jit():
@@ -94,6 +96,7 @@ def test_disable_jit_matches_jax_printing(capsys):
     assert ours == capsys.readouterr().out == "x = [1. 2.]\n"
 
 
+@pytest.mark.slow
 def test_ensure_compile_time_eval_gives_concrete_values_inside_jit():
     seen = []
 
@@ -137,6 +140,7 @@ def test_ensure_compile_time_eval_matches_jax():
     assert f(fnp, ft.jit, ft.ensure_compile_time_eval) == f(jax.numpy, jax.jit, jax.ensure_compile_time_eval) == 12.0
 
 
+@pytest.mark.slow
 def test_named_scope_and_named_call_only_annotate():
     def f(x):
         with ft.named_scope("block"):

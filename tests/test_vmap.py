@@ -1011,6 +1011,7 @@ def test_every_core_numpy_function_has_a_batching_case():
 # --------------------------------------------------------------------------- the property, per case
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(NUMPY_CASES))
 @settings(max_examples=12, deadline=None)
 @given(data=st.data())
@@ -1019,6 +1020,7 @@ def test_vmap_of_numpy_function_equals_python_loop(name, data):
     check_vmap_matches_loop(data, case.fn, case.makers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(LAX_CASES))
 @settings(max_examples=12, deadline=None)
 @given(data=st.data())
@@ -1045,6 +1047,7 @@ def test_every_primitive_with_operands_has_a_batching_rule():
     assert missing == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table, name", [("numpy", n) for n in sorted(NUMPY_CASES)] + [("lax", n) for n in sorted(LAX_CASES)])
 @settings(max_examples=3, deadline=None)
 @given(data=st.data())
@@ -1068,6 +1071,7 @@ def _primitive_names(closed) -> list[str]:
     return [eqn.primitive.name for eqn in closed.jaxpr.eqns]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table, name", [("numpy", n) for n in sorted(NUMPY_CASES)] + [("lax", n) for n in sorted(LAX_CASES)])
 @settings(max_examples=3, deadline=None)
 @given(data=st.data())
