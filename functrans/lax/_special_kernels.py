@@ -22,6 +22,7 @@ EULER = 0.57721566490153286061
 SQRT_PI = 1.7724538509055160273
 _TINY = 1e-300  # the modified Lentz method's stand-in for a zero denominator
 _EPS = 2.220446049250313e-16
+_SMALLEST_NORMAL = 2.2250738585072014e-308  # float64's; below it 1 / a overflows
 _MAX_TERMS = 100000  # series and continued fractions stop here (|a| up to ~1e8 converges)
 
 
@@ -330,6 +331,10 @@ def gammainc(a, x):
     edge = _igam_edges(a, x)
     if edge != -1.0:
         return edge
+    if a < _SMALLEST_NORMAL:
+        # 1 - Q with Q below a (|log x| + 1) < 1e-305: 1.0 exactly (the series' 1/a overflows;
+        # SciPy flushes 1/Gamma(a) and returns 0 for x < a + 1, away from its own P(0, x) = 1)
+        return 1.0
     if x < a + 1.0:
         return _igam_series(a, x)
     return 1.0 - _igamc_fraction(a, x)
@@ -463,12 +468,15 @@ def betainc(a, b, x):
     """The regularized incomplete beta function I_x(a, b)."""
     if a != a or b != b or x != x or a < 0.0 or b < 0.0 or x < 0.0 or x > 1.0:
         return np.nan
+    if (a == 0.0 and b == 0.0) or (a == np.inf and b == np.inf):
+        return np.nan
     if a == 0.0 or b == 0.0:
-        if a == 0.0 and b == 0.0:
-            return np.nan
         return 1.0 if a == 0.0 else 0.0
     if x == 0.0 or x == 1.0:
         return x
+    if a == np.inf or b == np.inf:
+        # the mass of Beta(a, b) runs to x = 0 (b infinite) or x = 1 (a infinite)
+        return 1.0 if b == np.inf else 0.0
     if x > (a + 1.0) / (a + b + 2.0):
         return 1.0 - _betainc_fraction(b, a, 1.0 - x)
     return _betainc_fraction(a, b, x)
@@ -552,7 +560,8 @@ def zeta(s, q):
     if q == np.inf:
         return 0.0
     if s == np.inf:
-        return np.inf if q < 1.0 else (1.0 if q == 1.0 else 0.0)
+        # SciPy's (and JAX's): nan for 1 < q <= 1e8, whose limit 0 its summation (0/0) misses
+        return np.inf if q < 1.0 else (1.0 if q == 1.0 else (np.nan if q <= 1e8 else 0.0))
     total = 0.0
     w = q
     n = 0
@@ -582,14 +591,14 @@ def zeta(s, q):
 def expn(n, x):
     """E_n(x) = int_1^inf exp(-x t) / t^n dt for integer n >= 0: its series for x <= 2, its
     continued fraction (modified Lentz) beyond."""
-    if n != n or x != x or n < 0.0 or x < 0.0 or n != np.floor(n):
-        return np.nan
+    if n != n or x != x or n < 0.0 or x < 0.0 or n != np.floor(n) or n == np.inf:
+        return np.nan  # SciPy's n is an integer: an infinite one is out of its domain
     if x == np.inf:
         return 0.0
+    if x == 0.0:  # -0.0 included: SciPy's pole at x = 0 is +inf for n <= 1
+        return np.inf if n <= 1.0 else 1.0 / (n - 1.0)
     if n == 0.0:
         return math.exp(-x) / x
-    if x == 0.0:
-        return np.inf if n == 1.0 else 1.0 / (n - 1.0)
     if x > 2.0:
         b = x + n
         c = 1.0 / _TINY
@@ -695,7 +704,7 @@ def spence(x):
     if x == 0.0:
         return math.pi * math.pi / 6.0
     if x == np.inf:
-        return -np.inf
+        return np.nan  # SciPy's (and JAX's), though Li2(1 - x) tends to -inf
     z = 1.0 - x  # Li2(z), z in (-inf, 1)
     if z >= -0.5 and z <= 0.5:
         return _dilog_series(z)
@@ -747,7 +756,7 @@ def owens_t(h, a):
     h = abs(h)
     sign = 1.0 if a >= 0.0 else -1.0
     a = abs(a)
-    if a == 0.0:
+    if a == 0.0 or h == np.inf:
         return 0.0 * sign
     if a == np.inf:
         return sign * 0.25 * math.erfc(h / math.sqrt(2.0))
