@@ -59,3 +59,17 @@ def test_without_a_cache_directory_programs_compile_in_memory_and_write_nothing(
         np.testing.assert_allclose(f(x), np.cos(x) * 5.0 - 1.0, rtol=1e-14)
         assert f.lower(x).compiled.path is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cache_key_covers_every_kernel_module_compiled_programs_import():
+    # Numba keys a cached program on its own source: a kernel edited elsewhere would load stale.
+    import importlib
+    import re
+
+    from functrans.backend import compiler
+
+    hashed = {p.resolve() for p in compiler._COMPILED_SOURCES}
+    for package, names in re.findall(r"from (functrans[\w.]*) import ([^\n]+)", compiler._HEADER):
+        for name in names.split(","):
+            module = importlib.import_module(f"{package}.{name.split(' as ')[0].strip()}")
+            assert Path(module.__file__).resolve() in hashed, module.__name__

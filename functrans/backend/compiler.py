@@ -169,11 +169,16 @@ def _explain(error: Exception, source: str) -> str:
     return f"jit: Numba could not compile the generated program: {first}\n--- generated source ---\n{source}"
 
 
+# Source files whose code compiled programs contain: the backend's, and the kernels the header
+# imports from elsewhere (the special functions' kernels live with their primitives in lax).
+_COMPILED_SOURCES = (*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "lax" / "_special_kernels.py")
+
+
 @functools.cache
 def _version_tag() -> str:
     # Numba's cache of a generated program holds the machine code of the kernels it calls, but
     # is keyed on the program's own file: an edited kernel must change the key (numba keeps it stale).
-    sources = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+    sources = b"".join(path.read_bytes() for path in _COMPILED_SOURCES)
     backend = hashlib.sha256(sources).hexdigest()[:16]
     return f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
 
