@@ -7,33 +7,52 @@ __all__ = [
     "cho_solve",
     "cholesky",
     "circulant",
+    "companion",
+    "convolution_matrix",
     "det",
+    "dft",
     "eigh",
+    "eigh_tridiagonal",
     "expm",
     "expm_frechet",
+    "fiedler",
+    "fiedler_companion",
+    "funm",
+    "hadamard",
     "hankel",
+    "helmert",
     "hessenberg",
     "hilbert",
     "inv",
+    "invhilbert",
+    "invpascal",
+    "leslie",
     "lu",
     "lu_factor",
     "lu_solve",
+    "pascal",
     "polar",
     "qr",
+    "qr_multiply",
+    "rsf2csf",
     "schur",
     "solve",
+    "solve_sylvester",
     "solve_triangular",
     "sqrtm",
     "svd",
     "toeplitz",
 ]
 
+import math
+import operator
 from typing import Any
 
 import numpy as np
 
 from .. import core, lax
-from ..api import jvp
+from ..api import ShapeDtypeStruct, jvp
+from ..callbacks import pure_callback
 from ..numpy import _linalg as _np_linalg
 from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
 from ..numpy._indexing import take
@@ -280,11 +299,17 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
 # --------------------------------------------------------------------------- Schur form (outside transformations)
 
 
-def _concrete(a: ArrayLike, name: str) -> np.ndarray:
-    """``a`` as a NumPy float stack of square matrices; traced values are refused (no primitive yet)."""
+def _concrete(a: ArrayLike, name: str, argument: str | None = None) -> np.ndarray:
+    """``a`` as a NumPy stack of square matrices; traced values are refused (no primitive yet).
+    With ``argument``, a non-square ``a`` raises JAX's ValueError naming it."""
     if isinstance(a, core.Tracer):
         raise NotImplementedError(f"{name} works only outside transformations (LAPACK's Schur form has no functrans "
                                   "primitive); call it on concrete arrays")
+    if argument is not None:
+        a = np.asarray(a)
+        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+            raise ValueError(f"Input '{argument}' must be square." if name == "rsf2csf" else "expected square array_like input")
+        return a if a.dtype.kind in "fc" else a.astype(np.float64)
     return np.asarray(_square(a, name))
 
 
@@ -511,3 +536,404 @@ def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
         q = q - 2.0 * matmul(q, v[..., :, None]) * v[..., None, :]
     h = where(position[:, None] > position[None, :] + 1, 0.0, h)
     return (h, q) if calc_q else h
+
+
+def _last_axis_vector(name: str, a: ArrayLike, inexact: bool) -> Any:
+    """``a`` as an array of at least one dimension (promoted to inexact if asked); its last axis is the vector."""
+    (a,) = promote_to_inexact(asarray(a)) if inexact else (asarray(a),)
+    return lax.reshape(a, (1,)) if a.ndim == 0 else a
+
+
+def _square_grid(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of an ``n`` by ``n`` matrix (static: the masks below are constants)."""
+    return np.arange(n)[:, None], np.arange(n)[None, :]
+
+
+def companion(a: ArrayLike) -> Any:
+    """The companion matrix of the polynomial with coefficients ``a`` (highest degree first):
+    first row ``-a[1:] / a[0]``, ones on the first subdiagonal. Leading axes are batch axes.
+    As in JAX, a zero ``a[0]`` gives inf/nan rather than an error.
+
+    >>> companion(np.array([1.0, -10.0, 31.0, -30.0]))
+    array([[ 10., -31.,  30.],
+           [  1.,   0.,   0.],
+           [  0.,   1.,   0.]])
+    """
+    a = _last_axis_vector("companion", a, inexact=True)
+    if a.shape[-1] < 2:
+        raise ValueError(f"The length of `a` along the last axis must be at least 2; got shape {a.shape}.")
+    first_row = -divide(a[..., 1:], a[..., :1])
+    i, j = _square_grid(a.shape[-1] - 1)
+    return where(i == 0, expand_dims(first_row, -2), (i == j + 1).astype(a.dtype))
+
+
+def leslie(f: ArrayLike, s: ArrayLike) -> Any:
+    """The Leslie matrix: fecundities ``f`` (length ``N >= 2``) as its first row, survival rates
+    ``s`` (length ``N - 1``) on its first subdiagonal. Leading axes are batch axes.
+
+    >>> leslie(np.array([0.1, 2.0, 1.0]), np.array([0.2, 0.8]))
+    array([[0.1, 2. , 1. ],
+           [0.2, 0. , 0. ],
+           [0. , 0.8, 0. ]])
+    """
+    f, s = _last_axis_vector("leslie", f, False), _last_axis_vector("leslie", s, False)
+    if f.shape[-1] < 2:
+        raise ValueError(f"The length of f along the last axis must be at least 2; got shape {f.shape}.")
+    if s.shape[-1] != f.shape[-1] - 1:
+        raise ValueError("Incorrect lengths for f and s. The length of s along the last axis must be one less than "
+                         f"the length of f; got f shape {f.shape} and s shape {s.shape}.")
+    f, s = _batched_vectors("leslie", f, s)
+    s = concatenate([s, zeros(s.shape[:-1] + (1,), s.dtype)], axis=-1)  # column j holds s[j] at row j + 1
+    i, j = _square_grid(f.shape[-1])
+    return where(i == 0, expand_dims(f, -2), where(i == j + 1, expand_dims(s, -2), zeros((), f.dtype)))
+
+
+def fiedler(a: ArrayLike) -> Any:
+    """The symmetric Fiedler matrix ``|a[i] - a[j]|``. Leading axes are batch axes.
+
+    >>> fiedler(np.array([1, 4, 12]))
+    array([[ 0,  3, 11],
+           [ 3,  0,  8],
+           [11,  8,  0]])
+    """
+    a = _last_axis_vector("fiedler", a, inexact=False)
+    return _abs(expand_dims(a, -1) - expand_dims(a, -2))
+
+
+def fiedler_companion(a: ArrayLike) -> Any:
+    """The Fiedler companion matrix of the polynomial ``a`` (highest degree first): pentadiagonal,
+    with the polynomial's roots as eigenvalues. Leading axes are batch axes; length 1 gives ``(0, 0)``.
+
+    >>> fiedler_companion(np.array([1.0, -16.0, 86.0, -176.0, 105.0]))
+    array([[  16.,  -86.,    1.,    0.],
+           [   1.,    0.,    0.,    0.],
+           [   0.,  176.,    0., -105.],
+           [   0.,    1.,    0.,    0.]])
+    """
+    a = _last_axis_vector("fiedler_companion", a, inexact=True)
+    if a.shape[-1] == 0:
+        raise ValueError("fiedler_companion requires the last axis of 'a' to have nonzero length, but got an array "
+                         f"of shape {a.shape}.")
+    n = a.shape[-1] - 1
+    if n == 0:
+        return zeros(a.shape[:-1] + (0, 0), a.dtype)
+    minus = -divide(a, a[..., :1])
+    if n == 1:
+        return expand_dims(minus[..., 1:], -1)
+    i, j = _square_grid(n)
+    even, odd = i % 2 == 0, i % 2 == 1
+    # Every non-zero cell: (where, the coefficient index it holds, or None for a 1).
+    cells = [((i == 0) & (j == 0), 1), ((i == 1) & (j == 0), None), ((j == i + 1) & even, i + 2),
+             ((j == i + 2) & even, None), ((j == i - 1) & even & (i >= 2), i + 1), ((j == i - 2) & odd & (i >= 3), None)]
+    out = zeros(a.shape[:-1] + (n, n), a.dtype)
+    for mask, index in cells:
+        value = 1.0 if index is None else take(minus, np.broadcast_to(np.minimum(index, n), (n, n)), axis=-1)
+        out = where(mask, value, out)
+    return out
+
+
+def convolution_matrix(a: ArrayLike, n: int, mode: str = "full") -> Any:
+    """The Toeplitz matrix ``A`` (``n`` columns) with ``A @ v == numpy.convolve(a, v, mode)``
+    for ``mode`` 'full', 'same' or 'valid'. Leading axes of ``a`` are batch axes.
+
+    >>> convolution_matrix(np.array([1, 2]), 3)
+    array([[1, 0, 0],
+           [2, 1, 0],
+           [0, 2, 1],
+           [0, 0, 2]])
+    """
+    n = operator.index(n)
+    if n <= 0:
+        raise ValueError(f"n must be a positive integer; got {n}.")
+    a = asarray(a)
+    if a.ndim == 0:
+        raise ValueError("convolution_matrix: a must be at least 1-dimensional, got a scalar.")
+    m = a.shape[-1]
+    if m < 1:
+        raise ValueError(f"len(a) must be at least 1; got shape {a.shape}.")
+    if mode not in ("full", "valid", "same"):
+        raise ValueError(f"mode must be one of 'full', 'valid', 'same'; got {mode!r}.")
+    # The full matrix's first column is a then zeros, its first row a[0] then zeros; the
+    # other modes keep the rows from ``start`` to ``length - end``.
+    length = m + n - 1
+    start, end = {"full": (0, 0), "valid": (min(n, m) - 1, min(n, m) - 1),
+                  "same": ((min(n, m) - 1) // 2, (min(n, m) - 1) - (min(n, m) - 1) // 2)}[mode]
+    padding = [(0, 0, 0)] * (a.ndim - 1) + [(0, n - 1, 0)]
+    column = lax.pad(a, np.zeros((), a.dtype), padding)
+    row = lax.pad(flip(a, axis=-1), np.zeros((), a.dtype), padding)
+    return toeplitz(column[..., start : length - end], row[..., length - n - start : length - start])
+
+
+def _binomials(n: int, k: np.ndarray) -> np.ndarray:
+    """``comb(n, k)`` elementwise for integer arrays, exactly (Python integers) then as float64."""
+    return np.vectorize(lambda n, k: float(math.comb(int(n), int(k))) if 0 <= k <= n else 0.0, otypes=[np.float64])(n, k)
+
+
+def invhilbert(n: int) -> Any:
+    """The inverse of the ``n`` by ``n`` Hilbert matrix, in float64 from exact binomial
+    coefficients (``exact=True`` is not offered, as in JAX).
+
+    >>> invhilbert(2)
+    array([[ 4., -6.],
+           [-6., 12.]])
+    """
+    i, j = _square_grid(operator.index(n))
+    s = i + j
+    return (-1.0) ** s * (s + 1.0) * _binomials(n + i, n - j - 1) * _binomials(n + j, n - i - 1) * _binomials(s, i) ** 2
+
+
+def _pascal_kind(kind: str | None) -> str:
+    kind = "symmetric" if kind is None else kind
+    if kind not in ("symmetric", "lower", "upper"):
+        raise ValueError(f"Expected kind to be one of: ['symmetric', 'lower', 'upper']; got {kind}")
+    return kind
+
+
+def _lower_pascal(n: int, sign: bool) -> np.ndarray:
+    i, j = _square_grid(operator.index(n))
+    return (-1.0) ** (i - j) * _binomials(i, j) + 0.0 if sign else _binomials(i, j)  # + 0.0: no -0.0
+
+
+def pascal(n: int, kind: str | None = None) -> Any:
+    """The ``n`` by ``n`` Pascal matrix of binomial coefficients: ``kind`` 'lower', 'upper' or
+    'symmetric' (the default, ``lower @ upper``), in float64.
+
+    >>> pascal(3)
+    array([[1., 1., 1.],
+           [1., 2., 3.],
+           [1., 3., 6.]])
+    """
+    kind, lower = _pascal_kind(kind), _lower_pascal(n, sign=False)
+    return {"lower": lower, "upper": lower.T, "symmetric": lower @ lower.T}[kind]
+
+
+def invpascal(n: int, kind: str | None = None) -> Any:
+    """The inverse of ``pascal(n, kind)``: ``(-1)^(i-j) comb(i, j)`` for 'lower', its transpose
+    for 'upper', ``upper^-1 @ lower^-1`` for 'symmetric', in float64.
+
+    >>> invpascal(3, kind="lower")
+    array([[ 1.,  0.,  0.],
+           [-1.,  1.,  0.],
+           [ 1., -2.,  1.]])
+    """
+    kind, lower = _pascal_kind(kind), _lower_pascal(n, sign=True)
+    return {"lower": lower, "upper": lower.T, "symmetric": lower.T @ lower}[kind]
+
+
+def helmert(n: int, full: bool = False) -> Any:
+    """The Helmert matrix: row ``k - 1`` is ``(1, ..., 1, -k, 0, ...) / sqrt(k (k + 1))`` (``k``
+    ones); ``full`` prepends the row ``1 / sqrt(n)``. Shape ``(n - 1, n)``, or ``(n, n)``.
+
+    >>> np.round(helmert(3), 4)
+    array([[ 0.7071, -0.7071,  0.    ],
+           [ 0.4082,  0.4082, -0.8165]])
+    """
+    n = operator.index(n)
+    if n < 1:
+        raise ValueError(f"n must be a positive integer; got {n}.")
+    i, j = np.arange(n - 1)[:, None], np.arange(n)[None, :]
+    k = i + 1.0
+    contrasts = np.where(j <= i, 1.0, np.where(j == i + 1, -k, 0.0)) / np.sqrt(k * (k + 1.0))
+    return np.concatenate([np.full((1, n), 1.0 / np.sqrt(n)), contrasts]) if full else contrasts
+
+
+def hadamard(n: int, dtype: Any = int) -> Any:
+    """The ``n`` by ``n`` Hadamard matrix (``n`` a power of 2) by Sylvester's construction,
+    ``H_2m = [[H_m, H_m], [H_m, -H_m]]``.
+
+    >>> hadamard(2)
+    array([[ 1,  1],
+           [ 1, -1]])
+    """
+    n = operator.index(n)
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"n must be a positive power of 2; got {n}.")
+    h = np.ones((1, 1), dtype=dtype)
+    while h.shape[0] < n:
+        h = np.block([[h, h], [h, -h]])
+    return h
+
+
+def dft(n: int, scale: str | None = None, *, dtype: Any = None) -> Any:
+    """The ``n`` by ``n`` discrete Fourier transform matrix ``exp(-2 pi i j k / n)``, unscaled,
+    or divided by ``sqrt(n)`` (``scale`` 'sqrtn', unitary) or ``n`` ('n'); complex128 by default.
+
+    >>> np.round(dft(2), 6)
+    array([[ 1.+0.j,  1.+0.j],
+           [ 1.+0.j, -1.-0.j]])
+    """
+    if scale not in (None, "sqrtn", "n"):
+        raise ValueError(f"scale must be None, 'sqrtn', or 'n'; got {scale!r}.")
+    dtype = np.dtype(np.complex128 if dtype is None else dtype)
+    if dtype.kind != "c":
+        raise ValueError(f"dtype must be a complex floating-point type; got {dtype}.")
+    n = operator.index(n)
+    i, j = _square_grid(n)
+    # The exponent reduced modulo n first: exact phases for large n.
+    omegas = np.exp(-2j * np.pi * ((i * j) % max(n, 1)) / max(n, 1))
+    divisor = {None: 1.0, "sqrtn": np.sqrt(n), "n": float(n)}[scale]
+    return (omegas / divisor).astype(dtype)
+
+
+# --------------------------------------------------------------------------- Sylvester, QR products, tridiagonal eigenproblems
+
+
+def solve_sylvester(A: ArrayLike, B: ArrayLike, C: ArrayLike, *, method: str = "schur", tol: float = 1e-8) -> Any:
+    """The ``X`` with ``A @ X + X @ B = C``, for ``A`` ``(..., m, m)``, ``B`` ``(..., n, n)`` and
+    ``C`` ``(..., m, n)`` (batch axes broadcast). All nan, as JAX, where some eigenvalues of ``A``
+    and ``B`` sum to less than ``tol`` in magnitude (no unique solution). Differentiable.
+
+    >>> solve_sylvester(np.array([[2.0, 0.0], [0.0, 3.0]]), np.array([[1.0]]), np.array([[3.0], [8.0]]))
+    array([[1.],
+           [2.]])
+    """
+    if method not in ("schur", "eigen"):
+        raise ValueError(f'Unrecognized method {method}. The two valid methods are either "schur" or "eigen".')
+    a, b, c = promote_to_inexact(asarray(A), asarray(B), asarray(C))
+    if c.ndim < 2 or a.shape[-2:] != (c.shape[-2],) * 2 or b.shape[-2:] != (c.shape[-1],) * 2:
+        raise ValueError(f"Incompatible shapes for Sylvester equation:\nA: {a.shape}\nB: {b.shape}\nC: {c.shape}")
+    m, n = c.shape[-2:]
+    batch = broadcast_shapes(a.shape[:-2], b.shape[:-2], c.shape[:-2])
+    a, b, c = (broadcast_to(x, batch + x.shape[-2:]) for x in (a, b, c))
+    # Row-major vec(X): (A kron I_n + I_m kron B^T) vec(X) = vec(C), one linear solve of size m n
+    # (LAPACK's Schur form, JAX's method, has no primitive here; this one differentiates as solve does).
+    eye_m, eye_n = np.eye(m, dtype=c.dtype), np.eye(n, dtype=c.dtype)
+    system = (a[..., :, None, :, None] * eye_n[:, None, :] + eye_m[:, None, :, None] * _mT(b)[..., None, :, None, :])
+    singular = expand_dims(_near_singular_sylvester(lax.stop_gradient(a), lax.stop_gradient(b), tol), (-2, -1))
+    system = where(singular, np.eye(m * n, dtype=c.dtype), lax.reshape(system, batch + (m * n, m * n)))  # solvable
+    x = lax.reshape(_np_linalg.solve(system, lax.reshape(c, batch + (m * n, 1))), batch + (m, n))
+    return where(singular, np.nan, x)
+
+
+def _near_singular_sylvester(a: Any, b: Any, tol: float) -> Any:
+    """Whether some eigenvalues of ``a`` and ``b`` sum to less than ``tol`` in magnitude, per matrix
+    (general eigenvalues have no primitive: a callback computes them, in compiled code too)."""
+    def check(a, b):
+        sums = np.linalg.eigvals(a)[..., :, None] + np.linalg.eigvals(b)[..., None, :]
+        return np.any(np.abs(sums) < tol, axis=(-2, -1)) if sums.size else np.zeros(sums.shape[:-2], bool)
+
+    return pure_callback(check, ShapeDtypeStruct(a.shape[:-2], np.dtype(bool)), a, b, vmap_method="broadcast_all")
+
+
+def qr_multiply(a: ArrayLike, c: ArrayLike, mode: str = "right", pivoting: bool = False, conjugate: bool = False,
+                overwrite_a: bool = False, overwrite_c: bool = False) -> tuple[Any, Any]:
+    """The QR decomposition of ``a`` (``(..., M, N)``, ``K = min(M, N)``) multiplied into ``c``:
+    ``(Q @ c, R)`` for ``mode`` 'left' (``c`` ``(..., K, P)``), ``(c @ Q, R)`` for 'right' (``c``
+    ``(..., P, M)``, result ``(..., P, K)``); a 1-D ``c`` is a column (left) or row (right) and the
+    result is 1-D. ``conjugate`` uses ``conj(Q)``. Differentiable as ``qr``.
+
+    >>> cq, r = qr_multiply(np.array([[3.0, 0.0], [4.0, 5.0]]), np.array([3.0, 4.0]))
+    >>> np.round(cq, 6) + 0.0, np.round(r, 6)
+    (array([-5.,  0.]), array([[-5., -4.],
+           [ 0.,  3.]]))
+    """
+    if mode not in ("right", "left"):
+        raise ValueError(f"mode must be 'right' or 'left', got {mode!r}")
+    if pivoting:
+        raise NotImplementedError("qr_multiply: pivoting=True is not supported (qr has no pivoting)")
+    a, c = promote_to_inexact(_np_linalg._matrices(a, "qr_multiply"), asarray(c))
+    one_dimensional = c.ndim == 1
+    if one_dimensional:
+        c = expand_dims(c, -1 if mode == "left" else 0)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if mode == "left" and c.shape[-2] != k:
+        raise ValueError(f"Array shapes are not compatible for Q @ c operation: a has shape {a.shape} so Q has {k} "
+                         f"columns, but c has {c.shape[-2]} rows (expected {k}).")
+    if mode == "right" and c.shape[-1] != m:
+        raise ValueError(f"Array shapes are not compatible for c @ Q operation: a has shape {a.shape} so Q has {m} "
+                         f"rows, but c has {c.shape[-1]} columns (expected {m}).")
+    # Q's columns past K meet only zero rows of c (left) or are cut off (right): the economic Q serves.
+    q, r = lax.linalg.qr(a, full_matrices=False)
+    if conjugate and q.dtype.kind == "c":
+        q = q.conj()
+    product = matmul(q, c) if mode == "left" else matmul(c, q)
+    return (lax.reshape(product, (product.size,)) if one_dimensional else product), triu(r)
+
+
+def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, select: str = "a",
+                     select_range: tuple[float, float] | None = None, tol: float | None = None,
+                     key: Any = None) -> Any:
+    """Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal ``d`` (``(N,)``)
+    and off-diagonal ``e`` (``(N - 1,)``), and its eigenvectors as columns unless ``eigvals_only``;
+    ``select`` 'i' keeps the eigenvalues of indices ``select_range[0]`` to ``select_range[1]``.
+    Computed by ``eigh`` of the matrix (exact to rounding, so ``tol`` and ``key`` are unused), which
+    also gives derivatives. Complex ``e`` (Hermitian) for eigenvalues only.
+
+    >>> np.round(eigh_tridiagonal(np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 1.0, 1.0]), eigvals_only=True), 6)
+    array([0.254719, 1.822717, 3.177283, 4.745281])
+    """
+    alpha, beta = asarray(d), asarray(e)
+    if alpha.dtype != beta.dtype:
+        raise TypeError(f"diagonal and off-diagonal values must have same dtype, got {alpha.dtype} and {beta.dtype}")
+    if alpha.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise TypeError("Only float32 and float64 inputs are supported as inputs to "
+                        f"functrans.scipy.linalg.eigh_tridiagonal, got {alpha.dtype} and {beta.dtype}")
+    if alpha.ndim != 1 or beta.shape != (max(alpha.shape[0] - 1, 0),):
+        raise ValueError(f"eigh_tridiagonal: d must be (N,) and e (N - 1,), got shapes {alpha.shape} and {beta.shape}")
+    if select not in ("a", "i", "v"):
+        raise ValueError("'select must have a value in {'a', 'i', 'v'}.")
+    if select == "v":
+        raise NotImplementedError("eigh_tridiagonal(..., select='v') is not implemented")
+    if select == "i":
+        if select_range is None:
+            raise ValueError("for select='i', select_range must be specified.")
+        if select_range[0] > select_range[1]:
+            raise ValueError("Got empty index range in select_range.")
+    n = alpha.shape[0]
+    if alpha.dtype.kind == "c":
+        if not eigvals_only:
+            raise NotImplementedError("eigh_tridiagonal: eigenvectors of complex (Hermitian) matrices are not supported")
+        # A diagonal unitary similarity turns the off-diagonal into its moduli: same eigenvalues.
+        alpha, beta = alpha.real, _abs(beta)
+    if n <= 1:
+        return alpha if eigvals_only else (alpha, eye(n, dtype=alpha.dtype))
+    i, j = _square_grid(n)
+    padded = concatenate([beta, zeros((1,), beta.dtype)])  # row/column k of the bands holds e[k]
+    t = where(i == j, alpha, where(i == j + 1, padded[j], where(j == i + 1, padded[i], zeros((), alpha.dtype))))
+    v, w = lax.linalg.eigh(t, lower=True, symmetrize_input=False)
+    if select == "i":
+        keep = slice(int(select_range[0]), int(select_range[1]) + 1)
+        v, w = v[:, keep], w[keep]
+    return w if eigvals_only else (w, v)
+
+
+# --------------------------------------------------------------------------- complex Schur form and matrix functions (outside transformations)
+
+
+def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Any, Any]:
+    """The complex Schur form ``(T, Z)`` (``T`` upper triangular) from the real one ``schur``
+    gives, by SciPy; leading axes are batch axes, broadcast. Only outside transformations.
+
+    >>> t, z = rsf2csf(np.array([[0.0, -1.0], [1.0, 0.0]]), np.eye(2))
+    >>> np.round(np.diag(t), 6)
+    array([0.+1.j, 0.-1.j])
+    """
+    t, z = _concrete(T, "rsf2csf", "T"), _concrete(Z, "rsf2csf", "Z")
+    if t.shape[-1] != z.shape[-1]:
+        raise ValueError(f"Input array shapes must match: Z: {z.shape} vs. T: {t.shape}")
+    batch = np.broadcast_shapes(t.shape[:-2], z.shape[:-2])
+    t, z = np.broadcast_to(t, batch + t.shape[-2:]), np.broadcast_to(z, batch + z.shape[-2:])
+    dtype = np.result_type(t.dtype, z.dtype, np.complex64)
+    out_t, out_z = np.empty(t.shape, dtype), np.empty(z.shape, dtype)
+    for index in np.ndindex(*batch):
+        out_t[index], out_z[index] = _scipy_linalg().rsf2csf(t[index], z[index], check_finite=False)
+    return out_t, out_z
+
+
+def funm(A: ArrayLike, func: Any, disp: bool = True) -> Any:
+    """The matrix function ``func(A)`` of one square matrix (``func`` maps an array of complex
+    eigenvalues elementwise), by the Schur-Parlett method (SciPy's), always complex as JAX;
+    ``(F, err)`` with SciPy's error estimate unless ``disp``. Only outside transformations.
+
+    >>> np.round(funm(np.array([[1.0, 2.0], [0.0, 3.0]]), np.exp).real, 4)
+    array([[ 2.7183, 17.3673],
+           [ 0.    , 20.0855]])
+    """
+    a = _concrete(A, "funm", "A")
+    if a.ndim != 2:
+        raise ValueError("expected square array_like input")
+    dtype = np.result_type(a.dtype, np.complex64)
+    f, err = _scipy_linalg().funm(a, lambda x: np.asarray(func(x)), disp=False)
+    f = np.asarray(f).astype(dtype)
+    return f if disp else (f, np.asarray(err, dtype=np.finfo(dtype).dtype))

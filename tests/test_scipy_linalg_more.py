@@ -1,0 +1,271 @@
+"""The structured matrices, solve_sylvester, qr_multiply, eigh_tridiagonal, rsf2csf and funm of
+functrans.scipy.linalg against SciPy (values on generated inputs), finite differences
+(check_grads), Python loops (vmap), eager (jit) and their errors."""
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
+import numpy as np
+import pytest
+import scipy.linalg as sl
+from hypothesis import given, settings
+
+import functrans as ft
+from functrans.scipy import linalg as fsl
+from functrans.test_util import check_grads
+
+vectors = hnp.arrays(np.float64, st.integers(2, 6), elements=st.floats(-5, 5))
+nonzero_lead = vectors.filter(lambda a: abs(a[0]) > 0.1)
+
+
+# --------------------------------------------------------------------------- structured matrices
+
+
+@settings(max_examples=25, deadline=None)
+@given(nonzero_lead)
+def test_companion_and_fiedler_companion_match_scipy(a):
+    np.testing.assert_allclose(fsl.companion(a), sl.companion(a), rtol=1e-12)
+    np.testing.assert_allclose(fsl.fiedler_companion(a), sl.fiedler_companion(a), rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.int64, st.integers(1, 6), elements=st.integers(-50, 50)))
+def test_fiedler_matches_scipy(a):
+    got = fsl.fiedler(a)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, sl.fiedler(a))
+
+
+@settings(max_examples=25, deadline=None)
+@given(vectors)
+def test_leslie_matches_scipy(f):
+    s = np.linspace(0.1, 0.9, f.shape[0] - 1)
+    np.testing.assert_array_equal(fsl.leslie(f, s), sl.leslie(f, s))
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(1, 5), elements=st.floats(-5, 5)), st.integers(1, 6),
+       st.sampled_from(["full", "same", "valid"]))
+def test_convolution_matrix_matches_scipy_and_convolves(a, n, mode):
+    got = fsl.convolution_matrix(a, n, mode)
+    np.testing.assert_array_equal(got, sl.convolution_matrix(a, n, mode))
+    v = np.arange(1.0, n + 1)
+    np.testing.assert_allclose(got @ v, np.convolve(a, v, mode), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 9])
+def test_fixed_matrices_match_scipy(n):
+    np.testing.assert_allclose(fsl.invhilbert(n), sl.invhilbert(n), rtol=1e-12)
+    for kind in ("symmetric", "lower", "upper"):
+        np.testing.assert_array_equal(fsl.pascal(n, kind), sl.pascal(n, kind).astype(float))
+        np.testing.assert_array_equal(fsl.invpascal(n, kind), sl.invpascal(n, kind).astype(float))
+    if n:
+        for full in (False, True):
+            np.testing.assert_allclose(fsl.helmert(n, full), sl.helmert(n, full), rtol=1e-15, atol=1e-15)
+    for scale in (None, "sqrtn", "n"):
+        np.testing.assert_allclose(fsl.dft(n, scale), sl.dft(n, scale), atol=1e-13)
+    assert fsl.dft(n).dtype == np.complex128 and fsl.dft(n, dtype=np.complex64).dtype == np.complex64
+
+
+def test_hadamard_matches_scipy():
+    for n in (1, 2, 4, 16):
+        np.testing.assert_array_equal(fsl.hadamard(n), sl.hadamard(n))
+    assert fsl.hadamard(4, dtype=np.float32).dtype == np.float32
+
+
+def test_construction_functions_batch_jit_and_differentiate():
+    a = np.array([[2.0, -3.0, 1.0, 4.0], [1.0, 0.5, -2.0, 3.0]])
+    for fn in (fsl.companion, fsl.fiedler_companion, fsl.fiedler, lambda x: fsl.convolution_matrix(x, 3, "same"),
+               lambda x: fsl.leslie(x, x[..., 1:])):
+        looped = np.stack([fn(row) for row in a])
+        np.testing.assert_allclose(fn(a), looped, rtol=1e-14)
+        np.testing.assert_allclose(ft.vmap(fn)(a), looped, rtol=1e-14)
+        np.testing.assert_allclose(ft.jit(fn)(a), looped, rtol=1e-14)
+    check_grads(fsl.companion, (a[0],), order=2, modes=("fwd", "rev"))
+    check_grads(fsl.fiedler_companion, (a[0],), order=2, modes=("fwd", "rev"))
+    check_grads(lambda x: fsl.convolution_matrix(x, 3), (a[0],), order=2, modes=("fwd", "rev"))
+    np.testing.assert_array_equal(ft.jit(lambda: fsl.dft(4) * 1.0)(), fsl.dft(4))
+    np.testing.assert_array_equal(ft.jit(lambda: fsl.pascal(4) + fsl.invhilbert(3)[0, 0])(), fsl.pascal(4) + 9.0)
+
+
+def test_empty_edges():
+    assert fsl.fiedler_companion(np.array([2.0])).shape == (0, 0)
+    assert fsl.fiedler_companion(np.ones((3, 1))).shape == (3, 0, 0)
+    assert fsl.fiedler(np.zeros(0)).shape == (0, 0)
+    np.testing.assert_array_equal(fsl.fiedler_companion(np.array([2.0, 4.0])), [[-2.0]])
+
+
+def test_construction_errors():
+    for call in (lambda: fsl.companion(np.array([1.0])), lambda: fsl.leslie([1.0, 2.0], [1.0, 2.0]),
+                 lambda: fsl.leslie([1.0], []), lambda: fsl.fiedler_companion(np.zeros(0)),
+                 lambda: fsl.convolution_matrix([1.0], 0), lambda: fsl.convolution_matrix(1.0, 2),
+                 lambda: fsl.convolution_matrix([1.0], 2, "middle"), lambda: fsl.hadamard(3),
+                 lambda: fsl.helmert(0), lambda: fsl.pascal(3, "diagonal"), lambda: fsl.invpascal(3, "x"),
+                 lambda: fsl.dft(3, "half"), lambda: fsl.dft(3, dtype=np.float64)):
+        with pytest.raises(ValueError):
+            call()
+
+
+# --------------------------------------------------------------------------- solve_sylvester
+
+
+@st.composite
+def sylvester_problems(draw):
+    m, n = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    entries = st.floats(-1, 1)
+    a = draw(hnp.arrays(np.float64, (m, m), elements=entries)) + (m + 1) * np.eye(m)
+    b = draw(hnp.arrays(np.float64, (n, n), elements=entries)) + (n + 1) * np.eye(n)
+    return a, b, draw(hnp.arrays(np.float64, (m, n), elements=st.floats(-3, 3)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(sylvester_problems())
+def test_solve_sylvester_matches_scipy(problem):
+    a, b, c = problem
+    x = fsl.solve_sylvester(a, b, c)
+    np.testing.assert_allclose(x, sl.solve_sylvester(a, b, c), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a @ x + x @ b, c, atol=1e-10)
+
+
+@pytest.mark.slow  # compiles (jit) and differentiates to second order
+def test_solve_sylvester_grads_vmap_jit_and_singular():
+    rng = np.random.default_rng(0)
+    a, b, c = rng.standard_normal((3, 3)) + 4 * np.eye(3), rng.standard_normal((2, 2)) + 3 * np.eye(2), rng.standard_normal((3, 2))
+    check_grads(fsl.solve_sylvester, (a, b, c), order=2, modes=("fwd", "rev"))
+    cs = np.stack([c, 2 * c, np.asfortranarray(c)[:, ::-1]])
+    looped = np.stack([fsl.solve_sylvester(a, b, ci) for ci in cs])
+    np.testing.assert_allclose(ft.vmap(fsl.solve_sylvester, (None, None, 0))(a, b, cs), looped, rtol=1e-12)
+    np.testing.assert_allclose(fsl.solve_sylvester(a, b, cs), looped, rtol=1e-12)
+    np.testing.assert_allclose(ft.jit(fsl.solve_sylvester)(a, b, c), looped[0], rtol=1e-12)
+    # eig(A) = {1, 2}, eig(B) = {-1}: 1 + (-1) = 0, no unique solution.
+    singular = fsl.solve_sylvester(np.diag([1.0, 2.0]), np.array([[-1.0]]), np.ones((2, 1)))
+    assert np.isnan(singular).all()
+    assert np.isnan(ft.jit(fsl.solve_sylvester)(np.diag([1.0, 2.0]), np.array([[-1.0]]), np.ones((2, 1)))).all()
+    with pytest.raises(ValueError, match="Incompatible shapes"):
+        fsl.solve_sylvester(a, b, c.T)
+    with pytest.raises(ValueError, match="method"):
+        fsl.solve_sylvester(a, b, c, method="qz")
+
+
+# --------------------------------------------------------------------------- qr_multiply
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 3), st.sampled_from(["left", "right"]), st.booleans(),
+       st.integers(0, 100))
+def test_qr_multiply_matches_scipy(m, n, p, mode, vector, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((m, n))
+    k = min(m, n)
+    c = rng.standard_normal((k if mode == "left" else m,) if vector else ((k, p) if mode == "left" else (p, m)))
+    got, r = fsl.qr_multiply(a, c, mode)
+    expected, expected_r = sl.qr_multiply(a, c, mode)
+    # SciPy gives a 1-D right product as a column: compare the values.
+    np.testing.assert_allclose(got, expected.reshape(got.shape), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(r, expected_r, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.slow  # compiles (jit) and differentiates to second order
+def test_qr_multiply_batches_differentiates_and_errors():
+    rng = np.random.default_rng(1)
+    a, c = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5, 4))
+    looped = [np.stack(x) for x in zip(*[fsl.qr_multiply(ai, ci) for ai, ci in zip(a, c)])]
+    for got, expected in zip(fsl.qr_multiply(a, c), looped):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(ft.vmap(fsl.qr_multiply)(a, c), looped):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(ft.jit(fsl.qr_multiply)(a, c), looped):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    check_grads(lambda a, c: fsl.qr_multiply(a, c)[0], (a[0], c[0]), order=2, modes=("fwd", "rev"))
+    with pytest.raises(ValueError, match="not compatible"):
+        fsl.qr_multiply(a[0], c[0], "left")
+    with pytest.raises(ValueError, match="mode"):
+        fsl.qr_multiply(a[0], c[0], "up")
+    with pytest.raises(NotImplementedError):
+        fsl.qr_multiply(a[0], c[0], pivoting=True)
+
+
+# --------------------------------------------------------------------------- eigh_tridiagonal
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(hnp.arrays(np.float64, n, elements=st.floats(-5, 5)),
+                                                       hnp.arrays(np.float64, max(n - 1, 0), elements=st.floats(-5, 5)))))
+def test_eigh_tridiagonal_matches_scipy(de):
+    d, e = de
+    w = fsl.eigh_tridiagonal(d, e, eigvals_only=True)
+    if d.size == 0:
+        assert w.shape == (0,)
+        return
+    np.testing.assert_allclose(w, sl.eigh_tridiagonal(d, e, eigvals_only=True), rtol=1e-10, atol=1e-10)
+    w, v = fsl.eigh_tridiagonal(d, e)
+    t = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
+    np.testing.assert_allclose(t @ v, v * w, atol=1e-9)
+    lo, hi = 0, d.size - 1
+    np.testing.assert_allclose(fsl.eigh_tridiagonal(d, e, eigvals_only=True, select="i", select_range=(lo, hi)), w, atol=1e-12)
+
+
+@pytest.mark.slow  # compiles (jit) and differentiates to second order
+def test_eigh_tridiagonal_grads_vmap_jit_and_errors():
+    d, e = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.5, 0.25])
+    w = sl.eigh_tridiagonal(d, e, eigvals_only=True)
+    np.testing.assert_allclose(ft.jit(lambda d, e: fsl.eigh_tridiagonal(d, e, eigvals_only=True))(d, e), w, rtol=1e-12)
+    ds = np.stack([d, d[::-1], 2 * d])
+    looped = np.stack([fsl.eigh_tridiagonal(x, e, eigvals_only=True) for x in ds])
+    np.testing.assert_allclose(ft.vmap(lambda d: fsl.eigh_tridiagonal(d, e, eigvals_only=True))(ds), looped, rtol=1e-12)
+    check_grads(lambda d, e: fsl.eigh_tridiagonal(d, e, eigvals_only=True), (d, e), order=2, modes=("fwd", "rev"))
+    np.testing.assert_allclose(fsl.eigh_tridiagonal(d, e, eigvals_only=True, select="i", select_range=(1, 2)), w[1:3], rtol=1e-12)
+    with pytest.raises(TypeError, match="same dtype"):
+        fsl.eigh_tridiagonal(d, e.astype(np.float32))
+    with pytest.raises(TypeError, match="float32 and float64"):
+        fsl.eigh_tridiagonal(d.astype(int), e.astype(int))
+    with pytest.raises(NotImplementedError):
+        fsl.eigh_tridiagonal(d, e, select="v")
+    with pytest.raises(ValueError):
+        fsl.eigh_tridiagonal(d, e, select="i")
+    with pytest.raises(ValueError):
+        fsl.eigh_tridiagonal(d, e, select="i", select_range=(2, 1))
+
+
+@pytest.mark.xfail(strict=True, reason="functrans.numpy.abs of complex gives complex (the complex-dtypes work fixes it)")
+def test_eigh_tridiagonal_hermitian_eigenvalues():
+    d, e = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.5, 0.25])
+    hermitian = fsl.eigh_tridiagonal(d.astype(complex), e * np.exp(1j * np.arange(3)), eigvals_only=True)
+    np.testing.assert_allclose(hermitian, sl.eigh_tridiagonal(d, e, eigvals_only=True), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- rsf2csf and funm (outside transformations)
+
+
+def test_rsf2csf_matches_scipy_and_reconstructs():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((3, 4, 4))
+    for ai in a:
+        t, z = sl.schur(ai)
+        got_t, got_z = fsl.rsf2csf(t, z)
+        expected_t, expected_z = sl.rsf2csf(t, z)
+        np.testing.assert_allclose(got_t, expected_t, atol=1e-12)
+        np.testing.assert_allclose(got_z @ got_t @ got_z.conj().T, ai, atol=1e-10)
+    ts, zs = zip(*[sl.schur(ai) for ai in a])
+    batched_t, _ = fsl.rsf2csf(np.stack(ts), np.stack(zs))
+    np.testing.assert_allclose(batched_t, np.stack([sl.rsf2csf(t, z)[0] for t, z in zip(ts, zs)]), atol=1e-12)
+    with pytest.raises(ValueError, match="'T' must be square"):
+        fsl.rsf2csf(np.ones((2, 3)), np.eye(2))
+    with pytest.raises(ValueError, match="must match"):
+        fsl.rsf2csf(np.eye(2), np.eye(3))
+    with pytest.raises(NotImplementedError):
+        ft.jit(fsl.rsf2csf)(np.eye(2), np.eye(2))
+
+
+def test_funm_matches_scipy_and_expm():
+    import functrans.numpy as jnp
+
+    a = np.array([[1.0, 2.0, 0.5], [3.0, 4.0, -1.0], [0.0, 1.0, 2.0]])
+    f = fsl.funm(a, lambda x: jnp.sin(x) + 2 * jnp.cos(x))
+    assert f.dtype == np.complex128
+    np.testing.assert_allclose(f, sl.funm(a, lambda x: np.sin(x) + 2 * np.cos(x)), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(fsl.funm(a, jnp.exp), sl.expm(a), rtol=1e-9)
+    f, err = fsl.funm(a, jnp.exp, disp=False)
+    assert 0 <= err < 1e-10
+    with pytest.raises(ValueError, match="square"):
+        fsl.funm(np.ones((2, 3)), jnp.exp)
+    with pytest.raises(NotImplementedError):
+        ft.jit(lambda a: fsl.funm(a, jnp.exp))(a)
