@@ -71,8 +71,8 @@ reduction_rules: dict[Primitive, ReductionRule] = {}
 def literal(value: np.ndarray) -> str:
     """Source for a scalar constant of exactly ``value``'s dtype.
 
-    >>> literal(np.float32(0.5)), literal(np.asarray(np.inf))
-    ('np.float32(0.5)', 'np.float64(np.inf)')
+    >>> literal(np.float32(0.5)), literal(np.asarray(np.inf)), literal(np.complex64(1 - 2j))
+    ('np.float32(0.5)', 'np.float64(np.inf)', 'np.complex64(complex(1.0, -2.0))')
     """
     value = np.asarray(value)
     dtype = value.dtype
@@ -80,10 +80,16 @@ def literal(value: np.ndarray) -> str:
     if dtype.kind == "b":
         return repr(bool(v))
     if dtype.kind == "f":
-        text = repr(float(v)) if math.isfinite(v) else ("np.nan" if v != v else ("np.inf" if v > 0 else "-np.inf"))
+        text = _float_text(v)
+    elif dtype.kind == "c":
+        text = f"complex({_float_text(v.real)}, {_float_text(v.imag)})"
     else:
         text = repr(int(v))
     return f"np.{dtype.name}({text})"
+
+
+def _float_text(v: float) -> str:
+    return repr(float(v)) if math.isfinite(v) else ("np.nan" if v != v else ("np.inf" if v > 0 else "-np.inf"))
 
 
 def out_dtype(eqn: Eqn) -> np.dtype:

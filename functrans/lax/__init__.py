@@ -5,9 +5,10 @@ Each family module defines its primitives together with every rule they need
 """
 from .elementwise import (
     abs, acos, acosh, add, add_any, asin, asinh, atan, atan2, atanh, bitwise_and, bitwise_not, bitwise_or,
-    bitwise_xor, cbrt, ceil, convert_element_type, cos, cosh, digamma, div, eq, erf, exp, exp2, expm1, floor, ge, gt,
-    integer_pow, is_finite, le, lgamma, log, log1p, logistic, lt, max, min, mul, ne, neg, pow, rem, rsqrt,
-    select_n, shift_left, shift_right_logical, sign, sin, sinh, sqrt, square, stop_gradient, sub, tan, tanh, trigamma,
+    bitwise_xor, cbrt, ceil, complex, conj, convert_element_type, cos, cosh, digamma, div, eq, erf, exp, exp2, expm1,
+    floor, ge, gt, imag, integer_pow, is_finite, le, lgamma, log, log1p, logistic, lt, max, min, mul, ne, neg, pow,
+    real, rem, rsqrt, select_n, shift_left, shift_right_logical, sign, sin, sinh, sqrt, square, stop_gradient, sub,
+    tan, tanh, trigamma,
 )
 from .shape import (
     broadcast_in_dim, broadcasted_iota, concatenate, expand_dims, full, full_like, iota, pad, reshape, rev, slice,

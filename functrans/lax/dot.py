@@ -84,7 +84,7 @@ def dot_general(lhs: Any, rhs: Any, dimension_numbers: DimensionNumbers, precisi
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(map(int, lc)), tuple(map(int, rc))), (tuple(map(int, lb)), tuple(map(int, rb))))
     l_aval, r_aval = core.get_aval(lhs), core.get_aval(rhs)
-    dtype, _ = dtypes.result_type((l_aval.dtype, l_aval.weak_type), (r_aval.dtype, r_aval.weak_type))
+    dtype, _ = dtypes.promote_typed((l_aval.dtype, l_aval.weak_type), (r_aval.dtype, r_aval.weak_type))
     if preferred_element_type is None and isinstance(precision, DotAlgorithm):
         preferred_element_type = precision.accumulation_type
     if preferred_element_type is None:

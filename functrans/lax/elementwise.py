@@ -36,14 +36,16 @@ Lowering = str | ScalarRule
 def unop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype: Any = None, cheap: bool = False,
          exact: Callable | None = None) -> Primitive:
     """An elementwise primitive of one operand, lowered by the template or rule ``lower``
-    (``cheap``: see ``naryop``; ``exact``: see ``functrans.lowering.exact_rules``)."""
+    (``cheap``: see ``naryop``; ``exact``: see ``functrans.lowering.exact_rules``).
+    ``result_dtype``: the result's dtype, or a function of the operand's (``real``: its
+    component type); None keeps the operand's."""
     prim = Primitive(name)
     prim.def_impl(lambda x, **params: [impl(x, **params)])
 
     @prim.def_abstract_eval
     def abstract_eval(x, **params):
         check_kinds(name, x, kinds)
-        return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, x.weak_type)]
+        return [ShapedArray(x.shape, _result_dtype(result_dtype, x.dtype), x.weak_type)]
 
     vectorized_batcher(prim)
     def_elementwise(prim, lower, cheap=cheap, exact=exact)
@@ -66,11 +68,17 @@ def naryop(name: str, impl: Callable, kinds: str, lower: Lowering, result_dtype:
             raise DTypeError(f"{name} requires operands of equal dtypes, got {', '.join(a.str_short() for a in avals)}")
         x = avals[0]
         weak = all(a.weak_type for a in avals)
-        return [ShapedArray(x.shape, x.dtype if result_dtype is None else result_dtype, weak)]
+        return [ShapedArray(x.shape, _result_dtype(result_dtype, x.dtype), weak)]
 
     broadcast_batcher(prim)
     def_elementwise(prim, lower, cheap=cheap)
     return prim
+
+
+def _result_dtype(rule: Any, dtype: np.dtype) -> np.dtype:
+    if rule is None:
+        return dtype
+    return np.dtype(rule(dtype) if callable(rule) else rule)
 
 
 def _fast(eqn) -> bool:
@@ -621,6 +629,72 @@ Its derivative at 0 is taken as 1, as JAX's.
 array([2, 0, 3])
 """)
 
+# --------------------------------------------------------------------------- complex parts
+# All four are linear; their transposes are JAX's plain (not conjugating) transposes, which
+# make grad of a real function of z = x + iy come out as df/dx - i df/dy.
+
+
+def _complex_impl(x, y):
+    # Parts set one by one: x + 1j * y would turn an infinite y into a NaN real part.
+    out = np.empty(np.shape(x), dtypes.complex_dtype(np.result_type(x, y)))
+    out.real, out.imag = x, y
+    return out
+
+
+def _complex_lowering(args, eqn):
+    return cast(f"complex({args[0]}, {args[1]})", out_dtype(eqn))
+
+
+real_p = unop("real", np.real, "c", "{0}.real", result_dtype=dtypes.real_dtype, cheap=True)
+deflinear(real_p, lambda ct, x: [complex(ct, above.zeros_like(ct))])
+real = _unary(real_p, """Elementwise real part of a complex operand, in the component dtype.
+
+>>> real(np.array([1.5 + 2j, -1j], np.complex64))
+array([ 1.5, -0. ], dtype=float32)
+""")
+imag_p = unop("imag", np.imag, "c", "{0}.imag", result_dtype=dtypes.real_dtype, cheap=True)
+deflinear(imag_p, lambda ct, x: [complex(above.zeros_like(ct), neg(ct))])
+imag = _unary(imag_p, """Elementwise imaginary part of a complex operand, in the component dtype.
+
+>>> imag(np.array([1.5 + 2j, -1j]))
+array([ 2., -1.])
+""")
+complex_p = naryop("complex", _complex_impl, "f", _complex_lowering, result_dtype=dtypes.complex_dtype, cheap=True)
+deflinear(complex_p, lambda ct, x, y: [real(ct), neg(imag(ct))])
+complex = _binary(complex_p, """Elementwise ``x + 1j * y`` from real floating-point parts of one dtype.
+
+float32 parts give complex64, float64 parts complex128. Operands of one shape and dtype
+(no broadcasting or promotion); a Python scalar operand takes the other's.
+
+>>> complex(np.array([1.0, 0.0]), np.array([2.0, -1.0]))
+array([1.+2.j, 0.-1.j])
+""")
+
+
+def _conj_impl(x, *, input_dtype):
+    return np.conj(x).astype(dtypes.complex_dtype(input_dtype))
+
+
+def _conj_transpose(ct, x, *, input_dtype):
+    # The operand's dtype is a parameter (as in JAX): a real operand's cotangent is real.
+    return [conj(ct) if dtypes.is_complex(input_dtype) else real(ct)]
+
+
+conj_p = unop("conj", _conj_impl, FLOAT, template("np.conj({0})"), result_dtype=dtypes.complex_dtype, cheap=True)
+deflinear(conj_p, _conj_transpose)
+
+
+def conj(x: Any) -> Any:
+    """Elementwise complex conjugate; a real floating-point operand becomes complex, as JAX's.
+
+    >>> conj(np.array([1 + 2j, 3 - 1j]))
+    array([1.-2.j, 3.+1.j])
+    >>> conj(np.array([2.0], np.float32))
+    array([2.+0.j], dtype=complex64)
+    """
+    return conj_p.bind(x, input_dtype=core.get_aval(x).dtype)
+
+
 erf_p = unop("erf", scipy.special.erf, "f", "math.erf({0})")
 defjvp(erf_p, lambda g, ans, x: mul(g, mul(exp(neg(mul(x, x))), 2.0 / math.sqrt(math.pi))))
 erf = _unary(erf_p, """Elementwise error function of a real floating-point operand.
@@ -896,7 +970,10 @@ convert_element_type_p = Primitive("convert_element_type")
 
 @convert_element_type_p.def_impl
 def _convert_impl(x, *, new_dtype, weak_type):
-    return [np.asarray(x).astype(new_dtype)]
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and np.dtype(new_dtype).kind != "c":
+        x = x.real  # complex to real keeps the real part, as JAX (NumPy warns)
+    return [x.astype(new_dtype)]
 
 
 @convert_element_type_p.def_abstract_eval
@@ -938,6 +1015,8 @@ def _convert_lowering(args: list[str], eqn) -> str:
     new = eqn.params["new_dtype"]
     if new == np.bool_:
         return f"({args[0]} != 0)"
+    if eqn.inputs[0].aval.dtype.kind == "c" and new.kind != "c":
+        return f"np.{new.name}({args[0]}.real)"
     return f"np.{new.name}({args[0]})"
 
 

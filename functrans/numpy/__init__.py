@@ -6,9 +6,10 @@ broadcasting, dtypes and promotion rules.
 """
 import numpy as _np
 
+from .. import dtypes as _dtypes
 from ..core import Tracer as _Tracer
 from . import linalg
-from ._base import array, asarray, astype, broadcast_arrays, broadcast_shapes, broadcast_to, result_dtype as _result_dtype
+from ._base import array, asarray, astype, broadcast_arrays, broadcast_shapes, broadcast_to
 from ._indexing import at, getitem, take, take_along_axis
 from ._products import dot, einsum, inner, matmul, outer, tensordot, vdot
 from ._reductions import (
@@ -82,7 +83,6 @@ uint8, uint32, uint64 = _np.uint8, _np.uint32, _np.uint64
 uint16 = _np.uint16
 bool_ = bool = _np.bool_
 int_, uint, float_, double, single = _np.int64, _np.uint64, _np.float64, _np.float64, _np.float32
-# Names only: complex dtypes do not exist in functrans yet.
 complex64, complex128 = _np.complex64, _np.complex128
 csingle, cdouble, complex_ = complex64, complex128, complex128
 ComplexWarning = _np.exceptions.ComplexWarning
@@ -128,20 +128,19 @@ def size(a):
 
 
 def result_type(*args):
-    """The dtype ``functrans.numpy`` promotes the arguments to.
+    """The dtype ``functrans.numpy`` promotes the arguments (values, dtypes or their names) to.
 
     NumPy 2's rules, with Python scalars weak: one of the arrays' kind or a lower kind takes
     their dtype (``1`` with int8 gives int8), one of a higher kind its default dtype (``2.5``
-    with int64 gives float64). Unlike NumPy's and JAX's, the arguments must be values
-    (arrays and scalars), not dtypes.
+    with int64 gives float64).
 
     >>> import numpy as np
     >>> result_type(np.array([1], np.int8), 1), result_type(np.float32(1), 1.0)
     (dtype('int8'), dtype('float32'))
-    >>> result_type(np.array([1, 2]), 2.5)
-    dtype('float64')
+    >>> result_type(np.array([1, 2]), 2.5), result_type("float32", np.complex64)
+    (dtype('float64'), dtype('complex64'))
     """
-    return _result_dtype(*args)[0]
+    return _dtypes.result_type(*args)
 
 
 def _swap(fn):
@@ -172,8 +171,8 @@ def _install_tracer_methods() -> None:
     _Tracer.T = property(lambda self: transpose(self))
     _Tracer.mT = property(lambda self: swapaxes(self, -1, -2))
     # Properties of their own (the functions' docstrings would become the Tracer's, run as doctests there).
-    _Tracer.real = property(lambda self: real(self), doc="The real part (the value itself: no complex dtypes yet).")
-    _Tracer.imag = property(lambda self: imag(self), doc="The imaginary part (zeros: no complex dtypes yet).")
+    _Tracer.real = property(lambda self: real(self), doc="The real part (the value itself for a real array).")
+    _Tracer.imag = property(lambda self: imag(self), doc="The imaginary part (zeros for a real array).")
     _Tracer.itemsize = property(lambda self: self.dtype.itemsize)
     _Tracer.nbytes = property(lambda self: self.size * self.dtype.itemsize)
     _Tracer.reshape = lambda self, *shape, order="C": reshape(self, shape[0] if len(shape) == 1 else shape, order)

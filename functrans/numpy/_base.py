@@ -91,7 +91,7 @@ def convert(x: ArrayLike, dtype: np.dtype, weak: bool = False) -> Any:
 
 def result_dtype(*args: ArrayLike) -> tuple[np.dtype, bool]:
     """The dtype the arguments promote to, and whether it is weak (only Python scalars)."""
-    return dtypes.result_type(*[typed(a) for a in args])
+    return dtypes.promote_typed(*[typed(a) for a in args])
 
 
 def promote(*args: ArrayLike) -> list:

@@ -798,21 +798,21 @@ def _is_infinity(x: ArrayLike, value: float) -> Any:
 
 
 def isreal(x: ArrayLike) -> Any:
-    """Whether each element has no imaginary part: all true (arrays are real).
+    """Whether each element has a zero imaginary part (all true for real arrays).
 
-    >>> isreal(np.array([1.0, 2.0]))
-    array([ True,  True])
+    >>> isreal(np.array([1.0 + 0j, 2.0 + 1j]))
+    array([ True, False])
     """
-    return lax.full(np.shape(x) if not isinstance(x, core.Tracer) else x.shape, True, np.bool_)
+    return lax.eq(imag(x), 0)
 
 
 def iscomplex(x: ArrayLike) -> Any:
-    """Whether each element has a nonzero imaginary part: all false (arrays are real).
+    """Whether each element has a nonzero imaginary part (all false for real arrays).
 
-    >>> iscomplex(np.array([1.0, 2.0]))
-    array([False, False])
+    >>> iscomplex(np.array([1.0 + 0j, 2.0 + 1j]))
+    array([False,  True])
     """
-    return lax.full(np.shape(x) if not isinstance(x, core.Tracer) else x.shape, False, np.bool_)
+    return lax.ne(imag(x), 0)
 
 
 def isrealobj(x: Any) -> bool:
@@ -836,44 +836,49 @@ def iscomplexobj(x: Any) -> bool:
 
 
 def real(val: ArrayLike) -> Any:
-    """The real part: the array itself (arrays are real).
+    """The real part of each element, in the component dtype; a real array is returned as is.
 
-    >>> real(np.array([1.5]))
-    array([1.5])
+    >>> real(np.array([1.5 + 2j, -1j]))
+    array([ 1.5, -0. ])
     """
-    return asarray(val)
+    val = asarray(val)
+    return lax.real(val) if val.dtype.kind == "c" else val
 
 
 def imag(val: ArrayLike) -> Any:
-    """The imaginary part: zeros (arrays are real).
+    """The imaginary part of each element, in the component dtype; zeros for a real array.
 
-    >>> imag(np.array([1.5]))
-    array([0.])
+    >>> imag(np.array([1.5 + 2j, -1j]))
+    array([ 2., -1.])
     """
     val = asarray(val)
-    return lax.full_like(val, 0)
+    return lax.imag(val) if val.dtype.kind == "c" else lax.full_like(val, 0)
 
 
 def conjugate(x: ArrayLike) -> Any:
-    """The complex conjugate: the array itself (arrays are real).
+    """The complex conjugate of each element; a real array is returned as is.
 
-    >>> conjugate(np.array([2]))
-    array([2])
+    >>> conjugate(np.array([1 + 2j, 3 - 1j]))
+    array([1.-2.j, 3.+1.j])
     """
-    return asarray(x)
+    x = asarray(x)
+    return lax.conj(x) if x.dtype.kind == "c" else x
 
 
 conj = conjugate
 
 
 def angle(z: ArrayLike, deg: bool = False) -> Any:
-    """The argument of each element: pi for negative reals (and -0.0), 0 otherwise.
+    """The argument of each element, ``atan2(imag, real)``: pi for negative reals (and
+    -0.0), 0 for the others. Integers give float64.
 
-    >>> angle(np.array([-2.0, 3.0]), deg=True)
-    array([180.,   0.])
+    >>> angle(np.array([1j, -2.0]), deg=True)
+    array([ 90., 180.])
     """
-    (z,) = promote_and_broadcast(z, inexact=True)
-    out = lax.atan2(lax.full_like(z, 0), z)
+    re, im = real(z), imag(z)
+    if not dtypes.is_inexact(re.dtype):
+        re, im = (lax.convert_element_type(v, dtypes.float64) for v in (re, im))
+    out = lax.atan2(im, re)
     return rad2deg(out) if deg else out
 
 
