@@ -16,6 +16,7 @@ COUNTERPARTS = {
     "functrans": "jax",
     "functrans.numpy": "jax.numpy",
     "functrans.numpy.linalg": "jax.numpy.linalg",
+    "functrans.numpy.fft": "jax.numpy.fft",
     "functrans.lax": "jax.lax",
     "functrans.lax.linalg": "jax.lax.linalg",
     "functrans.nn": "jax.nn",

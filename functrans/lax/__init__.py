@@ -27,6 +27,7 @@ from .convolution import (
     conv_general_permutations, conv_general_shape_tuple, conv_shape_tuple, conv_transpose, conv_with_general_padding,
 )
 from .floating import frexp_exponent, ldexp, nextafter, shift_right_arithmetic, signbit
+from .fft import FftType, fft
 # --- lax breadth B: imports below
 from .associative import associative_scan, cumlogsumexp
 from .reduction import reduce, reduce_and, reduce_or, reduce_xor

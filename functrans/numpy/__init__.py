@@ -8,7 +8,7 @@ import numpy as _np
 
 from .. import dtypes as _dtypes
 from ..core import Tracer as _Tracer
-from . import linalg
+from . import fft, linalg
 from ._base import array, asarray, astype, broadcast_arrays, broadcast_shapes, broadcast_to
 from ._indexing import at, getitem, take, take_along_axis
 from ._products import dot, einsum, inner, matmul, outer, tensordot, vdot
