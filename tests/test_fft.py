@@ -425,3 +425,12 @@ def test_jit_of_gradients_and_vmap():
     np.testing.assert_allclose(batched(x + 0j), np.fft.fft(x.T), rtol=1e-13, atol=1e-13)
     empty = ft.jit(lambda v: fnp.fft.irfft(v))(np.ones((2, 1), complex))  # a length-0 transform compiles to zeros
     assert empty.shape == (2, 0) and empty.dtype == np.float64
+
+
+def test_the_compile_cache_key_names_rocket_fft():
+    # Cached programs hold rocket-fft's code: another version of it must not load them.
+    import importlib.metadata
+
+    from functrans.backend import compiler
+
+    assert f"rocket-fft {importlib.metadata.version('rocket-fft')}" in compiler._version_tag()

@@ -21,6 +21,7 @@ import collections
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
 import linecache
 import logging
 import os
@@ -180,7 +181,13 @@ def _version_tag() -> str:
     # is keyed on the program's own file: an edited kernel must change the key (numba keeps it stale).
     sources = b"".join(path.read_bytes() for path in _COMPILED_SOURCES)
     backend = hashlib.sha256(sources).hexdigest()[:16]
-    return f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} py {sys.version_info[:2]}"
+    # Likewise a Numba extension whose code programs contain (rocket-fft's numpy.fft): its version.
+    try:
+        rocket_fft = importlib.metadata.version("rocket-fft")
+    except importlib.metadata.PackageNotFoundError:  # then programs cannot call an FFT either
+        rocket_fft = "absent"
+    return (f"functrans {__version__} backend {backend} numba {numba.__version__} numpy {np.__version__} "
+            f"rocket-fft {rocket_fft} py {sys.version_info[:2]}")
 
 
 class _KeyedLocks:
