@@ -38,7 +38,11 @@ from .convolution import conv_general_dilated_local, conv_transpose_shape_tuple
 # --- lax breadth A: imports below
 from typing import Union as _Union
 
-from .convenience import clamp, dtype, optimization_barrier, reciprocal
+from .convenience import (
+    AccuracyMode, Tolerance, broadcast_like, clamp, composite, dce_sink, dtype, optimization_barrier, platform_dependent,
+    reciprocal, shape_as_value, stack, stage, unstack, with_sharding_constraint,
+)
+from .ragged import RaggedDotDimensionNumbers, ragged_dot, ragged_dot_general, scaled_dot
 from .dot import batch_matmul, dot
 from .precision import (
     DotAlgorithm, DotAlgorithmPreset, DotDimensionNumbers, Precision, PrecisionLike, RoundingMethod, round,
@@ -55,7 +59,10 @@ from .sort import approx_max_k, approx_min_k, sort_key_val, top_k
 ConvGeneralDilatedDimensionNumbers = _Union[None, ConvDimensionNumbers, tuple[str, str, str]]
 
 # --- collectives: imports below
-from .parallel import all_gather, all_to_all, axis_index, axis_size, pmax, pmean, pmin, ppermute, psum, psum_scatter
+from .parallel import (
+    all_gather, all_to_all, axis_index, axis_size, pbroadcast, pcast, pmax, pmean, pmin, ppermute, precv, psend, pshuffle,
+    psum, psum_scatter, pswapaxes, ragged_all_to_all,
+)
 
 
 def select(pred, on_true, on_false):

@@ -1,5 +1,6 @@
 """Collectives over named mapped axes: psum, pmean, pmax, pmin, all_gather, psum_scatter,
-ppermute, all_to_all, axis_index and axis_size.
+ppermute, all_to_all, axis_index and axis_size; and, written with them, pbroadcast, pshuffle,
+pswapaxes, ragged_all_to_all and pcast (psend and precv are GPU-only, as in JAX).
 
 An axis is named by ``vmap(..., axis_name=...)`` or ``pmap(..., axis_name=...)``. Under vmap a
 collective is its batching rule acting over the batch dimension; under pmap it runs across
@@ -477,3 +478,187 @@ def axis_size(axis_name: Any) -> int:
     array([2., 2.])
     """
     return int(np.prod([axis_frame(name).size for name in _names(axis_name)], dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- written with the collectives above
+
+
+def pbroadcast(x: Any, axis_name: Any, source: int) -> Any:
+    """Every member gets member ``source``'s ``x`` (a pytree): the sum over the axis of ``x``
+    masked to the source, whose derivative sends the summed cotangent back to the source.
+
+    >>> from functrans import vmap
+    >>> vmap(lambda v: pbroadcast(v, "i", 1), axis_name="i")(np.array([5, 7, 9]))
+    array([7, 7, 7])
+    """
+    size = axis_size(axis_name)
+    if not 0 <= source < size:
+        raise ValueError(f"pbroadcast: source {source} is outside the axis {axis_name!r} of size {size}")
+    is_source = _ew.eq(axis_index(axis_name), np.int32(source))
+
+    def one(leaf):
+        leaf = leaf if isinstance(leaf, core.Tracer) else np.asarray(leaf)
+        aval = core.get_aval(leaf)
+        masked = _ew.select_n(_shape.broadcast_in_dim(is_source, aval.shape, ()), _shape.full(aval.shape, 0, aval.dtype), leaf)
+        return psum(masked, axis_name)
+
+    return tree_map(one, x)
+
+
+def pshuffle(x: Any, axis_name: Any, perm: Sequence[int]) -> Any:
+    """Member ``i`` gets member ``perm[i]``'s ``x``: ``ppermute`` given its sources, a permutation of the axis.
+
+    >>> from functrans import vmap
+    >>> vmap(lambda v: pshuffle(v, "i", [2, 0, 1]), axis_name="i")(np.array([1, 2, 3]))
+    array([3, 1, 2])
+    """
+    perm = [int(p) for p in perm]
+    if set(perm) != set(range(len(perm))):
+        raise ValueError(f"`perm` does not represent a permutation: {perm}")
+    return ppermute(x, axis_name, list(zip(perm, range(len(perm)))))
+
+
+def pswapaxes(x: Any, axis_name: Any, axis: int, *, axis_index_groups: Any = None) -> Any:
+    """Swap the mapped axis with ``x``'s axis ``axis`` (of the axis's size): ``all_to_all(x, axis_name, axis, axis)``.
+
+    >>> from functrans import vmap
+    >>> vmap(lambda v: pswapaxes(v, "i", 0), axis_name="i")(np.array([[1, 2], [3, 4]]))
+    array([[1, 3],
+           [2, 4]])
+    """
+    return all_to_all(x, axis_name, axis, axis, axis_index_groups=axis_index_groups)
+
+
+_PCAST_TO = ("unreduced", "reduced", "varying")
+
+
+def pcast(x: Any, axis_name: Any, *, to: str) -> Any:
+    """``x`` (a pytree) cast to vary over (or be reduced over) the named axes. functrans does not
+    type values by how they vary over mapped axes (as JAX with ``check_vma`` off, pmap's mode),
+    so the value is unchanged; the axes must be bound.
+
+    >>> from functrans import vmap
+    >>> vmap(lambda v: pcast(v, "i", to="varying"), axis_name="i")(np.array([1, 2]))
+    array([1, 2])
+    """
+    if isinstance(axis_name, (set, frozenset)):
+        raise TypeError(f"axis_name={axis_name!r} must be a tuple or a str. Got {axis_name}")
+    if axis_name == () or axis_name is None:
+        return x
+    if to not in _PCAST_TO:
+        raise ValueError(f"Got unexpected `to` value. Allowed `to` values are: {set(_PCAST_TO)}")
+    for name in _names(axis_name):
+        axis_frame(name)
+    return tree_map(lambda leaf: leaf if isinstance(leaf, core.Tracer) else np.asarray(leaf), x)
+
+
+def _gpu_only(fn: str, axis_name: Any) -> None:
+    for name in _names(axis_name):
+        axis_frame(name)
+    raise NotImplementedError(f"{fn} is currently only implemented on GPU (functrans runs on CPUs)")
+
+
+def psend(x: Any, axis_name: Any, perm: Sequence[tuple[int, int]]) -> Any:
+    """A one-sided send to the members ``perm`` names: GPU-only in JAX, so on CPU, as JAX,
+    NotImplementedError (use ``ppermute``, which sends and receives at once).
+
+    >>> from functrans import vmap
+    >>> try:
+    ...     vmap(lambda v: psend(v, "i", [(0, 1)]), axis_name="i")(np.ones(2))
+    ... except NotImplementedError as e:
+    ...     print(str(e).split(" (")[0])
+    psend is currently only implemented on GPU
+    """
+    _gpu_only("psend", axis_name)
+
+
+def precv(token: Any, out_shape: Any, axis_name: Any, perm: Sequence[tuple[int, int]]) -> Any:
+    """The receive matching ``psend``: GPU-only in JAX, so on CPU, as JAX, NotImplementedError
+    (use ``ppermute``).
+
+    >>> from functrans import vmap
+    >>> try:
+    ...     vmap(lambda v: precv(v, None, "i", [(0, 1)]), axis_name="i")(np.ones(2))
+    ... except NotImplementedError as e:
+    ...     print(str(e).split(" (")[0])
+    precv is currently only implemented on GPU
+    """
+    _gpu_only("precv", axis_name)
+
+
+def _ragged_checks(operand: Any, output: Any, index_arrays: Sequence[Any]) -> None:
+    names = ("input_offsets", "send_sizes", "output_offsets", "recv_sizes")
+    for name, a in zip(names, index_arrays):
+        aval = core.get_aval(a)
+        if aval.dtype.kind not in "iu":
+            raise ValueError(f"ragged_all_to_all {name} must be integer type.")
+        if aval.ndim != 1 or aval.shape[0] < 1:
+            raise ValueError(f"ragged_all_to_all {name} must be rank 1 with positive dimension size, but got shape {aval.shape}")
+    shapes = {core.get_aval(a).shape for a in index_arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"ragged_all_to_all: the offsets and sizes must have one shape, got {sorted(shapes)}")
+    o, r = core.get_aval(operand), core.get_aval(output)
+    if o.dtype != r.dtype or o.ndim != r.ndim or o.ndim == 0 or o.shape[1:] != r.shape[1:]:
+        raise ValueError(f"ragged_all_to_all: operand {o.str_short()} and output {r.str_short()} must have one dtype and "
+                         "equal shapes past their leading axis")
+
+
+def ragged_all_to_all(operand: Any, output: Any, input_offsets: Any, send_sizes: Any, output_offsets: Any,
+                      recv_sizes: Any, *, axis_name: Any, axis_index_groups: Any = None) -> Any:
+    """The ragged ``all_to_all``: slice ``i`` of ``operand`` (rows ``input_offsets[i]`` on, ``send_sizes[i]``
+    of them) goes to member ``i // (len(send_sizes) / axis size)``, which writes it into its ``output``
+    at row ``output_offsets[i]`` (the sender's offsets say where). Rows no one writes keep ``output``'s
+    values. Written with ``all_gather`` and masks: linear in ``operand`` and ``output``.
+
+    >>> from functrans import vmap
+    >>> operand, output = np.array([[1, 2, 2], [3, 4, 0]]), np.zeros((2, 4), int)
+    >>> offsets, sends, outs = np.array([[0, 1], [0, 1]]), np.array([[1, 2], [1, 1]]), np.array([[0, 0], [1, 2]])
+    >>> f = lambda *a: ragged_all_to_all(*a, axis_name="i")
+    >>> vmap(f, axis_name="i")(operand, output, offsets, sends, outs, np.array([[1, 1], [2, 1]]))
+    array([[1, 3, 0, 0],
+           [2, 2, 4, 0]])
+    """
+    _no_groups("ragged_all_to_all", axis_index_groups)
+    name = _single_name("ragged_all_to_all", axis_name)
+    operand, output, *index_arrays = [a if isinstance(a, core.Tracer) else np.asarray(a)
+                                      for a in (operand, output, input_offsets, send_sizes, output_offsets, recv_sizes)]
+    _ragged_checks(operand, output, index_arrays)
+    n = axis_size(name)
+    slots = core.get_aval(index_arrays[0]).shape[0]
+    if slots % n:
+        raise ValueError(f"ragged_all_to_all: the {slots} slices are not divisible by the axis size {n}")
+    per_member = slots // n
+    # Every member's operand and slices, then this member's share of each sender's slices.
+    operands = all_gather(operand, name)
+    starts, sizes, targets = (all_gather(_ew.convert_element_type(a, np.int32), name) for a in
+                              (index_arrays[0], index_arrays[1], index_arrays[2]))
+    me = axis_index(name)
+    out_aval = core.get_aval(output)
+    m, last = out_aval.shape[0], core.get_aval(operand).shape[0] - 1
+    rows = _shape.broadcasted_iota(np.int32, (m,), 0)
+    column = lambda v: _shape.broadcast_in_dim(v, (m,), ())
+    const = lambda c: _shape.full((m,), c, np.int32)
+    result = output
+    for sender in range(n):
+        for j in range(per_member):
+            slot = _ew.add(_ew.mul(me, np.int32(per_member)), np.int32(j))
+            start, size, target = (column(_pick(a, sender, slot)) for a in (starts, sizes, targets))
+            offset = _ew.sub(rows, target)
+            hit = _ew.bitwise_and(_ew.ge(offset, const(0)), _ew.lt(offset, size))
+            # Rows outside the slice read a clamped row that the mask then drops.
+            source_rows = _ew.max(_ew.min(_ew.add(offset, start), const(last)), const(0))
+            received = gather(_slicing_row(operands, sender), _shape.reshape(source_rows, (m, 1)), 0, "clip")
+            result = _ew.select_n(_shape.broadcast_in_dim(hit, out_aval.shape, (0,)), result, received)
+    return result
+
+
+def _pick(stacked: Any, sender: int, slot: Any) -> Any:
+    """``stacked[sender, slot]`` for a static sender and a traced slot."""
+    row = _slicing_row(stacked, sender)
+    return _shape.reshape(gather(row, _shape.reshape(slot, (1, 1)), 0, "clip"), ())
+
+
+def _slicing_row(stacked: Any, index: int) -> Any:
+    shape = core.get_aval(stacked).shape
+    piece = _shape.slice(stacked, (index,) + (0,) * (len(shape) - 1), (index + 1,) + shape[1:])
+    return _shape.reshape(piece, shape[1:])

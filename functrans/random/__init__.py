@@ -18,7 +18,7 @@ bit (the float conversions and several samplers differ); the default float dtype
 float64 and the default integer dtype int64, as NumPy's.
 """
 from ._prng import (
-    PRNGKey, bits, clone, fold_in, key, key_data, key_impl, split, threefry_2x32, wrap_key_data,
+    PRNGKey, bits, clone, fold_in, key, key_data, key_dtype, key_impl, split, threefry_2x32, wrap_key_data,
 )
 from ._basic import bernoulli, choice, normal, permutation, randint, uniform
 from ._continuous import (
@@ -30,7 +30,7 @@ from ._discrete import binomial, categorical, multinomial, poisson
 from ._multivariate import multivariate_normal, orthogonal
 
 __all__ = [
-    "PRNGKey", "key", "key_data", "key_impl", "wrap_key_data", "clone", "split", "fold_in", "bits", "threefry_2x32",
+    "PRNGKey", "key", "key_data", "key_dtype", "key_impl", "wrap_key_data", "clone", "split", "fold_in", "bits", "threefry_2x32",
     "uniform", "normal", "bernoulli", "randint", "permutation", "choice",
     "cauchy", "double_sided_maxwell", "exponential", "geometric", "gumbel", "laplace", "logistic", "lognormal",
     "maxwell", "pareto", "rademacher", "rayleigh", "triangular", "truncated_normal", "wald", "weibull_min",

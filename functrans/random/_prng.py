@@ -81,8 +81,27 @@ def check_key(key: Any, where: str) -> Array:
 
 
 def _check_impl(impl: Any, where: str) -> None:
-    if impl is not None and impl != IMPL_NAME:
+    # A key dtype (key_dtype's) names the one implementation too.
+    if impl is not None and not (isinstance(impl, np.dtype) and impl == KEY_DTYPE) and impl != IMPL_NAME:
         raise ValueError(f"{where}: the only PRNG implementation is {IMPL_NAME!r}, got impl={impl!r}")
+
+
+KEY_DTYPE = np.dtype(np.uint32)
+
+
+def key_dtype(impl_spec: str | None = None) -> np.dtype:
+    """The dtype of the keys of a PRNG implementation: keys are not typed here, so uint32 (their
+    data's), for the one implementation ``'threefry2x32'``. ``key(seed, dtype=key_dtype())`` works.
+
+    >>> key_dtype()
+    dtype('uint32')
+    """
+    if impl_spec is not None and not isinstance(impl_spec, (str, np.dtype)):
+        raise TypeError(f"unrecognized type {type(impl_spec)} for specifying PRNG implementation.")
+    if isinstance(impl_spec, str) and impl_spec != IMPL_NAME:
+        raise ValueError(f'unrecognized PRNG implementation "{impl_spec}". Did you mean one of: "{IMPL_NAME}"?')
+    _check_impl(impl_spec, "key_dtype")
+    return KEY_DTYPE
 
 
 def _seed_words(seed: Any, where: str) -> tuple[Array, Array]:
