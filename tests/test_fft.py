@@ -65,7 +65,7 @@ def assert_close(got, want):
 # --------------------------------------------------------------------------- values against NumPy
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.sampled_from(REAL_INPUT_1D + ANY_INPUT_1D), signals(), st.data())
 def test_1d_functions_match_numpy(name, x, data):
     if takes_real(name) and x.dtype.kind == "c":
@@ -102,7 +102,7 @@ def lengths_and_axes(draw, ndim, name):
     return s, axes, axes
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.sampled_from(ND), signals(min_dims=2), st.data())
 def test_nd_functions_match_numpy(name, x, data):
     if takes_real(name) and x.dtype.kind == "c":

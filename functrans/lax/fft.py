@@ -54,7 +54,6 @@ def _real_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _fft_out_aval(x: ShapedArray, fft_type: FftType, fft_lengths: tuple) -> ShapedArray:
-    # Long: one check per transform type, each with JAX's message, and the result shape.
     k = len(fft_lengths)
     if k > x.ndim:
         raise ShapeError(f"FFT input shape {x.shape} must have at least as many input dimensions as "
@@ -102,19 +101,6 @@ def _fft_abstract_eval(x, *, fft_type, fft_lengths):
     return [_fft_out_aval(x, fft_type, fft_lengths)]
 
 
-def _mirror(x: Any, ndim: int) -> Any:
-    """``x`` with each index ``k`` of its last ``ndim`` axes moved to ``-k`` (mod the axis length):
-    for real ``x``, the DFT of the mirror is the conjugate of the DFT."""
-    shape = core.get_aval(x).shape
-    for axis in range(len(shape) - ndim, len(shape)):
-        if shape[axis] > 1:
-            first = [1 if d == axis else n for d, n in enumerate(shape)]
-            rest = [1 if d == axis else 0 for d in range(len(shape))]
-            x = _shape.concatenate([_shape.slice(x, [0] * len(shape), first),
-                                    _shape.rev(_shape.slice(x, rest, shape), (axis,))], axis)
-    return x
-
-
 def _hermitian_weights(ct: Any, fft_lengths: tuple, once: float, twice: float) -> Any:
     """A factor per kept frequency of an RFFT's last axis, shaped and typed as ``ct``: ``once``
     for those counted once in the full spectrum (zero, and Nyquist for even lengths), ``twice``
@@ -128,17 +114,16 @@ def _hermitian_weights(ct: Any, fft_lengths: tuple, once: float, twice: float) -
 
 
 def _fft_transpose(ct, x, *, fft_type, fft_lengths):
-    k, n = len(fft_lengths), math.prod(fft_lengths)
+    n = math.prod(fft_lengths)
     if not n or not core.get_aval(ct).size:
         return [_shape.full(x.aval.shape, 0, x.aval.dtype)]
     if fft_type == FftType.RFFT:
-        # The real part of the (unconjugated) transpose's sum over the half spectrum: an IRFFT,
-        # undoing its 1 / n and its weights, mirrored for the inverse transform's opposite sign.
-        ct = _ew.mul(ct, _hermitian_weights(ct, fft_lengths, n, n / 2))
-        return [_mirror(fft(ct, FftType.IRFFT, fft_lengths), k)]
+        # The real part of the (unconjugated) transposed sum over the half spectrum: an IRFFT of
+        # the conjugate, undoing its 1 / n and its Hermitian weights.
+        return [fft(_ew.conj(_ew.mul(ct, _hermitian_weights(ct, fft_lengths, n, n / 2))), FftType.IRFFT, fft_lengths)]
     if fft_type == FftType.IRFFT:
-        spectrum = fft(_mirror(ct, k), FftType.RFFT, fft_lengths)
-        return [_ew.mul(spectrum, _hermitian_weights(spectrum, fft_lengths, 1 / n, 2 / n))]
+        spectrum = fft(ct, FftType.RFFT, fft_lengths)
+        return [_ew.conj(_ew.mul(spectrum, _hermitian_weights(spectrum, fft_lengths, 1 / n, 2 / n)))]
     return [fft(ct, fft_type, fft_lengths)]  # the DFT matrix (and its inverse) is symmetric
 
 

@@ -44,7 +44,6 @@ def _crop_or_pad(a: Any, shape: Sequence[int]) -> Any:
 
 def _fft_core(func_name: str, fft_type: FftType, a: ArrayLike, s: Shape | None, axes: Sequence[int] | None,
               norm: str | None) -> Any:
-    # Long: NumPy's argument rules (s, axes, their defaults and errors) before one lax.fft call.
     full_name = f"functrans.numpy.fft.{func_name}"
     arr = asarray(a)
     if s is not None:
