@@ -357,6 +357,19 @@ def test_gradient_of_the_spectrum_energy():
     check_grads(energy, (x,), order=2, modes=("fwd", "rev"))
 
 
+def test_jacobians_forward_and_reverse_agree():
+    # jacrev batches the transposes, jacfwd the jvps: both must give the same matrix.
+    x = random((2, 5))
+    f = lambda v: fnp.concatenate([fnp.real(fnp.fft.rfft(v, axis=0)).ravel(), fnp.imag(fnp.fft.fft2(v)).ravel(),
+                                   fnp.fft.irfft(v * (1 + 0.5j), n=7).ravel()])
+    np.testing.assert_allclose(ft.jacrev(f)(x), ft.jacfwd(f)(x), rtol=1e-12, atol=1e-12)
+
+
+def test_python_lists_are_accepted():
+    np.testing.assert_allclose(fnp.fft.fft([1, 2, 3]), np.fft.fft([1, 2, 3]), rtol=1e-15)
+    np.testing.assert_array_equal(fnp.fft.fftshift([1, 2, 3]), [3, 1, 2])
+
+
 def test_complex_jvp_and_vjp_are_consistent():
     # For complex inputs: <ct, J t> = <J^T ct, t> with JAX's (unconjugated) pairing.
     x, t = random((3, 5), np.complex128), random((3, 5), np.complex128)
@@ -421,6 +434,7 @@ def test_jit_of_gradients_and_vmap():
     x = random((3, 4))
     loss = lambda v: real_loss(fnp.fft.rfft(v, n=6)) + real_loss(fnp.fft.irfft(v * (1 + 0.5j), axis=0))
     np.testing.assert_allclose(ft.jit(ft.grad(loss))(x), ft.grad(loss)(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ft.grad(ft.jit(loss))(x), ft.grad(loss)(x), rtol=1e-12, atol=1e-12)
     batched = ft.jit(ft.vmap(lambda v: lax.fft(v, "fft", (3,)), in_axes=1))
     np.testing.assert_allclose(batched(x + 0j), np.fft.fft(x.T), rtol=1e-13, atol=1e-13)
     empty = ft.jit(lambda v: fnp.fft.irfft(v))(np.ones((2, 1), complex))  # a length-0 transform compiles to zeros
