@@ -222,6 +222,30 @@ def test_shifts_match_numpy(x, data):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128, np.int64])
+def test_every_function_matches_jax(dtype):
+    # Values and dtypes; JAX's int32 and bool give complex64 where NumPy's (and these) give complex128.
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    x = (random((3, 4, 5), dtype) * 3).astype(dtype)
+    calls = [(name, args) for name in REAL_INPUT_1D + ANY_INPUT_1D for args in [(None, -1, None), (3, 0, "ortho"),
+                                                                             (8, 1, "forward")]]
+    calls += [(name, (s,), {"axes": axes}) for name in ND for s, axes in [(None, (0, 2)), ((3, 6), (2, 1))]]
+    calls += [(name, (), {}) for name in ND + ["fftshift", "ifftshift"]]
+    for name, args, *kwargs in calls:
+        if takes_real(name) and x.dtype.kind == "c":
+            continue
+        got = getattr(fnp.fft, name)(x, *args, **(kwargs[0] if kwargs else {}))
+        want = np.asarray(getattr(jax.numpy.fft, name)(x, *args, **(kwargs[0] if kwargs else {})))
+        assert_close(got, want)
+    for n, d in [(1, 1.0), (6, 0.25), (7, np.float32(0.5))]:
+        for freq_dtype in (None, np.float32):
+            for name in ("fftfreq", "rfftfreq"):
+                assert_close(getattr(fnp.fft, name)(n, d, dtype=freq_dtype),
+                             np.asarray(getattr(jax.numpy.fft, name)(n, d, dtype=freq_dtype)))
+
+
 # --------------------------------------------------------------------------- lax.fft
 
 LAX_CASES = [  # (type, input shape, input dtype, fft_lengths)
