@@ -175,15 +175,9 @@ def argreduce(x, is_max, out):
 
 
 @numba.njit(**_jit)
-def batched_matmul(lhs, rhs, out):
-    """``out[b] = lhs[b] @ rhs[b]`` for any dtype (BLAS for floats, loops otherwise)."""
-    for b in range(lhs.shape[0]):
-        out[b] = np.dot(lhs[b], rhs[b])
-
-
-@numba.njit(**_jit)
 def matmul_loops(lhs, rhs, out):
-    """``out[b] = lhs[b] @ rhs[b]`` by loops (integer dtypes, which BLAS does not cover)."""
+    """``out[b] = lhs[b] @ rhs[b]`` by loops: integer dtypes, which BLAS does not cover, and
+    many small float products (see lax/dot.py's lowering)."""
     nb, m, k = lhs.shape
     n = rhs.shape[2]
     for b in range(nb):

@@ -1,13 +1,145 @@
 """Precompiled linear-algebra kernels (LAPACK through Numba's ``np.linalg``) that
 generated programs call, one per factorisation, over stacks of matrices ``(batch, m, n)``
 (the generated code reshapes around the call). Numba's ``np.linalg`` needs SciPy's LAPACK.
+Batched products call SciPy's gemm on strided views (``strided_matmul``); attention's
+softmax rows (``softmax_rows``, ``softmax_rows_jvp``) sit next to them.
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
-from .kernels import _jit
+from . import fastmath as fm
+from .kernels import _jit, inline
+
+# Numba's own entry to SciPy's ?gemm (numba/_lapack.c), a symbol it registers in every
+# process, so the kernels calling it stay in the disk cache (a ctypes pointer would not).
+# Its array arguments are untyped C pointers: declared as addresses (intp) they take
+# data pointers plus an offset, which is how one matrix of a strided batch is named.
+_xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
+    types.char, types.char, types.char, types.intp, types.intp, types.intp,
+    types.intp, types.intp, types.intp, types.intp, types.intp, types.intp, types.intp, types.intp))
+
+
+@intrinsic
+def _constant(typingctx, array, value):
+    """The integer literal ``value`` in ``array``'s dtype (np.zeros(1, dtype)[0] would
+    allocate: compiled programs allocate nothing but their outputs)."""
+    if not isinstance(value, types.IntegerLiteral):
+        return None
+    return array.dtype(array, value), lambda context, builder, sig, args: context.get_constant(array.dtype, value.literal_value)
+
+
+@intrinsic
+def _address(typingctx, value):
+    """The address of a copy of ``value`` on the calling kernel's stack (gemm takes its
+    scalars by pointer)."""
+    def codegen(context, builder, sig, args):
+        slot = cgutils.alloca_once_value(builder, args[0])
+        return builder.ptrtoint(slot, context.get_value_type(types.intp))
+    return types.intp(value), codegen
+
+
+@numba.njit(**_jit)
+def _layout(rows, cols, row_stride, col_stride):
+    """gemm's transpose flag and leading dimension for a ``rows`` x ``cols`` matrix with
+    these element strides, unit along one axis (the caller checks): "N" for a column-major
+    matrix, "T" for a row-major one. A single row or column fits either."""
+    if row_stride == 1 or rows <= 1:
+        return ord("N"), max(col_stride, rows, 1)
+    return ord("T"), max(row_stride, cols, 1)
+
+
+@numba.njit(**_jit)
+def strided_matmul(kind, a, b, out, batch, a_batch, b_batch, out_batch, m, n, k, a_mk, b_kn, out_mn):
+    """``out[i, j] = a[i, :] @ b[:, j]`` for every (b0, b1) < ``batch``, by ?gemm of ``kind``
+    (``ord`` of "s", "d", "c" or "z"), on flat buffers:
+    matrix (b0, b1) of ``a`` starts at ``b0 * a_batch[0] + b1 * a_batch[1]`` and element
+    (i, p) is ``a_mk[0] * i + a_mk[1] * p`` past it (all in elements; likewise ``b`` and
+    ``out``). One gemm per matrix and no copy: gemm takes any matrix that is unit-strided
+    along one axis, the other stride being its leading dimension. Sizes are positive."""
+    size = a.itemsize
+    one, zero = _address(_constant(a, 1)), _address(_constant(a, 0))
+    # gemm writes a column-major c: out itself, or out's transpose, c = b^T a^T.
+    out_flag, c_ld = _layout(m, n, out_mn[0], out_mn[1])
+    if out_flag == ord("N"):
+        rows, cols, x, x_rc, y, y_rc, x_batch, y_batch = m, n, a, a_mk, b, b_kn, a_batch, b_batch
+    else:
+        rows, cols, x, x_rc, y, y_rc, x_batch, y_batch = n, m, b, (b_kn[1], b_kn[0]), a, (a_mk[1], a_mk[0]), b_batch, a_batch
+    x_flag, x_ld = _layout(rows, k, x_rc[0], x_rc[1])
+    y_flag, y_ld = _layout(k, cols, y_rc[0], y_rc[1])
+    for b0 in range(batch[0]):
+        for b1 in range(batch[1]):
+            _xxgemm(kind, x_flag, y_flag, rows, cols, k, one,
+                    x.ctypes.data + size * (b0 * x_batch[0] + b1 * x_batch[1]), x_ld,
+                    y.ctypes.data + size * (b0 * y_batch[0] + b1 * y_batch[1]), y_ld, zero,
+                    out.ctypes.data + size * (b0 * out_batch[0] + b1 * out_batch[1]), c_ld)
+
+
+@inline
+def _row_sum(row, zero):
+    """The sum of a row in eight interleaved partial sums (``zero``: 0 in its dtype): a
+    fixed order, so the same bits on every call, that LLVM vectorises (one running sum
+    it must not reorder)."""
+    n = row.shape[0]
+    whole = n - n % 8
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
+    for j in range(0, whole, 8):
+        s0 += row[j]
+        s1 += row[j + 1]
+        s2 += row[j + 2]
+        s3 += row[j + 3]
+        s4 += row[j + 4]
+        s5 += row[j + 5]
+        s6 += row[j + 6]
+        s7 += row[j + 7]
+    total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+    for j in range(whole, n):
+        total += row[j]
+    return total
+
+
+@numba.njit(**_jit)
+def softmax_rows(x, scale, precise, out):
+    """``out[r] = softmax(scale * x[r])``, each row shifted by its maximum (by 0 where that
+    is not finite); ``precise``: libm's exp rather than fastmath's."""
+    rows, n = x.shape
+    if n == 0:
+        return
+    zero = _constant(out, 0)
+    for r in range(rows):
+        xr, o = x[r], out[r]
+        top = scale * xr[0]
+        for j in range(1, n):
+            v = scale * xr[j]
+            top = v if v > top else top  # a NaN never wins (unless first), but makes the sum NaN below
+        shift = top if np.isfinite(top) else zero
+        if precise:
+            for j in range(n):
+                o[j] = np.exp(scale * xr[j] - shift)
+        else:
+            for j in range(n):
+                o[j] = fm.exp(scale * xr[j] - shift)
+        total = _row_sum(o, zero)
+        for j in range(n):
+            o[j] = o[j] / total
+
+
+@numba.njit(**_jit)
+def softmax_rows_jvp(p, t, scale, out):
+    """``out[r] = scale * p[r] * (t[r] - sum(t[r] * p[r]))``: softmax's derivative along ``t``."""
+    rows, n = p.shape
+    zero = _constant(out, 0)
+    for r in range(rows):
+        pr, tr, o = p[r], t[r], out[r]
+        for j in range(n):
+            o[j] = tr[j] * pr[j]
+        inner = _row_sum(o, zero)
+        for j in range(n):
+            o[j] = pr[j] * (tr[j] - inner) * scale
 
 
 @numba.njit(**_jit)

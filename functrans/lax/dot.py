@@ -195,35 +195,103 @@ def _dot_general_batch(size, vals, dims, *, dimension_numbers):
 batching_rules[dot_general_p] = _dot_general_batch
 
 
+# ?gemm's letter for each dtype BLAS multiplies (kernels_linalg.strided_matmul's ``kind``).
+_GEMM_KIND = {np.dtype(t): c for t, c in ((np.float32, "s"), (np.float64, "d"), (np.complex64, "c"), (np.complex128, "z"))}
+
+Dim = tuple[int, tuple[int, ...]]  # a size and its element strides, one per array of a product
+
+
+def _c_strides(shape: Sequence[int]) -> list[int]:
+    return [math.prod(shape[i + 1 :]) for i in range(len(shape))]
+
+
+def _merged(dims: list[Dim]) -> list[Dim]:
+    """``dims`` (axes iterated together, each with its strides in every array) as few axes
+    as the same elements allow: size-1 axes dropped, and an axis merged into the next
+    where, in every array, it steps over exactly the next one's extent."""
+    out: list[Dim] = []
+    for size, strides in sorted((d for d in dims if d[0] != 1), key=lambda d: d[1], reverse=True):
+        if out and all(s_prev == s * size for s_prev, s in zip(out[-1][1], strides)):
+            out[-1] = (out[-1][0] * size, strides)
+        else:
+            out.append((size, strides))
+    return out
+
+
+def _unit_along_one(rows: int, cols: int, row_stride: int, col_stride: int) -> bool:
+    return row_stride == 1 or rows <= 1 or col_stride == 1 or cols <= 1
+
+
+def _strided_call(shapes: list[tuple[int, ...]], axes: list[tuple], out_shape: tuple[int, ...]) -> str | None:
+    """The arguments after the buffers of ``kernels_linalg.strided_matmul`` for a product of
+    C-contiguous operands of ``shapes`` with axes ``axes`` ((batch, free, contracting) for
+    lhs, (batch, contracting, free) for rhs), or None where gemm cannot read them in place
+    (more than two batch axes, free or contracting axes that are not one stride, or a
+    matrix without a unit stride)."""
+    (lb, lf, lc), (rb, rc, rf) = axes
+    ls, rs, os = _c_strides(shapes[0]), _c_strides(shapes[1]), _c_strides(out_shape)
+    nb = len(lb)
+    batch = _merged([(shapes[0][a], (ls[a], rs[b], os[i])) for i, (a, b) in enumerate(zip(lb, rb))])
+    free_m = _merged([(shapes[0][a], (ls[a], os[nb + i])) for i, a in enumerate(lf)])
+    free_n = _merged([(shapes[1][a], (rs[a], os[nb + len(lf) + i])) for i, a in enumerate(rf)])
+    contract = _merged([(shapes[0][a], (ls[a], rs[b])) for a, b in zip(lc, rc)])
+    if len(batch) > 2 or max(len(free_m), len(free_n), len(contract)) > 1:
+        return None
+    batch += [(1, (0, 0, 0))] * (2 - len(batch))
+    (m, (lm, om)), (n, (rn, on)), (k, (lk, rk)) = (d[0] if d else (1, (0, 0)) for d in (free_m, free_n, contract))
+    if not (_unit_along_one(m, k, lm, lk) and _unit_along_one(k, n, rk, rn) and _unit_along_one(m, n, om, on)):
+        return None
+    sizes = tuple(d[0] for d in batch)
+    strides = ", ".join(repr(tuple(d[1][j] for d in batch)) for j in range(3))
+    return f"{sizes!r}, {strides}, {m}, {n}, {k}, {(lm, lk)!r}, {(rk, rn)!r}, {(om, on)!r}"
+
+
 @def_statement(dot_general_p, fresh=True)
 def _dot_general_lowering(em, eqn, args, outs):
     (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
     lhs, rhs = (x.aval for x in eqn.inputs)
+    out = eqn.out_binders[0].aval
     lf, rf = _free_axes(lhs.ndim, lc, lb), _free_axes(rhs.ndim, rc, rb)
     b = math.prod(lhs.shape[i] for i in lb)
     m, n, k = (math.prod(lhs.shape[i] for i in lf), math.prod(rhs.shape[i] for i in rf), math.prod(lhs.shape[i] for i in lc))
-    dtype = eqn.out_binders[0].aval.dtype
+    operands = [[args[0], lhs, (tuple(lb), tuple(lf), tuple(lc))], [args[1], rhs, (tuple(rb), tuple(rc), tuple(rf))]]
 
-    def operand(name: str, aval: Any, perm: list[int], view: tuple) -> str:
-        if perm == sorted(perm):
-            return f"{name}.reshape({view!r})"
-        if len(perm) == 2 and len(view) == 2:  # a plain transpose: BLAS reads it without a copy
-            return f"{name}.T"
-        moved_shape = tuple(aval.shape[d] for d in perm)
-        moved = em.scratch(moved_shape, aval.dtype)
-        emit_transpose_loops(em, moved, name, tuple(perm), moved_shape)
-        return f"{moved}.reshape({view!r})"
+    def move(i: int, view: tuple | None = None) -> str:
+        """Operand ``i`` with its axes in its groups' order (batch, free, contracting for
+        lhs; batch, contracting, free for rhs), copied unless already so, reshaped to
+        ``view`` if given."""
+        name, aval, axes = operands[i]
+        perm = tuple(a for group in axes for a in group)
+        if perm == tuple(sorted(perm)):  # already in that order
+            return name if view is None else f"{name}.reshape({view!r})"
+        shape = tuple(aval.shape[d] for d in perm)
+        copy = em.scratch(shape, aval.dtype)
+        emit_transpose_loops(em, copy, name, perm, shape)
+        sizes = [len(group) for group in axes]
+        grouped = tuple(tuple(range(sum(sizes[:g]), sum(sizes[: g + 1]))) for g in range(3))
+        operands[i] = [copy, ShapedArray(shape, aval.dtype), grouped]
+        return copy if view is None else f"{copy}.reshape({view!r})"
 
-    if dtype.kind == "f" and b == 1:  # one BLAS call, writing straight into the result
-        left = operand(args[0], lhs, list(lb) + lf + list(lc), (m, k))
-        right = operand(args[1], rhs, list(rb) + list(rc) + rf, (k, n))
+    if b * m * n == 0 or k == 0:  # no product to compute: an empty result, or zeros
         em.allocate(eqn.out_binders[0])
-        em.emit(f"np.dot({left}, {right}, {outs[0]}.reshape({(m, n)!r}))")
+        if b * m * n:
+            em.emit(f"{outs[0]}[...] = 0")
         return
-    left = operand(args[0], lhs, list(lb) + lf + list(lc), (b, m, k))
-    right = operand(args[1], rhs, list(rb) + list(rc) + rf, (b, k, n))
+    kind = _GEMM_KIND.get(out.dtype)
+    # gemm for large products, straight on the operands where it can read them in place;
+    # loops for integers, and for many small products where a call per matrix costs more
+    # than the arithmetic (per-example outer products).
+    if kind is not None and (b == 1 or m * n * k >= 4096):
+        call = _strided_call([lhs.shape, rhs.shape], [operands[0][2], operands[1][2]], out.shape)
+        for i in (0, 1):  # else copy operands until it can (both copied, it always can)
+            if call is None:
+                move(i)
+                call = _strided_call([o[1].shape for o in operands], [o[2] for o in operands], out.shape)
+        em.allocate(eqn.out_binders[0])
+        flat = ", ".join(f"{name}.reshape({math.prod(aval.shape)})" for name, aval in
+                         ((operands[0][0], operands[0][1]), (operands[1][0], operands[1][1]), (outs[0], out)))
+        em.emit(f"kernels_linalg.strided_matmul(ord({kind!r}), {flat}, {call})")
+        return
+    left, right = move(0, (b, m, k)), move(1, (b, k, n))
     em.allocate(eqn.out_binders[0])
-    # BLAS for large float products; loops for integers, and for many small products where
-    # a BLAS call per batch element costs more than the arithmetic (per-example outer products).
-    kernel = "batched_matmul" if dtype.kind == "f" and m * n * k >= 4096 else "matmul_loops"
-    em.emit(f"kernels.{kernel}(np.ascontiguousarray({left}), np.ascontiguousarray({right}), {outs[0]}.reshape({(b, m, n)!r}))")
+    em.emit(f"kernels.matmul_loops({left}, {right}, {outs[0]}.reshape({(b, m, n)!r}))")

@@ -8,8 +8,9 @@ import numpy as np
 
 from .. import lax
 from .. import numpy as fnp
+from ..lax._softmax_rows import softmax_rows
 from ..numpy._base import ArrayLike
-from ._softmax import logsumexp, softmax
+from ._softmax import logsumexp
 
 __all__ = ["dot_product_attention", "scaled_dot_general", "scaled_matmul"]
 
@@ -132,13 +133,16 @@ def dot_product_attention(
     logits_dtype = np.promote_types(key.dtype, np.float32)
     grouped_query = fnp.reshape(query, (batch, q_len, kv_heads, heads // kv_heads, head_size))
     logits = fnp.einsum("BTKGH,BSKH->BKGTS", fnp.astype(grouped_query, logits_dtype), fnp.astype(key, logits_dtype))
-    logits = logits * scale
+    keep = _combined_mask(_grouped(mask, heads, kv_heads), is_causal, q_len, kv_len, q_lengths, kv_lengths, window)
+    # softmax_rows scales as it reads the logits (one pass fewer) unless a bias or mask comes between.
+    softmax_scale = scale
+    if bias is not None or keep is not None:
+        logits, softmax_scale = logits * scale, 1.0
     if bias is not None:
         logits = fnp.astype(logits + _grouped(bias, heads, kv_heads), logits_dtype)
-    keep = _combined_mask(_grouped(mask, heads, kv_heads), is_causal, q_len, kv_len, q_lengths, kv_lengths, window)
     if keep is not None:
         logits = fnp.where(keep, logits, _large_negative(logits_dtype))
-    probs = fnp.astype(softmax(logits, axis=-1), key.dtype)
+    probs = fnp.astype(softmax_rows(logits, softmax_scale), key.dtype)
     encoded = fnp.einsum("BKGTS,BSKH->BTKGH", probs, value)
     if q_lengths is not None:
         valid = fnp.reshape(fnp.arange(q_len), (1, q_len, 1, 1, 1)) < fnp.reshape(q_lengths, (-1, 1, 1, 1, 1))
@@ -146,7 +150,7 @@ def dot_product_attention(
     encoded = fnp.reshape(encoded, output_shape)
     if not return_residual:
         return encoded
-    residual = fnp.transpose(fnp.astype(logsumexp(logits, axis=-1), key.dtype), (0, 3, 1, 2))
+    residual = fnp.transpose(fnp.astype(logsumexp(logits * softmax_scale, axis=-1), key.dtype), (0, 3, 1, 2))
     return encoded, lax.stop_gradient(fnp.reshape(residual, output_shape[:-1]))
 
 
