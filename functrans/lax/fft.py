@@ -140,14 +140,16 @@ batching_rules[fft_p] = _fft_batch
 
 @def_statement(fft_p, fresh=True)
 def _fft_lowering(em, eqn, args, outs):
-    # rocket-fft's numpy.fft: the lengths and (trailing) axes are literals of the program.
+    # rocket-fft's numpy.fft, the lengths and (trailing) axes literals of the program, writing into
+    # the result's buffer (an output's own: Numba compiles a copy into it, out[...] = y, for seconds).
     (x,), (out,) = eqn.inputs, eqn.out_binders
     fft_type, lengths = eqn.params["fft_type"], eqn.params["fft_lengths"]
     if not out.aval.size or not x.aval.size:
         em.emit(f"{outs[0]} = np.zeros({out.aval.shape!r}, np.{out.aval.dtype.name})")
         return
+    em.allocate(out)
     axes = tuple(range(x.aval.ndim - len(lengths), x.aval.ndim))
-    em.emit(f"{outs[0]} = np.fft.{_NUMPY_FFTS[fft_type]}({args[0]}, {lengths!r}, {axes!r})")
+    em.emit(f"np.fft.{_NUMPY_FFTS[fft_type]}({args[0]}, {lengths!r}, {axes!r}, None, {outs[0]})")
 
 
 _FFT_TYPE_NAMES = {"fft": FftType.FFT, "ifft": FftType.IFFT, "rfft": FftType.RFFT, "irfft": FftType.IRFFT}
