@@ -225,7 +225,6 @@ def test_eigh_tridiagonal_grads_vmap_jit_and_errors():
         fsl.eigh_tridiagonal(d, e, select="i", select_range=(2, 1))
 
 
-@pytest.mark.xfail(strict=True, reason="functrans.numpy.abs of complex gives complex (the complex-dtypes work fixes it)")
 def test_eigh_tridiagonal_hermitian_eigenvalues():
     d, e = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 0.5, 0.25])
     hermitian = fsl.eigh_tridiagonal(d.astype(complex), e * np.exp(1j * np.arange(3)), eigvals_only=True)

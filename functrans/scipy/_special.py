@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import lax
+from ..custom_derivatives import custom_jvp
 from .. import numpy as fnp
 from ..lax import special as _lsp
 from ..numpy._base import ArrayLike, canonical_axes, promote_and_broadcast, promote_to_inexact, static_int
@@ -16,7 +17,7 @@ from ..numpy._base import ArrayLike, canonical_axes, promote_and_broadcast, prom
 __all__ = [
     "bernoulli", "bessel_jn", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb", "dawsn", "digamma", "entr",
     "erf", "erfc", "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "factorial", "fresnel", "gamma", "gammainc", "gammaincc",
-    "gammaln", "gammasgn", "hyp1f1", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit",
+    "gammaln", "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "kl_div", "log_ndtr", "log_softmax", "loggamma", "logit",
     "logsumexp", "multigammaln", "ndtr", "ndtri", "owens_t", "poch", "polygamma", "rel_entr", "sici", "softmax", "spence", "xlog1py",
     "xlogy", "zeta",
 ]
@@ -650,6 +651,195 @@ def log_softmax(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None) -
     """
     x = _inexact(x)
     return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------- Gauss hypergeometric 2F1
+# JAX's method (Pearson, Olver and Porter 2014, arXiv:1407.7786; AMS 55 15.3.10-12): the Taylor
+# series for |x| < 1 (at most 250 terms), exactly the terms of a terminating series, Euler's
+# transformation when c - a - b <= -1, a log series near x = 1 when c - a - b is an integer, and
+# closed forms at the special points. Real arguments only; x > 1 gives inf, as JAX.
+
+_HYP2F1_TERMS = 250
+
+
+def _near_integer(v: Any, eps: float) -> Any:
+    return fnp.abs(v - fnp.round(v)) < eps
+
+
+def _rgamma(v: Any) -> Any:
+    """``1 / gamma(v)``, 0 at the poles."""
+    pole = (v <= 0.0) & (fnp.floor(v) == v)
+    return fnp.where(pole, fnp.zeros_like(v), 1.0 / gamma(_safe(~pole, v, 1.0)))
+
+
+def _nonzero(v: Any) -> Any:
+    """A denominator made 1 where it is 0: only for loop steps of elements already done."""
+    return fnp.where(v == 0, fnp.ones_like(v), v)
+
+
+def _masked_loop(active: Any, body: Any, state: tuple, limit: int | None = None) -> tuple:
+    """Run ``state = body(state)`` elementwise while ``active(state)`` (a mask) holds anywhere; each
+    element keeps its state once its mask is off. ``state[0]`` is the scalar step counter. With
+    a ``limit`` on the steps the loop is reverse-differentiable (``while_loop``'s ``max_iterations``)."""
+
+    def step(state):
+        on = active(state)
+        new = body(state)
+        return (new[0],) + tuple(fnp.where(on, n, o) for n, o in zip(new[1:], state[1:]))
+
+    return lax.while_loop(lambda state: fnp.any(active(state)), step, state, max_iterations=limit)
+
+
+def _hyp2f1_taylor(a: Any, b: Any, c: Any, x: Any, count: Any) -> Any:
+    """The Taylor series to convergence (at most 250 terms), or exactly ``count`` terms after the
+    first where ``count >= 0`` (a terminating series)."""
+    eps = np.finfo(x.dtype).eps
+
+    def active(state):
+        k, total, term = state
+        converging = (count < 0) & (k < _HYP2F1_TERMS) & (fnp.abs(term) > eps * fnp.abs(total))
+        return converging | ((count >= 0) & (k <= count))
+
+    def body(state):
+        k, total, term = state
+        term = term * ((a + k - 1.0) * (b + k - 1.0) / (_nonzero(c + k - 1.0) * k) * x)
+        return k + 1.0, total + term, term
+
+    one = fnp.ones_like(x)
+    return _masked_loop(active, body, (np.asarray(1.0, x.dtype), one, one))[1]
+
+
+def _hyp2f1_near_one(a: Any, b: Any, c: Any, x: Any) -> Any:
+    """2F1 for x near 1 when ``m = c - a - b`` is an integer, where the Taylor series converges
+    slowly and the gamma-function connection formula is degenerate: AMS 55 15.3.10-12, a series in
+    ``1 - x`` with digamma terms, plus ``|m|`` finite terms when ``m != 0``."""
+    # Long: the two series of the formula and their gamma-function weights, in one place.
+    eps = np.finfo(x.dtype).eps
+    d = c - a - b
+    m = fnp.round(d)
+    s, e = 1.0 - x, fnp.abs(d)
+    log_s = fnp.log(s)
+    up = fnp.where(m >= 0, d, fnp.zeros_like(d))  # the parameter shift of the log series
+    down = d - up  # and of the finite sum
+    y = (digamma(fnp.ones_like(x)) + digamma(1.0 + e) - digamma(a + up) - digamma(b + up) - log_s) * _rgamma(e + 1.0)
+    p = (a + up) * (b + up) * s * _rgamma(e + 2.0)
+
+    def log_term(state):
+        t, y, p, q = state
+        q = p * (digamma(1.0 + t) + digamma(1.0 + t + e) - digamma(a + t + up) - digamma(b + t + up) - log_s)
+        p = p * s * (a + t + up) / (t + 1.0) * (b + t + up) / (t + 1.0 + e)
+        return t + 1.0, y + q, p, q
+
+    # Not only the last term: one can be small by chance where the digamma sum changes sign.
+    log_active = lambda state: (state[0] < _HYP2F1_TERMS) & (fnp.maximum(fnp.abs(state[2]), fnp.abs(state[3])) >= eps * fnp.abs(state[1]))
+    _, y, _, _ = _masked_loop(log_active, log_term, (np.asarray(1.0, x.dtype), y, p, y))
+
+    def finite_term(state):
+        t, total, p = state
+        p = p * s * (a + t + down) * (b + t + down) / _nonzero(1.0 - e + t) / (t + 1.0)
+        return t + 1.0, total + p, p
+
+    one = fnp.ones_like(x)
+    _, finite, _ = _masked_loop(lambda state: state[0] + 1.0 < fnp.abs(m), finite_term, (np.asarray(0.0, x.dtype), one, one))
+    gc = gamma(c)
+    finite = finite * gamma(_safe(m != 0, e, 1.0)) * gc * _rgamma(a + up) * _rgamma(b + up)
+    y = y * gc * _rgamma(a + down) * _rgamma(b + down)
+    y = fnp.where(fnp.remainder(fnp.abs(m), 2.0) == 1.0, -y, y)
+    power = s ** m
+    shifted = fnp.where(m > 0, y * power + finite, y + finite * power)
+    return fnp.where(m == 0, y, shifted)  # m = 0: no finite sum, and y has its weight already
+
+
+def _hyp2f1_series(a: Any, b: Any, c: Any, x: Any, use: Any) -> Any:
+    """2F1 where ``use`` by the series that fits (elsewhere its arguments are made trivial, so the
+    loops do not run for them): terminating, near-one, or Taylor."""
+    eps = 50 * np.finfo(x.dtype).eps
+    a, b, c, x = (_safe(use, v, fill) for v, fill in ((a, 0.0), (b, 0.0), (c, 1.0), (x, 0.0)))
+    negative_a, negative_b = (a <= 0) & _near_integer(a, eps), (b <= 0) & _near_integer(b, eps)
+    inf = fnp.full_like(x, np.inf)
+    terms = fnp.minimum(fnp.where(negative_a, fnp.round(-a), inf), fnp.where(negative_b, fnp.round(-b), inf))
+    count = fnp.where(use & (negative_a | negative_b), terms, -fnp.ones_like(x))
+    near_one = use & (x > 0.9) & (count < 0) & _near_integer(c - a - b, eps)
+    series = _hyp2f1_taylor(a, b, c, _safe(use & ~near_one, x, 0.0), count)
+    trivial = lambda v, fill: _safe(near_one, v, fill)  # c - a - b = 0 and x = 0.95 elsewhere: quick loops
+    transformed = _hyp2f1_near_one(trivial(a, 1.0), trivial(b, 1.0), trivial(c, 2.0), trivial(x, 0.95))
+    return fnp.where(near_one, transformed, series)
+
+
+@custom_jvp
+def _hyp2f1(a: Any, b: Any, c: Any, x: Any) -> Any:
+    eps = 50 * np.finfo(x.dtype).eps
+    d, s = c - a - b, 1.0 - x
+    pole = (c == 0) | ((c < 0) & (fnp.floor(c) == c))
+    one = (x == 0) | (((a == 0) | (b == 0)) & (c != 0))
+    euler = (d <= -1) & ~(~_near_integer(d, eps) & (s < 0))
+    # Each case where no earlier one applies, as JAX orders them.
+    cases = [
+        (one, fnp.ones_like(x)),
+        (pole, fnp.full_like(x, np.inf)),
+        (euler, None),
+        ((d <= 0) & (x == 1), fnp.full_like(x, np.inf)),
+        ((x < 1) & (b == c), _safe(x < 1, s, 1.0) ** -a),
+        ((x < 1) & (a == c), _safe(x < 1, s, 1.0) ** -b),
+        (x > 1, fnp.full_like(x, np.inf)),
+        (x == 1, gamma(_safe((x == 1) & ~pole, c, 1.0)) * gamma(_safe(x == 1, d, 1.0)) * _rgamma(c - a) * _rgamma(c - b)),
+    ]
+    taken, chosen = fnp.zeros_like(x, dtype=bool), []
+    for applies, _ in cases:
+        chosen.append(applies & ~taken)
+        taken = taken | applies
+    euler_use = chosen[2]
+    transformed = _safe(euler_use, s, 1.0) ** d * _hyp2f1_series(c - a, c - b, c, x, euler_use)
+    out = _hyp2f1_series(a, b, c, x, ~taken)
+    for (applies, value), where_chosen in zip(reversed(cases), reversed(chosen)):
+        out = fnp.where(where_chosen, transformed if value is None else value, out)
+    return out
+
+
+def _hyp2f1_parameter_derivatives(a: Any, b: Any, c: Any, x: Any) -> tuple:
+    """The derivatives in a, b and c, from the Taylor series (|x| < 1): the k-th term times
+    ``psi(a + k) - psi(a)``, ``psi(b + k) - psi(b)`` and ``psi(c) - psi(c + k)``."""
+    eps = np.finfo(x.dtype).eps
+
+    def body(state):
+        k, da, db, dc, term = state
+        da = da + term * (digamma(a + k) - digamma(a))
+        db = db + term * (digamma(b + k) - digamma(b))
+        dc = dc + term * (digamma(c) - digamma(c + k))
+        return k + 1.0, da, db, dc, term * ((a + k) * (b + k) / ((c + k) * (k + 1.0)) * x)
+
+    def active(state):
+        k, da, db, dc, term = state
+        largest = fnp.maximum(fnp.maximum(fnp.abs(da), fnp.abs(db)), fnp.abs(dc))
+        return (k < _HYP2F1_TERMS) & (fnp.abs(term) > eps * largest)
+
+    zero = fnp.zeros_like(x)
+    # Bounded: the jvp rule evaluates this loop, and second derivatives in x differentiate it in reverse.
+    state = (np.asarray(1.0, x.dtype), zero, zero, zero, a * b / c * x)
+    _, da, db, dc, _ = _masked_loop(active, body, state, limit=_HYP2F1_TERMS)
+    return da, db, dc
+
+
+@_hyp2f1.defjvp
+def _hyp2f1_jvp(primals, tangents):
+    a, b, c, x = primals
+    ta, tb, tc, tx = tangents
+    da, db, dc = _hyp2f1_parameter_derivatives(a, b, c, x)
+    dx = a * b / c * _hyp2f1(a + 1.0, b + 1.0, c + 1.0, x)
+    return _hyp2f1(a, b, c, x), da * ta + db * tb + dc * tc + dx * tx
+
+
+def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Any:
+    """The Gauss hypergeometric function ``2F1(a, b; c; x) = sum_k (a)_k (b)_k / (c)_k x^k / k!``
+    for real arguments, by JAX's method: accurate for ``-1 < x <= 1`` (the Taylor series does not
+    converge below -1), ``inf`` for ``x > 1`` and at non-positive integer ``c``. Differentiable in
+    all four arguments (the parameter derivatives by their series, for ``|x| < 1``).
+
+    >>> float(np.round(hyp2f1(1.0, 1.0, 2.0, 0.5), 12))    # -log(1 - x) / x
+    1.38629436112
+    """
+    a, b, c, x = _args(a, b, c, x)
+    return _hyp2f1(a, b, c, x)
 
 
 # --------------------------------------------------------------------------- numbers and series
