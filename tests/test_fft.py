@@ -472,3 +472,18 @@ def test_the_compile_cache_key_names_rocket_fft():
     from functrans.backend import compiler
 
     assert f"rocket-fft {importlib.metadata.version('rocket-fft')}" in compiler._version_tag()
+
+
+@pytest.mark.slow
+def test_jit_of_ffts_inside_scan_and_cond():
+    # Nested bodies allocate their own buffers for the transforms to write into.
+    x = random((5, 8))
+
+    def body(scale, row):
+        return scale * 0.5, fnp.fft.irfft(fnp.fft.rfft(row) * scale, n=8)
+
+    _, rows = ft.jit(lambda v: lax.scan(body, 1.0 + 0j, v))(x)
+    np.testing.assert_allclose(rows, x * 0.5 ** np.arange(5)[:, None], rtol=1e-13, atol=1e-13)
+    branch = ft.jit(lambda v, p: lax.cond(p, lambda u: fnp.real(fnp.fft.fft(u)), lambda u: u, v))
+    np.testing.assert_allclose(branch(x, True), np.fft.fft(x).real, rtol=1e-13, atol=1e-13)
+    np.testing.assert_array_equal(branch(x, False), x)
