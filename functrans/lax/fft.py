@@ -10,9 +10,10 @@ conjugation): the DFT matrix is symmetric, so ``FFT`` and ``IFFT`` are their own
 ``RFFT`` and ``IRFFT`` transpose into each other with the Hermitian weights (a frequency kept
 once stands for itself and its mirror, so counts twice, except the zero and Nyquist ones).
 
-Compiled programs call ``numpy.fft`` through rocket-fft, which teaches Numba the functions of
-``numpy.fft`` and ``scipy.fft`` (the same pocketfft that NumPy uses, single-threaded, so a
-compiled program's results are the same on every call).
+Eager calls run ``numpy.fft``; compiled programs call ``numpy.fft`` through rocket-fft, which
+teaches Numba the functions of ``numpy.fft`` and ``scipy.fft``. Both are pocketfft, but not the
+same build of it: their results agree to rounding, not bit for bit (each compiled program
+repeats its own bit for bit: it runs single-threaded).
 """
 from __future__ import annotations
 
