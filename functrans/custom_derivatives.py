@@ -45,7 +45,7 @@ import numpy as np
 from . import core, lax
 from .api import _canonicalize, _flatten_fun
 from .autodiff import (
-    Zero, backward_pass, instantiate_zeros, is_differentiable, is_undefined, jvp_rules, tangent_aval, transpose_rules,
+    JVPTrace, JVPTracer, Zero, backward_pass, instantiate_zeros, is_differentiable, is_undefined, jvp_rules, tangent_aval, transpose_rules,
     zeros_like_aval,
 )
 from .batching import batch_jaxpr, batching_rules, bdim_at_front, moveaxis, vmap_flat
@@ -271,6 +271,11 @@ class custom_jvp:
         if not core.transforming():
             return self.fun(*args)  # concrete values: the Python body runs as written, as in JAX
         layout, nondiff_traced, diff_leaves = _split_args(args, self.nondiff_argnums, f"custom_jvp function {name}")
+        top = core.find_top_trace([*nondiff_traced, *diff_leaves])
+        if isinstance(top, JVPTrace):
+            differentiated = [top.full_raise(x) for x in diff_leaves]
+            if any(type(t.tangent) is not Zero for t in differentiated):
+                return self._jvp_rule_only(top, layout, nondiff_traced, differentiated)
         jaxpr, consts, out_tree = _stage_primal(self.fun, layout, nondiff_traced, diff_leaves)
         rule = _flat_jvp_rule(self.jvp, layout, out_tree, jaxpr.out_avals, name)
         outs = custom_jvp_call_p.bind(
@@ -278,6 +283,18 @@ class custom_jvp:
             jaxpr=jaxpr, name=name, jvp=rule, num_consts=len(consts), num_nondiff=len(nondiff_traced),
         )
         return tree_unflatten(out_tree, outs)
+
+    def _jvp_rule_only(self, trace: JVPTrace, layout: _ArgLayout, nondiff_traced: list, differentiated: list) -> Any:
+        # Differentiated directly (the innermost transformation is jvp, as under grad): as in JAX,
+        # only the rule runs, on the primals and tangents one level down; the primal function is
+        # never traced, so it may do what the rule alone makes differentiable.
+        nondiff = [x.primal if isinstance(x, JVPTracer) and x._trace.main is trace.main else x for x in nondiff_traced]
+        rule = _flat_jvp_rule(self.jvp, layout, None, None, self.__name__)
+        primals_out, tangents_out = rule(
+            nondiff, [t.primal for t in differentiated], [instantiate_zeros(t.tangent) for t in differentiated])
+        if any(isinstance(x, JVPTracer) and x._trace.main is trace.main for x in [*primals_out, *tangents_out]):
+            _check_closure_not_differentiated([None], "custom_jvp", self.__name__)  # it closed over a tracer of this jvp
+        return tree_unflatten(rule.out_tree, [JVPTracer(trace, x, t) for x, t in zip(primals_out, tangents_out)])
 
 
 def _sum_of_terms(primal: Any, *terms: Any) -> Any:
@@ -292,17 +309,26 @@ def _sum_of_terms(primal: Any, *terms: Any) -> Any:
     return functools.reduce(lax.add, map(like_tangent, terms))
 
 
-def _flat_jvp_rule(user_jvp: Callable, layout: _ArgLayout, out_tree: PyTreeDef, out_avals: list, name: str) -> Callable:
+def _flat_jvp_rule(user_jvp: Callable, layout: _ArgLayout, out_tree: PyTreeDef | None, out_avals: list | None,
+                   name: str) -> Callable:
     """The user's rule on flat lists: ``rule(nondiff_traced, primals, tangents) ->
-    (primals_out, tangents_out)``, its outputs checked against the primal function's."""
+    (primals_out, tangents_out)``, its outputs checked against the primal function's, or,
+    with ``out_tree`` None, the tangents against the rule's own primal outputs (whose
+    structure the rule then records as ``rule.out_tree``)."""
     where = f"Custom JVP rule {_fun_name(user_jvp)} for function {name}"
-    tangent_avals = [tangent_aval(a) for a in out_avals]
 
     def rule(nondiff_traced, primals, tangents):
         out = user_jvp(*layout.nondiff(nondiff_traced), layout.diff(primals), layout.diff(tangents))
         primal_out, tangent_out = _pair(out, where)
-        primals_out = _conform_tree(primal_out, out_tree, out_avals, f"{where}: the primal output")
-        tangents_out = _conform_tree(tangent_out, out_tree, tangent_avals, f"{where}: the tangent output", tangent=True)
+        if out_tree is None:
+            leaves, rule.out_tree = tree_flatten(primal_out)
+            primals_out = [_conform(x, core.get_aval(x), f"{where}: the primal output leaf {i}") for i, x in enumerate(leaves)]
+            avals = [core.get_aval(x) for x in primals_out]
+        else:
+            primals_out, avals = _conform_tree(primal_out, out_tree, out_avals, f"{where}: the primal output"), out_avals
+        tangent_avals = [tangent_aval(a) for a in avals]
+        tangents_out = _conform_tree(tangent_out, rule.out_tree if out_tree is None else out_tree, tangent_avals,
+                                     f"{where}: the tangent output", tangent=True)
         return primals_out, tangents_out
 
     return _named(rule, _fun_name(user_jvp))

@@ -290,7 +290,8 @@ def test_custom_jvp_without_a_rule_raises():
     "rule, error, message",
     [
         (lambda p, t: p[0], TypeError, "must return a pair"),
-        (lambda p, t: ((p[0], p[0]), t[0]), TypeError, "primal output has structure"),
+        # Under jvp the primal function is not traced (as in JAX): the tangents must match the rule's primals.
+        (lambda p, t: ((p[0], p[0]), t[0]), TypeError, "tangent output has structure .* must have the structure PyTreeDef\\(\\(\\*, \\*\\)\\)"),
         (lambda p, t: (fnp.sin(p[0]), (t[0], t[0])), TypeError, "tangent output has structure"),
         (lambda p, t: (fnp.sin(p[0]), fnp.ones(4)), ValueError, "shape"),
         (lambda p, t: (fnp.sin(p[0]), t[0].astype(np.float32)), TypeError, "dtype float32"),
@@ -305,6 +306,41 @@ def test_custom_jvp_bad_rule_output_raises_naming_the_function(rule, error, mess
     with pytest.raises(error, match=message) as info:
         ft.jvp(my_sin, (np.ones(3),), (np.ones(3),))
     assert "my_sin" in str(info.value)
+
+
+def test_custom_jvp_under_jvp_and_grad_runs_only_the_rule_as_jax_does():
+    calls = []
+
+    @ft.custom_jvp
+    def f(x):
+        calls.append("primal")
+        return np.sin(float(x))  # not traceable: only an undifferentiated call may run it
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        calls.append("rule")
+        (x,), (t,) = primals, tangents
+        return fnp.sin(x), fnp.cos(x) * t
+
+    np.testing.assert_allclose(ft.grad(f)(0.3), np.cos(0.3))
+    np.testing.assert_allclose(ft.jit(ft.grad(f))(0.3), np.cos(0.3))
+    np.testing.assert_allclose(ft.hessian(f)(0.3), -np.sin(0.3))
+    np.testing.assert_allclose(ft.vmap(ft.grad(f))(np.array([0.3, 0.6])), np.cos([0.3, 0.6]))
+    assert calls and set(calls) == {"rule"}
+    assert f(0.3) == np.sin(0.3) and calls[-1] == "primal"
+
+
+def test_custom_jvp_differentiated_with_respect_to_other_arguments_only_runs_the_primal():
+    calls = []
+
+    @ft.custom_jvp
+    def f(x):
+        calls.append("primal")
+        return fnp.sin(x)
+
+    f.defjvps(lambda t, ans, x: (calls.append("rule"), fnp.cos(x) * t)[1])
+    np.testing.assert_allclose(ft.grad(lambda w, x: w * f(x))(2.0, 0.3), np.sin(0.3))
+    assert calls == ["primal"]
 
 
 def test_custom_jvp_differentiating_a_closed_over_value_raises():
