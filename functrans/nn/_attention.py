@@ -51,6 +51,11 @@ def _grouped(t: Any | None, heads: int, kv_heads: int) -> Any | None:
     return fnp.reshape(t, (b, kv_heads, heads // kv_heads, tq, s))
 
 
+def _query_axis_third(t: Any) -> Any:
+    """A bias or mask broadcastable to (B, K, G, T, S) as one broadcastable to the logits' (B, K, T, G, S)."""
+    return fnp.swapaxes(fnp.reshape(t, (1,) * (5 - t.ndim) + t.shape), 2, 3)
+
+
 def _combined_mask(mask: Any | None, is_causal: bool, q_len: int, kv_len: int, q_lengths: Any | None,
                    kv_lengths: Any | None, window: tuple[int, int] | None) -> Any | None:
     """The (broadcastable to B, K, G, T, S) boolean of the logits kept, or None to keep all."""
@@ -129,28 +134,30 @@ def dot_product_attention(
     # A Python float: weakly typed, so float32 logits stay float32 (a NumPy float64 would promote them).
     scale = float(1.0 / np.sqrt(head_size)) if scale is None else scale
 
-    # Logits in at least float32 (float16 inputs would overflow), laid out (B, K, G, T, S).
+    # Logits in at least float32 (float16 inputs would overflow), laid out (B, K, T, G, S):
+    # dot_general's own order for these operands, so no transpose comes between the product,
+    # the softmax (along S) and the next product.
     logits_dtype = np.promote_types(key.dtype, np.float32)
     grouped_query = fnp.reshape(query, (batch, q_len, kv_heads, heads // kv_heads, head_size))
-    logits = fnp.einsum("BTKGH,BSKH->BKGTS", fnp.astype(grouped_query, logits_dtype), fnp.astype(key, logits_dtype))
+    logits = fnp.einsum("BTKGH,BSKH->BKTGS", fnp.astype(grouped_query, logits_dtype), fnp.astype(key, logits_dtype))
     keep = _combined_mask(_grouped(mask, heads, kv_heads), is_causal, q_len, kv_len, q_lengths, kv_lengths, window)
     # softmax_rows scales as it reads the logits (one pass fewer) unless a bias or mask comes between.
     softmax_scale = scale
     if bias is not None or keep is not None:
         logits, softmax_scale = logits * scale, 1.0
     if bias is not None:
-        logits = fnp.astype(logits + _grouped(bias, heads, kv_heads), logits_dtype)
+        logits = fnp.astype(logits + _query_axis_third(_grouped(bias, heads, kv_heads)), logits_dtype)
     if keep is not None:
-        logits = fnp.where(keep, logits, _large_negative(logits_dtype))
+        logits = fnp.where(_query_axis_third(keep), logits, _large_negative(logits_dtype))
     probs = fnp.astype(softmax_rows(logits, softmax_scale), key.dtype)
-    encoded = fnp.einsum("BKGTS,BSKH->BTKGH", probs, value)
+    encoded = fnp.einsum("BKTGS,BSKH->BTKGH", probs, value)
     if q_lengths is not None:
         valid = fnp.reshape(fnp.arange(q_len), (1, q_len, 1, 1, 1)) < fnp.reshape(q_lengths, (-1, 1, 1, 1, 1))
         encoded = encoded * fnp.astype(valid, encoded.dtype)
     encoded = fnp.reshape(encoded, output_shape)
     if not return_residual:
         return encoded
-    residual = fnp.transpose(fnp.astype(logsumexp(logits * softmax_scale, axis=-1), key.dtype), (0, 3, 1, 2))
+    residual = fnp.transpose(fnp.astype(logsumexp(logits * softmax_scale, axis=-1), key.dtype), (0, 2, 1, 3))
     return encoded, lax.stop_gradient(fnp.reshape(residual, output_shape[:-1]))
 
 
