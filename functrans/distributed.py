@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -43,9 +44,7 @@ def initialize() -> None:
 
     def abort_job(kind, value, traceback):
         previous(kind, value, traceback)
-        sys.stderr.write(f"functrans.distributed: process {process_index()} raised {kind.__name__}; aborting the MPI job\n")
-        sys.stderr.flush()
-        _world.comm.Abort(1)
+        _abort_with(f"functrans.distributed: process {process_index()} raised {kind.__name__}; aborting the MPI job")
 
     sys.excepthook = abort_job
 
@@ -72,8 +71,15 @@ def abort(message: str) -> None:
     """End every process of the job with ``message`` (a process alone raises instead)."""
     if _world.comm is None:
         raise RuntimeError(message)
-    sys.stderr.write(f"functrans.distributed: process {process_index()}: {message}\n")
+    _abort_with(f"functrans.distributed: process {process_index()}: {message}")
+
+
+def _abort_with(line: str) -> None:
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
+    # mpiexec forwards a process's output asynchronously, and MPI_Abort kills the job at once: a
+    # moment's wait lets the reason reach the user (on a loaded machine it was lost).
+    time.sleep(0.5)
     _world.comm.Abort(1)
 
 

@@ -47,6 +47,43 @@ def test_grad_and_vmap_compose():
     np.testing.assert_allclose(out, np.broadcast_to(batch.sum(1, keepdims=True), batch.shape))
 
 
+def _pmapped_and_vmapped(body, in_axes):
+    """``body`` pmapped over one device, and the same under vmap with the axis named alike."""
+    return ft.pmap(body, axis_name="i", in_axes=in_axes), ft.vmap(body, axis_name="i", in_axes=in_axes)
+
+
+@pytest.mark.slow
+def test_transformations_of_a_pmapped_function_agree_with_vmap_and_finite_differences():
+    # Collectives of every kind and an unmapped (replicated) argument, whose cotangent is summed
+    # over the devices, as in JAX.
+    body = lambda w, x: lax.psum(fnp.sin(w * x), "i") * lax.all_gather(x, "i")[0] + lax.pmean(x * w, "i") * lax.axis_index("i")
+    pmapped, vmapped = _pmapped_and_vmapped(body, (None, 0))
+    w, x = 1.5, np.array([[0.3, -0.7, 1.1]])
+    loss = lambda f: (lambda w, x: fnp.sum(f(w, x) ** 2))
+    np.testing.assert_allclose(pmapped(w, x), vmapped(w, x), rtol=1e-14)
+    for transform in (ft.grad, ft.jacfwd, ft.hessian, lambda f, **kw: ft.jit(ft.grad(f, **kw))):
+        got, want = transform(loss(pmapped), argnums=(0, 1))(w, x), transform(loss(vmapped), argnums=(0, 1))(w, x)
+        ft.tree_util.tree_map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-12), got, want)
+    np.testing.assert_allclose(ft.jit(pmapped)(w, x), vmapped(w, x), rtol=1e-14)
+    ws = np.array([0.5, 1.5, -2.0])
+    np.testing.assert_allclose(ft.vmap(pmapped, in_axes=(0, None))(ws, x), [vmapped(v, x) for v in ws], rtol=1e-14)
+    np.testing.assert_allclose(ft.vmap(ft.grad(loss(pmapped)), in_axes=(0, None))(ws, x),
+                               [ft.grad(loss(vmapped))(v, x) for v in ws], rtol=1e-12)
+    h = 1e-6  # and a central difference of the compiled, untransformed pmap
+    np.testing.assert_allclose(ft.grad(loss(pmapped))(w, x), (loss(pmapped)(w + h, x) - loss(pmapped)(w - h, x)) / (2 * h), rtol=1e-7)
+
+
+def test_a_transformed_pmap_keeps_static_arguments_axes_and_its_name():
+    f = ft.pmap(lambda a, k, b: lax.psum(a * k, "i") + b, axis_name="i", in_axes=(1, None, 0), out_axes=1,
+                static_broadcasted_argnums=1)
+    x, b = np.arange(6.0).reshape(2, 1, 3), np.ones((1, 2, 3))
+    g = ft.grad(lambda x: fnp.sum(f(x, 3, b) ** 2))(x)
+    np.testing.assert_allclose(g, 2 * (3 * x + 1) * 3)
+    assert "pmap(<lambda>)" in str(ft.make_jaxpr(lambda x: f(x, 3, b))(x))
+    with pytest.raises(NameError, match="unbound axis name: j"):
+        ft.grad(lambda x: fnp.sum(ft.pmap(lambda v: lax.psum(v, "j"), axis_name="i")(x)))(np.ones((1, 3)))
+
+
 def test_errors():
     with pytest.raises(ValueError, match="requires 2 logical devices, but only 1 XLA devices are available"):
         ft.pmap(lambda v: v)(np.ones((2, 3)))
@@ -56,8 +93,6 @@ def test_errors():
         ft.pmap(lambda v: lax.psum(v, "i"))(np.ones((1, 3)))
     with pytest.raises(ValueError, match="mapped axis"):
         ft.pmap(lambda v: v, in_axes=None)(np.ones(3))
-    with pytest.raises(NotImplementedError, match="inside pmap"):
-        ft.grad(lambda x: fnp.sum(ft.pmap(lambda v: v * 2)(x)))(np.ones((1, 3)))
     with pytest.raises(ValueError, match="split over 2 processes|does not split"):
         _one_of_two(lambda: distributed.shard_batch(np.ones(3)))
 

@@ -17,7 +17,9 @@ import numpy as np
 
 from .. import core, distributed
 from ..autodiff import Zero, defzero, deftranspose, instantiate_zeros, jvp_rules
-from ..batching import BatchTracer, axis_frame, batching_rules, bdim_at_front, bind_collective, collective_primitives
+from ..batching import (
+    BatchTracer, axis_frame, batching_rules, bdim_at_front, bind_collective, collective_primitives, extend_axis_env,
+)
 from ..core import ShapedArray
 from ..lowering import def_statement
 from ..tree_util import tree_map
@@ -250,7 +252,10 @@ def run_lowered(name: str, params: dict, inputs: tuple, outputs: tuple) -> None:
     if prim in _REDUCERS and out.flags.c_contiguous:  # straight into the program's buffer
         distributed.allreduce(distributed.buffer(*inputs[0]), _REDUCERS[prim][1], name, out=out)
         return
-    out[...] = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
+    # A collective reaching compiled code is over the processes (vmap's are rewritten before), and
+    # the program may run outside pmap's binding of the axis (jit of a pmapped function).
+    with extend_axis_env(params["axis_name"], distributed.process_count(), None):
+        out[...] = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
 
 
 # Numba says once per compile that object mode holds the GIL despite nogil=True: expected here.

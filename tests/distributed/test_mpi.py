@@ -52,6 +52,20 @@ def test_data_parallel_gradient_equals_global_gradient():
     np.testing.assert_allclose(distributed.shard_batch(data), data.reshape(n, 4, 3)[r])
 
 
+def test_grad_and_jit_of_a_pmapped_loss_sum_the_replicated_weights_cotangent_over_processes():
+    n, r = distributed.process_count(), distributed.process_index()
+    rng = np.random.default_rng(4)
+    w, data = rng.normal(size=3), rng.normal(size=(4 * n, 3))
+    local = data.reshape(n, 4, 3)[r : r + 1]
+    per_device = pm(lambda w, b: fnp.sum(fnp.tanh(b @ w) ** 2), in_axes=(None, 0))
+    total = lambda w: fnp.sum(per_device(w, local))  # this process's device; the cotangent of w is summed
+    want = ft.grad(lambda w: fnp.sum(fnp.tanh(data @ w) ** 2))(w)
+    np.testing.assert_allclose(ft.grad(total)(w), want, rtol=1e-12)
+    np.testing.assert_allclose(ft.jit(ft.grad(total))(w), want, rtol=1e-12)
+    gathered = pm(lambda b: lax.all_gather(fnp.sin(b), "i"))
+    np.testing.assert_allclose(ft.jit(gathered)(local)[0], np.sin(data.reshape(n, 4, 3)))
+
+
 def test_pmap_of_vmap_with_two_names():
     xs, x = global_and_local((4,))
     out = pm(ft.vmap(lambda v: lax.psum(v, ("i", "j")), axis_name="j"))(x)
