@@ -657,7 +657,9 @@ def log_softmax(x: ArrayLike, /, *, axis: int | tuple[int, ...] | None = None) -
 # JAX's method (Pearson, Olver and Porter 2014, arXiv:1407.7786; AMS 55 15.3.10-12): the Taylor
 # series for |x| < 1 (at most 250 terms), exactly the terms of a terminating series, Euler's
 # transformation when c - a - b <= -1, a log series near x = 1 when c - a - b is an integer, and
-# closed forms at the special points. Real arguments only; x > 1 gives inf, as JAX.
+# closed forms at the special points. Real arguments only; x > 1 gives inf, as JAX. Where JAX's
+# Taylor series does not converge in 250 terms (x < -0.5, x > 0.75) two more transformations
+# (Pfaff's, and the connection formula in 1 - x) give the value SciPy does instead.
 
 _HYP2F1_TERMS = 250
 
@@ -750,20 +752,49 @@ def _hyp2f1_near_one(a: Any, b: Any, c: Any, x: Any) -> Any:
     return fnp.where(m == 0, y, shifted)  # m = 0: no finite sum, and y has its weight already
 
 
-def _hyp2f1_series(a: Any, b: Any, c: Any, x: Any, use: Any) -> Any:
+def _hyp2f1_terms(a: Any, b: Any, use: Any, eps: float) -> Any:
+    """How many terms after the first a terminating series has (a or b a non-positive integer), else -1."""
+    negative_a, negative_b = (a <= 0) & _near_integer(a, eps), (b <= 0) & _near_integer(b, eps)
+    inf = fnp.full_like(a, np.inf)
+    terms = fnp.minimum(fnp.where(negative_a, fnp.round(-a), inf), fnp.where(negative_b, fnp.round(-b), inf))
+    return fnp.where(use & (negative_a | negative_b), terms, -fnp.ones_like(a))
+
+
+def _hyp2f1_series(a: Any, b: Any, c: Any, x: Any, use: Any, transform: bool = True) -> Any:
     """2F1 where ``use`` by the series that fits (elsewhere its arguments are made trivial, so the
-    loops do not run for them): terminating, near-one, or Taylor."""
+    loops do not run for them): terminating, Taylor, or, with ``transform``, near x = 1 the log
+    series (integer ``c - a - b``) or, beyond JAX, the connection formula in ``1 - x``; below
+    -0.5, beyond JAX too, first Pfaff's transformation (the Taylor series converges slowly or
+    not at all there). Each element takes one path, so each series is one loop for all."""
     eps = 50 * np.finfo(x.dtype).eps
     a, b, c, x = (_safe(use, v, fill) for v, fill in ((a, 0.0), (b, 0.0), (c, 1.0), (x, 0.0)))
-    negative_a, negative_b = (a <= 0) & _near_integer(a, eps), (b <= 0) & _near_integer(b, eps)
-    inf = fnp.full_like(x, np.inf)
-    terms = fnp.minimum(fnp.where(negative_a, fnp.round(-a), inf), fnp.where(negative_b, fnp.round(-b), inf))
-    count = fnp.where(use & (negative_a | negative_b), terms, -fnp.ones_like(x))
-    near_one = use & (x > 0.9) & (count < 0) & _near_integer(c - a - b, eps)
-    series = _hyp2f1_taylor(a, b, c, _safe(use & ~near_one, x, 0.0), count)
-    trivial = lambda v, fill: _safe(near_one, v, fill)  # c - a - b = 0 and x = 0.95 elsewhere: quick loops
-    transformed = _hyp2f1_near_one(trivial(a, 1.0), trivial(b, 1.0), trivial(c, 2.0), trivial(x, 0.95))
-    return fnp.where(near_one, transformed, series)
+    weight = fnp.ones_like(x)
+    if transform:
+        # 2F1(a, b; c; x) = (1 - x)^-a 2F1(a, c - b; c; x / (x - 1)), the new argument in (1/3, 1).
+        pfaffed = (_hyp2f1_terms(a, b, use, eps) < 0) & (x < -0.5)
+        weight = fnp.where(pfaffed, (1.0 - x) ** -a, weight)
+        b, x = fnp.where(pfaffed, c - b, b), fnp.where(pfaffed, x / (x - 1.0), x)
+    count = _hyp2f1_terms(a, b, use, eps)
+    series = use & ~((count < 0) & (x > 0.75)) if transform else use
+    out = _hyp2f1_taylor(a, b, c, _safe(series, x, 0.0), count)
+    if transform:
+        # JAX takes the log series from x > 0.9; from 0.75 the Taylor series is short of converging.
+        integer_d = _near_integer(c - a - b, eps)
+        near_one, reflected = use & ~series & integer_d, use & ~series & ~integer_d
+        trivial = lambda v, fill: _safe(near_one, v, fill)  # c - a - b = 0 and x = 0.95 elsewhere: quick loops
+        near = _hyp2f1_near_one(trivial(a, 1.0), trivial(b, 1.0), trivial(c, 2.0), trivial(x, 0.95))
+        out = fnp.where(near_one, near, fnp.where(reflected, _hyp2f1_reflected(a, b, c, x, reflected), out))
+    return weight * out
+
+
+def _hyp2f1_reflected(a: Any, b: Any, c: Any, x: Any, use: Any) -> Any:
+    """2F1 for x near 1 by its two series in ``1 - x`` (AMS 55 15.3.6), for non-integer ``d = c - a - b``."""
+    d, y = c - a - b, 1.0 - x
+    d, y = _safe(use, d, 0.5), _safe(use, y, 0.0)
+    first = gamma(c) * gamma(d) * _rgamma(c - a) * _rgamma(c - b)
+    second = gamma(c) * gamma(-d) * _rgamma(a) * _rgamma(b) * y ** d
+    inner = lambda p, q, r: _hyp2f1_series(p, q, r, y, use, transform=False)  # y < 0.25: Taylor
+    return first * inner(a, b, 1.0 - d) + second * inner(c - a, c - b, 1.0 + d)
 
 
 @custom_jvp
@@ -788,11 +819,13 @@ def _hyp2f1(a: Any, b: Any, c: Any, x: Any) -> Any:
     for applies, _ in cases:
         chosen.append(applies & ~taken)
         taken = taken | applies
+    # Euler's elements and the general ones are disjoint: one series call serves both (half the loops).
     euler_use = chosen[2]
-    transformed = _safe(euler_use, s, 1.0) ** d * _hyp2f1_series(c - a, c - b, c, x, euler_use)
-    out = _hyp2f1_series(a, b, c, x, ~taken)
+    series = _hyp2f1_series(fnp.where(euler_use, c - a, a), fnp.where(euler_use, c - b, b), c, x, euler_use | ~taken)
+    out = fnp.where(euler_use, _safe(euler_use, s, 1.0) ** d, fnp.ones_like(x)) * series
     for (applies, value), where_chosen in zip(reversed(cases), reversed(chosen)):
-        out = fnp.where(where_chosen, transformed if value is None else value, out)
+        if value is not None:
+            out = fnp.where(where_chosen, value, out)
     return out
 
 
@@ -831,9 +864,10 @@ def _hyp2f1_jvp(primals, tangents):
 
 def hyp2f1(a: ArrayLike, b: ArrayLike, c: ArrayLike, x: ArrayLike) -> Any:
     """The Gauss hypergeometric function ``2F1(a, b; c; x) = sum_k (a)_k (b)_k / (c)_k x^k / k!``
-    for real arguments, by JAX's method: accurate for ``-1 < x <= 1`` (the Taylor series does not
-    converge below -1), ``inf`` for ``x > 1`` and at non-positive integer ``c``. Differentiable in
-    all four arguments (the parameter derivatives by their series, for ``|x| < 1``).
+    for real arguments, by JAX's method and, where its series converge too slowly, two more
+    transformations: accurate for every ``x <= 1`` (JAX's for ``-0.5 <= x <= 0.75``), ``inf`` for
+    ``x > 1`` and at non-positive integer ``c``, as JAX. Differentiable in all four arguments (the
+    parameter derivatives by their series, for ``|x| < 1``, as JAX).
 
     >>> float(np.round(hyp2f1(1.0, 1.0, 2.0, 0.5), 12))    # -log(1 - x) / x
     1.38629436112
