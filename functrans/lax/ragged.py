@@ -101,7 +101,6 @@ def _grouped(x: Any, dim: int, group_sizes: Any, prefix: Sequence[int]) -> Any:
 
 
 def _check(lhs: Any, rhs: Any, group_sizes: Any, numbers: RaggedDotDimensionNumbers) -> tuple[str, int, list[int]]:
-    # Long: every check of JAX's shape rule, each with its own message.
     l_aval, r_aval, gs = core.get_aval(lhs), core.get_aval(rhs), core.get_aval(group_sizes)
     if gs.dtype.kind not in "iu":
         raise TypeError("ragged_dot_general requires that group_sizes.dtype is subtype of np.integer.")

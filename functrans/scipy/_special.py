@@ -715,7 +715,6 @@ def _hyp2f1_near_one(a: Any, b: Any, c: Any, x: Any) -> Any:
     """2F1 for x near 1 when ``m = c - a - b`` is an integer, where the Taylor series converges
     slowly and the gamma-function connection formula is degenerate: AMS 55 15.3.10-12, a series in
     ``1 - x`` with digamma terms, plus ``|m|`` finite terms when ``m != 0``."""
-    # Long: the two series of the formula and their gamma-function weights, in one place.
     eps = np.finfo(x.dtype).eps
     d = c - a - b
     m = fnp.round(d)
