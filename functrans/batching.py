@@ -7,6 +7,7 @@ to batched operands into primitives applied to whole arrays: no loop over the ba
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
@@ -61,8 +62,30 @@ def extend_axis_env(name: Any, size: int, main: core.MainTrace | None) -> Iterat
         _axis_env.frames.pop()
 
 
+@dataclasses.dataclass(frozen=True)
+class AxisGroups:
+    """The axis ``name`` split into ``groups`` of its indices (a collective's ``axis_index_groups``):
+    a collective over it acts within each member's group, which is the axis it sees. (Not a
+    tuple: a tuple of names is a collective over several axes.)"""
+
+    name: Any
+    groups: tuple[tuple[int, ...], ...]
+
+
+def base_axis_name(name: Any) -> Any:
+    return name.name if isinstance(name, AxisGroups) else name
+
+
 def axis_frame(name: Any) -> AxisFrame:
     """The innermost binding of ``name``; NameError as JAX's when it is not bound."""
+    if isinstance(name, AxisGroups):
+        frame = axis_frame(name.name)
+        if sorted(i for group in name.groups for i in group) != list(range(frame.size)):
+            raise ValueError(f"axis_index_groups must cover all indices of the axis {name.name!r} (size "
+                             f"{frame.size}) exactly once, got {[list(g) for g in name.groups]}")
+        if len({len(group) for group in name.groups}) != 1:
+            raise ValueError(f"axis_index_groups must all have the same size, got {[list(g) for g in name.groups]}")
+        return AxisFrame(name, len(name.groups[0]), frame.main)
     for frame in reversed(_axis_env.frames):
         if frame.name == name:
             return frame
@@ -78,6 +101,8 @@ def bind_collective(prim: core.Primitive, args: Sequence[Any], params: dict) -> 
     """Bind a collective at the innermost of its operands' traces and its axis's batch trace,
     so that the axis's trace sees it even when it maps none of the operands."""
     frame = axis_frame(params["axis_name"])
+    if frame.main is not None and isinstance(frame.name, AxisGroups):
+        raise NotImplementedError("axis_index_groups not supported in vmap collectives")
     trace = core.find_top_trace(args)
     if frame.main is not None and frame.main.level > trace.main.level:
         trace = BatchTrace(frame.main)

@@ -111,9 +111,31 @@ def _check_same(where: str, x: np.ndarray) -> None:
                   f"process 0 of shape {signatures[0][0]} and dtype {signatures[0][1]}")
 
 
-def allreduce(x: np.ndarray, op: str, where: str, out: np.ndarray | None = None) -> np.ndarray:
-    """The elementwise ``op`` ("sum", "max" or "min") of ``x`` over every process, written
-    into ``out`` (C-contiguous, ``x``'s shape and dtype) when given."""
+_group_comms: dict[tuple, Any] = {}
+
+
+def _communicator(groups: tuple[tuple[int, ...], ...] | None) -> Any:
+    """The job's communicator, or, for ``groups`` of process indices, the one of this process's
+    group (its ranks in the group's order), made once per grouping: every process asks at once."""
+    if groups is None:
+        return _world.comm
+    if groups not in _group_comms:
+        me = process_index()
+        color = next(g for g, group in enumerate(groups) if me in group)
+        _group_comms[groups] = _world.comm.Split(color, groups[color].index(me))
+    return _group_comms[groups]
+
+
+def group_index(groups: tuple[tuple[int, ...], ...] | None) -> int:
+    """This process's index within its group of ``groups`` (in the job without groups)."""
+    return process_index() if groups is None else next(g.index(process_index()) for g in groups if process_index() in g)
+
+
+def allreduce(x: np.ndarray, op: str, where: str, out: np.ndarray | None = None,
+              groups: tuple[tuple[int, ...], ...] | None = None) -> np.ndarray:
+    """The elementwise ``op`` ("sum", "max" or "min") of ``x`` over every process (of this
+    process's group of ``groups``), written into ``out`` (C-contiguous, ``x``'s shape and dtype)
+    when given."""
     x = np.ascontiguousarray(x)
     out = np.empty_like(x) if out is None else out
     if _world.comm is None:
@@ -122,18 +144,20 @@ def allreduce(x: np.ndarray, op: str, where: str, out: np.ndarray | None = None)
     from mpi4py import MPI
 
     _check_same(where, x)
-    _world.comm.Allreduce(x, out, {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}[op])
+    _communicator(groups).Allreduce(x, out, {"sum": MPI.SUM, "max": MPI.MAX, "min": MPI.MIN}[op])
     return out
 
 
-def allgather(x: np.ndarray, where: str) -> np.ndarray:
-    """Every process's ``x`` stacked along a new leading axis, in process order."""
+def allgather(x: np.ndarray, where: str, groups: tuple[tuple[int, ...], ...] | None = None) -> np.ndarray:
+    """Every process's ``x`` (of this process's group of ``groups``) stacked along a new leading
+    axis, in process order (the group's order)."""
     x = np.ascontiguousarray(x)
     if _world.comm is None:
         return x[None].copy()
     _check_same(where, x)
-    out = np.empty((process_count(),) + x.shape, x.dtype)
-    _world.comm.Allgather(x, out)
+    comm = _communicator(groups)
+    out = np.empty((comm.Get_size(),) + x.shape, x.dtype)
+    comm.Allgather(x, out)
     return out
 
 

@@ -84,6 +84,18 @@ def test_a_transformed_pmap_keeps_static_arguments_axes_and_its_name():
         ft.grad(lambda x: fnp.sum(ft.pmap(lambda v: lax.psum(v, "j"), axis_name="i")(x)))(np.ones((1, 3)))
 
 
+def test_axis_index_groups_on_one_device_and_their_errors():
+    x = np.arange(3.0).reshape(1, 3)
+    body = lambda v: (lax.psum(v, "i", axis_index_groups=[[0]]) + lax.pmean(v, "i", axis_index_groups=[[0]])
+                      + lax.all_gather(v, "i", axis_index_groups=[[0]])[0] + lax.pmax(v, "i", axis_index_groups=[[0]]))
+    np.testing.assert_allclose(ft.pmap(body, axis_name="i")(x), 4 * x)
+    np.testing.assert_allclose(ft.grad(lambda x: fnp.sum(ft.pmap(body, axis_name="i")(x) ** 2))(x), 32 * x)
+    with pytest.raises(ValueError, match="cover all indices of the axis 'i' \\(size 1\\) exactly once"):
+        ft.pmap(lambda v: lax.psum(v, "i", axis_index_groups=[[0, 1]]), axis_name="i")(x)
+    with pytest.raises(NotImplementedError, match="axis_index_groups not supported in vmap"):  # as in JAX
+        ft.vmap(lambda v: lax.psum(v, "i", axis_index_groups=[[0], [1]]), axis_name="i")(np.ones(2))
+
+
 def test_errors():
     with pytest.raises(ValueError, match="requires 2 logical devices, but only 1 XLA devices are available"):
         ft.pmap(lambda v: v)(np.ones((2, 3)))

@@ -18,7 +18,8 @@ import numpy as np
 from .. import core, distributed
 from ..autodiff import Zero, defzero, deftranspose, instantiate_zeros, jvp_rules
 from ..batching import (
-    BatchTracer, axis_frame, batching_rules, bdim_at_front, bind_collective, collective_primitives, extend_axis_env,
+    AxisGroups, BatchTracer, axis_frame, base_axis_name, batching_rules, bdim_at_front, bind_collective, collective_primitives,
+    extend_axis_env,
 )
 from ..core import ShapedArray
 from ..lowering import def_statement
@@ -40,9 +41,13 @@ def _single_name(fn: str, axis_name: Any) -> Any:
     return names[0]
 
 
-def _no_groups(fn: str, axis_index_groups: Any) -> None:
-    if axis_index_groups is not None:
-        raise NotImplementedError(f"{fn}: axis_index_groups is not supported")
+def _grouped(fn: str, axis_name: Any, axis_index_groups: Any) -> Any:
+    """The axis a collective acts over: ``axis_name`` (a tuple of names for the reductions), or
+    with ``axis_index_groups``, that one name split into those groups (pmap only, as in JAX)."""
+    if axis_index_groups is None:
+        return axis_name
+    groups = tuple(tuple(int(i) for i in group) for group in axis_index_groups)
+    return AxisGroups(_single_name(fn, axis_name), groups)
 
 
 def _bind(prim: core.Primitive, x: Any, **params: Any) -> Any:
@@ -233,12 +238,13 @@ def _process_impl(prim: core.Primitive) -> None:
         frame = axis_frame(axis_name)
         if frame.main is not None:
             raise NameError(f"{prim.name}: axis {axis_name!r} is a vmap axis its batch trace did not see")
-        index = distributed.process_index()
+        groups = axis_name.groups if isinstance(axis_name, AxisGroups) else None
+        index = distributed.group_index(groups)
         if prim is axis_index_p:
             return [np.asarray(index, np.int32)]
         if prim in _REDUCERS:
-            return [distributed.allreduce(np.asarray(x), _REDUCERS[prim][1], prim.name)]
-        out, at = _over_members[prim](distributed.allgather(np.asarray(x), prim.name), frame.size, **params)
+            return [distributed.allreduce(np.asarray(x), _REDUCERS[prim][1], prim.name, groups=groups)]
+        out, at = _over_members[prim](distributed.allgather(np.asarray(x), prim.name, groups), frame.size, **params)
         out = np.asarray(out)
         return [out if at is None else np.take(out, index, axis=at)]
 
@@ -249,17 +255,26 @@ def run_lowered(name: str, params: dict, inputs: tuple, outputs: tuple) -> None:
     """What compiled code's object-mode block for a collective calls: its impl on views of the
     program's buffers (no copy through Python objects), written into its result's buffer."""
     prim, out = _by_name[name], distributed.buffer(*outputs[0])
+    axis_name = params["axis_name"]
     if prim in _REDUCERS and out.flags.c_contiguous:  # straight into the program's buffer
-        distributed.allreduce(distributed.buffer(*inputs[0]), _REDUCERS[prim][1], name, out=out)
+        groups = axis_name.groups if isinstance(axis_name, AxisGroups) else None
+        distributed.allreduce(distributed.buffer(*inputs[0]), _REDUCERS[prim][1], name, out=out, groups=groups)
         return
     # A collective reaching compiled code is over the processes (vmap's are rewritten before), and
     # the program may run outside pmap's binding of the axis (jit of a pmapped function).
-    with extend_axis_env(params["axis_name"], distributed.process_count(), None):
+    with extend_axis_env(base_axis_name(axis_name), distributed.process_count(), None):
         out[...] = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
 
 
 # Numba says once per compile that object mode holds the GIL despite nogil=True: expected here.
 warnings.filterwarnings("ignore", message=".*Code running in object mode won't allow parallel execution")
+
+
+def _source(value: Any) -> str:
+    """A parameter as source the generated program evaluates (cached, so in any process)."""
+    if isinstance(value, AxisGroups):
+        return f"__import__('functrans.batching').batching.AxisGroups({value.name!r}, {value.groups!r})"
+    return repr(value)
 
 
 def _emit_collective(em, eqn, args, outs):
@@ -275,9 +290,9 @@ def _emit_collective(em, eqn, args, outs):
 
     ins = "".join(entry(v, a) + ", " for v, a in zip(eqn.inputs, args))
     result = entry(eqn.out_binders[0], outs[0])
-    params = {k: v for k, v in eqn.params.items()}
+    params = "{" + ", ".join(f"{k!r}: {_source(v)}" for k, v in eqn.params.items()) + "}"
     em.emit("with numba.objmode():")
-    em.emit(f"__import__('functrans.lax.parallel').lax.parallel.run_lowered({eqn.primitive.name!r}, {params!r}, ({ins}), ({result},))", 2)
+    em.emit(f"__import__('functrans.lax.parallel').lax.parallel.run_lowered({eqn.primitive.name!r}, {params}, ({ins}), ({result},))", 2)
     alive = list(args) + list(outs)
     em.emit(f"if {' or '.join(f'{a}.size < 0' for a in alive)}:  # keeps the arrays alive until here")
     em.emit('raise RuntimeError("unreachable")', 2)
@@ -349,8 +364,7 @@ def psum(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     >>> vmap(lambda v: psum(v, "i"), axis_name="i")(np.arange(3.0))
     array([3., 3., 3.])
     """
-    _no_groups("psum", axis_index_groups)
-    return _over_names(psum_p, x, axis_name)
+    return _over_names(psum_p, x, _grouped("psum", axis_name, axis_index_groups))
 
 
 def pmax(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
@@ -360,8 +374,7 @@ def pmax(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     >>> vmap(lambda v: pmax(v, "i"), axis_name="i")(np.array([1, 5, 2]))
     array([5, 5, 5])
     """
-    _no_groups("pmax", axis_index_groups)
-    return _over_names(pmax_p, x, axis_name)
+    return _over_names(pmax_p, x, _grouped("pmax", axis_name, axis_index_groups))
 
 
 def pmin(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
@@ -371,8 +384,7 @@ def pmin(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     >>> vmap(lambda v: pmin(v, "i"), axis_name="i")(np.array([1, 5, 2]))
     array([1, 1, 1])
     """
-    _no_groups("pmin", axis_index_groups)
-    return _over_names(pmin_p, x, axis_name)
+    return _over_names(pmin_p, x, _grouped("pmin", axis_name, axis_index_groups))
 
 
 def pmean(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
@@ -382,7 +394,7 @@ def pmean(x: Any, axis_name: Any, *, axis_index_groups: Any = None) -> Any:
     >>> vmap(lambda v: pmean(v, "i"), axis_name="i")(np.array([1, 2, 6]))
     array([3., 3., 3.])
     """
-    _no_groups("pmean", axis_index_groups)
+    axis_name = _grouped("pmean", axis_name, axis_index_groups)
     n = axis_size(axis_name)
 
     def mean(total):
@@ -401,8 +413,7 @@ def all_gather(x: Any, axis_name: Any, *, axis_index_groups: Any = None, axis: i
     array([[1, 2],
            [1, 2]])
     """
-    _no_groups("all_gather", axis_index_groups)
-    name = _single_name("all_gather", axis_name)
+    name = _grouped("all_gather", _single_name("all_gather", axis_name), axis_index_groups)
 
     def one(leaf):
         ndim = core.get_aval(leaf).ndim
@@ -418,8 +429,7 @@ def psum_scatter(x: Any, axis_name: Any, *, scatter_dimension: int = 0, axis_ind
     >>> vmap(lambda v: psum_scatter(v, "i"), axis_name="i")(np.array([[1, 2], [10, 20]]))
     array([11, 22])
     """
-    _no_groups("psum_scatter", axis_index_groups)
-    name = _single_name("psum_scatter", axis_name)
+    name = _grouped("psum_scatter", _single_name("psum_scatter", axis_name), axis_index_groups)
 
     def one(leaf):
         d = scatter_dimension + core.get_aval(leaf).ndim * (scatter_dimension < 0)
@@ -450,8 +460,7 @@ def all_to_all(x: Any, axis_name: Any, split_axis: int, concat_axis: int, *, axi
     array([[1, 3],
            [2, 4]])
     """
-    _no_groups("all_to_all", axis_index_groups)
-    name = _single_name("all_to_all", axis_name)
+    name = _grouped("all_to_all", _single_name("all_to_all", axis_name), axis_index_groups)
 
     def one(leaf):
         ndim = core.get_aval(leaf).ndim
@@ -623,8 +632,7 @@ def ragged_all_to_all(operand: Any, output: Any, input_offsets: Any, send_sizes:
     array([[1, 3, 0, 0],
            [2, 2, 4, 0]])
     """
-    _no_groups("ragged_all_to_all", axis_index_groups)
-    name = _single_name("ragged_all_to_all", axis_name)
+    name = _grouped("ragged_all_to_all", _single_name("ragged_all_to_all", axis_name), axis_index_groups)
     operand, output, *index_arrays = [a if isinstance(a, core.Tracer) else np.asarray(a)
                                       for a in (operand, output, input_offsets, send_sizes, output_offsets, recv_sizes)]
     _ragged_checks(operand, output, index_arrays)

@@ -66,6 +66,19 @@ def test_grad_and_jit_of_a_pmapped_loss_sum_the_replicated_weights_cotangent_ove
     np.testing.assert_allclose(ft.jit(gathered)(local)[0], np.sin(data.reshape(n, 4, 3)))
 
 
+def test_axis_index_groups_act_within_each_group_in_its_order():
+    n, r = distributed.process_count(), distributed.process_index()
+    xs, x = global_and_local((n, 2))
+    alone, reversed_ = [[k] for k in range(n)], [list(range(n))[::-1]]
+    np.testing.assert_allclose(pm(lambda v: lax.psum(v, "i", axis_index_groups=alone))(x)[0], xs[r])
+    np.testing.assert_allclose(pm(lambda v: lax.pmean(v, "i", axis_index_groups=reversed_))(x)[0], xs.mean(0))
+    np.testing.assert_allclose(pm(lambda v: lax.all_gather(v, "i", axis_index_groups=reversed_))(x)[0], xs[::-1])
+    np.testing.assert_allclose(pm(lambda v: lax.psum_scatter(v, "i", axis_index_groups=reversed_))(x)[0], xs.sum(0)[n - 1 - r])
+    np.testing.assert_allclose(ft.jit(pm(lambda v: lax.all_gather(v, "i", axis_index_groups=alone)))(x)[0], xs[r : r + 1])
+    g = ft.grad(lambda x: fnp.sum(pm(lambda v: lax.psum(v, "i", axis_index_groups=reversed_) ** 2)(x)))(x)
+    np.testing.assert_allclose(g[0], 2 * n * xs.sum(0), rtol=1e-12)  # psum's transpose is the grouped psum
+
+
 def test_pmap_of_vmap_with_two_names():
     xs, x = global_and_local((4,))
     out = pm(ft.vmap(lambda v: lax.psum(v, ("i", "j")), axis_name="j"))(x)
