@@ -487,3 +487,32 @@ def test_jit_of_ffts_inside_scan_and_cond():
     branch = ft.jit(lambda v, p: lax.cond(p, lambda u: fnp.real(fnp.fft.fft(u)), lambda u: u, v))
     np.testing.assert_allclose(branch(x, True), np.fft.fft(x).real, rtol=1e-13, atol=1e-13)
     np.testing.assert_array_equal(branch(x, False), x)
+
+
+SPECTRUM_PROGRAM = r"""
+import hashlib
+import numpy as np
+import functrans as ft
+import functrans.numpy as fnp
+
+x = np.random.default_rng(0).standard_normal((16, 12))
+f = ft.jit(lambda v: (fnp.fft.irfft2(fnp.fft.rfft2(v) * 1.5j, v.shape), ft.grad(lambda u: fnp.sum(fnp.abs(fnp.fft.fft(u)) ** 3))(v)))
+print(hashlib.sha256(b"".join(a.tobytes() for a in f(x))).hexdigest())
+"""
+
+
+@pytest.mark.slow
+def test_compiled_ffts_agree_bitwise_across_processes_cold_and_warm(tmp_path):
+    # The second process loads the first's machine code, rocket-fft's calls included.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "FUNCTRANS_BACKGROUND_COMPILE"}
+    env["FUNCTRANS_CACHE_DIR"] = str(tmp_path / "cache")
+    digests = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", SPECTRUM_PROGRAM], env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        digests.append(done.stdout.strip().splitlines()[-1])
+    assert digests[0] == digests[1]
