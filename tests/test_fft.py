@@ -389,6 +389,13 @@ def test_jacobians_forward_and_reverse_agree():
     np.testing.assert_allclose(ft.jacrev(f)(x), ft.jacfwd(f)(x), rtol=1e-12, atol=1e-12)
 
 
+def test_axis_none_transforms_every_axis_as_jax():
+    x = random((2, 3))
+    np.testing.assert_allclose(fnp.fft.fft(x, axis=None), np.fft.fftn(x), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(fnp.fft.rfft(x, axis=None), np.fft.rfftn(x), rtol=1e-13, atol=1e-13)
+    assert fnp.fft.fft(x, n=4, axis=None).shape == (2, 4)  # n for the last axis
+
+
 def test_python_lists_are_accepted():
     np.testing.assert_allclose(fnp.fft.fft([1, 2, 3]), np.fft.fft([1, 2, 3]), rtol=1e-15)
     np.testing.assert_array_equal(fnp.fft.fftshift([1, 2, 3]), [3, 1, 2])

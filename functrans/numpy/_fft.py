@@ -77,11 +77,12 @@ def _fft_core(func_name: str, fft_type: FftType, a: ArrayLike, s: Shape | None, 
     return moveaxis(out, trailing, axes)
 
 
-def _one_axis(func_name: str, axis: Any) -> list[int]:
+def _one_axis(func_name: str, axis: Any) -> list[int] | None:
+    """``axis`` as the n-D functions' ``axes``; None, as JAX's, means all of them."""
     if isinstance(axis, (list, tuple)):
         raise ValueError(f"functrans.numpy.fft.{func_name} does not support multiple axes. Please use "
                          f"functrans.numpy.fft.{func_name}n. Got axis = {axis!r}.")
-    return [axis]
+    return None if axis is None else [axis]
 
 
 def _two_axes(func_name: str, axes: Sequence[int]) -> Sequence[int]:
