@@ -312,7 +312,7 @@ def test_rnn_loop_bodies_allocate_nothing_and_fuse_the_epilogue():
             body.append(line)
         assert not [l for l in body if re.search(r"np\.(empty|full|zeros)\(|\.copy\(\)|ws\[", l)]
     # tanh, its derivative and the bias add are one loop after the two products of the step.
-    assert re.search(r"np\.dot\(.*\n.*\n.*np\.dot\(.*\n(.*\n){0,3}\s*for i\d+ in range\(3\):\n\s*for i\d+ in range\(4\):", text)
+    assert re.search(r"strided_matmul\(.*\n.*\n.*strided_matmul\(.*\n(.*\n){0,3}\s*for i\d+ in range\(3\):\n\s*for i\d+ in range\(4\):", text)
 
 
 MEMORY_PROBE = """

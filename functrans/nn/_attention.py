@@ -56,6 +56,20 @@ def _query_axis_third(t: Any) -> Any:
     return fnp.swapaxes(fnp.reshape(t, (1,) * (5 - t.ndim) + t.shape), 2, 3)
 
 
+def _biased_and_masked(logits: Any, scale: float, bias: Any | None, keep: Any | None) -> tuple[Any, float]:
+    """The (B, K, T, G, S) logits scaled, biased and masked, but for the scale left to
+    softmax_rows: all of it where no bias or mask comes between (it scales as it reads)."""
+    if bias is None and keep is None:
+        return logits, scale
+    dtype = logits.dtype
+    logits = logits * scale
+    if bias is not None:
+        logits = fnp.astype(logits + _query_axis_third(bias), dtype)
+    if keep is not None:
+        logits = fnp.where(_query_axis_third(keep), logits, _large_negative(dtype))
+    return logits, 1.0
+
+
 def _combined_mask(mask: Any | None, is_causal: bool, q_len: int, kv_len: int, q_lengths: Any | None,
                    kv_lengths: Any | None, window: tuple[int, int] | None) -> Any | None:
     """The (broadcastable to B, K, G, T, S) boolean of the logits kept, or None to keep all."""
@@ -141,14 +155,7 @@ def dot_product_attention(
     grouped_query = fnp.reshape(query, (batch, q_len, kv_heads, heads // kv_heads, head_size))
     logits = fnp.einsum("BTKGH,BSKH->BKTGS", fnp.astype(grouped_query, logits_dtype), fnp.astype(key, logits_dtype))
     keep = _combined_mask(_grouped(mask, heads, kv_heads), is_causal, q_len, kv_len, q_lengths, kv_lengths, window)
-    # softmax_rows scales as it reads the logits (one pass fewer) unless a bias or mask comes between.
-    softmax_scale = scale
-    if bias is not None or keep is not None:
-        logits, softmax_scale = logits * scale, 1.0
-    if bias is not None:
-        logits = fnp.astype(logits + _query_axis_third(_grouped(bias, heads, kv_heads)), logits_dtype)
-    if keep is not None:
-        logits = fnp.where(_query_axis_third(keep), logits, _large_negative(logits_dtype))
+    logits, softmax_scale = _biased_and_masked(logits, scale, _grouped(bias, heads, kv_heads), keep)
     probs = fnp.astype(softmax_rows(logits, softmax_scale), key.dtype)
     encoded = fnp.einsum("BKTGS,BSKH->BTKGH", probs, value)
     if q_lengths is not None:
