@@ -631,7 +631,7 @@ def test_reductions_equal_jax():
 def test_names_are_those_of_jax_nn():
     jax_nn = pytest.importorskip("jax.nn")
     missing = {n for n in dir(jax_nn) if not n.startswith("_")} - set(nn.__all__)
-    assert missing == {"get_scaled_dot_general_config"}  # float8/float4 block scaling: a GPU feature
+    assert missing == set()
 
 
 # --------------------------------------------------------------------------- under jit
