@@ -6,8 +6,9 @@ Measured: the median wall time of one step on 1 and on 2 processes (``mpiexec -n
 thread each, same per-process batch, so 2 processes do twice the work per step), and the
 scaling efficiency ``time(1) / time(2)`` (1.0: twice the throughput on two processes).
 Checked: every process ends with the same parameters, and on 1 process the step equals W1's
-NumPy row. mpi4jax and JAX's multi-process CPU backend are not installed here, so the
-reference row is the single-process step.
+NumPy row. The reference: the same step in JAX with mpi4jax (``mpi4jax.allreduce`` of the
+gradients inside ``jax.jit``), when mpi4jax is installed (it builds from source against the
+MPI in use: ``pip install mpi4jax``); otherwise the single-process step alone.
 
     python benchmarks/w10_data_parallel.py          # launches both runs with mpiexec
 """
@@ -68,10 +69,43 @@ def worker() -> None:
         print(json.dumps({"processes": count, "median_s": statistics.median(times), "min_s": min(times)}))
 
 
-def launch(n: int) -> dict:
+def jax_worker() -> None:
+    """The same job in JAX: each process jits its step, gradients averaged by mpi4jax."""
+    import _harness as H
+    import w1_mlp
+
+    H.THREADS = 1
+    jax = H.import_jax(x64=False)
+    import jax.numpy as jnp
+    import mpi4jax
+    from mpi4py import MPI
+
+    rank, count = MPI.COMM_WORLD.Get_rank(), MPI.COMM_WORLD.Get_size()
+    params, x, y = w1_mlp.make_data(seed=0)
+    _, x, y = w1_mlp.make_data(seed=1 + rank)
+    loss = w1_mlp.make_loss(jnp)
+    mean = lambda v: mpi4jax.allreduce(v, op=MPI.SUM) / count
+
+    @jax.jit
+    def step(params, x, y):
+        value, grads = jax.value_and_grad(loss)(params, x, y)
+        return mean(value), jax.tree_util.tree_map(lambda p, g: p - w1_mlp.LR * mean(g), params, grads)
+
+    args = jax.device_put((params, x, y))
+    times = []
+    for i in range(WARMUP + STEPS):
+        start = time.perf_counter()
+        jax.block_until_ready(step(*args))
+        if i >= WARMUP:
+            times.append(time.perf_counter() - start)
+    if rank == 0:
+        print(json.dumps({"processes": count, "median_s": statistics.median(times), "min_s": min(times)}))
+
+
+def launch(n: int, which: str = "functrans") -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
-    run = subprocess.run(["mpiexec", "-n", str(n), sys.executable, __file__, "--worker"], env=env, capture_output=True,
-                         text=True, timeout=900)
+    run = subprocess.run(["mpiexec", "-n", str(n), sys.executable, __file__, "--worker", which], env=env,
+                         capture_output=True, text=True, timeout=900)
     if run.returncode:
         raise SystemExit(f"mpiexec -n {n} failed:\n{run.stderr[-3000:]}")
     return json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
@@ -80,14 +114,27 @@ def launch(n: int) -> dict:
 def main() -> None:
     if shutil.which("mpiexec") is None:
         raise SystemExit("W10 needs MPI: pip install 'functrans[distributed]'")
-    rows = [launch(1), launch(2)]
-    base = rows[0]["median_s"]
+    try:
+        import mpi4jax  # noqa: F401
+        implementations = ["functrans", "jax"]
+    except ImportError:
+        implementations = ["functrans"]
+        print("# mpi4jax is not installed: no JAX reference rows")
+    rows = {which: [launch(1, which), launch(2, which)] for which in implementations}
     print("W10: W1's step data-parallel (batch 128 per process, f32, one thread per process)")
-    print(f"{'processes':>9}  {'median step':>12}  {'min step':>9}  {'samples/s':>10}  {'scaling efficiency':>18}")
-    for row in rows:
-        n, t = row["processes"], row["median_s"]
-        print(f"{n:9d}  {t * 1e3:9.2f} ms  {row['min_s'] * 1e3:6.2f} ms  {128 * n / t:10.0f}  {base / t:18.2f}")
+    print(f"{'':>20} {'processes':>9}  {'median step':>12}  {'min step':>9}  {'samples/s':>10}  {'scaling eff.':>12}  {'x JAX':>6}")
+    for which, runs in rows.items():
+        base = runs[0]["median_s"]
+        for row in runs:
+            n, t = row["processes"], row["median_s"]
+            ratio = t / rows["jax"][n - 1]["median_s"] if "jax" in rows else float("nan")
+            label = which if which == "functrans" else "jax + mpi4jax"
+            print(f"{label:>20} {n:9d}  {t * 1e3:9.2f} ms  {row['min_s'] * 1e3:6.2f} ms  {128 * n / t:10.0f}  "
+                  f"{base / t:12.2f}  {ratio:6.2f}")
 
 
 if __name__ == "__main__":
-    worker() if "--worker" in sys.argv else main()
+    if "--worker" in sys.argv:
+        jax_worker() if sys.argv[-1] == "jax" else worker()
+    else:
+        main()

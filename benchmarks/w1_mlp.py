@@ -221,17 +221,26 @@ def build_numba(params, x, y, tanh="rational"):
 # 3. functrans, as a user writes it
 # ---------------------------------------------------------------------------
 
+def make_loss(xnp):
+    """W1's loss written with ``xnp``, functrans.numpy or jax.numpy (W10 uses both)."""
+
+    def loss(params, x, y):
+        (W1, b1), (W2, b2), (W3, b3) = params
+        h = xnp.tanh(x @ W1 + b1)
+        h = xnp.tanh(h @ W2 + b2)
+        logits = h @ W3 + b3
+        z = logits - xnp.max(logits, axis=1, keepdims=True)
+        logp = z - xnp.log(xnp.sum(xnp.exp(z), axis=1, keepdims=True))
+        return -xnp.sum(y * logp) / x.shape[0]
+
+    return loss
+
+
 def functrans_loss(params, x, y):
-    """W1's loss with functrans.numpy (W10's data-parallel step uses it too)."""
+    """W1's loss with functrans.numpy."""
     import functrans.numpy as fnp  # here: H.import_functrans puts the working tree's first
 
-    (W1, b1), (W2, b2), (W3, b3) = params
-    h = fnp.tanh(x @ W1 + b1)
-    h = fnp.tanh(h @ W2 + b2)
-    logits = h @ W3 + b3
-    z = logits - fnp.max(logits, axis=1, keepdims=True)
-    logp = z - fnp.log(fnp.sum(fnp.exp(z), axis=1, keepdims=True))
-    return -fnp.sum(y * logp) / x.shape[0]
+    return make_loss(fnp)(params, x, y)
 
 
 def build_functrans(params, x, y):
@@ -254,14 +263,7 @@ def build_jax(params, x, y):
     jax = H.import_jax(x64=False)
     import jax.numpy as jnp
 
-    def loss(params, x, y):
-        (W1, b1), (W2, b2), (W3, b3) = params
-        h = jnp.tanh(x @ W1 + b1)
-        h = jnp.tanh(h @ W2 + b2)
-        logits = h @ W3 + b3
-        z = logits - jnp.max(logits, axis=1, keepdims=True)
-        logp = z - jnp.log(jnp.sum(jnp.exp(z), axis=1, keepdims=True))
-        return -jnp.sum(y * logp) / x.shape[0]
+    loss = make_loss(jnp)
 
     @jax.jit
     def step(params, x, y):
