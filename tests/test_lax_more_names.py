@@ -357,3 +357,51 @@ def test_key_dtype_and_scaled_dot_general_config():
     assert (mx.block_size, mx.data_type, mx.scale_type, mx.global_scale) == (32, "float8_e4m3fn", "float8_e8m0fnu", None)
     with pytest.raises(ValueError, match="Unsupported mode"):
         fnn.get_scaled_dot_general_config("int8")
+
+
+# --------------------------------------------------------------------------- against JAX
+
+
+@pytest.fixture
+def jax_x64():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+@pytest.mark.slow  # imports and runs JAX
+def test_ragged_dot_general_modes_match_jax(jax_x64):
+    jlax = jax_x64.lax
+    rng = np.random.default_rng(3)
+    cases = [
+        (rng.standard_normal((6, 3)), rng.standard_normal((3, 3, 2)), np.array([2, 0, 3], np.int32), ((([1], [1]), ([], [])), [0], [0])),
+        (rng.standard_normal((2, 5)), rng.standard_normal((5, 3)), np.array([1, 4], np.int32), ((([1], [0]), ([], [])), [1], [])),
+        (rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 2, 3, 5)), np.array([[1, 3], [4, 0]], np.int32),
+         ((([2], [2]), ([0], [1])), [1], [0])),
+        (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 5)), np.array([1, 1], np.int32), ((([2], [1]), ([0], [0])), [0], [])),
+    ]
+    for lhs, rhs, sizes, (dims, ragged, group) in cases:
+        ours = lax.ragged_dot_general(lhs, rhs, sizes, lax.RaggedDotDimensionNumbers(dims, ragged, group))
+        theirs = jlax.ragged_dot_general(lhs, rhs, sizes, jlax.RaggedDotDimensionNumbers(dims, ragged, group))
+        np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.slow  # imports and runs JAX
+def test_collectives_and_shapes_match_jax(jax_x64):
+    jax, jlax = jax_x64, jax_x64.lax
+    x = np.arange(12.0).reshape(3, 4) ** 1.5
+    for ours, theirs in [(lambda v: lax.pbroadcast(v, "i", 1), lambda v: jlax.pbroadcast(v, "i", 1)),
+                         (lambda v: lax.pshuffle(v, "i", [2, 0, 1]), lambda v: jlax.pshuffle(v, "i", [2, 0, 1]))]:
+        np.testing.assert_array_equal(named(ours)(x), np.asarray(jax.vmap(theirs, axis_name="i")(x)))
+    square = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_array_equal(named(lambda v: lax.pswapaxes(v, "i", 0))(square),
+                                  np.asarray(jax.vmap(lambda v: jlax.pswapaxes(v, "i", 0), axis_name="i")(square)))
+    for axis in (0, 1, -1):
+        np.testing.assert_array_equal(lax.stack([x, -x], axis), np.asarray(jlax.stack([x, -x], axis)))
+        for a, b in zip(lax.unstack(x, axis), jlax.unstack(x, axis)):
+            np.testing.assert_array_equal(a, np.asarray(b))
+    np.testing.assert_array_equal(lax.broadcast_like(x[:1], np.zeros((2, 3, 4))), np.asarray(jlax.broadcast_like(x[:1], np.zeros((2, 3, 4)))))
+    np.testing.assert_array_equal(lax.shape_as_value((2, 5)), np.asarray(jlax.shape_as_value((2, 5))))
+    assert lax.shape_as_value((2, 5)).dtype == jlax.shape_as_value((2, 5)).dtype
+    branches = dict(cpu=lambda v: v * 2, default=lambda v: v * 3)
+    assert float(lax.platform_dependent(1.5, **branches)) == float(jlax.platform_dependent(1.5, **branches))

@@ -103,3 +103,21 @@ def test_hyp2f1_jit_matches_eager():
     a, b, c = np.array([0.5, 1.5, -2.0, 1.0]), np.array([1.2, -0.7, 0.5, 1.0]), np.array([2.5, 0.8, 3.0, 2.0])
     x = np.array([0.3, 0.97, -0.6, 1.0])
     np.testing.assert_allclose(ft.jit(fs.hyp2f1)(a, b, c, x), fs.hyp2f1(a, b, c, x), rtol=1e-13)
+
+
+@pytest.mark.slow  # imports and runs JAX
+def test_hyp2f1_matches_jax_where_its_series_converge():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(4)
+    grid = lambda: rng.integers(-300, 301, 200) / 100
+    a, b, c, x = grid(), grid(), grid(), rng.uniform(-0.5, 0.75, 200)
+    c = np.where((c <= 0) & (c == np.round(c)), 0.5, c)
+    theirs = np.asarray(jax.scipy.special.hyp2f1(a, b, c, x))
+    keep = np.isfinite(theirs) & (np.abs(theirs) < 1e8)
+    close_to(fs.hyp2f1(a, b, c, x)[keep], theirs[keep], 1e-9)
+    np.testing.assert_array_equal(np.isinf(fs.hyp2f1(1.0, 1.0, -2.0, 0.5)), np.isinf(jax.scipy.special.hyp2f1(1.0, 1.0, -2.0, 0.5)))
+    grad_x = ft.grad(lambda x: fs.hyp2f1(0.5, 1.5, 2.5, x))(0.3)
+    np.testing.assert_allclose(grad_x, jax.grad(lambda x: jax.scipy.special.hyp2f1(0.5, 1.5, 2.5, x))(0.3), rtol=1e-12)
+    grad_a = ft.grad(lambda a: fs.hyp2f1(a, 1.5, 2.5, 0.3))(0.5)
+    np.testing.assert_allclose(grad_a, jax.grad(lambda a: jax.scipy.special.hyp2f1(a, 1.5, 2.5, 0.3))(0.5), rtol=1e-10)

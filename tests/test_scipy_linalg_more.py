@@ -268,3 +268,35 @@ def test_funm_matches_scipy_and_expm():
         fsl.funm(np.ones((2, 3)), jnp.exp)
     with pytest.raises(NotImplementedError):
         ft.jit(lambda a: fsl.funm(a, jnp.exp))(a)
+
+
+@pytest.mark.slow  # imports and runs JAX
+def test_new_functions_match_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jsl = jax.scipy.linalg
+    rng = np.random.default_rng(5)
+    a = np.array([2.0, -3.0, 1.0, 4.0])
+    for name in ("companion", "fiedler", "fiedler_companion"):
+        np.testing.assert_allclose(getattr(fsl, name)(a), np.asarray(getattr(jsl, name)(a)), rtol=1e-14)
+    np.testing.assert_allclose(fsl.leslie(a, a[1:]), np.asarray(jsl.leslie(a, a[1:])), rtol=1e-14)
+    for mode in ("full", "same", "valid"):
+        np.testing.assert_allclose(fsl.convolution_matrix(a, 3, mode), np.asarray(jsl.convolution_matrix(a, 3, mode)))
+    for n in (1, 4):
+        np.testing.assert_allclose(fsl.invhilbert(n), np.asarray(jsl.invhilbert(n)), rtol=1e-12)
+        np.testing.assert_allclose(fsl.helmert(n, True), np.asarray(jsl.helmert(n, True)), rtol=1e-14)
+        np.testing.assert_allclose(fsl.dft(n, "sqrtn"), np.asarray(jsl.dft(n, "sqrtn")), atol=1e-14)
+        np.testing.assert_allclose(fsl.pascal(n), np.asarray(jsl.pascal(n)), rtol=1e-5)  # JAX's: float32, from lgamma
+        np.testing.assert_allclose(fsl.invpascal(n), np.asarray(jsl.invpascal(n)), rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(fsl.hadamard(n), np.asarray(jsl.hadamard(n)))
+    d, e = rng.standard_normal(5), rng.standard_normal(4)
+    np.testing.assert_allclose(fsl.eigh_tridiagonal(d, e, eigvals_only=True),
+                               np.asarray(jsl.eigh_tridiagonal(d, e, eigvals_only=True)), rtol=1e-10, atol=1e-12)
+    A, B, C = rng.standard_normal((3, 3)) + 4 * np.eye(3), rng.standard_normal((2, 2)) + 3 * np.eye(2), rng.standard_normal((3, 2))
+    np.testing.assert_allclose(fsl.solve_sylvester(A, B, C), np.asarray(jsl.solve_sylvester(A, B, C)), rtol=1e-10)
+    m = rng.standard_normal((4, 3))
+    for mode, c in (("left", rng.standard_normal((3, 2))), ("right", rng.standard_normal((2, 4)))):
+        for ours, theirs in zip(fsl.qr_multiply(m, c, mode), jsl.qr_multiply(m, c, mode)):
+            np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-10, atol=1e-12)
+    f = fsl.funm(np.array([[1.0, 2.0], [0.5, 3.0]]), np.exp)
+    np.testing.assert_allclose(f, np.asarray(jsl.funm(np.array([[1.0, 2.0], [0.5, 3.0]]), jax.numpy.exp)), rtol=1e-10)
