@@ -93,6 +93,7 @@ SWEEPS: dict[str, Sweep] = {
     "frexp_exponent": EXACT,
     "stop_gradient": EXACT._replace(kinds="biuf"),
     "name": EXACT._replace(kinds="biuf", params=({"name": "swept"},)),
+    "replicated": EXACT._replace(kinds="biuf", params=({"axis_name": "swept"},)),
     "sqrt": EXACT, "rsqrt": LIBM, "cbrt": LIBM,
     "exp": FAST, "log": FAST, "log1p": FAST, "expm1": FAST, "tanh": FAST, "logistic": FAST,
     "sin": FAST, "cos": FAST,
