@@ -20,12 +20,25 @@ _TOL = {np.dtype(np.float64): 1e-5, np.dtype(np.float32): 2e-2, np.dtype(np.floa
 
 
 def _inexact_dtype(tree: Any) -> np.dtype:
-    dts = [np.asarray(x).dtype for x in tree_flatten(tree)[0] if np.asarray(x).dtype.kind == "f"]
+    """The narrowest float dtype of the leaves (a complex leaf counts as its parts' dtype)."""
+    dts = [np.dtype(f"f{d.itemsize // (2 if d.kind == 'c' else 1)}") for d in (np.asarray(x).dtype for x in tree_flatten(tree)[0]) if d.kind in "fc"]
     return min(dts, key=lambda d: d.itemsize) if dts else np.dtype(np.float64)
 
 
 def _random_like(tree: Any, rng: np.random.RandomState) -> Any:
-    return tree_map(lambda x: rng.standard_normal(np.shape(x)).astype(np.asarray(x).dtype), tree)
+    """Standard normal values like the leaves; complex leaves get random real and imaginary parts."""
+    def draw(x):
+        dtype = np.asarray(x).dtype
+        value = rng.standard_normal(np.shape(x))
+        return (value + 1j * rng.standard_normal(np.shape(x)) if dtype.kind == "c" else value).astype(dtype)
+
+    return tree_map(draw, tree)
+
+
+def _wide(x: Any) -> np.ndarray:
+    """``x`` in complex128 if complex, else float64, for comparisons and differences."""
+    x = np.asarray(x)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 
 def _add(tree: Any, other: Any, scale: float) -> Any:
@@ -33,12 +46,14 @@ def _add(tree: Any, other: Any, scale: float) -> Any:
 
 
 def _vdot(a: Any, b: Any) -> float:
-    return float(sum(np.vdot(np.asarray(x, np.float64), np.asarray(y, np.float64)) for x, y in zip(tree_flatten(a)[0], tree_flatten(b)[0])))
+    # Re(sum(x * y)), unconjugated: the pairing under which JAX's (plain) transposes of
+    # complex linear maps satisfy <u, J v> = <J^T u, v>.
+    return float(sum(np.real(np.sum(_wide(x) * _wide(y))) for x, y in zip(tree_flatten(a)[0], tree_flatten(b)[0])))
 
 
 def _assert_close(name: str, actual: Any, expected: Any, atol: float, rtol: float) -> None:
     for i, (a, e) in enumerate(zip(tree_flatten(actual)[0], tree_flatten(expected)[0])):
-        a, e = np.asarray(a, np.float64), np.asarray(e, np.float64)
+        a, e = _wide(a), _wide(e)
         if a.shape != e.shape or not np.allclose(a, e, atol=atol, rtol=rtol, equal_nan=True):
             raise AssertionError(
                 f"{name}: leaf {i} differs beyond atol={atol}, rtol={rtol}\n  got:      {a!r}\n  expected: {e!r}\n"
@@ -52,7 +67,7 @@ def check_jvp(f: Callable, args: Sequence[Any], atol: float, rtol: float, eps: f
     _, t_out = jvp(f, tuple(args), tangents)
     plus = f(*_add(tuple(args), tangents, eps))
     minus = f(*_add(tuple(args), tangents, -eps))
-    numeric = tree_map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps), plus, minus)
+    numeric = tree_map(lambda p, m: (_wide(p) - _wide(m)) / (2 * eps), plus, minus)
     _assert_close("jvp vs finite differences", t_out, numeric, atol, rtol)
 
 

@@ -254,24 +254,52 @@ def vjp(fun: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     return primal_out, vjp_fun
 
 
-def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def _check_input_dtypes(name: str, holomorphic: bool, real_only: bool, args: tuple, nums: tuple[int, ...]) -> None:
+    """JAX's errors for inputs a derivative cannot take: not inexact, not complex when
+    ``holomorphic``, complex without it when ``real_only`` (forward mode)."""
+    for i, a in zip(nums, args):
+        for x in tree_flatten(a)[0]:
+            dtype = core.get_aval(_canonicalize(x)).dtype
+            if holomorphic and not dtypes.is_complex(dtype):
+                raise TypeError(f"{name} with holomorphic=True requires inputs with complex dtype, but argument {i} has dtype {dtype}")
+            if not dtypes.is_inexact(dtype) or (real_only and not holomorphic and dtypes.is_complex(dtype)):
+                kinds = "real-valued (floating point)" if real_only else "real- or complex-valued (floating point or complex)"
+                raise TypeError(
+                    f"{name} requires {kinds} inputs, but argument {i} has dtype {dtype}; to differentiate with respect to it, "
+                    + ("pass holomorphic=True for a holomorphic function, or use jvp" if dtypes.is_complex(dtype) else "convert it to a float dtype")
+                )
+
+
+def _check_output_dtype(name: str, holomorphic: bool, dtype: np.dtype) -> None:
+    """JAX's errors for outputs a reverse-mode derivative cannot start from."""
+    if holomorphic:
+        if not dtypes.is_complex(dtype):
+            raise TypeError(f"{name} with holomorphic=True requires outputs with complex dtype, but got {dtype}")
+    elif dtypes.is_complex(dtype):
+        raise TypeError(f"{name} requires real-valued outputs, but the output has dtype {dtype}; for holomorphic "
+                        "differentiation, pass holomorphic=True; for a non-holomorphic function with complex outputs, use vjp")
+    elif not dtypes.is_float(dtype):
+        raise TypeError(f"{name} requires a real floating-point output, but the output has dtype {dtype}")
+
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
     """A function returning ``fun``'s value and its gradient with respect to ``argnums``.
+
+    For complex inputs of a real function, the gradient is JAX's ``df/dx - i df/dy``
+    (the conjugate of the steepest ascent); with ``holomorphic=True``, a complex function
+    of complex inputs has the complex derivative ``f'(z)`` as its gradient.
 
     >>> value_and_grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
     (array(5.), array([2., 4.]))
+    >>> value_and_grad(lambda z: z ** 2, holomorphic=True)(1j)
+    (array(-1.+0.j), array(0.+2.j))
     """
 
     def wrapped(*args, **kwargs):
         nums = _argnums_tuple(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
-        for i, leaf in zip(nums, [tree_flatten(a)[0] for a in dyn]):
-            for x in leaf:
-                aval = core.get_aval(_canonicalize(x))
-                if not dtypes.is_inexact(aval.dtype):
-                    raise TypeError(
-                        f"grad requires real-valued (floating point) inputs, but argument {i} has dtype {aval.dtype}; "
-                        "to differentiate with respect to it, convert it to a float dtype"
-                    )
+        _check_input_dtypes("grad", holomorphic, False, dyn, nums)
         result = vjp(_partial_args(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         out, vjp_fun = result[:2]
         if not core.is_valid_value(out):
@@ -282,8 +310,7 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
                 f"grad requires a scalar output, but the function returned an output of shape {out_aval.shape}; "
                 "use jacrev or vjp for non-scalar outputs"
             )
-        if not dtypes.is_float(out_aval.dtype):
-            raise TypeError(f"grad requires a real floating-point scalar output, but the output has dtype {out_aval.dtype}")
+        _check_output_dtype("grad", holomorphic, out_aval.dtype)
         grads = vjp_fun(np.ones((), out_aval.dtype))
         grads = grads[0] if isinstance(argnums, int) else grads
         return ((out, result[2]) if has_aux else out), grads
@@ -291,13 +318,19 @@ def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: boo
     return _wrap(fun, "value_and_grad", wrapped)
 
 
-def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The gradient of a scalar function with respect to argument(s) ``argnums``.
+
+    Complex inputs as ``value_and_grad``: ``df/dx - i df/dy`` for a real function,
+    ``f'(z)`` for a holomorphic one with ``holomorphic=True``.
 
     >>> grad(lambda x: x ** 3)(2.0)
     array(12.)
+    >>> import functrans.numpy as fnp
+    >>> grad(lambda z: fnp.abs(z) ** 2)(3 + 4j)
+    array(6.-8.j)
     """
-    vg = value_and_grad(fun, argnums, has_aux)
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic)
 
     def wrapped(*args, **kwargs):
         (value, g) = vg(*args, **kwargs)
@@ -426,30 +459,34 @@ def _split_columns(stacked: list, out_avals: list, in_avals: list) -> list[list]
     return blocks
 
 
-def _flat_jacobian_inputs(fun: Callable, args: tuple, kwargs: dict, argnums: int | Sequence[int], name: str):
+def _flat_jacobian_inputs(fun: Callable, args: tuple, kwargs: dict, argnums: int | Sequence[int], name: str,
+                          holomorphic: bool):
     """``fun`` as a function of the flat leaves of the differentiated arguments, those
-    leaves, their structure and their avals (which must be floating point)."""
+    leaves, their structure and their avals (checked as JAX checks them)."""
     nums = _argnums_tuple(argnums, len(args), name)
+    _check_input_dtypes(name, holomorphic, name == "jacfwd", tuple(args[i] for i in nums), nums)
     flat_dyn, dyn_tree = tree_flatten(tuple(args[i] for i in nums))
     flat_dyn = [_canonicalize(x) for x in flat_dyn]
     in_avals = [core.get_aval(x) for x in flat_dyn]
-    for a in in_avals:
-        if not dtypes.is_inexact(a.dtype):
-            raise TypeError(f"{name} requires floating point inputs, got dtype {a.dtype}")
     partial = _partial_args(fun, args, kwargs, nums)
     return (lambda *leaves: partial(*tree_unflatten(dyn_tree, leaves))), flat_dyn, dyn_tree, in_avals
 
 
-def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian by forward mode: one batched jvp over the input basis.
+
+    Real inputs, or with ``holomorphic=True`` complex inputs and outputs (the Jacobian of
+    complex derivatives).
 
     >>> jacfwd(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> jacfwd(lambda z: z ** 2, holomorphic=True)(np.array([1j]))
+    array([[0.+2.j]])
     """
 
     def wrapped(*args, **kwargs):
-        flat_partial, flat_dyn, dyn_tree, in_avals = _flat_jacobian_inputs(fun, args, kwargs, argnums, "jacfwd")
+        flat_partial, flat_dyn, dyn_tree, in_avals = _flat_jacobian_inputs(fun, args, kwargs, argnums, "jacfwd", holomorphic)
         total, basis = _std_basis(in_avals)
 
         def push(*tangents):
@@ -460,6 +497,9 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         y_leaves, out_tree = tree_flatten(y)
         jac_leaves = out_tree.flatten_up_to(jac)
         out_avals = [core.get_aval(_canonicalize(v)) for v in y_leaves]
+        if holomorphic:
+            for a in out_avals:
+                _check_output_dtype("jacfwd", True, a.dtype)
         blocks = _split_columns(jac_leaves, out_avals, in_avals)
         out = tree_unflatten(out_tree, [_unflatten_inputs(row, dyn_tree, argnums) for row in blocks])
         return (out, result[2]) if has_aux else out
@@ -472,20 +512,27 @@ def _unflatten_inputs(row: list, dyn_tree: PyTreeDef, argnums: int | Sequence[in
     return per_arg[0] if isinstance(argnums, int) else per_arg
 
 
-def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False, holomorphic: bool = False) -> Callable:
     """The Jacobian by reverse mode: one batched vjp over the output basis.
+
+    Real outputs (of real or complex inputs, with ``grad``'s convention), or with
+    ``holomorphic=True`` complex inputs and outputs.
 
     >>> jacrev(lambda x: x ** 2)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> jacrev(lambda z: z ** 2, holomorphic=True)(np.array([1j]))
+    array([[0.+2.j]])
     """
     def wrapped(*args, **kwargs):
-        flat_partial, flat_dyn, dyn_tree, in_avals = _flat_jacobian_inputs(fun, args, kwargs, argnums, "jacrev")
+        flat_partial, flat_dyn, dyn_tree, in_avals = _flat_jacobian_inputs(fun, args, kwargs, argnums, "jacrev", holomorphic)
         result = vjp(flat_partial, *flat_dyn, has_aux=has_aux)
         y, pullback = result[0], result[1]
         y_leaves, out_tree = tree_flatten(y)
         y_leaves = [_canonicalize(v) for v in y_leaves]
         out_avals = [core.get_aval(v) for v in y_leaves]
+        for a in out_avals:
+            _check_output_dtype("jacrev", holomorphic, a.dtype)
         total, basis = _std_basis(out_avals)
         rows = vmap(lambda *cts: pullback(tree_unflatten(out_tree, list(cts))))(*basis)  # each (total_out, *in.shape)
         blocks = []
@@ -501,14 +548,14 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
     return _wrap(fun, "jacrev", wrapped)
 
 
-def hessian(fun: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The Hessian of a scalar function: ``jacfwd(jacrev(fun))``.
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False) -> Callable:
+    """The Hessian of a scalar function: ``jacfwd(jacrev(fun))`` (both ``holomorphic`` if asked).
 
     >>> hessian(lambda x: (x ** 3).sum())(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
-    return _wrap(fun, "hessian", jacfwd(jacrev(fun, argnums), argnums))
+    return _wrap(fun, "hessian", jacfwd(jacrev(fun, argnums, holomorphic=holomorphic), argnums, holomorphic=holomorphic))
 
 
 def hvp(fun: Callable, primals: Sequence[Any], tangents: Sequence[Any]) -> tuple:

@@ -150,6 +150,7 @@ FLOAT = "fc"
 NUMERIC = "iufc"
 INTEGER = "iu"
 LOGICAL = "biu"
+ORDERED = "biuf"
 ANY = "biufc"
 _KIND_NAMES = {"b": "bool", "i": "signed integer", "u": "unsigned integer", "f": "floating", "c": "complex"}
 

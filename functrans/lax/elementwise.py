@@ -2,7 +2,9 @@
 
 Operands of a binary primitive have equal shapes and dtypes (``functrans.numpy``
 broadcasts and promotes before binding); the functions here also accept a Python
-scalar for one operand, taking the other's dtype and shape. Integer ``div`` and
+scalar for one operand, taking the other's dtype and shape (a TypeError, as JAX's, where
+that would lose its value: a float with an integer operand, a complex with a real one).
+Integer ``div`` and
 ``rem`` round toward minus infinity, as NumPy's ``//`` and ``%`` do.
 
 Each primitive is one block: its definition (impl, abstract eval, batching and Numba
@@ -25,7 +27,7 @@ from ..autodiff import (
 from ..batching import batching_rules, bdim_at_front, broadcast_batcher, vectorized_batcher
 from ..config import config
 from ..core import Primitive, ShapedArray
-from ..dtypes import ANY, FLOAT, INTEGER, LOGICAL, NUMERIC, check_kinds
+from ..dtypes import ANY, FLOAT, INTEGER, LOGICAL, NUMERIC, ORDERED, check_kinds
 from ..errors import DTypeError, ShapeError
 from ..lowering import ScalarRule, cast, def_elementwise, out_dtype, template
 from ._above import above
@@ -106,15 +108,29 @@ def exact_beyond(bound: str, exact: str) -> Callable:
     return rule
 
 
+# The order of dtype kinds: a Python scalar may take the dtype of an operand of its kind or a
+# later one (2 with a float array), never an earlier one (1.5 with an integer array: JAX's
+# TypeError, where converting would truncate).
+_KIND_RANK = {"b": 1, "u": 1, "i": 1, "f": 2, "c": 3}  # Python ints serve as booleans too
+
+
 def _operands(x: Any, y: Any) -> tuple[Any, Any]:
     """Turn a Python scalar operand into an array like the other operand."""
     if type(x) in core._PY_SCALARS and type(y) not in core._PY_SCALARS:
-        aval = core.get_aval(y)
-        x = above.full(aval.shape, x, aval.dtype)
-    elif type(y) in core._PY_SCALARS and type(x) not in core._PY_SCALARS:
-        aval = core.get_aval(x)
-        y = above.full(aval.shape, y, aval.dtype)
+        return _like(x, y), y
+    if type(y) in core._PY_SCALARS and type(x) not in core._PY_SCALARS:
+        return x, _like(y, x)
     return x, y
+
+
+def _like(scalar: Any, other: Any) -> Any:
+    aval = core.get_aval(other)
+    own = dtypes.python_scalar_dtype(scalar)
+    if _KIND_RANK[own.kind] > _KIND_RANK[aval.dtype.kind]:
+        raise TypeError(f"lax operations require operands of the same dtype, got {aval.str_short()} and a Python "
+                        f"{type(scalar).__name__} ({own}), which it cannot take without losing its value "
+                        "(functrans.numpy's functions promote)")
+    return above.full(aval.shape, scalar, aval.dtype)
 
 
 def _binary(prim: Primitive, doc: str = "") -> Callable[[Any, Any], Any]:
@@ -325,7 +341,7 @@ def _balanced(x, y, pick):
 
 
 # NaN if either operand is NaN, as NumPy's maximum and minimum.
-max_p = naryop("max", np.maximum, ANY, template("kernels.max_nan({0}, {1})", "max({0}, {1})"), cheap=True)
+max_p = naryop("max", np.maximum, ORDERED, template("kernels.max_nan({0}, {1})", "max({0}, {1})"), cheap=True)
 defjvp(max_p, lambda g, ans, x, y: mul(g, _balanced(x, y, gt)), lambda g, ans, x, y: mul(g, _balanced(y, x, gt)))
 
 max = _binary(max_p, """Elementwise maximum; NaN where either operand is NaN, as NumPy's ``maximum``.
@@ -337,7 +353,7 @@ The derivative is split evenly between the operands where they are equal.
 >>> max(np.array([1.0, np.nan, 3.0]), np.array([2.0, 0.0, 1.0]))
 array([ 2., nan,  3.])
 """)
-min_p = naryop("min", np.minimum, ANY, template("kernels.min_nan({0}, {1})", "min({0}, {1})"), cheap=True)
+min_p = naryop("min", np.minimum, ORDERED, template("kernels.min_nan({0}, {1})", "min({0}, {1})"), cheap=True)
 defjvp(min_p, lambda g, ans, x, y: mul(g, _balanced(x, y, lt)), lambda g, ans, x, y: mul(g, _balanced(y, x, lt)))
 
 min = _binary(min_p, """Elementwise minimum; NaN where either operand is NaN, as NumPy's ``minimum``.
@@ -411,10 +427,17 @@ neg = _unary(neg_p, """Elementwise negation ``-x`` of a numeric operand (integer
 array([-1,  2,  0])
 """)
 
-# Numba's np.sign takes unsigned integers with the high bit set for negative.
-sign_p = unop("sign", np.sign, NUMERIC, template("np.sign({0})", "(({0} > 0) - ({0} < 0))"))
+def _sign_lowering(args, eqn):
+    if out_dtype(eqn).kind == "c":  # z / |z|, as NumPy 2 (Numba's np.sign is the sign of the real part)
+        return f"({args[0]} / np.abs({args[0]}) if {args[0]} != 0 else {args[0]})"
+    # Numba's np.sign takes unsigned integers with the high bit set for negative.
+    return template("np.sign({0})", "(({0} > 0) - ({0} < 0))")(args, eqn)
+
+
+sign_p = unop("sign", np.sign, NUMERIC, _sign_lowering)
 defzero(sign_p)
-sign = _unary(sign_p, """Elementwise sign: -1, 0 or 1 in the operand's numeric dtype (NaN stays NaN).
+sign = _unary(sign_p, """Elementwise sign: -1, 0 or 1 in the operand's numeric dtype (NaN stays NaN);
+``z / |z|`` (0 at 0) for a complex one.
 
 >>> sign(np.array([-3, 0, 5]))
 array([-1,  0,  1])
@@ -485,7 +508,15 @@ For floating-point or complex operands.
 >>> log1p(np.array([1e-10]))
 array([1.e-10])
 """)
-expm1_p = unop("expm1", np.expm1, FLOAT, fast_math("expm1", "np.expm1({0})"))
+def _expm1_lowering(args, eqn):
+    if out_dtype(eqn).kind != "c":
+        return fast_math("expm1", "np.expm1({0})")(args, eqn)
+    # NumPy's form: Numba's complex expm1 is exp(z) - 1, which loses the digits of a small z.
+    x, y = f"{args[0]}.real", f"{args[0]}.imag"
+    return cast(f"complex(np.expm1({x}) * np.cos({y}) - 2.0 * np.sin(0.5 * {y}) ** 2, np.exp({x}) * np.sin({y}))", out_dtype(eqn))
+
+
+expm1_p = unop("expm1", np.expm1, FLOAT, _expm1_lowering)
 defjvp(expm1_p, lambda g, ans, x: mul(g, add(ans, 1.0)))
 expm1 = _unary(expm1_p, """Elementwise ``exp(x) - 1``, accurate where ``x`` is close to zero.
 
@@ -618,12 +649,23 @@ Negative for negative ``x``, unlike ``pow(x, 1/3)``.
 >>> cbrt(np.array([-8.0, 27.0]))
 array([-2.,  3.])
 """)
-abs_p = unop("abs", np.abs, NUMERIC, "np.abs({0})")
-# |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
-defjvp(abs_p, lambda g, ans, x: select_n(ge(x, 0.0), neg(g), g))
-abs = _unary(abs_p, """Elementwise absolute value ``|x|`` of a numeric operand, in its dtype.
+abs_p = unop("abs", np.abs, NUMERIC, "np.abs({0})", result_dtype=dtypes.real_dtype)
 
-Its derivative at 0 is taken as 1, as JAX's.
+
+def _abs_jvp(g, ans, x):
+    if not dtypes.is_complex(core.get_aval(x).dtype):
+        # |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
+        return select_n(ge(x, 0.0), neg(g), g)
+    # d|z| = Re(conj(z) dz) / |z|, taken as Re(conj(z) dz) (zero: z = 0) where |z| is 0, as JAX.
+    magnitude = convert_element_type(ans, core.get_aval(x).dtype)
+    return real(mul(g, div(conj(x), select_n(eq(magnitude, 0.0), magnitude, above.full_like(magnitude, 1.0)))))
+
+
+defjvp(abs_p, _abs_jvp)
+abs = _unary(abs_p, """Elementwise absolute value ``|x|`` of a numeric operand: in its dtype, and in the
+component dtype (float32 for complex64) for a complex one.
+
+Its derivative at 0 is taken as 1 for real operands, as JAX's.
 
 >>> abs(np.array([-2, 0, 3]))
 array([2, 0, 3])
@@ -765,10 +807,12 @@ def _not_lowering(args, eqn):
 
 eq_p = naryop("eq", np.equal, ANY, "({0} == {1})", dtypes.bool_)
 ne_p = naryop("ne", np.not_equal, ANY, "({0} != {1})", dtypes.bool_)
-lt_p = naryop("lt", np.less, ANY, "({0} < {1})", dtypes.bool_)
-le_p = naryop("le", np.less_equal, ANY, "({0} <= {1})", dtypes.bool_)
-gt_p = naryop("gt", np.greater, ANY, "({0} > {1})", dtypes.bool_)
-ge_p = naryop("ge", np.greater_equal, ANY, "({0} >= {1})", dtypes.bool_)
+# Complex numbers have no order: the ordering comparisons take real operands, as JAX's
+# (functrans.numpy's compare complex values lexicographically, as NumPy).
+lt_p = naryop("lt", np.less, ORDERED, "({0} < {1})", dtypes.bool_)
+le_p = naryop("le", np.less_equal, ORDERED, "({0} <= {1})", dtypes.bool_)
+gt_p = naryop("gt", np.greater, ORDERED, "({0} > {1})", dtypes.bool_)
+ge_p = naryop("ge", np.greater_equal, ORDERED, "({0} >= {1})", dtypes.bool_)
 and_p = naryop("and", np.bitwise_and, LOGICAL, "({0} & {1})")
 or_p = naryop("or", np.bitwise_or, LOGICAL, "({0} | {1})")
 xor_p = naryop("xor", np.bitwise_xor, LOGICAL, "({0} ^ {1})")

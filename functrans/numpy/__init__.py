@@ -73,7 +73,7 @@ from ._ufuncs import (
     acos, acosh, angle, asin, asinh, atan, atan2, atanh, bitwise_invert, bitwise_not, conj, conjugate, copysign,
     deg2rad, degrees, divmod, fabs, fix, float_power, fmax, fmin, fmod, heaviside, imag, iscomplex, iscomplexobj,
     i0, isneginf, isposinf, isreal, isrealobj, logaddexp2, modf, nan_to_num, pow, rad2deg, radians, real, rint,
-    signbit, sinc, trunc,
+    signbit, sinc, sort_complex, trunc,
 )
 from ._windows import bartlett, blackman, hamming, hanning, kaiser
 

@@ -47,7 +47,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import core, lax
+from .. import core, dtypes, lax
 from ..custom_derivatives import custom_jvp
 from ._base import (
     ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axes, canonical_axis, promote, promote_to_inexact,
@@ -531,17 +531,24 @@ def cond(x: ArrayLike, p: Any = None) -> Any:
 # --------------------------------------------------------------------------- norms
 
 
+def _squared_magnitude(x: Any) -> Any:
+    """``|x|**2`` in the real dtype: ``x * x`` would keep a complex ``x``'s phase."""
+    if x.dtype.kind != "c":
+        return lax.mul(x, x)
+    return lax.add(lax.square(lax.real(x)), lax.square(lax.imag(x)))
+
+
 def _vector_norm(x: Any, ord: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord is None or ord == 2:
-        return lax.sqrt(_sum(lax.mul(x, x), axes, keepdims=keepdims))
+        return lax.sqrt(_sum(_squared_magnitude(x), axes, keepdims=keepdims))
     if ord == np.inf:
         return _max(lax.abs(x), axes, keepdims=keepdims)
     if ord == -np.inf:
         return _min(lax.abs(x), axes, keepdims=keepdims)
     if ord == 0:
-        return _sum(lax.convert_element_type(lax.ne(x, 0.0), x.dtype), axes, keepdims=keepdims)
+        return _sum(lax.convert_element_type(lax.ne(x, 0.0), dtypes.real_dtype(x.dtype)), axes, keepdims=keepdims)
     if ord == 1:
         return _sum(lax.abs(x), axes, keepdims=keepdims)
     p = float(ord)
@@ -551,7 +558,7 @@ def _vector_norm(x: Any, ord: Any, axes: tuple[int, ...], keepdims: bool) -> Any
 def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:
     rows, cols = axes
     if ord in (None, "fro"):
-        return lax.sqrt(_sum(lax.mul(x, x), axes, keepdims=keepdims))
+        return lax.sqrt(_sum(_squared_magnitude(x), axes, keepdims=keepdims))
     if ord in (1, -1, np.inf, -np.inf):
         inner, outer = (cols, rows) if ord in (np.inf, -np.inf) else (rows, cols)
         sums = _sum(lax.abs(x), inner, keepdims=True)

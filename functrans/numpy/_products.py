@@ -10,7 +10,7 @@ from .. import lax
 from ..lax.precision import PrecisionLike, canonicalize_precision
 from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axis, convert, promote
 from ._shape import diagonal, moveaxis
-from ._ufuncs import multiply
+from ._ufuncs import conjugate, multiply
 
 
 def _operands(a: ArrayLike, b: ArrayLike) -> list:
@@ -87,14 +87,15 @@ def matmul(a: ArrayLike, b: ArrayLike, *, precision: PrecisionLike = None, prefe
 
 
 def vdot(a: ArrayLike, b: ArrayLike, *, precision: PrecisionLike = None, preferred_element_type: Any = None) -> Any:
-    """Dot product of the flattened arrays, as ``numpy.vdot`` for real operands.
-
-    Unlike NumPy's and JAX's, a complex ``a`` is not conjugated.
+    """Dot product of the flattened arrays, conjugating a complex ``a``, as ``numpy.vdot``.
 
     >>> vdot(np.array([[1, 2], [3, 4]]), np.ones((2, 2), int))
     array(10)
+    >>> vdot(np.array([1j]), np.array([1j]))
+    array(1.+0.j)
     """
     a, b = _operands(a, b)
+    a = conjugate(a)
     return _dot_general(lax.reshape(a, (a.size,)), lax.reshape(b, (b.size,)), (((0,), (0,)), ((), ())), precision,
                         preferred_element_type)
 
@@ -386,12 +387,14 @@ def einsum(subscripts: str, /, *operands: ArrayLike, out: None = None, optimize:
 
 def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1, precision: PrecisionLike = None,
            preferred_element_type: Any = None) -> Any:
-    """The dot product of vectors along ``axis``, broadcasting the other axes.
+    """The dot product of vectors along ``axis``, broadcasting the other axes; a complex
+    ``x1`` is conjugated, as NumPy's and JAX's.
 
     >>> vecdot(np.ones((2, 3)), np.arange(3.0))
     array([3., 3.])
     """
     a, b = _operands(x1, x2)
+    a = conjugate(a)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"vecdot: operands must have at least one axis, got shapes {a.shape} and {b.shape}")
     a, b = moveaxis(a, axis, -1), moveaxis(b, axis, -1)
@@ -416,12 +419,14 @@ def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Any:
 
 
 def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Any:
-    """Vector times matrix over the last axes: ``(..., n)`` and ``(..., n, m)`` give ``(..., m)``.
+    """Vector times matrix over the last axes: ``(..., n)`` and ``(..., n, m)`` give ``(..., m)``;
+    a complex vector is conjugated, as NumPy's and JAX's.
 
     >>> vecmat(np.array([1.0, 2.0]), np.eye(2) * 3)
     array([3., 6.])
     """
     a, b = _operands(x1, x2)
+    a = conjugate(a)
     if a.ndim < 1 or b.ndim < 2:
         raise ValueError(f"vecmat: needs a vector and a matrix, got shapes {a.shape} and {b.shape}")
     out = matmul(lax.expand_dims(a, [a.ndim - 1]), b)

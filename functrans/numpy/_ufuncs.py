@@ -50,8 +50,19 @@ exp2 = _float_unary("exp2", lax.exp2)
 expm1 = _float_unary("expm1", lax.expm1)
 log = _float_unary("log", lax.log)
 log1p = _float_unary("log1p", lax.log1p)
-log2 = _float_unary("log2", lambda x: lax.div(lax.log(x), math.log(2.0)))
-log10 = _float_unary("log10", lambda x: lax.div(lax.log(x), math.log(10.0)))
+def _log_base(base: float) -> Callable[[Any], Any]:
+    def fn(x: Any) -> Any:
+        out = lax.log(x)
+        if x.dtype.kind != "c":
+            return lax.div(out, math.log(base))
+        # Part by part: a complex division by log(base) would turn an infinite part into NaNs.
+        return lax.complex(lax.div(lax.real(out), math.log(base)), lax.div(lax.imag(out), math.log(base)))
+
+    return fn
+
+
+log2 = _float_unary("log2", _log_base(2.0))
+log10 = _float_unary("log10", _log_base(10.0))
 sqrt = _float_unary("sqrt", lax.sqrt)
 cbrt = _float_unary("cbrt", lax.cbrt)
 sin = _float_unary("sin", lax.sin)
@@ -226,16 +237,37 @@ also named ``atan2``.
 >>> np.round(arctan2(np.array([1.0, 1.0]), np.array([1.0, -1.0])), 4)
 array([0.7854, 2.3562])
 """, inexact=True)
-maximum = _binary("maximum", lax.max, """NaN where either operand is NaN (``fmax`` ignores NaNs).
+def _complex_aware_extreme(op: Callable, order: Callable) -> Callable[[Any, Any], Any]:
+    """``op`` (lax.max or lax.min) for real operands; for complex ones NumPy's rule: the
+    first operand with a NaN part, else the one first in ``order`` (lexicographic)."""
+    def fn(x: Any, y: Any) -> Any:
+        if x.dtype.kind != "c":
+            return op(x, y)
+        out = lax.select_n(_lexicographic(order)(x, y), y, x)
+        out = lax.select_n(isnan(y), out, y)
+        return lax.select_n(isnan(x), out, x)
+
+    return fn
+
+
+maximum = _binary("maximum", _complex_aware_extreme(lax.max, lax.ge), """NaN where either operand is NaN (``fmax`` ignores NaNs);
+complex numbers compare by real part, then imaginary part, as NumPy's.
 
 >>> maximum(np.array([1.0, np.nan, -2.0]), 0.0)
 array([ 1., nan,  0.])
 """)
-minimum = _binary("minimum", lax.min, """NaN where either operand is NaN (``fmin`` ignores NaNs).
+minimum = _binary("minimum", _complex_aware_extreme(lax.min, lax.le), """NaN where either operand is NaN (``fmin`` ignores NaNs);
+complex numbers compare by real part, then imaginary part, as NumPy's.
 
 >>> minimum(np.array([1, 5]), 3)
 array([1, 3])
 """)
+
+
+def _no_complex(name: str, x: Any, error: type = TypeError) -> None:
+    """JAX's error for a function that complex numbers have no meaning for."""
+    if x.dtype.kind == "c":
+        raise error(f"{name} does not support complex-valued inputs (got {x.dtype})")
 
 
 def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
@@ -248,6 +280,7 @@ def floor_divide(x: ArrayLike, y: ArrayLike) -> Any:
     (array([ 3, -4]), array([ 3., -4.]))
     """
     x, y = map(_int8_if_bool, promote_and_broadcast(x, y))
+    _no_complex("floor_divide", x)
     if not dtypes.is_inexact(x.dtype):
         return lax.div(x, y)
     # As NumPy: remove the remainder first, so that 1.0 // 0.1 is 9.0 (floor(1.0 / 0.1) is 10.0);
@@ -281,7 +314,7 @@ def power(x: ArrayLike, y: ArrayLike) -> Any:
     >>> power(np.array([2, 3]), 3), power(np.array([4.0, 9.0]), 0.5)
     (array([ 8, 27]), array([2., 3.]))
     """
-    if type(y) is int and typed(x)[0].kind in "iuf":
+    if type(y) is int and typed(x)[0].kind in "iufc":
         x = asarray(x)
         if y >= 0 or dtypes.is_inexact(x.dtype):
             return lax.integer_pow(x, y)
@@ -334,6 +367,7 @@ def hypot(x: ArrayLike, y: ArrayLike) -> Any:
     array([5.00000000e+000, 1.41421356e+300,             inf])
     """
     x, y = promote_and_broadcast(x, y, inexact=True)
+    _no_complex("hypot", x, ValueError)  # JAX's type: it suggests abs(x) instead
     ax, ay = lax.abs(x), lax.abs(y)
     # One comparison picks both (not max and min, whose tie conventions would make the
     # second derivative wrong where |x| == |y|): each side is then a smooth formula.
@@ -362,6 +396,7 @@ def clip(a: ArrayLike, a_min: ArrayLike | None = None, a_max: ArrayLike | None =
     a_min, a_max = (a_min if min is None else min), (a_max if max is None else max)
     bounds = [b for b in (a_min, a_max) if b is not None]
     a, *bounds = promote(asarray(a), *bounds)
+    _no_complex("clip", a, ValueError)  # JAX's type: complex numbers have no order
     if a_min is not None:
         a = maximum(a, bounds.pop(0))
     if a_max is not None:
@@ -397,10 +432,24 @@ def _comparison(name: str, op: Callable, doc: str) -> Callable[[ArrayLike, Array
     summary line."""
     def fn(x: ArrayLike, y: ArrayLike) -> Any:
         x, y = promote_and_broadcast(x, y)
-        return op(x, y)
+        return _lexicographic(op)(x, y)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` (a boolean array), broadcast, as ``numpy.{name}``.\n\n{doc}"
+    return fn
+
+
+def _lexicographic(op: Callable) -> Callable[[Any, Any], Any]:
+    """``op`` for real operands; for complex ones, on the real parts, or the imaginary parts
+    where the real parts are equal, and false where either has a NaN part (NumPy's order;
+    JAX's lets the real parts decide whatever the imaginary parts hold)."""
+    def fn(x: Any, y: Any) -> Any:
+        if x.dtype.kind != "c" or op in (lax.eq, lax.ne):
+            return op(x, y)
+        re_x, re_y = lax.real(x), lax.real(y)
+        ordered = lax.select_n(lax.eq(re_x, re_y), op(re_x, re_y), op(lax.imag(x), lax.imag(y)))
+        return lax.bitwise_and(ordered, lax.bitwise_not(lax.bitwise_or(isnan(x), isnan(y))))
+
     return fn
 
 
@@ -537,6 +586,8 @@ def isfinite(x: ArrayLike) -> Any:
     array([ True, False, False])
     """
     x = asarray(x)
+    if x.dtype.kind == "c":
+        return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
     return lax.is_finite(x) if dtypes.is_inexact(x.dtype) else lax.full(x.shape, True, np.bool_)
 
 
@@ -551,6 +602,8 @@ def isinf(x: ArrayLike) -> Any:
     x = asarray(x)
     if not dtypes.is_inexact(x.dtype):
         return lax.full(x.shape, False, np.bool_)
+    if x.dtype.kind == "c":
+        return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
     return lax.eq(lax.abs(x), np.inf)
 
 
@@ -568,7 +621,12 @@ def _inexact_unary(name: str, op: Callable, doc: str) -> Callable[[ArrayLike], A
     return fn
 
 
-fabs = _inexact_unary("fabs", lax.abs, """Absolute value in a float dtype (integers give float64), as ``numpy.fabs``.
+def _real_abs(x: Any) -> Any:
+    _no_complex("fabs", x)
+    return lax.abs(x)
+
+
+fabs = _inexact_unary("fabs", _real_abs, """Absolute value in a float dtype (integers give float64), as ``numpy.fabs``.
 
     >>> fabs(np.array([-2, 3]))
     array([2., 3.])
@@ -626,6 +684,7 @@ def copysign(x1: ArrayLike, x2: ArrayLike) -> Any:
     array([-1.,  2.])
     """
     x1, x2 = promote_and_broadcast(x1, x2, inexact=True)
+    _no_complex("copysign", x1)
     magnitude = lax.abs(x1)
     return lax.select_n(signbit(x2), magnitude, lax.neg(magnitude))
 
@@ -880,6 +939,22 @@ def angle(z: ArrayLike, deg: bool = False) -> Any:
         re, im = (lax.convert_element_type(v, dtypes.float64) for v in (re, im))
     out = lax.atan2(im, re)
     return rad2deg(out) if deg else out
+
+
+def sort_complex(a: ArrayLike) -> Any:
+    """``a`` sorted along its last axis by real part, then imaginary part, as a complex
+    array, as ``numpy.sort_complex``: a real ``a`` gives complex128 (complex64 for 8- and
+    16-bit integers, as NumPy's; JAX's gives complex64 for float32).
+
+    >>> sort_complex(np.array([1 + 2j, 1 - 1j, -3 + 0j]))
+    array([-3.+0.j,  1.-1.j,  1.+2.j])
+    """
+    a = asarray(a)
+    if a.ndim == 0:
+        raise np.exceptions.AxisError("sort_complex: axis -1 is out of bounds for array of dimension 0")
+    small_int = a.dtype.kind in "iu" and a.dtype.itemsize <= 2
+    z = lax.convert_element_type(a, a.dtype if a.dtype.kind == "c" else np.complex64 if small_int else np.complex128)
+    return lax.sort((lax.real(z), lax.imag(z), z), dimension=-1, num_keys=2)[2]
 
 
 # Below this magnitude i0 sums its power series, above it the asymptotic expansion; each
