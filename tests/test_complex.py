@@ -525,3 +525,21 @@ def test_sph_harm_y_matches_scipy_and_transforms():
         fsp.sph_harm_y(n, m, theta, phi, diff_n=1)
     with pytest.raises(Exception, match="n_max"):
         ft.jit(lambda k: fsp.sph_harm_y(k, m, theta, phi))(n)
+
+
+def test_numpy_functions_on_complex_values_as_numpy():
+    z = np.array([1 + 2j, 3 - 1j, -0.5 + 0.25j, 2j, complex(np.inf, 1), complex(1, np.nan)])
+    w = z + 1e-9
+    assert_same(fnp.isclose(z, w), np.isclose(z, w))
+    assert_same(fnp.isclose(z, w, equal_nan=True), np.isclose(z, w, equal_nan=True))
+    assert_same(fnp.allclose(z[:4], z[:4] * 1.1), np.asarray(np.allclose(z[:4], z[:4] * 1.1)))
+    finite = z[:4]
+    for name in ("var", "std"):
+        assert_same(getattr(fnp, name)(finite), getattr(np, name)(finite), rtol=1e-14)
+        assert_same(ft.jit(getattr(fnp, name))(finite), getattr(np, name)(finite), rtol=1e-14)
+    assert_same(fnp.round(finite * 1.37, 1), np.round(finite * 1.37, 1))
+    assert_same(fnp.rint(finite * 1.37), np.rint(finite * 1.37))
+    special = np.array([complex(np.nan, np.inf), complex(-np.inf, 2)])
+    assert_same(fnp.nan_to_num(special), np.nan_to_num(special))
+    with pytest.raises(ValueError, match="complex"):
+        fnp.isposinf(z)

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes, lax
 from ._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, convert, promote_and_broadcast, shape_of
-from ._ufuncs import add, multiply
+from ._ufuncs import add, isfinite, multiply
 
 
 def _isnan(x: Any) -> Any:
@@ -24,9 +24,9 @@ def isclose(a: ArrayLike, b: ArrayLike, rtol: ArrayLike = 1e-05, atol: ArrayLike
     a, b = promote_and_broadcast(a, b)
     if a.dtype.kind not in "fc":
         return lax.eq(a, b)
-    rtol, atol = (convert(t, a.dtype) for t in (rtol, atol))
+    rtol, atol = (convert(t, dtypes.real_dtype(a.dtype)) for t in (rtol, atol))
     tolerance = broadcast_to(add(atol, multiply(rtol, lax.abs(b))), a.shape)
-    finite = lax.bitwise_and(lax.is_finite(a), lax.is_finite(b))
+    finite = lax.bitwise_and(isfinite(a), isfinite(b))
     # inf - inf is NaN, so infinities are compared for equality instead.
     zero = lax.full_like(a, 0)
     gap = lax.abs(lax.sub(lax.select_n(finite, zero, a), lax.select_n(finite, zero, b)))  # no inf - inf

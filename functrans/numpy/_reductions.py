@@ -160,7 +160,12 @@ def var(a: ArrayLike, axis: Axis = None, dtype: Any = None, ddof: int = 0, keepd
     kept = tuple(i for i in range(a.ndim) if i not in axes)
     centre = lax.broadcast_in_dim(lax.div(lax.reduce_sum(a, axes), float(n)), a.shape, kept)
     centered = lax.sub(a, centre)
-    squares = lax.reduce_sum(lax.mul(centered, centered), axes)
+    # |x - mean|**2: a complex deviation times itself would keep its phase (the variance is real).
+    if a.dtype.kind == "c":
+        squared = lax.add(lax.square(lax.real(centered)), lax.square(lax.imag(centered)))
+    else:
+        squared = lax.mul(centered, centered)
+    squares = lax.reduce_sum(squared, axes)
     return _keep(lax.div(squares, float(builtins.max(n - ddof, 0))), a.shape, axes, keepdims)
 
 

@@ -181,6 +181,8 @@ def round(x: ArrayLike, decimals: int = 0) -> Any:
     """
     x = asarray(x)
     decimals = int(decimals)
+    if x.dtype.kind == "c":  # each part, as NumPy and JAX
+        return lax.complex(round(lax.real(x), decimals), round(lax.imag(x), decimals))
     if x.dtype == np.bool_:
         x = lax.convert_element_type(x, dtypes.float64)
     if dtypes.is_integer(x.dtype):
@@ -631,7 +633,13 @@ fabs = _inexact_unary("fabs", _real_abs, """Absolute value in a float dtype (int
     >>> fabs(np.array([-2, 3]))
     array([2., 3.])
     """)
-rint = _inexact_unary("rint", _round_half_even, """Round to the nearest integer, halves to even (integers give float64).
+def _rint(x: Any) -> Any:
+    if x.dtype.kind == "c":  # each part, as NumPy and JAX
+        return lax.complex(_rint(lax.real(x)), _rint(lax.imag(x)))
+    return _round_half_even(x)
+
+
+rint = _inexact_unary("rint", _rint, """Round to the nearest integer, halves to even (integers give float64).
 
     >>> rint(np.array([0.5, 1.5, -2.5]))
     array([ 0.,  2., -2.])
@@ -820,6 +828,9 @@ def nan_to_num(x: ArrayLike, copy: bool = True, nan: ArrayLike = 0.0, posinf: Ar
     x = asarray(x)
     if not dtypes.is_inexact(x.dtype):
         return x
+    if x.dtype.kind == "c":  # each part, as NumPy
+        parts = (nan_to_num(v, copy, nan, posinf, neginf) for v in (lax.real(x), lax.imag(x)))
+        return lax.complex(*parts)
     info = np.finfo(x.dtype)
     fill = lambda v, default: lax.full_like(x, default if v is None else v) if core.is_concrete(v) else convert(asarray(v), x.dtype)
     out = lax.select_n(lax.ne(x, x), x, fill(nan, 0.0))
@@ -847,13 +858,13 @@ def isneginf(x: ArrayLike) -> Any:
 
 def _is_infinity(x: ArrayLike, value: float) -> Any:
     x = asarray(x)
+    _no_complex("isposinf/isneginf", x, ValueError)  # JAX's type: not well defined for complex
     if not dtypes.is_inexact(x.dtype):
         return lax.full(x.shape, False, np.bool_)
     return lax.eq(x, lax.full_like(x, value))
 
 
-# Complex dtypes do not exist in functrans yet: every array is real, so these are the
-# real-input cases of NumPy's functions.
+# --------------------------------------------------------------------------- complex parts
 
 
 def isreal(x: ArrayLike) -> Any:
