@@ -205,6 +205,8 @@ def test_binary_math_matches_numpy(dtype, data):
         # A weak Python scalar keeps the array's precision.
         assert_complex_close(fnp.multiply(z, 2 - 1j), np.multiply(z, np.asarray(2 - 1j, dtype)), 0)
         assert_complex_close(fnp.power(z, 3), np.power(z, 3), tol(dtype))
+        finite = np.isfinite(z) & (z != 0)
+        assert_complex_close(fnp.power(z[finite], -2), np.power(z[finite], -2), tol(dtype))
 
 
 def test_abs_of_complex_is_real_and_jax_agrees():
@@ -333,6 +335,8 @@ HOLOMORPHIC = {  # f and f'
     "reciprocal": (lambda z: 1.0 / z, lambda z: -1 / z ** 2),
     "arctan": (fnp.arctan, lambda z: 1 / (1 + z ** 2)),
     "power": (lambda z: fnp.power(z, 1.5 + 0.5j), lambda z: (1.5 + 0.5j) * z ** (0.5 + 0.5j)),
+    "inverse_square": (lambda z: fnp.power(z, -2), lambda z: -2 * z ** -3.0),
+    "logistic": (lax.logistic, lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
 }
 
 
@@ -424,7 +428,8 @@ def test_vmap_of_complex_functions_and_their_gradients_matches_a_loop():
 JIT_CASES = {
     "elementwise": lambda z: (fnp.exp(z) * fnp.sin(z) + fnp.sqrt(z) / (z + 2.0) - fnp.log(z) ** 2, fnp.abs(z), fnp.sign(z),
                               fnp.tanh(z), fnp.expm1(z), fnp.log1p(z), fnp.cosh(z), fnp.arcsinh(z), z ** 3, z ** 0.5,
-                              fnp.isfinite(z), fnp.less(z, 1 + 1j), fnp.maximum(z, 0.5j), fnp.angle(z)),
+                              fnp.isfinite(z), fnp.less(z, 1 + 1j), fnp.maximum(z, 0.5j), fnp.angle(z), lax.logistic(z),
+                              fnp.power(z, -2)),
     "reductions": lambda z: (fnp.sum(z), fnp.prod(z), fnp.sum(z, axis=0), fnp.prod(z, axis=1), fnp.mean(z)),
     "products": lambda z: (z @ z.T, fnp.einsum("ij,kj->ik", z, fnp.conj(z)), fnp.dot(z[0], z[1]), fnp.vdot(z, z),
                            fnp.matmul(z, fnp.ones((3, 2), z.dtype)), fnp.tensordot(z, z, axes=([1], [1]))),

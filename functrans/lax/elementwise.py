@@ -307,7 +307,7 @@ array([8., 3.])
 """)
 
 def _integer_pow_impl(x, y):
-    if y >= 0:
+    if y >= 0 or x.dtype.kind in "fc":
         return np.power(x, y)
     return np.power(x.astype(float), y).astype(x.dtype)
 
@@ -532,7 +532,12 @@ tanh = _unary(tanh_p, """Elementwise hyperbolic tangent of a floating-point or c
 >>> np.round(tanh(np.array([-1.0, 0.0, 1.0])), 4)
 array([-0.7616,  0.    ,  0.7616])
 """)
-logistic_p = unop("logistic", scipy.special.expit, FLOAT, fast_math("logistic", "kernels.logistic({0})"))
+def _logistic_impl(x):
+    # SciPy's expit takes real operands only; JAX's logistic takes complex ones too.
+    return scipy.special.expit(x) if x.dtype.kind != "c" else 1.0 / (1.0 + np.exp(-x))
+
+
+logistic_p = unop("logistic", _logistic_impl, FLOAT, fast_math("logistic", "kernels.logistic({0})"))
 defjvp(logistic_p, lambda g, ans, x: mul(g, mul(ans, sub(1.0, ans))))
 logistic = _unary(logistic_p, """Elementwise logistic sigmoid ``1 / (1 + exp(-x))`` of a floating-point operand.
 
