@@ -187,6 +187,20 @@ class Emitter:
     def emit(self, line: str, depth: int = 1) -> None:
         self.lines.append("    " * (depth + self.base) + line)
 
+    def copy_lines(self, dst: str, src: str, shape: tuple[int, ...]) -> list[str]:
+        """``dst[...] = src`` as nested loops, lines indented relative to the first: Numba takes
+        seconds to compile an assignment between arrays the first time a process meets one
+        (3.5 s more than a loop for a 2-d float32 copy) and runs it slower."""
+        if not shape:
+            return [f"{dst}[()] = {src}[()]"]
+        index = [self.fresh("ix") for _ in shape]
+        lines = ["    " * k + f"for {i} in range({n}):" for k, (i, n) in enumerate(zip(index, shape))]
+        return lines + ["    " * len(shape) + f"{dst}[{', '.join(index)}] = {src}[{', '.join(index)}]"]
+
+    def emit_copy(self, dst: str, src: str, shape: tuple[int, ...], depth: int = 1) -> None:
+        for line in self.copy_lines(dst, src, shape):
+            self.emit(line, depth)
+
     def hoist(self, value: Any) -> str:
         self.hoisted.append(np.asarray(value, order="C"))
         return f"k{len(self.hoisted) - 1}"
@@ -218,8 +232,12 @@ class Emitter:
         for slot, x in zip(self.out_slots, self.jaxpr.outvars):
             if isinstance(x, Var) and self.direct.get(x) == slot:
                 continue
-            value = self.read_scalar(x) if isinstance(x, Literal) else self.name(x)
-            tail.append(f"    {slot}[...] = {value}" if x.aval.ndim else f"    {slot}[()] = {self.read_scalar(x)}")
+            if not x.aval.ndim:
+                tail.append(f"    {slot}[()] = {self.read_scalar(x)}")
+            elif isinstance(x, Literal):
+                tail.append(f"    {slot}[...] = {self.read_scalar(x)}")  # a fill compiles quickly
+            else:
+                tail.extend("    " + line for line in self.copy_lines(slot, self.name(x), x.aval.shape))
         consts = [f"    {name} = {literal(np.frombuffer(raw, np.dtype(dt)).reshape(()))}" for (dt, raw), name in self.constants.items()]
         return "\n".join(head + doc + consts + self.prelude + self.lines + tail + ["    return None"]) + "\n"
 

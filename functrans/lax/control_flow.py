@@ -475,25 +475,24 @@ class _LoopCarry:
         self.spare = [em.fresh("spare") for _ in carry_vars]
         # The swapped names are bound afresh each time the loop starts (it may be in a loop).
         for name, cur, spare, buf, x, a in zip(self.results, self.current, self.spare, buffers, init, self.avals):
-            em.emit(f"{name}[()] = {em.read_scalar(x)}" if a.ndim == 0 else f"{name}[...] = {em.read_array(x)}")
+            if a.ndim == 0:
+                em.emit(f"{name}[()] = {em.read_scalar(x)}")
+            else:
+                em.emit_copy(name, em.read_array(x), a.shape)
             em.emit(f"{cur}, {spare} = {name}, {buf}")
 
     def advance(self, new: Sequence[str], sharing: Sequence[Any], depth: int) -> None:
         """After the body: copy the new values it did not write in place, and swap."""
         for spare, value, shared, a in zip(self.spare, new, sharing, self.avals):
             if shared is not None:
-                self.em.emit(_copy(spare, value, a.ndim), depth)
+                self.em.emit_copy(spare, value, a.shape, depth)
         if self.current:
             self.em.emit(f"{', '.join(self.current + self.spare)} = {', '.join(self.spare + self.current)}", depth)
 
     def finish(self, depth: int) -> None:
         """Copy the last values into the results' memory (when they are in the spare buffers)."""
         for name, cur, a in zip(self.results, self.current, self.avals):
-            self.em.emit(_copy(name, cur, a.ndim), depth)
-
-
-def _copy(dst: str, src: str, ndim: int) -> str:
-    return f"{dst}[()] = {src}[()]" if ndim == 0 else f"{dst}[...] = {src}"
+            self.em.emit_copy(name, cur, a.shape, depth)
 
 # --------------------------------------------------------------------------- scan
 
