@@ -661,7 +661,7 @@ def _abs_jvp(g, ans, x):
     if not dtypes.is_complex(core.get_aval(x).dtype):
         # |x|' = 1 at 0, as JAX (the subgradient at the kink is taken from the right).
         return select_n(ge(x, 0.0), neg(g), g)
-    # d|z| = Re(conj(z) dz) / |z|, taken as Re(conj(z) dz) (zero: z = 0) where |z| is 0, as JAX.
+    # d|z| = Re(conj(z) dz) / |z|; at z = 0 the divisor is taken as 1, so the derivative is 0, as JAX's.
     magnitude = convert_element_type(ans, core.get_aval(x).dtype)
     return real(mul(g, div(conj(x), select_n(eq(magnitude, 0.0), magnitude, above.full_like(magnitude, 1.0)))))
 
