@@ -430,7 +430,8 @@ JIT_CASES = {
                               fnp.tanh(z), fnp.expm1(z), fnp.log1p(z), fnp.cosh(z), fnp.arcsinh(z), z ** 3, z ** 0.5,
                               fnp.isfinite(z), fnp.less(z, 1 + 1j), fnp.maximum(z, 0.5j), fnp.angle(z), lax.logistic(z),
                               fnp.power(z, -2)),
-    "reductions": lambda z: (fnp.sum(z), fnp.prod(z), fnp.sum(z, axis=0), fnp.prod(z, axis=1), fnp.mean(z)),
+    "reductions": lambda z: (fnp.sum(z), fnp.prod(z), fnp.sum(z, axis=0), fnp.prod(z, axis=1), fnp.mean(z), fnp.max(z),
+                             fnp.min(z, axis=0), fnp.max(z, axis=1)),
     "products": lambda z: (z @ z.T, fnp.einsum("ij,kj->ik", z, fnp.conj(z)), fnp.dot(z[0], z[1]), fnp.vdot(z, z),
                            fnp.matmul(z, fnp.ones((3, 2), z.dtype)), fnp.tensordot(z, z, axes=([1], [1]))),
     "gradient": lambda z: ft.grad(lambda v: fnp.sum(fnp.abs(fnp.sin(v) * v) ** 2))(z),
@@ -548,3 +549,11 @@ def test_numpy_functions_on_complex_values_as_numpy():
     assert_same(fnp.nan_to_num(special), np.nan_to_num(special))
     with pytest.raises(ValueError, match="complex"):
         fnp.isposinf(z)
+
+
+def test_max_and_min_of_complex_are_numpys_lexicographic_ones_under_jit():
+    z = np.array([[1 + 2j, 3 - 1j, 3 + 0.5j], [complex(np.nan, 1), 2j, -1j], [complex(1, np.nan), 5 + 0j, complex(-np.inf, -np.inf)]])
+    for f, ref in [(fnp.max, np.max), (fnp.min, np.min), (lambda v: fnp.max(v, axis=1), lambda v: np.max(v, axis=1)),
+                   (lambda v: fnp.min(v, axis=0), lambda v: np.min(v, axis=0)), (lambda v: fnp.max(v[0]), lambda v: np.max(v[0]))]:
+        assert_same(ft.jit(f)(z), ref(z))
+        assert_same(f(z), ref(z))

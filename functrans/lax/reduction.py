@@ -114,6 +114,8 @@ def _extremum_identity(is_max: bool) -> Callable[[np.dtype], Any]:
             return not is_max
         if dtype.kind == "f":
             return -np.inf if is_max else np.inf
+        if dtype.kind == "c":  # first in the lexicographic order of (real, imag)
+            return complex(-np.inf, -np.inf) if is_max else complex(np.inf, np.inf)
         info = np.iinfo(dtype)
         return info.min if is_max else info.max
 
@@ -121,8 +123,17 @@ def _extremum_identity(is_max: bool) -> Callable[[np.dtype], Any]:
 
 
 def _extremum_combine(name: str) -> Callable[[str, str, np.dtype], str]:
-    # NaN wins for floats, as NumPy's max and min.
-    return lambda acc, x, dtype: cast(f"kernels.{name}_nan({acc}, {x})" if dtype.kind == "f" else f"{name}({acc}, {x})", dtype)
+    # NaN wins for floats, as NumPy's max and min; complex numbers compare by real part, then
+    # imaginary part, a NaN in either part winning (NumPy's order: Numba has none for complex).
+    order = ">" if name == "max" else "<"
+
+    def combine(acc: str, x: str, dtype: np.dtype) -> str:
+        if dtype.kind == "c":
+            wins = f"{x} != {x} or {x}.real {order} {acc}.real or ({x}.real == {acc}.real and {x}.imag {order} {acc}.imag)"
+            return f"({acc} if {acc} != {acc} else ({x} if {wins} else {acc}))"
+        return cast(f"kernels.{name}_nan({acc}, {x})" if dtype.kind == "f" else f"{name}({acc}, {x})", dtype)
+
+    return combine
 
 
 # Numba splits a scalar ``acc = acc + x`` (or ``*``) across prange threads.
