@@ -557,3 +557,14 @@ def test_max_and_min_of_complex_are_numpys_lexicographic_ones_under_jit():
                    (lambda v: fnp.min(v, axis=0), lambda v: np.min(v, axis=0)), (lambda v: fnp.max(v[0]), lambda v: np.max(v[0]))]:
         assert_same(ft.jit(f)(z), ref(z))
         assert_same(f(z), ref(z))
+
+
+def test_sort_and_argsort_of_complex_values_as_numpy():
+    z = np.array([[2 + 1j, complex(np.nan, 0), 1 + 3j, 1 - 1j, complex(1, np.nan), 1 - 1j, -0.5j]])
+    for f, ref in [(fnp.sort, np.sort), (fnp.argsort, lambda v: np.argsort(v, kind="stable")),
+                   (lambda v: fnp.sort(v, axis=None, descending=True), lambda v: np.sort(v, axis=None)[::-1]),
+                   (lambda v: fnp.sort(v, axis=0), lambda v: np.sort(v, axis=0))]:
+        assert_same(f(z), ref(z))
+        assert_same(ft.jit(f)(z), ref(z))
+    # Descending keeps equal values in their original order (the two 1 - 1j at 3 and 5).
+    assert_same(fnp.argsort(z[0], descending=True), np.array([1, 4, 0, 2, 3, 5, 6]))

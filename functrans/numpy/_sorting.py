@@ -24,6 +24,28 @@ def _along(name: str, a: ArrayLike, axis: int | None) -> tuple[Any, int]:
     return a, canonical_axis(axis, a.ndim)
 
 
+def _complex_keys(a: Any) -> tuple:
+    """Sort keys giving NumPy's order of complex values: by real part, then imaginary part,
+    and after all of those ``R + nanj``, then ``nan + Rj``, then ``nan + nanj``."""
+    re, im = lax.real(a), lax.imag(a)
+    nan_im, nan_re = (lax.convert_element_type(lax.ne(v, v), np.int8) for v in (im, re))
+    return lax.add(nan_im, lax.mul(nan_re, 2)), re, im
+
+
+def _sort(a: Any, axis: int) -> Any:
+    """``lax.sort``, with NumPy's order for complex values."""
+    if a.dtype.kind != "c":
+        return lax.sort(a, axis)
+    return lax.sort((*_complex_keys(a), a), axis, num_keys=3)[3]
+
+
+def _argsort(a: Any, axis: int, index_dtype: np.dtype) -> Any:
+    """``lax.argsort``, with NumPy's order for complex values."""
+    if a.dtype.kind != "c":
+        return lax_argsort(a, axis, index_dtype)
+    return lax.sort((*_complex_keys(a), lax.broadcasted_iota(index_dtype, a.shape, axis)), axis, num_keys=3)[3]
+
+
 def _check_sort_options(name: str, kind: Any, order: Any) -> None:
     if order is not None:
         raise TypeError(f"{name}: the order argument (structured arrays) is not supported")
@@ -45,7 +67,7 @@ def sort(a: ArrayLike, axis: int | None = -1, *, kind: None = None, order: None 
     """
     _check_sort_options("sort", kind, order)
     a, axis = _along("sort", a, axis)
-    out = lax.sort(a, axis)
+    out = _sort(a, axis)
     return lax.rev(out, (axis,)) if descending else out
 
 
@@ -63,11 +85,11 @@ def argsort(a: ArrayLike, axis: int | None = -1, *, kind: None = None, order: No
     a, axis = _along("argsort", a, axis)
     index_dtype = np.dtype(dtype) if dtype is not None else dtypes.int64
     if not descending:
-        return lax_argsort(a, axis, index_dtype)
+        return _argsort(a, axis, index_dtype)
     # Sorting the reversed array keeps equal values in reversed order, so reversing the
     # result puts them back in their original order.
     n = a.shape[axis]
-    order = lax_argsort(lax.rev(a, (axis,)), axis, index_dtype)
+    order = _argsort(lax.rev(a, (axis,)), axis, index_dtype)
     return lax.rev(lax.sub(lax.full_like(order, n - 1), order), (axis,))
 
 
