@@ -172,7 +172,8 @@ def _explain(error: Exception, source: str) -> str:
 
 # Source files whose code compiled programs contain: the backend's, and the kernels the header
 # imports from elsewhere (the special functions' kernels live with their primitives in lax).
-_COMPILED_SOURCES = (*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "lax" / "_special_kernels.py")
+_COMPILED_SOURCES = (*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "lax" / "_special_kernels.py",
+                     Path(__file__).parents[1] / "_kernel.py")
 
 
 @functools.cache

@@ -13,8 +13,9 @@ import math
 import numba
 import numpy as np
 
-_jit = dict(cache=True, error_model="numpy", nogil=True)
-inline = numba.njit(inline="always", **_jit)
+from .._kernel import OPTIONS, kernel
+
+inline = numba.njit(inline="always", **OPTIONS)
 
 
 @inline
@@ -48,7 +49,7 @@ def lgamma(x):
     return x if x == -np.inf else math.lgamma(x)
 
 
-@numba.njit(**_jit)
+@kernel
 def trigamma(x):
     """psi'(x) by the recurrence psi'(x) = psi'(x + 1) + 1/x^2 up to x >= 10, then the asymptotic
     series (to x**-15: its error there is below 1e-16)."""
@@ -64,7 +65,7 @@ def trigamma(x):
     return _trigamma_positive(x)
 
 
-@numba.njit(**_jit)
+@kernel
 def _trigamma_positive(x):
     result = 0.0
     while x < 10.0:
@@ -93,7 +94,7 @@ def _flat_index(indices, b, p, sizes, clip):
     return flat, valid
 
 
-@numba.njit(**_jit)
+@kernel
 def gather(operand, indices, sizes, clip, out):
     """``out[b, p, s] = operand[b, flat(indices[b, p]), s]`` with operand viewed as
     (batch, prod(indexed sizes), trailing) and indices as (batch, points, k)."""
@@ -107,7 +108,7 @@ def gather(operand, indices, sizes, clip, out):
                 out[b, p, :] = 0
 
 
-@numba.njit(**_jit)
+@kernel
 def scatter(out, indices, updates, sizes, clip, kind):
     """In place: ``out[b, flat(indices[b, p]), s] (kind)= updates[b, p, s]``; kind 0 set,
     1 add, 2 mul, 3 min, 4 max. Out-of-range points are dropped unless ``clip``."""
@@ -132,7 +133,7 @@ def scatter(out, indices, updates, sizes, clip, kind):
                     out[b, flat, s] = max_nan(out[b, flat, s], u)
 
 
-@numba.njit(**_jit)
+@kernel
 def cumulative(x, kind, reverse, out):
     """Running sum (0), product (1), max (2) or min (3) along axis 1 of a 3-D view."""
     n0, n, n2 = x.shape
@@ -154,7 +155,7 @@ def cumulative(x, kind, reverse, out):
                 out[a, i, c] = v
 
 
-@numba.njit(**_jit)
+@kernel
 def argreduce(x, is_max, out):
     """Index of the first maximum (or minimum) along axis 1 of a 3-D view; NaN wins, as in NumPy."""
     n0, n, n2 = x.shape
@@ -174,7 +175,7 @@ def argreduce(x, is_max, out):
             out[a, c] = where
 
 
-@numba.njit(**_jit)
+@kernel
 def matmul_loops(lhs, rhs, out):
     """``out[b] = lhs[b] @ rhs[b]`` by loops: integer dtypes, which BLAS does not cover, and
     many small float products (see lax/dot.py's lowering)."""

@@ -12,8 +12,9 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from .._kernel import kernel
 from . import fastmath as fm
-from .kernels import _jit, inline
+from .kernels import inline
 
 # Numba's own entry to SciPy's ?gemm (numba/_lapack.c), a symbol it registers in every
 # process, so the kernels calling it stay in the disk cache (a ctypes pointer would not).
@@ -43,7 +44,7 @@ def _address(typingctx, value):
     return types.intp(value), codegen
 
 
-@numba.njit(**_jit)
+@kernel
 def _layout(rows, cols, row_stride, col_stride):
     """gemm's transpose flag and leading dimension for a ``rows`` x ``cols`` matrix with
     these element strides, unit along one axis (the caller checks): "N" for a column-major
@@ -53,7 +54,7 @@ def _layout(rows, cols, row_stride, col_stride):
     return ord("T"), max(row_stride, cols, 1)
 
 
-@numba.njit(**_jit)
+@kernel
 def strided_matmul(kind, a, b, out, batch, a_batch, b_batch, out_batch, m, n, k, a_mk, b_kn, out_mn):
     """``out[i, j] = a[i, :] @ b[:, j]`` for every (b0, b1) < ``batch``, by ?gemm of ``kind``
     (``ord`` of "s", "d", "c" or "z"), on flat buffers:
@@ -102,7 +103,7 @@ def _row_sum(row, zero):
     return total
 
 
-@numba.njit(**_jit)
+@kernel
 def softmax_rows(x, scale, precise, out):
     """``out[r] = softmax(scale * x[r])``, each row shifted by its maximum (by 0 where that
     is not finite); ``precise``: libm's exp rather than fastmath's."""
@@ -128,7 +129,7 @@ def softmax_rows(x, scale, precise, out):
             o[j] = o[j] / total
 
 
-@numba.njit(**_jit)
+@kernel
 def softmax_rows_jvp(p, t, scale, out):
     """``out[r] = scale * p[r] * (t[r] - sum(t[r] * p[r]))``: softmax's derivative along ``t``."""
     rows, n = p.shape
@@ -142,20 +143,20 @@ def softmax_rows_jvp(p, t, scale, out):
             o[j] = pr[j] * (tr[j] - inner) * scale
 
 
-@numba.njit(**_jit)
+@kernel
 def cholesky(a, out):
     """Lower Cholesky factors of a stack ``(batch, n, n)``."""
     for b in range(a.shape[0]):
         out[b] = np.linalg.cholesky(a[b])
 
 
-@numba.njit(**_jit)
+@kernel
 def det(a, out):
     for b in range(a.shape[0]):
         out[b] = np.linalg.det(a[b])
 
 
-@numba.njit(**_jit)
+@kernel
 def lu(a, out, pivots, permutation):
     """LU with partial pivoting (LAPACK's getrf pivots: first largest magnitude) of a stack."""
     n = a.shape[1]
@@ -190,7 +191,7 @@ def lu(a, out, pivots, permutation):
                     m[i, j] -= factor * m[k, j]
 
 
-@numba.njit(**_jit)
+@kernel
 def triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal, out):
     """Solve ``op(a) x = rhs`` (left side) or ``x op(a) = rhs`` for triangular ``a``, over
     a stack. Both are one substitution ``M y = c``: on the right, ``y = x^T``, ``c = rhs^T``
@@ -217,7 +218,7 @@ def triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal, out):
                     out[b, col, i] = c
 
 
-@numba.njit(**_jit)
+@kernel
 def eigh(a, v, w):
     """Eigenvectors ``v`` and ascending eigenvalues ``w`` of the symmetric matrices whose
     lower triangles are those of the stack ``a``."""
@@ -225,7 +226,7 @@ def eigh(a, v, w):
         w[b], v[b] = np.linalg.eigh(a[b])
 
 
-@numba.njit(**_jit)
+@kernel
 def svd(a, full_matrices, s, u, vt):
     """``a[b] = u[b] @ diag(s[b]) @ vt[b]``, singular values descending."""
     m, n = a.shape[1], a.shape[2]
@@ -238,14 +239,14 @@ def svd(a, full_matrices, s, u, vt):
         u[b], s[b], vt[b] = np.linalg.svd(a[b], full_matrices)
 
 
-@numba.njit(**_jit)
+@kernel
 def svdvals(a, s):
     for b in range(a.shape[0]):
         if min(a.shape[1], a.shape[2]) > 0:
             s[b] = np.linalg.svd(a[b], False)[1]
 
 
-@numba.njit(**_jit)
+@kernel
 def qr(a, q, r):
     """``a[b] = q[b] @ r[b]``; a square ``q`` for a tall ``a`` is LAPACK's complete Q (the
     QR of ``a`` padded with zero columns: their reflectors are identities)."""
@@ -263,7 +264,7 @@ def qr(a, q, r):
         r[b] = rb[:k, :n]
 
 
-@numba.njit(**_jit)
+@kernel
 def pivots_to_permutation(pivots, out):
     """The permutations that LAPACK's row swaps (row ``i`` with row ``pivots[b, i]``) apply."""
     for b in range(pivots.shape[0]):

@@ -16,7 +16,8 @@ import math
 import numba
 import numpy as np
 
-_jit = dict(cache=True, error_model="numpy", nogil=True)
+from .._kernel import kernel
+
 
 EULER = 0.57721566490153286061
 SQRT_PI = 1.7724538509055160273
@@ -29,7 +30,7 @@ _MAX_TERMS = 100000  # series and continued fractions stop here (|a| up to ~1e8 
 # --------------------------------------------------------------------------- error function family
 
 
-@numba.njit(**_jit)
+@kernel
 def _exp_square(x):
     """exp(x * x) with x * x split into two doubles, so the rounding of the square does not
     multiply into the result's relative error (which would be x**2 * eps)."""
@@ -41,13 +42,13 @@ def _exp_square(x):
     return math.exp(hi) * (1.0 + lo)
 
 
-@numba.njit(**_jit)
+@kernel
 def erfc(x):
     """libm's erfc (within an ulp to the underflow at x ~ 27, where SciPy's is 5e-14 off)."""
     return math.erfc(x)
 
 
-@numba.njit(**_jit)
+@kernel
 def erfcx(x):
     """exp(x**2) * erfc(x)."""
     if x != x:
@@ -60,7 +61,7 @@ def erfcx(x):
     return _erfcx_positive(x)
 
 
-@numba.njit(**_jit)
+@kernel
 def _erfcx_positive(x):
     if x < 26.0:
         return _exp_square(x) * math.erfc(x)
@@ -77,7 +78,7 @@ def _erfcx_positive(x):
     return total / (x * SQRT_PI)
 
 
-@numba.njit(**_jit)
+@kernel
 def erfinv(y):
     """The inverse of erf on [-1, 1]: Halley steps on erf (or Newton steps on log erfc near
     +-1, where erf(x) - y cancels) from a closed-form first guess."""
@@ -108,7 +109,7 @@ def erfinv(y):
     return math.copysign(x, y)
 
 
-@numba.njit(**_jit)
+@kernel
 def _erfcinv_small(q):
     """The x > 0 with erfc(x) = q, for 0 < q <= 0.5: Newton steps on log erfc(x) = log q,
     written as log(erfcx(x)) - x**2 so that it stays accurate where erfc underflows."""
@@ -126,7 +127,7 @@ def _erfcinv_small(q):
     return x
 
 
-@numba.njit(**_jit)
+@kernel
 def erfcinv(q):
     """The inverse of erfc on [0, 2]."""
     if q != q or q < 0.0 or q > 2.0:
@@ -138,7 +139,7 @@ def erfcinv(q):
     return erfinv(1.0 - q)
 
 
-@numba.njit(**_jit)
+@kernel
 def ndtri(p):
     """The standard normal quantile: -sqrt(2) erfcinv(2p) (2p is exact)."""
     if p == 0.0:
@@ -148,7 +149,7 @@ def ndtri(p):
     return -math.sqrt(2.0) * erfcinv(2.0 * p)
 
 
-@numba.njit(**_jit)
+@kernel
 def dawsn(x):
     """Dawson's integral exp(-x^2) int_0^x exp(t^2) dt: its Maclaurin series for |x| < 0.2,
     Rybicki's sampling-theorem sum for |x| < 12, the asymptotic series beyond."""
@@ -199,7 +200,7 @@ def dawsn(x):
 # --------------------------------------------------------------------------- gamma family
 
 
-@numba.njit(**_jit)
+@kernel
 def _log1pmx(t):
     """log(1 + t) - t without cancellation: with s = t / (2 + t), log(1 + t) = 2 atanh(s)
     and 2s - t = -t^2 / (2 + t), leaving an odd series in s that converges fast."""
@@ -218,7 +219,7 @@ def _log1pmx(t):
     return 2.0 * total - t * t / (2.0 + t)
 
 
-@numba.njit(**_jit)
+@kernel
 def _stirling_correction(a):
     """lgamma(a) - ((a - 1/2) log a - a + log(2 pi)/2) for a >= 10 (Stirling's series)."""
     inv = 1.0 / a
@@ -227,7 +228,7 @@ def _stirling_correction(a):
         1.0 / 1188 - inv2 * (691.0 / 360360 - inv2 / 156))))))
 
 
-@numba.njit(**_jit)
+@kernel
 def _igam_prefactor(a, x):
     """x^a e^-x / Gamma(a), computed from the relative distance of x to a when a is large
     (a log x - x - lgamma(a) would lose |a log a| * eps to cancellation)."""
@@ -239,7 +240,7 @@ def _igam_prefactor(a, x):
     return math.exp(a * log_ratio_minus_t - _stirling_correction(a)) * math.sqrt(a / (2.0 * math.pi))
 
 
-@numba.njit(**_jit)
+@kernel
 def _igam_series(a, x):
     """P(a, x) by its power series (for x < a + 1)."""
     term = 1.0 / a
@@ -254,7 +255,7 @@ def _igam_series(a, x):
     return total * _igam_prefactor(a, x)
 
 
-@numba.njit(**_jit)
+@kernel
 def _igamc_fraction(a, x):
     """Q(a, x) by its continued fraction (for x >= a + 1), modified Lentz."""
     b = x + 1.0 - a
@@ -278,7 +279,7 @@ def _igamc_fraction(a, x):
     return h * _igam_prefactor(a, x)
 
 
-@numba.njit(**_jit)
+@kernel
 def _lgamma1p(a):
     """lgamma(1 + a) for |a| < 0.5 by its Taylor series -euler a + sum (-a)^k zeta(k) / k
     (math.lgamma(1 + a) loses the digits of a that 1 + a rounds away)."""
@@ -293,7 +294,7 @@ def _lgamma1p(a):
     return total
 
 
-@numba.njit(**_jit)
+@kernel
 def _igamc_small_a(a, x):
     """Q(a, x) for a < 1, x < a + 1: 1 - x^a / Gamma(a + 1) - x^a / Gamma(a) sum_{n>=1}
     (-x)^n / (n! (a + n)), where 1 - P would cancel for small a."""
@@ -309,7 +310,7 @@ def _igamc_small_a(a, x):
     return lead - math.exp(a * math.log(x) - math.lgamma(a)) * total
 
 
-@numba.njit(**_jit)
+@kernel
 def _igam_edges(a, x):
     """P(a, x) at the edges of the domain (nan for none of them), as SciPy."""
     if a != a or x != x or a < 0.0 or x < 0.0:
@@ -325,7 +326,7 @@ def _igam_edges(a, x):
     return -1.0
 
 
-@numba.njit(**_jit)
+@kernel
 def gammainc(a, x):
     """The regularized lower incomplete gamma function P(a, x)."""
     edge = _igam_edges(a, x)
@@ -340,7 +341,7 @@ def gammainc(a, x):
     return 1.0 - _igamc_fraction(a, x)
 
 
-@numba.njit(**_jit)
+@kernel
 def gammaincc(a, x):
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x)."""
     edge = _igam_edges(a, x)
@@ -353,7 +354,7 @@ def gammaincc(a, x):
     return 1.0 - _igam_series(a, x)
 
 
-@numba.njit(**_jit)
+@kernel
 def igamma_grad_a(a, x):
     """d/da P(a, x): the series of P differentiated term by term, sum_n t_n (log x -
     digamma(a + n + 1)) with t_n = x^(a+n) e^-x / Gamma(a + n + 1); for x >= a + 1 the
@@ -379,7 +380,7 @@ def igamma_grad_a(a, x):
     return total
 
 
-@numba.njit(**_jit)
+@kernel
 def digamma(x):
     """psi(x) by the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 10, then the asymptotic
     series (to x**-14: its error there is below 1e-16)."""
@@ -407,7 +408,7 @@ def digamma(x):
 # --------------------------------------------------------------------------- incomplete beta
 
 
-@numba.njit(**_jit)
+@kernel
 def _betainc_fraction(a, b, x):
     """The continued fraction of I_x(a, b) (converges fast for x < (a + 1) / (a + b + 2))."""
     qab = a + b
@@ -445,7 +446,7 @@ def _betainc_fraction(a, b, x):
     return _betainc_prefactor(a, b, x) * h / a
 
 
-@numba.njit(**_jit)
+@kernel
 def _betainc_prefactor(a, b, x):
     """x^a (1 - x)^b / B(a, b). For large a and b, from Stirling's series around the mode
     x0 = a / (a + b): a log(x / x0) + b log((1 - x) / (1 - x0)) is a sum of log1p(t) - t terms
@@ -463,7 +464,7 @@ def _betainc_prefactor(a, b, x):
     return math.exp(a * l1 + b * l2 - correction) * math.sqrt(a * b / (2.0 * math.pi * total))
 
 
-@numba.njit(**_jit)
+@kernel
 def betainc(a, b, x):
     """The regularized incomplete beta function I_x(a, b)."""
     if a != a or b != b or x != x or a < 0.0 or b < 0.0 or x < 0.0 or x > 1.0:
@@ -485,7 +486,7 @@ def betainc(a, b, x):
 # --------------------------------------------------------------------------- Bessel
 
 
-@numba.njit(**_jit)
+@kernel
 def _bessel_ie(x, order):
     """exp(-|x|) I_order(|x|) for order 0 or 1 (the sign of I1 is applied by the caller): the
     power series (positive terms) for |x| <= 20, Hankel's asymptotic series beyond."""
@@ -516,14 +517,14 @@ def _bessel_ie(x, order):
     return total / math.sqrt(2.0 * math.pi * x)
 
 
-@numba.njit(**_jit)
+@kernel
 def i0e(x):
     if x != x:
         return x
     return _bessel_ie(abs(x), 0)
 
 
-@numba.njit(**_jit)
+@kernel
 def i1e(x):
     if x != x:
         return x
@@ -542,7 +543,7 @@ _BERNOULLI_OVER_FACTORIAL = np.array([
 ])
 
 
-@numba.njit(**_jit)
+@kernel
 def zeta(s, q):
     """The Hurwitz zeta function sum_{k>=0} (k + q)^-s (SciPy's domain: s >= 1; q <= 0 only
     for integer s): direct terms until q + N >= 9, then the Euler-Maclaurin tail."""
@@ -587,7 +588,7 @@ def zeta(s, q):
 # --------------------------------------------------------------------------- exponential integrals
 
 
-@numba.njit(**_jit)
+@kernel
 def expn(n, x):
     """E_n(x) = int_1^inf exp(-x t) / t^n dt for integer n >= 0: its series for x <= 2, its
     continued fraction (modified Lentz) beyond."""
@@ -632,7 +633,7 @@ def expn(n, x):
     return total
 
 
-@numba.njit(**_jit)
+@kernel
 def exp1(x):
     """E_1(x) for real x >= 0 (nan below, as SciPy's real exp1)."""
     if x < 0.0:
@@ -640,7 +641,7 @@ def exp1(x):
     return expn(1.0, x)
 
 
-@numba.njit(**_jit)
+@kernel
 def expi(x):
     """The exponential integral Ei(x) = -E_1(-x) for x < 0; for x > 0 its series below 40 and
     its asymptotic series above."""
@@ -678,7 +679,7 @@ def expi(x):
 # --------------------------------------------------------------------------- dilogarithm
 
 
-@numba.njit(**_jit)
+@kernel
 def _dilog_series(z):
     """Li2(z) = sum z^k / k^2 for |z| <= 1/2."""
     term = z
@@ -693,7 +694,7 @@ def _dilog_series(z):
     return total
 
 
-@numba.njit(**_jit)
+@kernel
 def spence(x):
     """SciPy's spence: int_1^x log(t) / (1 - t) dt = Li2(1 - x), for x >= 0; the series of Li2
     after the reflection and inversion formulas bring its argument into [-1/2, 1/2]."""
@@ -732,7 +733,7 @@ def spence(x):
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
 
 
-@numba.njit(**_jit)
+@kernel
 def _owens_t_integral(h, a):
     """(1/2pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx for h >= 0, 0 <= a <= 1, by Gauss-
     Legendre on 4 panels, the range cut where exp(-h^2 x^2 / 2) falls below 1e-17 of its start."""
@@ -747,7 +748,7 @@ def _owens_t_integral(h, a):
     return total * half * math.exp(-0.5 * h * h) / (2.0 * math.pi)
 
 
-@numba.njit(**_jit)
+@kernel
 def owens_t(h, a):
     """Owen's T function T(h, a), even in h and odd in a; for |a| > 1 from T(a h, 1/a) by
     T(h, a) = (q(h) + q(ah)) / 2 - q(h) q(ah) - T(ah, 1/a), q the standard normal upper tail."""
@@ -771,7 +772,7 @@ def owens_t(h, a):
 # --------------------------------------------------------------------------- sine/cosine and Fresnel integrals
 
 
-@numba.njit(**_jit)
+@kernel
 def _sici_positive(t):
     """(Si(t), Ci(t)) for t > 0: power series below 3, above it E1(i t) = -Ci(t) + i (Si(t) - pi/2)
     by its continued fraction (modified Lentz)."""
@@ -812,7 +813,7 @@ def _sici_positive(t):
     return 0.5 * math.pi + h.imag, -h.real
 
 
-@numba.njit(**_jit)
+@kernel
 def si(x):
     """The sine integral int_0^x sin(t) / t dt."""
     if x != x:
@@ -822,7 +823,7 @@ def si(x):
     return math.copysign(_sici_positive(abs(x))[0], x)
 
 
-@numba.njit(**_jit)
+@kernel
 def ci(x):
     """The cosine integral euler + log|x| + int_0^|x| (cos(t) - 1) / t dt (SciPy's real part for x < 0)."""
     if x != x or x == -np.inf:
@@ -832,7 +833,7 @@ def ci(x):
     return _sici_positive(abs(x))[1]
 
 
-@numba.njit(**_jit)
+@kernel
 def _fresnel_positive(x):
     """(S(x), C(x)) for x > 0: power series below 1.5, above it the continued fraction of
     erfc((1 - i) sqrt(pi) x / 2) (modified Lentz)."""
@@ -882,7 +883,7 @@ def _fresnel_positive(x):
     return cs.imag, cs.real
 
 
-@numba.njit(**_jit)
+@kernel
 def fresnel_s(x):
     """The Fresnel integral S(x) = int_0^x sin(pi t^2 / 2) dt."""
     if x != x or x == 0.0:
@@ -890,7 +891,7 @@ def fresnel_s(x):
     return math.copysign(_fresnel_positive(abs(x))[0], x)
 
 
-@numba.njit(**_jit)
+@kernel
 def fresnel_c(x):
     """The Fresnel integral C(x) = int_0^x cos(pi t^2 / 2) dt."""
     if x != x or x == 0.0:
@@ -901,7 +902,7 @@ def fresnel_c(x):
 # --------------------------------------------------------------------------- confluent hypergeometric
 
 
-@numba.njit(**_jit)
+@kernel
 def _hyp1f1_series(a, b, x):
     """(M(a, b, x), dM/da, dM/db) by Kummer's series sum t_k, t_k = (a)_k / (b)_k x^k / k!, whose
     parameter derivatives are t_k sum_{i<k} 1/(a+i) and -t_k sum_{i<k} 1/(b+i)."""
@@ -927,7 +928,7 @@ def _hyp1f1_series(a, b, x):
     return total, da, db
 
 
-@numba.njit(**_jit)
+@kernel
 def _hyp1f1_terminated_da(a, b, x, k, rest):
     """The terms beyond a terminating series' end in dM/da: t_j / (a + k) stays finite as
     a + k -> 0, so d t_j / da there is the product of the other factors."""
@@ -941,7 +942,7 @@ def _hyp1f1_terminated_da(a, b, x, k, rest):
     return total
 
 
-@numba.njit(**_jit)
+@kernel
 def _hyp1f1_all(a, b, x):
     if a != a or b != b or x != x:
         return np.nan, np.nan, np.nan
@@ -957,17 +958,17 @@ def _hyp1f1_all(a, b, x):
     return _hyp1f1_series(a, b, x)
 
 
-@numba.njit(**_jit)
+@kernel
 def hyp1f1(a, b, x):
     """Kummer's confluent hypergeometric function M(a, b, x)."""
     return _hyp1f1_all(a, b, x)[0]
 
 
-@numba.njit(**_jit)
+@kernel
 def hyp1f1_da(a, b, x):
     return _hyp1f1_all(a, b, x)[1]
 
 
-@numba.njit(**_jit)
+@kernel
 def hyp1f1_db(a, b, x):
     return _hyp1f1_all(a, b, x)[2]
