@@ -20,6 +20,7 @@ import atexit
 import collections
 import contextlib
 import functools
+import gc
 import hashlib
 import importlib.metadata
 import linecache
@@ -527,6 +528,12 @@ def _after_fork_in_child() -> None:
         callstack = numba.core.registry.cpu_target.typing_context.callstack
         callstack._stack.clear()
         callstack._lock = threading.RLock()
+        # Numba counts each function's compiles in flight (its test for a recursive call): one the
+        # compile thread was inside (loading fastmath's tanh_f64 from its cache, say) would read as
+        # recursive forever, failing every later compile that calls it.
+        for obj in gc.get_objects():
+            if isinstance(obj, numba.core.dispatcher.Dispatcher) and obj._compiling_counter:
+                obj._compiling_counter = numba.core.dispatcher.CompilingCounter()
         abandoned = {id(fn) for fn in (job.fn() for job in _running) if fn is not None}
         for closed, compiled in list(_compiled.items()):
             if id(compiled.fn) in abandoned:
