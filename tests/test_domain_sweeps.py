@@ -56,6 +56,7 @@ class Sweep(NamedTuple):
     atol: float = 0.0
 
 
+OPERAND_DTYPE = object()  # a parameter that is the swept operand's dtype
 EXACT = Sweep()                       # IEEE-exact operations: bit for bit
 LIBM = Sweep(ulps=2)                  # NumPy's own SIMD loops against Numba's libm calls
 FAST = Sweep(ulps=2)                  # fastmath.py's approximations (documented there: <= 2 ulp)
@@ -93,7 +94,7 @@ SWEEPS: dict[str, Sweep] = {
     "frexp_exponent": EXACT,
     "stop_gradient": EXACT._replace(kinds="biuf"),
     # complex parts: conj and complex of real operands here; complex operands in test_complex
-    "conj": EXACT, "complex": EXACT._replace(arity=2), "real": EXACT._replace(kinds="c"), "imag": EXACT._replace(kinds="c"),
+    "conj": EXACT._replace(params=({"input_dtype": OPERAND_DTYPE},)), "complex": EXACT._replace(arity=2), "real": EXACT._replace(kinds="c"), "imag": EXACT._replace(kinds="c"),
     "name": EXACT._replace(kinds="biuf", params=({"name": "swept"},)),
     "replicated": EXACT._replace(kinds="biuf", params=({"axis_name": "swept"},)),
     "sqrt": EXACT, "rsqrt": LIBM, "cbrt": LIBM,
@@ -272,6 +273,7 @@ def cases(group: str, dtype, names=None) -> list[Case]:
         if s.group != group or kind not in s.kinds or (names is not None and name not in names):
             continue
         for params in s.params:
+            params = {k: np.dtype(dtype) if v is OPERAND_DTYPE else v for k, v in params.items()}
             if name == "integer_pow" and kind in "iu" and params["y"] < 0:
                 continue  # integers to negative powers raise before binding (tested in test_numeric_edges)
             args = operands(dtype, s.arity, s.domain)
