@@ -559,6 +559,21 @@ def test_max_and_min_of_complex_are_numpys_lexicographic_ones_under_jit():
         assert_same(f(z), ref(z))
 
 
+def test_cumulative_and_arg_reductions_of_complex_as_numpy_under_jit():
+    # Ties of real parts (the imaginary part decides), and NaN parts, which win.
+    z = np.array([[1 + 2j, 3 - 1j, 3 + 0.5j, -1j], [complex(np.nan, 1), 2j, -1j, 2j], [1 - 1j, 1 + 1j, 1 + 0j, 5j]])
+    cases = [(lambda v: fnp.cumsum(v, axis=1), lambda v: np.cumsum(v, axis=1)),
+             (lambda v: fnp.cumprod(v, axis=0), lambda v: np.cumprod(v, axis=0)),
+             (lambda v: lax.cummax(v, axis=1), lambda v: np.maximum.accumulate(v, axis=1)),
+             (lambda v: lax.cummin(v, axis=1), lambda v: np.minimum.accumulate(v, axis=1)),
+             (lambda v: fnp.argmax(v, axis=1), lambda v: np.argmax(v, axis=1)),
+             (lambda v: fnp.argmin(v, axis=1), lambda v: np.argmin(v, axis=1)),
+             (lambda v: fnp.maximum(v, v[::-1]), lambda v: np.maximum(v, v[::-1]))]
+    for f, ref in cases:
+        assert_same(ft.jit(f)(z), ref(z))
+        assert_same(f(z), ref(z))
+
+
 def test_sort_and_argsort_of_complex_values_as_numpy():
     z = np.array([[2 + 1j, complex(np.nan, 0), 1 + 3j, 1 - 1j, complex(1, np.nan), 1 - 1j, -0.5j]])
     for f, ref in [(fnp.sort, np.sort), (fnp.argsort, lambda v: np.argsort(v, kind="stable")),

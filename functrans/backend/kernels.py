@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numba.extending
 import numpy as np
 
 from .._kernel import OPTIONS, kernel
@@ -18,24 +19,52 @@ from .._kernel import OPTIONS, kernel
 inline = numba.njit(inline="always", **OPTIONS)
 
 
+def greater(a, b):
+    """``a > b`` in NumPy's order, which for complex values is lexicographic (the real parts,
+    then the imaginary ones). Compiled code only: the overloads pick the comparison by type, so
+    real values keep their plain compares (max_nan written with a lexicographic one made a max
+    reduction 2.4x slower, and even ``b if b > a else a`` for ``a if a >= b else b`` did)."""
+    raise NotImplementedError("functrans.backend.kernels.greater is for compiled code")
+
+
+def greater_equal(a, b):
+    """``a >= b`` in NumPy's order (see ``greater``)."""
+    raise NotImplementedError("functrans.backend.kernels.greater_equal is for compiled code")
+
+
+def _ordering(strict: bool):
+    def overload(a, b):
+        if isinstance(a, numba.types.Complex):
+            if strict:
+                return lambda a, b: a.real > b.real or (a.real == b.real and a.imag > b.imag)
+            return lambda a, b: a.real > b.real or (a.real == b.real and a.imag >= b.imag)
+        return (lambda a, b: a > b) if strict else (lambda a, b: a >= b)
+
+    return overload
+
+
+numba.extending.overload(greater, inline="always")(_ordering(strict=True))
+numba.extending.overload(greater_equal, inline="always")(_ordering(strict=False))
+
+
 @inline
 def max_nan(a, b):
-    """NumPy's ``maximum``: NaN if either is NaN."""
+    """NumPy's ``maximum``: NaN if either is NaN (for complex values, either part)."""
     if a != a:
         return a
     if b != b:
         return b
-    return a if a >= b else b
+    return a if greater_equal(a, b) else b
 
 
 @inline
 def min_nan(a, b):
-    """NumPy's ``minimum``: NaN if either is NaN."""
+    """NumPy's ``minimum``: NaN if either is NaN (for complex values, either part)."""
     if a != a:
         return a
     if b != b:
         return b
-    return a if a <= b else b
+    return a if greater_equal(b, a) else b
 
 
 @inline
@@ -169,7 +198,7 @@ def argreduce(x, is_max, out):
                     if v != v:
                         where = i
                         break
-                    if (v > best) if is_max else (v < best):
+                    if greater(v, best) if is_max else greater(best, v):
                         best = v
                         where = i
             out[a, c] = where
