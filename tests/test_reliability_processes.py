@@ -122,6 +122,8 @@ OS_FORK = """
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
+        import faulthandler
+        faulthandler.dump_traceback_later(170, exit=True)  # a hang shows where it waits
         ok = child_work()
         sys.stdout.flush()
         os._exit(0 if ok else 3)
@@ -158,8 +160,8 @@ def fork_program(wait: float, body: str) -> str:
 # abandons it), 600 once it is done.
 @pytest.mark.parametrize("wait", [0.0, pytest.param(600.0, marks=pytest.mark.slow)], ids=["mid-compile", "after-waiting"])
 def test_os_fork_during_a_background_compile(tmp_path, wait):
-    result, elapsed, _ = run_python(fork_program(wait, OS_FORK), FUNCTRANS_CACHE_DIR=str(tmp_path))
-    assert result["status"] == 0 and result["parent_ok"]
+    result, elapsed, stderr = run_python(fork_program(wait, OS_FORK), FUNCTRANS_CACHE_DIR=str(tmp_path))
+    assert result["status"] == 0 and result["parent_ok"], stderr[-6000:]
 
 
 @pytest.mark.slow
@@ -170,6 +172,18 @@ def test_os_fork_while_the_compile_thread_is_inside_a_numba_function(tmp_path):
         "from functrans.backend import fastmath\nwhile not fastmath.tanh_f64.is_compiling:")
     result, _, _ = run_python(program, FUNCTRANS_CACHE_DIR=str(tmp_path / "ft"), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
     assert result["status"] == 0 and result["parent_ok"]
+
+
+@pytest.mark.slow
+def test_os_fork_while_the_compile_thread_holds_a_cached_property_lock(tmp_path):
+    # Python 3.11's functools.cached_property computes under one lock per property: fork while the
+    # compile thread holds that of Numba's control-flow graphs (the child hung in every compile).
+    program = fork_program(0.0, OS_FORK).replace(
+        "    time.sleep(0.001)\n",
+        "    time.sleep(0.001)\nimport numba.core.controlflow\nlock = numba.core.controlflow.CFGraph._post_doms.lock\n"
+        "while compiler._running and lock.acquire(blocking=False):\n    lock.release()\n", 1)
+    result, _, stderr = run_python(program, FUNCTRANS_CACHE_DIR=str(tmp_path))
+    assert result["status"] == 0 and result["parent_ok"], stderr[-6000:]
 
 
 @pytest.mark.slow

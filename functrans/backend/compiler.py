@@ -528,12 +528,7 @@ def _after_fork_in_child() -> None:
         callstack = numba.core.registry.cpu_target.typing_context.callstack
         callstack._stack.clear()
         callstack._lock = threading.RLock()
-        # Numba counts each function's compiles in flight (its test for a recursive call): one the
-        # compile thread was inside (loading fastmath's tanh_f64 from its cache, say) would read as
-        # recursive forever, failing every later compile that calls it.
-        for obj in gc.get_objects():
-            if isinstance(obj, numba.core.dispatcher.Dispatcher) and obj._compiling_counter:
-                obj._compiling_counter = numba.core.dispatcher.CompilingCounter()
+        _release_numba_state_of_the_compile_thread()
         abandoned = {id(fn) for fn in (job.fn() for job in _running) if fn is not None}
         for closed, compiled in list(_compiled.items()):
             if id(compiled.fn) in abandoned:
@@ -549,6 +544,22 @@ def _after_fork_in_child() -> None:
     _jobs.clear()
     _pending.clear()
     _running.clear()
+
+
+def _release_numba_state_of_the_compile_thread() -> None:
+    for obj in gc.get_objects():
+        # Numba counts each function's compiles in flight (its test for a recursive call): one the
+        # compile thread was inside (loading fastmath's tanh_f64 from its cache, say) would read as
+        # recursive forever, failing every later compile that calls it.
+        if isinstance(obj, numba.core.dispatcher.Dispatcher) and obj._compiling_counter:
+            obj._compiling_counter = numba.core.dispatcher.CompilingCounter()
+        # Python 3.11's functools.cached_property computes a value under one RLock per property
+        # (Numba's control-flow graphs use them): one the compile thread held would hang every
+        # later compile here (numba.core.utils.threadsafe_cached_property keeps its own, _lock).
+        elif isinstance(obj, functools.cached_property):
+            for name in ("lock", "_lock"):
+                if hasattr(obj, name):
+                    setattr(obj, name, threading.RLock())
 
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
