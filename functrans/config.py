@@ -62,8 +62,8 @@ class Config:
         # on the 2-vCPU machines measured, threads made a BLAS-heavy training step slower (the two thread pools
         # spin against each other) and transcendental-heavy loops slower; memory-bound loops ran 1.7x faster.
         "num_threads": 1,
-        # Threads of the BLAS that compiled matrix products run on (SciPy's; NumPy's own is left alone), or None
-        # for the library's default; or $FUNCTRANS_BLAS_THREADS. The default is 1: with every core busy, a pool's
+        # Threads of the BLAS that compiled code runs on (NumPy's bundled one, which NumPy code shares, and
+        # SciPy's under LAPACK), or None for the libraries' defaults; or $FUNCTRANS_BLAS_THREADS. The default is 1: with every core busy, a pool's
         # spinning threads slowed a small training step 15-30x (see functrans.backend.blas and the README).
         "blas_threads": _threads_from_env("FUNCTRANS_BLAS_THREADS", 1),
         # Opt-in (True, or FUNCTRANS_BACKGROUND_COMPILE=1): run a program's first calls eagerly (NumPy, op by op)

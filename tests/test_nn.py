@@ -501,7 +501,7 @@ def test_dot_product_attention_equals_a_loop_reference(name):
     np.testing.assert_allclose(nn.dot_product_attention(Q, KEYS, VALUES, **options), expected, rtol=1e-12, atol=1e-14)
     out, lse = nn.dot_product_attention(Q, KEYS, VALUES, **options, return_residual=True, implementation="xla")
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(lse, expected_lse, rtol=1e-12)
+    np.testing.assert_allclose(lse, expected_lse, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.slow

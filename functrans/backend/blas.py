@@ -1,35 +1,92 @@
-"""How many threads the BLAS of compiled code runs on.
+"""Which BLAS compiled matrix products call, and how many threads it runs on.
 
-Compiled programs do their matrix products in SciPy's BLAS (Numba calls it through
-``scipy.linalg.cython_blas``); NumPy loads a second copy of its own. An OpenBLAS pool
-busy-waits between calls, so when every core is taken (the other pool's threads, another
-process) a small product waits for its spinning helpers: W1's training step took 61-113 ms
-with another process keeping one of two cores busy, against 3.7 ms with one BLAS thread.
-``config.blas_threads`` sets the pool compiled code uses (default 1: see the README's
-measurements); NumPy's own pool is left as the user has it.
+**One library.** Compiled products call ``?gemm`` under names of ours,
+``functrans_sgemm`` ... ``functrans_zgemm``, that this module binds (through llvmlite's
+symbol table, so cached machine code stays valid in every process) to the BLAS NumPy
+bundles, the one user code and eager functrans already run on. SciPy bundles a second
+OpenBLAS (the one Numba calls by default); using NumPy's instead gives one thread pool
+rather than two spinning against each other, and it was the faster build here (NumPy 2.4's
+OpenBLAS 0.3.31 against SciPy 1.17's 0.3.30: a 64x128x128 float32 product in 25 us against
+32 us, an RNN step's products 15-35% faster). Without NumPy's bundled library (a NumPy
+linked to a system BLAS) the names bind to SciPy's ``cython_blas``.
+
+The names take Fortran's interface, every argument by address, with 64-bit integers:
+NumPy's library is ILP64; an LP64 one (SciPy's) reads the low half of each, which on a
+little-endian machine is the same value.
+
+**Threads.** An OpenBLAS pool busy-waits between calls, so when every core is taken
+(another process, or another pool) a small product waits for its spinning helpers: W1's
+training step took 61-113 ms with another process keeping one of two cores busy, against
+3.7 ms with one BLAS thread. ``config.blas_threads`` (default 1) sets the pools compiled
+code runs on at its first compile: the library above, which NumPy shares, and SciPy's,
+under the LAPACK factorisations Numba calls; ``None`` gives them their defaults back.
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import threading
 
+import numpy as np
 import scipy
 import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS, so threadpoolctl can see it)
+from llvmlite import binding as llvm
+from numba.extending import get_cython_function_address
 from threadpoolctl import ThreadpoolController
 
 from ..config import config
 
+GEMM_LETTERS = "sdcz"  # float32, float64, complex64, complex128
+
+# NumPy's bundled OpenBLAS names its symbols ``scipy_sgemm_64_`` (scipy-openblas64 wheels);
+# older wheels used ``sgemm_64_``; a plain build, ``sgemm_``.
+_SYMBOL_FORMS = ("scipy_{}gemm_64_", "{}gemm_64_", "{}gemm_")
+
+
+def _bundled(package: object, filepath: str) -> bool:
+    """Whether a library at ``filepath`` ships inside ``package``'s wheel (``numpy.libs``,
+    ``numpy/.dylibs``, ...)."""
+    root = os.path.dirname(os.path.abspath(package.__file__))
+    return os.path.abspath(filepath).startswith((root + ".libs", root + os.sep))
+
+
+def _numpy_gemms(controller: ThreadpoolController) -> tuple[str, dict[str, int]] | None:
+    """The file of NumPy's bundled BLAS and the address of each ``?gemm`` in it, if it has all four."""
+    for lib in controller.select(user_api="blas").lib_controllers:
+        if not _bundled(np, lib.filepath):
+            continue
+        handle = ctypes.CDLL(lib.filepath)
+        for form in _SYMBOL_FORMS:
+            try:
+                return lib.filepath, {t: ctypes.cast(getattr(handle, form.format(t)), ctypes.c_void_p).value for t in GEMM_LETTERS}
+            except AttributeError:
+                continue
+    return None
+
+
+def _bind_gemms() -> str | None:
+    """Bind ``functrans_?gemm`` to NumPy's BLAS, else SciPy's; the file of NumPy's, if bound to it."""
+    found = _numpy_gemms(ThreadpoolController()) if sys.byteorder == "little" else None
+    library, addresses = found if found else (None, {t: get_cython_function_address("scipy.linalg.cython_blas", f"{t}gemm")
+                                                      for t in GEMM_LETTERS})
+    for letter, address in addresses.items():
+        llvm.add_symbol(f"functrans_{letter}gemm", address)
+    return library
+
+
+_gemm_library = _bind_gemms()
 _lock = threading.Lock()
-_applied: list = [None]  # the setting last applied, and the pools' own thread counts before that
-_defaults: dict[str, int] = {}
+_applied: list = [None]  # the setting last applied
+_defaults: dict[str, int] = {}  # each pool's own thread count, before the first setting
 
 
 def _compiled_code_pools(controller: ThreadpoolController) -> ThreadpoolController:
-    """The BLAS pools SciPy links: its bundled library if it has one, else every BLAS
-    (a system BLAS that NumPy and SciPy share)."""
+    """The BLAS pools compiled code runs on: the products' library and SciPy's bundled one
+    (where either is bundled; else every BLAS, a system library that all share)."""
     blas = controller.select(user_api="blas")
-    bundled = os.path.dirname(os.path.abspath(scipy.__file__)) + ".libs"
-    ours = [lib for lib in blas.lib_controllers if os.path.abspath(lib.filepath).startswith(bundled)]
+    ours = [lib for lib in blas.lib_controllers
+            if lib.filepath == _gemm_library or _bundled(scipy, lib.filepath)]
     if ours:
         blas.lib_controllers = ours
     return blas
@@ -57,3 +114,9 @@ config.on_change("blas_threads", limit_threads)
 def current_threads() -> dict[str, int]:
     """Each of compiled code's BLAS libraries, by file, and its thread count now."""
     return {lib.filepath: lib.num_threads for lib in _compiled_code_pools(ThreadpoolController()).lib_controllers}
+
+
+def gemm_library() -> str:
+    """The file of the BLAS compiled products call, or ``scipy.linalg.cython_blas`` where
+    NumPy bundles none."""
+    return _gemm_library or "scipy.linalg.cython_blas"

@@ -1,7 +1,7 @@
 """Precompiled linear-algebra kernels (LAPACK through Numba's ``np.linalg``) that
 generated programs call, one per factorisation, over stacks of matrices ``(batch, m, n)``
 (the generated code reshapes around the call). Numba's ``np.linalg`` needs SciPy's LAPACK.
-Batched products call SciPy's gemm on strided views (``strided_matmul``); attention's
+Batched products call gemm on strided views (``strided_matmul``); attention's
 softmax rows (``softmax_rows``, ``softmax_rows_jvp``) sit next to them.
 """
 from __future__ import annotations
@@ -10,19 +10,29 @@ import numba
 import numpy as np
 from numba import types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from .._kernel import kernel
+from . import blas  # noqa: F401  (binds the gemm names before any kernel links)
 from . import fastmath as fm
 from .kernels import inline
 
-# Numba's own entry to SciPy's ?gemm (numba/_lapack.c), a symbol it registers in every
-# process, so the kernels calling it stay in the disk cache (a ctypes pointer would not).
-# Its array arguments are untyped C pointers: declared as addresses (intp) they take
-# data pointers plus an offset, which is how one matrix of a strided batch is named.
-_xxgemm = types.ExternalFunction("numba_xxgemm", types.intc(
-    types.char, types.char, types.char, types.intp, types.intp, types.intp,
-    types.intp, types.intp, types.intp, types.intp, types.intp, types.intp, types.intp, types.intp))
+# ?gemm for each dtype, by the names backend.blas binds to NumPy's BLAS (see there why that
+# library), so cached kernels link in every process. Fortran's interface: every argument
+# is an address, which is also how one matrix of a strided batch is named (data pointer
+# plus offset).
+_GEMMS = {t: types.ExternalFunction(f"functrans_{letter}gemm", types.void(*[types.intp] * 13))
+          for t, letter in zip((types.float32, types.float64, types.complex64, types.complex128), blas.GEMM_LETTERS)}
+
+
+def _gemm(a, *args):
+    """gemm of ``a``'s dtype on these addresses (compiled code only)."""
+
+
+@overload(_gemm)
+def _typed_gemm(a, *args):
+    external = _GEMMS[a.dtype]
+    return lambda a, *args: external(*args)
 
 
 @intrinsic
@@ -37,7 +47,7 @@ def _constant(typingctx, array, value):
 @intrinsic
 def _address(typingctx, value):
     """The address of a copy of ``value`` on the calling kernel's stack (gemm takes its
-    scalars by pointer)."""
+    arguments by address)."""
     def codegen(context, builder, sig, args):
         slot = cgutils.alloca_once_value(builder, args[0])
         return builder.ptrtoint(slot, context.get_value_type(types.intp))
@@ -55,9 +65,9 @@ def _layout(rows, cols, row_stride, col_stride):
 
 
 @kernel
-def strided_matmul(kind, a, b, out, batch, a_batch, b_batch, out_batch, m, n, k, a_mk, b_kn, out_mn):
-    """``out[i, j] = a[i, :] @ b[:, j]`` for every (b0, b1) < ``batch``, by ?gemm of ``kind``
-    (``ord`` of "s", "d", "c" or "z"), on flat buffers:
+def strided_matmul(a, b, out, batch, a_batch, b_batch, out_batch, m, n, k, a_mk, b_kn, out_mn):
+    """``out[i, j] = a[i, :] @ b[:, j]`` for every (b0, b1) < ``batch``, by the ?gemm of their
+    dtype, on flat buffers:
     matrix (b0, b1) of ``a`` starts at ``b0 * a_batch[0] + b1 * a_batch[1]`` and element
     (i, p) is ``a_mk[0] * i + a_mk[1] * p`` past it (all in elements; likewise ``b`` and
     ``out``). One gemm per matrix and no copy: gemm takes any matrix that is unit-strided
@@ -72,12 +82,15 @@ def strided_matmul(kind, a, b, out, batch, a_batch, b_batch, out_batch, m, n, k,
         rows, cols, x, x_rc, y, y_rc, x_batch, y_batch = n, m, b, (b_kn[1], b_kn[0]), a, (a_mk[1], a_mk[0]), b_batch, a_batch
     x_flag, x_ld = _layout(rows, k, x_rc[0], x_rc[1])
     y_flag, y_ld = _layout(k, cols, y_rc[0], y_rc[1])
+    flags = _address(np.uint8(x_flag)), _address(np.uint8(y_flag))
+    sizes = _address(np.int64(rows)), _address(np.int64(cols)), _address(np.int64(k))
+    lds = _address(np.int64(x_ld)), _address(np.int64(y_ld)), _address(np.int64(c_ld))
     for b0 in range(batch[0]):
         for b1 in range(batch[1]):
-            _xxgemm(kind, x_flag, y_flag, rows, cols, k, one,
-                    x.ctypes.data + size * (b0 * x_batch[0] + b1 * x_batch[1]), x_ld,
-                    y.ctypes.data + size * (b0 * y_batch[0] + b1 * y_batch[1]), y_ld, zero,
-                    out.ctypes.data + size * (b0 * out_batch[0] + b1 * out_batch[1]), c_ld)
+            _gemm(a, flags[0], flags[1], sizes[0], sizes[1], sizes[2], one,
+                  x.ctypes.data + size * (b0 * x_batch[0] + b1 * x_batch[1]), lds[0],
+                  y.ctypes.data + size * (b0 * y_batch[0] + b1 * y_batch[1]), lds[1], zero,
+                  out.ctypes.data + size * (b0 * out_batch[0] + b1 * out_batch[1]), lds[2])
 
 
 @inline

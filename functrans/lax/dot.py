@@ -195,8 +195,8 @@ def _dot_general_batch(size, vals, dims, *, dimension_numbers):
 batching_rules[dot_general_p] = _dot_general_batch
 
 
-# ?gemm's letter for each dtype BLAS multiplies (kernels_linalg.strided_matmul's ``kind``).
-_GEMM_KIND = {np.dtype(t): c for t, c in ((np.float32, "s"), (np.float64, "d"), (np.complex64, "c"), (np.complex128, "z"))}
+# The dtypes BLAS multiplies (kernels_linalg.strided_matmul).
+_GEMM_DTYPES = frozenset(map(np.dtype, (np.float32, np.float64, np.complex64, np.complex128)))
 
 Dim = tuple[int, tuple[int, ...]]  # a size and its element strides, one per array of a product
 
@@ -277,11 +277,10 @@ def _dot_general_lowering(em, eqn, args, outs):
         if b * m * n:
             em.emit(f"{outs[0]}[...] = 0")
         return
-    kind = _GEMM_KIND.get(out.dtype)
     # gemm for large products, straight on the operands where it can read them in place;
     # loops for integers, and for many small products where a call per matrix costs more
     # than the arithmetic (per-example outer products).
-    if kind is not None and (b == 1 or m * n * k >= 4096):
+    if out.dtype in _GEMM_DTYPES and (b == 1 or m * n * k >= 4096):
         call = _strided_call([lhs.shape, rhs.shape], [operands[0][2], operands[1][2]], out.shape)
         for i in (0, 1):  # else copy operands until it can (both copied, it always can)
             if call is None:
@@ -290,7 +289,7 @@ def _dot_general_lowering(em, eqn, args, outs):
         em.allocate(eqn.out_binders[0])
         flat = ", ".join(f"{name}.reshape({math.prod(aval.shape)})" for name, aval in
                          ((operands[0][0], operands[0][1]), (operands[1][0], operands[1][1]), (outs[0], out)))
-        em.emit(f"kernels_linalg.strided_matmul(ord({kind!r}), {flat}, {call})")
+        em.emit(f"kernels_linalg.strided_matmul({flat}, {call})")
         return
     left, right = move(0, (b, m, k)), move(1, (b, k, n))
     em.allocate(eqn.out_binders[0])
