@@ -7,6 +7,7 @@ softmax rows (``softmax_rows``, ``softmax_rows_jvp``) sit next to them.
 from __future__ import annotations
 
 import numba
+import numba.extending
 import numpy as np
 from numba import types
 from numba.core import cgutils
@@ -156,6 +157,31 @@ def softmax_rows_jvp(p, t, scale, out):
             o[j] = pr[j] * (tr[j] - inner) * scale
 
 
+def pivot_magnitude(x):
+    """LAPACK's pivot size (its i?amax): ``|x|`` of a real ``x``, ``|re| + |im|`` of a complex
+    one. Compiled code only: the overload keeps real matrices' plain ``abs``."""
+    raise NotImplementedError("functrans.backend.kernels_linalg.pivot_magnitude is for compiled code")
+
+
+def conjugate_if(x, flag):
+    """``conj(x)`` if ``flag`` and ``x`` is complex, else ``x`` (compiled code only)."""
+    raise NotImplementedError("functrans.backend.kernels_linalg.conjugate_if is for compiled code")
+
+
+@numba.extending.overload(pivot_magnitude, inline="always")
+def _pivot_magnitude(x):
+    if isinstance(x, types.Complex):
+        return lambda x: abs(x.real) + abs(x.imag)
+    return lambda x: abs(x)
+
+
+@numba.extending.overload(conjugate_if)  # (inline="always" trips Numba's IR check on the conditional)
+def _conjugate_if(x, flag):
+    if isinstance(x, types.Complex):
+        return lambda x, flag: x.conjugate() if flag else x
+    return lambda x, flag: x
+
+
 @kernel
 def cholesky(a, out):
     """Lower Cholesky factors of a stack ``(batch, n, n)``."""
@@ -180,10 +206,10 @@ def lu(a, out, pivots, permutation):
             permutation[b, i] = i
         for k in range(n):
             p = k
-            best = abs(m[k, k])
+            best = pivot_magnitude(m[k, k])
             for i in range(k + 1, n):
-                if abs(m[i, k]) > best:
-                    best = abs(m[i, k])
+                if pivot_magnitude(m[i, k]) > best:
+                    best = pivot_magnitude(m[i, k])
                     p = i
             pivots[b, k] = p
             if p != k:
@@ -205,10 +231,10 @@ def lu(a, out, pivots, permutation):
 
 
 @kernel
-def triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal, out):
-    """Solve ``op(a) x = rhs`` (left side) or ``x op(a) = rhs`` for triangular ``a``, over
-    a stack. Both are one substitution ``M y = c``: on the right, ``y = x^T``, ``c = rhs^T``
-    and ``M = op(a)^T``."""
+def triangular_solve(a, rhs, left_side, lower, transpose_a, conjugate_a, unit_diagonal, out):
+    """Solve ``op(a) x = rhs`` (left side) or ``x op(a) = rhs`` for triangular ``a`` (``op``
+    transposes if ``transpose_a``, conjugates if ``conjugate_a``), over a stack. Both are one
+    substitution ``M y = c``: on the right, ``y = x^T``, ``c = rhs^T`` and ``M = op(a)^T``."""
     n = a.shape[1]
     transposed = transpose_a if left_side else not transpose_a
     m_lower = lower != transposed
@@ -220,11 +246,11 @@ def triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal, out):
                 c = rhs[b, i, col] if left_side else rhs[b, col, i]
                 lo, hi = (0, i) if m_lower else (i + 1, n)
                 for j in range(lo, hi):
-                    mij = a[b, j, i] if transposed else a[b, i, j]
+                    mij = conjugate_if(a[b, j, i] if transposed else a[b, i, j], conjugate_a)
                     yj = out[b, j, col] if left_side else out[b, col, j]
                     c -= mij * yj
                 if not unit_diagonal:
-                    c /= a[b, i, i]
+                    c /= conjugate_if(a[b, i, i], conjugate_a)
                 if left_side:
                     out[b, i, col] = c
                 else:

@@ -37,7 +37,7 @@ from . import shape as _shape
 from .control_flow import scan
 from .dot import dot_general
 
-_LAPACK_DTYPES = (dtypes.float32, dtypes.float64)
+_LAPACK_DTYPES = (dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128)
 
 # --------------------------------------------------------------------------- checks shared by the primitives
 
@@ -45,7 +45,7 @@ _LAPACK_DTYPES = (dtypes.float32, dtypes.float64)
 def _check_dtype(name: str, *avals: ShapedArray) -> None:
     for aval in avals:
         if aval.dtype not in _LAPACK_DTYPES:
-            raise DTypeError(f"{name} takes float32 or float64 matrices, got {aval.str_short()}")
+            raise DTypeError(f"{name} takes float32 or float64 matrices (or complex64 or complex128 ones), got {aval.str_short()}")
     if len({a.dtype for a in avals}) > 1:
         raise DTypeError(f"{name} requires operands of equal dtypes, got {', '.join(a.str_short() for a in avals)}")
 
@@ -74,14 +74,33 @@ def _mT(x: Any) -> Any:
     return _shape.transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
+def _is_complex(x: Any) -> bool:
+    return dtypes.is_complex(core.get_aval(x).dtype)
+
+
+def _conj(x: Any) -> Any:
+    """``conj(x)`` for complex ``x``; a real ``x`` unchanged (``conj`` would make it complex)."""
+    return _ew.conj(x) if _is_complex(x) else x
+
+
+def _H(x: Any) -> Any:
+    """The conjugate transpose over the last two axes (the transpose of real matrices)."""
+    return _conj(_mT(x))
+
+
+def _real_part(x: Any) -> Any:
+    """The real part of complex ``x``, kept complex (``x`` itself if real)."""
+    return _ew.convert_element_type(_ew.real(x), core.get_aval(x).dtype) if _is_complex(x) else x
+
+
 def symmetrize(x: Any) -> Any:
-    """``(x + x^T) / 2`` over the last two axes.
+    """``(x + x^H) / 2`` over the last two axes (Hermitian part; symmetric for real ``x``).
 
     >>> symmetrize(np.array([[1.0, 2.0], [0.0, 1.0]]))
     array([[1., 1.],
            [1., 1.]])
     """
-    return _ew.mul(_ew.add(x, _mT(x)), 0.5)
+    return _ew.mul(_ew.add(x, _H(x)), 0.5)
 
 
 def _matmul(a: Any, b: Any) -> Any:
@@ -183,9 +202,10 @@ def _cholesky_abstract_eval(a):
 
 
 def cholesky(a: Any, *, symmetrize_input: bool = True) -> Any:
-    """The lower Cholesky factor ``L`` of symmetric positive-definite matrices: ``a = L @ L.T``.
+    """The lower Cholesky factor ``L`` of symmetric (complex: Hermitian) positive-definite
+    matrices: ``a = L @ L^H``.
 
-    As JAX, ``a`` is first symmetrized (``(a + a.T) / 2``); with ``symmetrize_input=False``
+    As JAX, ``a`` is first symmetrized (``(a + a^H) / 2``); with ``symmetrize_input=False``
     only its lower triangle is read (as ``numpy.linalg.cholesky``), and the derivative is
     that of this function: the upper triangle has none.
 
@@ -200,15 +220,19 @@ def cholesky(a: Any, *, symmetrize_input: bool = True) -> Any:
 
 
 def _reflect_lower(x: Any) -> Any:
-    """The symmetric matrix whose lower triangle is ``x``'s (what ``cholesky`` factors)."""
-    return _ew.add(_triangle(x, lower=True), _mT(_triangle(x, lower=True, k=-1)))
+    """The Hermitian (real: symmetric) matrix whose lower triangle is ``x``'s, what ``cholesky``
+    and ``eigh`` factor: LAPACK reads only the real part of a complex diagonal."""
+    lower = _triangle(x, lower=True)
+    if _is_complex(x):
+        lower = _ew.sub(lower, _diagonal_matrix(_ew.sub(_diagonal(x), _real_part(_diagonal(x)))))
+    return _ew.add(lower, _H(_triangle(x, lower=True, k=-1)))
 
 
 def _cholesky_jvp(g, ans, a):
-    # With A = L L^T: L^-1 dA L^-T = Phi + Phi^T for Phi = L^-1 dL, lower triangular,
-    # so Phi is the lower triangle of L^-1 dA L^-T with its diagonal halved.
+    # With A = L L^H: L^-1 dA L^-H = Phi + Phi^H for Phi = L^-1 dL, lower triangular,
+    # so Phi is the lower triangle of L^-1 dA L^-H with its diagonal halved.
     left = triangular_solve(ans, _reflect_lower(g), left_side=True, lower=True)
-    both = triangular_solve(ans, left, left_side=False, lower=True, transpose_a=True)
+    both = triangular_solve(ans, left, left_side=False, lower=True, transpose_a=True, conjugate_a=True)
     phi = _ew.add(_triangle(both, lower=True, k=-1), _ew.mul(_diagonal_matrix(_diagonal(both)), 0.5))
     return _matmul(ans, phi)
 
@@ -244,7 +268,9 @@ def _substitute(a: np.ndarray, b: np.ndarray, lower: bool, unit_diagonal: bool) 
 
 
 @triangular_solve_p.def_impl
-def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    if conjugate_a:
+        a = np.conj(a)
     if not unit_diagonal:
         singular = np.argwhere(np.any(np.diagonal(a, axis1=-2, axis2=-1) == 0, axis=-1))
         if len(singular):
@@ -258,7 +284,7 @@ def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, unit_diagonal
 
 
 @triangular_solve_p.def_abstract_eval
-def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_abstract_eval(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
     where = f"triangular_solve of a={a.str_short()} and b={b.str_short()} (left_side={left_side})"
     n = _check_square("triangular_solve", a)
     _check_dtype("triangular_solve", a, b)
@@ -275,8 +301,8 @@ def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = Fals
                      unit_diagonal: bool = False, *, conjugate_a: bool = False) -> Any:
     """Solve ``op(a) @ x = b`` (``left_side``) or ``x @ op(a) = b`` for triangular ``a``.
 
-    ``op(a)`` is ``a.T`` if ``transpose_a`` else ``a`` (``conjugate_a`` changes nothing for
-    real matrices). Only the ``lower`` (or upper)
+    ``op(a)`` is ``a.T`` if ``transpose_a`` else ``a``, conjugated if ``conjugate_a`` (which
+    changes nothing for real matrices). Only the ``lower`` (or upper)
     triangle of ``a`` is read, and not its diagonal if ``unit_diagonal`` (taken as ones).
     ``a`` is ``(..., n, n)``; ``b`` is ``(..., n, k)`` or, on the right, ``(..., k, n)``.
 
@@ -284,16 +310,19 @@ def triangular_solve(a: Any, b: Any, left_side: bool = False, lower: bool = Fals
     array([[1.],
            [2.]])
     """
+    # Real programs keep conjugate_a=False, so they compile (and cache) as before.
+    conjugate_a = bool(conjugate_a) and _is_complex(a)
     return triangular_solve_p.bind(a, b, left_side=bool(left_side), lower=bool(lower), transpose_a=bool(transpose_a),
-                                   unit_diagonal=bool(unit_diagonal))
+                                   conjugate_a=conjugate_a, unit_diagonal=bool(unit_diagonal))
 
 
-def _triangular_solve_jvp_a(g, ans, a, b, *, left_side, lower, transpose_a, unit_diagonal):
+def _triangular_solve_jvp_a(g, ans, a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
     # op(a) x = b  =>  op(da) x + op(a) dx = 0, with da restricted to the entries the solve reads.
     g = _triangle(g, lower, k=(-1 if lower else 1) if unit_diagonal else 0)
     op_g = _mT(g) if transpose_a else g
+    op_g = _ew.conj(op_g) if conjugate_a else op_g
     rhs = _matmul(op_g, ans) if left_side else _matmul(ans, op_g)
-    dx = triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal)
+    dx = triangular_solve(a, rhs, left_side, lower, transpose_a, unit_diagonal, conjugate_a=conjugate_a)
     return _ew.neg(dx)
 
 
@@ -301,11 +330,11 @@ def _triangular_solve_jvp_b(g, ans, a, b, **params):
     return triangular_solve_p.bind(a, g, **params)
 
 
-def _triangular_solve_transpose(ct, a, b, *, left_side, lower, transpose_a, unit_diagonal):
-    # x = op(a)^-1 b is linear in b; its transpose applies op(a)^-T.
+def _triangular_solve_transpose(ct, a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    # x = op(a)^-1 b is linear in b; its (plain, unconjugated) transpose applies op(a)^-T.
     if is_undefined(a):
         raise NotImplementedError("triangular_solve is linear only in b; it cannot be transposed with respect to a")
-    return [None, triangular_solve(a, ct, left_side, lower, not transpose_a, unit_diagonal)]
+    return [None, triangular_solve(a, ct, left_side, lower, not transpose_a, unit_diagonal, conjugate_a=conjugate_a)]
 
 
 def _triangular_solve_batch(size, vals, dims, **params):
@@ -325,7 +354,7 @@ def _triangular_solve(em, eqn, args, outs):
     em.allocate(eqn.out_binders[0])
     em.emit(
         f"kernels_linalg.triangular_solve({args[0]}.reshape({_stack_view(a)!r}), {args[1]}.reshape({_stack_view(b)!r}), "
-        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
+        f"{p['left_side']}, {p['lower']}, {p['transpose_a']}, {p['conjugate_a']}, {p['unit_diagonal']}, {outs[0]}.reshape({_stack_view(b)!r}))"
     )
 
 # --------------------------------------------------------------------------- lu
@@ -348,6 +377,11 @@ def _pivots_to_permutation(pivots: np.ndarray, size: int | None = None) -> np.nd
 _LU_BLOCK = 32
 
 
+def _pivot_magnitude(x: np.ndarray) -> np.ndarray:
+    """The size LAPACK's getrf picks pivots by (i?amax): ``|re| + |im|`` for complex values."""
+    return np.abs(x.real) + np.abs(x.imag) if np.iscomplexobj(x) else np.abs(x)
+
+
 def _lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """LU with partial pivoting of a stack of matrices, as LAPACK's getrf (same pivots):
     each block of columns is factored swap by swap, then the rest of the matrix is updated
@@ -360,7 +394,7 @@ def _lu_factor(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for start in range(0, n, _LU_BLOCK):
         end = min(start + _LU_BLOCK, n)
         for k in range(start, end):
-            pivot_row = k + np.argmax(np.abs(lu[:, k:, k]), axis=-1)
+            pivot_row = k + np.argmax(_pivot_magnitude(lu[:, k:, k]), axis=-1)
             pivots[:, k] = pivot_row
             row_k = lu[:, k, :].copy()
             lu[:, k, :] = lu[stack, pivot_row, :]
@@ -629,10 +663,18 @@ def _along_rows(v: Any, shape: tuple) -> Any:
     return _shape.broadcast_in_dim(v, shape, tuple(range(nd - 2)) + (nd - 2,))
 
 
-def _inverse_differences(w: Any, shape: tuple, combine: Any) -> Any:
-    """``1 / combine(w[j], w[i])`` off the diagonal and 0 on it (where the difference is 0)."""
+def _inverse_differences(w: Any, shape: tuple, combine: Any, dtype: Any) -> Any:
+    """``1 / combine(w[j], w[i])`` off the diagonal and 0 on it (where the difference is 0),
+    of real ``w``, in ``dtype`` (the complex one of the matrices it scales)."""
     eye = _shape.broadcast_in_dim(_eye_like(_shape.full(shape[-2:], 0, core.get_aval(w).dtype)), shape, (len(shape) - 2, len(shape) - 1))
-    return _ew.sub(_ew.div(1.0, _ew.add(eye, combine(_along_columns(w, shape), _along_rows(w, shape)))), eye)
+    f = _ew.sub(_ew.div(1.0, _ew.add(eye, combine(_along_columns(w, shape), _along_rows(w, shape)))), eye)
+    return _ew.convert_element_type(f, dtype) if dtypes.is_complex(dtype) else f
+
+
+def _as_dtype_of(x: Any, like: Any) -> Any:
+    """Real ``x`` (eigenvalues, singular values) in ``like``'s dtype, complex or real."""
+    dtype = core.get_aval(like).dtype
+    return _ew.convert_element_type(x, dtype) if dtypes.is_complex(dtype) else x
 
 
 def _columns(x: Any, start: int, stop: int) -> Any:
@@ -659,14 +701,14 @@ def _eigh_impl(a):
 @eigh_p.def_abstract_eval
 def _eigh_abstract_eval(a):
     _check_square("eigh", a)
-    return [ShapedArray(a.shape, a.dtype), ShapedArray(a.shape[:-1], a.dtype)]
+    return [ShapedArray(a.shape, a.dtype), ShapedArray(a.shape[:-1], dtypes.real_dtype(a.dtype))]
 
 
 def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eigenvalues: bool = True,
          subset_by_index: tuple[int, int] | None = None, implementation: Any = None) -> tuple[Any, Any]:
-    """Eigenvectors ``v`` (columns) and ascending eigenvalues ``w`` of symmetric matrices:
-    ``x = v @ diag(w) @ v.T``. With ``symmetrize_input`` the decomposition is of
-    ``(x + x.T) / 2``, else of the symmetric matrix whose ``lower`` (or upper) triangle is
+    """Eigenvectors ``v`` (columns) and ascending eigenvalues ``w`` (real) of symmetric (complex:
+    Hermitian) matrices: ``x = v @ diag(w) @ v^H``. With ``symmetrize_input`` the decomposition
+    is of ``(x + x^H) / 2``, else of the Hermitian matrix whose ``lower`` (or upper) triangle is
     ``x``'s. Eigenvalues are always sorted (LAPACK's order); ``subset_by_index=(lo, hi)``
     keeps eigenpairs ``lo`` to ``hi - 1``. Derivatives assume distinct eigenvalues.
     ``implementation`` is accepted for JAX's signature (LAPACK's syevd is always used).
@@ -679,7 +721,7 @@ def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eige
     if symmetrize_input:
         x = symmetrize(x)
     elif not lower:
-        x = _mT(x)
+        x = _H(x)
     v, w = eigh_p.bind(x)
     if subset_by_index is not None:
         lo, hi = subset_by_index
@@ -688,15 +730,17 @@ def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eige
 
 
 def _eigh_jvp(primals, tangents):
-    # Nondegenerate perturbation theory: with A = V W V^T and dA symmetric,
-    # dW = diag(V^T dA V) and dV = V (F * (V^T dA V)), F[i, j] = 1 / (w[j] - w[i]) off the diagonal.
+    # Nondegenerate perturbation theory: with A = V W V^H and dA Hermitian,
+    # dW = diag(V^H dA V) and dV = V (F * (V^H dA V)), F[i, j] = 1 / (w[j] - w[i]) off the
+    # diagonal; F's zero diagonal is JAX's gauge: V^H dV has a zero diagonal.
     (a,), (da,) = primals, tangents
     v, w = outs = eigh_p.bind(a)
     if type(da) is Zero:
         return outs, _zero_tangents(outs)
-    projected = _matmul(_matmul(_mT(v), _reflect_lower(da)), v)
-    f = _inverse_differences(w, core.get_aval(v).shape, _ew.sub)
-    return outs, [_matmul(v, _ew.mul(f, projected)), _diagonal(projected)]
+    projected = _matmul(_matmul(_H(v), _reflect_lower(da)), v)
+    f = _inverse_differences(w, core.get_aval(v).shape, _ew.sub, core.get_aval(v).dtype)
+    dw = _diagonal(projected)
+    return outs, [_matmul(v, _ew.mul(f, projected)), _ew.real(dw) if _is_complex(dw) else dw]
 
 
 jvp_rules[eigh_p] = _eigh_jvp
@@ -729,7 +773,7 @@ def _svd_abstract_eval(a, *, full_matrices, compute_uv):
     m, n = _check_matrices("svd", a)
     k = min(m, n)
     batch = a.shape[:-2]
-    s = ShapedArray(batch + (k,), a.dtype)
+    s = ShapedArray(batch + (k,), dtypes.real_dtype(a.dtype))
     if not compute_uv:
         return [s]
     u_cols, vt_rows = (m, n) if full_matrices else (k, k)
@@ -738,7 +782,8 @@ def _svd_abstract_eval(a, *, full_matrices, compute_uv):
 
 def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True,
         subset_by_index: tuple[int, int] | None = None, algorithm: Any = None) -> Any:
-    """Singular value decomposition ``x = u @ diag(s) @ vt``, ``s`` descending: ``(s, u, vt)``,
+    """Singular value decomposition ``x = u @ diag(s) @ vt``, ``s`` descending (real, also for
+    complex ``x``): ``(s, u, vt)``,
     or ``s`` alone if not ``compute_uv``. ``u`` is ``(..., m, m)`` and ``vt`` ``(..., n, n)``
     if ``full_matrices``, else ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
     Derivatives assume distinct nonzero singular values (and ``full_matrices=False`` for
@@ -764,27 +809,34 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
             f"svd: the derivative of full_matrices=True factors of a non-square {core.get_aval(a).str_short()} "
             "matrix is not implemented (nor in JAX); use full_matrices=False")
     s, u, vt = outs if compute_uv else svd_p.bind(a, full_matrices=False, compute_uv=True)
-    v = _mT(vt)
-    ds_full = _matmul(_matmul(_mT(u), da), v)
-    ds = _diagonal(ds_full)
+    v = _H(vt)
+    ds_full = _matmul(_matmul(_H(u), da), v)
+    ds = _ew.real(_diagonal(ds_full)) if _is_complex(ds_full) else _diagonal(ds_full)
     if not compute_uv:
         return outs, [ds]
     square = core.get_aval(ds_full).shape
-    f = _inverse_differences(s, square, lambda sj, si: _ew.mul(_ew.add(sj, si), _ew.sub(sj, si)))
-    ds_s = _ew.mul(_along_columns(s, square), ds_full)
-    s_ds = _ew.mul(_along_rows(s, square), ds_full)
-    # (JAX's extra term 0.5 (dS - dS^H) diag(1/s) has a zero diagonal for real matrices: omitted.)
-    du = _matmul(u, _ew.mul(f, _ew.add(ds_s, _mT(ds_s))))
-    dv = _matmul(v, _ew.mul(f, _ew.add(s_ds, _mT(s_ds))))
+    f = _inverse_differences(s, square, lambda sj, si: _ew.mul(_ew.add(sj, si), _ew.sub(sj, si)), core.get_aval(a).dtype)
+    s_like = _as_dtype_of(s, a)
+    ds_s = _ew.mul(_along_columns(s_like, square), ds_full)
+    s_ds = _ew.mul(_along_rows(s_like, square), ds_full)
+    du_inner = _ew.mul(f, _ew.add(ds_s, _H(ds_s)))
+    if _is_complex(a):
+        # JAX's phase gauge: (dS - dS^H) / 2 diag(1/s) (zero for real matrices), 1/0 taken as 0.
+        zero = _ew.eq(s, 0.0)
+        s_inv = _ew.select_n(zero, _ew.div(1.0, _ew.select_n(zero, s, _shape.full_like(s, 1.0))), _shape.zeros_like(s))
+        phase = _ew.mul(_ew.sub(_diagonal(ds_full), _real_part(_diagonal(ds_full))), _as_dtype_of(s_inv, a))
+        du_inner = _ew.add(du_inner, _diagonal_matrix(phase))
+    du = _matmul(u, du_inner)
+    dv = _matmul(v, _ew.mul(f, _ew.add(s_ds, _H(s_ds))))
     if m > n:
         da_v = _matmul(da, v)
-        residual = _ew.sub(da_v, _matmul(u, _matmul(_mT(u), da_v)))
-        du = _ew.add(du, _ew.div(residual, _along_columns(s, core.get_aval(residual).shape)))
+        residual = _ew.sub(da_v, _matmul(u, _matmul(_H(u), da_v)))
+        du = _ew.add(du, _ew.div(residual, _along_columns(s_like, core.get_aval(residual).shape)))
     if n > m:
-        da_u = _matmul(_mT(da), u)
+        da_u = _matmul(_H(da), u)
         residual = _ew.sub(da_u, _matmul(v, _matmul(vt, da_u)))
-        dv = _ew.add(dv, _ew.div(residual, _along_columns(s, core.get_aval(residual).shape)))
-    return outs, [ds, du, _mT(dv)]
+        dv = _ew.add(dv, _ew.div(residual, _along_columns(s_like, core.get_aval(residual).shape)))
+    return outs, [ds, du, _H(dv)]
 
 
 jvp_rules[svd_p] = _svd_jvp
@@ -840,12 +892,15 @@ def qr(x: Any, *, pivoting: bool = False, full_matrices: bool = True, use_magma:
 
 
 def _thin_qr_jvp(q: Any, r: Any, dx: Any) -> tuple[Any, Any]:
-    # Q^T dX R^-1 = Q^T dQ + dR R^-1: a skew-symmetric part (from Q^T dQ, below the diagonal)
-    # plus an upper-triangular part (from dR R^-1).
+    # Q^H dX R^-1 = Q^H dQ + dR R^-1: a skew-Hermitian part (from Q^H dQ, below the diagonal)
+    # plus an upper-triangular part (from dR R^-1). For complex matrices the skew part also
+    # takes the imaginary diagonal (LAPACK's R has a real diagonal), as JAX.
     dx_rinv = triangular_solve(r, dx, left_side=False, lower=False)
-    projected = _matmul(_mT(q), dx_rinv)
+    projected = _matmul(_H(q), dx_rinv)
     below = _triangle(projected, lower=True, k=-1)
-    skew = _ew.sub(below, _mT(below))
+    skew = _ew.sub(below, _H(below))
+    if _is_complex(projected):
+        skew = _ew.add(skew, _diagonal_matrix(_ew.sub(_diagonal(projected), _real_part(_diagonal(projected)))))
     dq = _ew.add(_matmul(q, _ew.sub(skew, projected)), dx_rinv)
     dr = _matmul(_ew.sub(projected, skew), r)
     return dq, dr
@@ -860,10 +915,13 @@ def _qr_jvp(primals, tangents, *, full_matrices):
     if m < n:
         # X = [X1 X2] = Q [R1 R2]: X1 = Q R1 is a square QR and R2 = Q^T X2.
         dq, dr1 = _thin_qr_jvp(q, _columns(r, 0, m), _columns(dx, 0, m))
-        dr2 = _ew.add(_matmul(_mT(dq), _columns(x, m, n)), _matmul(_mT(q), _columns(dx, m, n)))
+        dr2 = _ew.add(_matmul(_H(dq), _columns(x, m, n)), _matmul(_H(q), _columns(dx, m, n)))
         return outs, [dq, _shape.concatenate([dr1, dr2], core.get_aval(x).ndim - 1)]
     if not full_matrices or m == n:
         return outs, list(_thin_qr_jvp(q, r, dx))
+    if _is_complex(x):
+        raise NotImplementedError(f"qr: the derivative of the complete factors of a tall complex {core.get_aval(x).str_short()} "
+                                  "matrix is not implemented (nor in JAX); use full_matrices=False")
     # Complete factors of a tall matrix (Roberts and Roberts, arXiv:2409.13374, eqs. 32-33):
     # the last m - n columns of Q follow from the first n through Z = Q_pn (Q_nn - I)^-1.
     q_mn, q_mp = _columns(q, 0, n), _columns(q, n, m)

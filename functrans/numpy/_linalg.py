@@ -105,6 +105,11 @@ def _square_stack(a: ArrayLike, name: str) -> Any:
     return a
 
 
+def _conjugate_transpose(x: Any) -> Any:
+    """``x^H`` over the last two axes (``x^T`` for real ``x``)."""
+    return lax._linalg._H(x)
+
+
 def _eps(dtype: np.dtype) -> float:
     return float(np.finfo(dtype).eps)
 
@@ -170,7 +175,7 @@ def det(a: ArrayLike) -> Any:
 
 def slogdet(a: ArrayLike, *, method: str | None = None) -> SlogdetResult:
     """``(sign, logabsdet)`` with ``det(a) = sign * exp(logabsdet)``, without overflow;
-    ``(0, -inf)`` for singular matrices. ``method`` is ``"lu"`` (``None``) or ``"qr"``.
+    ``(0, -inf)`` for singular matrices. For complex ``a`` the sign is complex (of modulus 1). ``method`` is ``"lu"`` (``None``) or ``"qr"``.
 
     >>> slogdet(np.array([[1.0, 2.0], [3.0, 4.0]]))
     SlogdetResult(sign=array(-1.), logabsdet=array(0.69314718))
@@ -186,8 +191,14 @@ def slogdet(a: ArrayLike, *, method: str | None = None) -> SlogdetResult:
         q, factors = lax.linalg.qr(a, full_matrices=False)
         sign = slogdet(q).sign
     pivot_values = _diagonal(factors, axis1=-2, axis2=-1)
-    sign = lax.mul(sign, lax.reduce_prod(lax.sign(pivot_values), last))
-    return SlogdetResult(sign, lax.reduce_sum(lax.log(lax.abs(pivot_values)), last))
+    magnitudes = lax.abs(pivot_values)
+    if dtypes.is_complex(a.dtype):
+        # The phases z / |z| (0 for z = 0), written out: lax.sign has no derivative, as JAX's.
+        units = lax.div(pivot_values, lax.convert_element_type(where(lax.eq(magnitudes, 0.0), 1.0, magnitudes), a.dtype))
+    else:
+        units = lax.sign(pivot_values)
+    sign = lax.mul(sign, lax.reduce_prod(units, last))
+    return SlogdetResult(sign, lax.reduce_sum(lax.log(magnitudes), last))
 
 
 def tensorsolve(a: ArrayLike, b: ArrayLike, axes: tuple[int, ...] | None = None) -> Any:
@@ -255,9 +266,9 @@ def matrix_power(a: ArrayLike, n: int) -> Any:
 
 
 def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True) -> Any:
-    """The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with
-    ``a = L @ L.T`` (or, if ``upper``, ``U = L.T``). As JAX, ``a`` is first symmetrized
-    (``(a + a.T) / 2``) unless ``symmetrize_input=False``, which reads ``a``'s lower triangle
+    """The Cholesky factor of symmetric (complex: Hermitian) positive-definite matrices: lower
+    ``L`` with ``a = L @ L^H`` (or, if ``upper``, ``U = L^H``). As JAX, ``a`` is first
+    symmetrized (``(a + a^H) / 2``) unless ``symmetrize_input=False``, which reads ``a``'s lower triangle
     as NumPy does.
 
     >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
@@ -266,7 +277,7 @@ def cholesky(a: ArrayLike, *, upper: bool = False, symmetrize_input: bool = True
     """
     a = _square_stack(a, "cholesky")
     factor = lax.linalg.cholesky(a, symmetrize_input=symmetrize_input)
-    return swapaxes(factor, -1, -2) if upper else factor
+    return _conjugate_transpose(factor) if upper else factor
 
 
 def _lower_flag(UPLO: str | None, name: str) -> bool:
@@ -361,7 +372,7 @@ def _hermitian_svd(a: Any, compute_uv: bool) -> Any:
     if not compute_uv:
         return s
     u = take_along_axis(v, expand_dims(order, -2), axis=-1)
-    vh = swapaxes(multiply(u, expand_dims(lax.sign(w), -2)), -1, -2)
+    vh = _conjugate_transpose(multiply(u, expand_dims(lax.sign(w), -2)))
     return SVDResult(u, s, vh)
 
 
@@ -421,15 +432,15 @@ def _pinv(a: Any, rtol: Any) -> Any:
     u, s, vh = svd(a, full_matrices=False)
     cutoff = multiply(rtol, s[..., :1])
     s_inv = where(greater(s, cutoff), divide(1.0, where(greater(s, cutoff), s, 1.0)), 0.0)
-    return _matmul(swapaxes(vh, -1, -2), multiply(expand_dims(s_inv, -1), swapaxes(u, -1, -2)))
+    return _matmul(_conjugate_transpose(vh), multiply(expand_dims(s_inv, -1), _conjugate_transpose(u)))
 
 
 @_pinv.defjvp
 def _pinv_jvp(primals, tangents):
-    # Golub and Pereyra (1973): dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P.
+    # Golub and Pereyra (1973): dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P.
     (a, rtol), (da, _) = primals, tangents
     p = _pinv(a, rtol)
-    pt, dat = swapaxes(p, -1, -2), swapaxes(da, -1, -2)
+    pt, dat = _conjugate_transpose(p), _conjugate_transpose(da)
     left = _matmul(_matmul(p, pt), dat)
     right = _matmul(_matmul(dat, pt), p)
     dp = -_matmul(_matmul(p, da), p) + left - _matmul(_matmul(left, a), p) + right - _matmul(_matmul(p, a), right)
@@ -456,7 +467,7 @@ def pinv(a: ArrayLike, rtol: ArrayLike | None = None, hermitian: bool = False, *
     if hermitian:
         a = lax._linalg.symmetrize(a)
     rtol = 10.0 * max(m, n) * _eps(a.dtype) if rtol is None else rtol
-    rtol = expand_dims(broadcast_to(asarray(rtol, a.dtype), a.shape[:-2]), -1)
+    rtol = expand_dims(broadcast_to(asarray(rtol, dtypes.real_dtype(a.dtype)), a.shape[:-2]), -1)
     return _pinv(a, rtol)
 
 
@@ -487,7 +498,7 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None, *, numpy_resid
     columns = b if b.ndim == 2 else expand_dims(b, -1)
     m, n = a.shape
     if a.size == 0:
-        s = lax.full((0,), 0.0, a.dtype)
+        s = lax.full((0,), 0.0, dtypes.real_dtype(a.dtype))
         rank = asarray(0)
         x = lax.full((n, columns.shape[1]), 0.0, a.dtype)
     else:
@@ -496,12 +507,12 @@ def lstsq(a: ArrayLike, b: ArrayLike, rcond: float | None = None, *, numpy_resid
         keep = logical_and(greater(s, 0.0), greater_equal(s, multiply(s[:1], rcond)))
         rank = _sum(keep)
         s_inv = where(keep, divide(1.0, where(keep, s, 1.0)), 0.0)
-        x = _matmul(swapaxes(vh, 0, 1), multiply(expand_dims(s_inv, -1), _matmul(swapaxes(u, 0, 1), columns)))
+        x = _matmul(_conjugate_transpose(vh), multiply(expand_dims(s_inv, -1), _matmul(_conjugate_transpose(u), columns)))
     if numpy_resid and (int(rank) < n or m <= n):
-        residuals = lax.full((0,), 0.0, a.dtype)
+        residuals = lax.full((0,), 0.0, dtypes.real_dtype(a.dtype))
     else:
         residual = lax.sub(columns, _matmul(a, x))
-        residuals = _sum(lax.mul(residual, residual), axis=0)
+        residuals = _sum(_squared_magnitude(residual), axis=0)
     return LstsqResult(x if b.ndim == 2 else reshape(x, (n,)), residuals, rank, s)
 
 
