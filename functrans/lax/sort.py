@@ -2,8 +2,11 @@
 them as keys), ``argsort`` (the stable order), ``sort_key_val``, and ``top_k`` /
 ``approx_max_k`` / ``approx_min_k``.
 
-NaNs sort last, as in NumPy. ``sort``'s derivative moves each tangent with its
-value: the tangent gathered at the sorting permutation. Several keys sort by
+NaNs sort last, as in NumPy; complex values sort in NumPy's order too (by real part,
+then imaginary part, with ``R + nanj``, then ``nan + Rj``, then ``nan + nanj`` after all
+the others; JAX instead puts ``1 + nanj`` before ``2 + 0j``), which Numba's ``np.sort``
+and ``np.argsort`` follow in compiled code. ``sort``'s derivative moves each tangent
+with its value: the tangent gathered at the sorting permutation. Several keys sort by
 stable argsorts from the least significant key up, so every multi-operand sort and
 ``top_k`` is a composition of ``argsort`` and ``take_along_axis``.
 """
@@ -28,7 +31,7 @@ from .indexing import take_along_axis
 
 
 def _check_dimension(name: str, x: ShapedArray, dimension: int) -> None:
-    dtypes.check_kinds(name, x, "biuf")
+    dtypes.check_kinds(name, x, "biufc")
     if not 0 <= dimension < x.ndim:
         raise ShapeError(f"{name}: dimension {dimension} is invalid for an operand {x.str_short()}")
 

@@ -195,8 +195,11 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | str | N
     >>> interp(np.array([0.5, 1.5, 5.0]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 10.0, 0.0]))
     array([5., 5., 0.])
     """
-    x, xp, fp = promote_to_inexact(asarray(x), asarray(xp), asarray(fp))
-    x, xp, fp = asarray(x), asarray(xp), asarray(fp)
+    # As JAX: x and xp share a dtype, fp keeps its own (it may be complex, they may not).
+    x, xp = (asarray(v) for v in promote_to_inexact(asarray(x), asarray(xp)))
+    fp = asarray(promote_to_inexact(asarray(fp))[0])
+    if x.dtype.kind == "c":
+        raise ValueError("interp: complex x and xp are not supported (complex fp is)")
     if xp.ndim != 1 or fp.ndim != 1 or xp.shape != fp.shape:
         raise ValueError(f"interp: xp and fp must be 1-d of the same length, got shapes {xp.shape} and {fp.shape}")
     if xp.shape[0] == 0:

@@ -376,9 +376,22 @@ def setxor1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, *, siz
     array([1, 2, 4])
     """
     ar1, ar2 = promote(ravel(ar1), ravel(ar2))
-    s, _, first = _distinct_sorted(concatenate([ar1, ar2]))
+    ar1, ar2 = asarray(ar1), asarray(ar2)
+    s, order, first = _distinct_sorted(concatenate([ar1, ar2]))
     keep = logical_and(first, logical_xor(isin(s, ar1), isin(s, ar2)))
+    if s.dtype.kind in "fc" and s.shape[0]:
+        # As NumPy: each array's NaNs count as one value, which no NaN of the other matches,
+        # so the result keeps the first (in sorted order) NaN of each array that has one.
+        from_second = lax.ge(order, lax.full_like(order, ar1.shape[0]))
+        nan = isnan(s)
+        keep = where(nan, logical_or(_first_true(logical_and(nan, from_second)),
+                                     _first_true(logical_and(nan, logical_not(from_second)))), keep)
     return _sorted_distinct("setxor1d", s, keep, size, fill_value)
+
+
+def _first_true(mask: Any) -> Any:
+    """The 1-d ``mask`` with only its first true entry left true."""
+    return logical_and(mask, lax.eq(lax.cumsum(lax.convert_element_type(mask, dtypes.int64), 0), 1))
 
 
 def intersect1d(ar1: ArrayLike, ar2: ArrayLike, assume_unique: bool = False, return_indices: bool = False, *,

@@ -24,28 +24,6 @@ def _along(name: str, a: ArrayLike, axis: int | None) -> tuple[Any, int]:
     return a, canonical_axis(axis, a.ndim)
 
 
-def _complex_keys(a: Any) -> tuple:
-    """Sort keys giving NumPy's order of complex values: by real part, then imaginary part,
-    and after all of those ``R + nanj``, then ``nan + Rj``, then ``nan + nanj``."""
-    re, im = lax.real(a), lax.imag(a)
-    nan_im, nan_re = (lax.convert_element_type(lax.ne(v, v), np.int8) for v in (im, re))
-    return lax.add(nan_im, lax.mul(nan_re, 2)), re, im
-
-
-def _sort(a: Any, axis: int) -> Any:
-    """``lax.sort``, with NumPy's order for complex values."""
-    if a.dtype.kind != "c":
-        return lax.sort(a, axis)
-    return lax.sort((*_complex_keys(a), a), axis, num_keys=3)[3]
-
-
-def _argsort(a: Any, axis: int, index_dtype: np.dtype) -> Any:
-    """``lax.argsort``, with NumPy's order for complex values."""
-    if a.dtype.kind != "c":
-        return lax_argsort(a, axis, index_dtype)
-    return lax.sort((*_complex_keys(a), lax.broadcasted_iota(index_dtype, a.shape, axis)), axis, num_keys=3)[3]
-
-
 def _check_sort_options(name: str, kind: Any, order: Any) -> None:
     if order is not None:
         raise TypeError(f"{name}: the order argument (structured arrays) is not supported")
@@ -67,7 +45,7 @@ def sort(a: ArrayLike, axis: int | None = -1, *, kind: None = None, order: None 
     """
     _check_sort_options("sort", kind, order)
     a, axis = _along("sort", a, axis)
-    out = _sort(a, axis)
+    out = lax.sort(a, axis)
     return lax.rev(out, (axis,)) if descending else out
 
 
@@ -85,11 +63,11 @@ def argsort(a: ArrayLike, axis: int | None = -1, *, kind: None = None, order: No
     a, axis = _along("argsort", a, axis)
     index_dtype = np.dtype(dtype) if dtype is not None else dtypes.int64
     if not descending:
-        return _argsort(a, axis, index_dtype)
+        return lax_argsort(a, axis, index_dtype)
     # Sorting the reversed array keeps equal values in reversed order, so reversing the
     # result puts them back in their original order.
     n = a.shape[axis]
-    order = _argsort(lax.rev(a, (axis,)), axis, index_dtype)
+    order = lax_argsort(lax.rev(a, (axis,)), axis, index_dtype)
     return lax.rev(lax.sub(lax.full_like(order, n - 1), order), (axis,))
 
 
@@ -165,8 +143,26 @@ def argpartition(a: ArrayLike, kth: int, axis: int = -1) -> Any:
     return lax.concatenate([_slice(order, 0, kth + 1, axis), rest], axis)
 
 
+def _order_keys(x: Any) -> tuple:
+    """Keys whose lexicographic order (by ``<``) is NumPy's sort order of the complex ``x``:
+    its NaN class (``R + Rj``, ``R + nanj``, ``nan + Rj``, ``nan + nanj``), then the real and
+    imaginary parts with their NaNs zeroed (a NaN part is the same across its class)."""
+    re, im = lax.real(x), lax.imag(x)
+    nan_re, nan_im = lax.ne(re, re), lax.ne(im, im)
+    nan_class = lax.add(lax.convert_element_type(nan_im, np.int8), lax.mul(lax.convert_element_type(nan_re, np.int8), 2))
+    zero = lax.full_like(re, 0)
+    return nan_class, lax.select_n(nan_re, re, zero), lax.select_n(nan_im, im, zero)
+
+
 def nan_last_less(x: Any, y: Any) -> Any:
-    """``x < y`` in the order NumPy sorts by, where NaN is greater than everything."""
+    """``x < y`` in the order NumPy sorts by: NaN is greater than everything, complex values
+    compare as ``_order_keys`` says."""
+    if x.dtype.kind == "c":
+        pairs = list(zip(_order_keys(x), _order_keys(y)))
+        less = lax.lt(*pairs[-1])
+        for kx, ky in reversed(pairs[:-1]):
+            less = lax.bitwise_or(lax.lt(kx, ky), lax.bitwise_and(lax.eq(kx, ky), less))
+        return less
     if x.dtype.kind != "f":
         return lax.lt(x, y)
     x_nan, y_nan = lax.ne(x, x), lax.ne(y, y)

@@ -48,6 +48,9 @@ def quantile_along(name: str, a: ArrayLike, q: ArrayLike, axis: Axis, method: st
         raise NotImplementedError(f"{name}: method {method!r} does not support weights; only 'inverted_cdf' does")
     a, q = promote_to_inexact(asarray(a), q if type(q) in (int, float) else asarray(q))
     a, q = asarray(a), asarray(q)
+    if a.dtype.kind == "c":
+        # As JAX: complex values have no order that makes their quantiles meaningful.
+        raise ValueError(f"{name}: complex input is not supported, as its quantiles are poorly defined")
     if q.ndim > 1:
         raise ValueError(f"{name}: q must have rank <= 1, got shape {q.shape}")
     _check_q(name, q)
