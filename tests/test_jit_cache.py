@@ -73,3 +73,64 @@ def test_the_cache_key_covers_every_kernel_module_compiled_programs_import():
         for name in names.split(","):
             module = importlib.import_module(f"{package}.{name.split(' as ')[0].strip()}")
             assert Path(module.__file__).resolve() in hashed, module.__name__
+
+
+# Logs every function Numba compiles (a cache load is not a compile), then trains one step of
+# an MLP, of a wider one, on a larger batch, and of a deeper one, each a new program.
+VARIANTS = textwrap.dedent(
+    """
+    import json
+    import numpy as np
+    from numba.core import event
+    import functrans as ft
+    import functrans.numpy as fnp
+
+    compiled = []
+
+    class CompileLog(event.Listener):
+        def on_start(self, ev):
+            pass
+
+        def on_end(self, ev):
+            fn = ev.data["dispatcher"].py_func
+            compiled.append(fn.__module__)
+
+    event.register("numba:compile", CompileLog())
+
+    def loss(params, x, y):
+        for w, b in params[:-1]:
+            x = fnp.tanh(x @ w + b)
+        w, b = params[-1]
+        return -fnp.mean(fnp.sum(ft.nn.log_softmax(x @ w + b) * y, axis=-1))
+
+    def compiles_of_a_training_step(widths, batch):
+        rng = np.random.default_rng(0)
+        params = [(rng.standard_normal((m, n)) / np.sqrt(m), np.zeros(n)) for m, n in zip(widths[:-1], widths[1:])]
+        x = rng.standard_normal((batch, widths[0]))
+        y = np.eye(widths[-1])[rng.integers(0, widths[-1], batch)]
+        compiled.clear()
+        value, grads = ft.jit(ft.value_and_grad(loss))(params, x, y)
+        want = ft.value_and_grad(loss)(params, x, y)  # eager: NumPy, op by op
+        np.testing.assert_allclose(value, want[0], rtol=1e-12)
+        return sorted(set(compiled))
+
+    print(json.dumps({name: compiles_of_a_training_step(widths, batch) for name, widths, batch in [
+        ("first", (12, 8, 8, 3), 4), ("wider", (12, 10, 8, 3), 4), ("larger batch", (12, 8, 8, 3), 6),
+        ("deeper", (12, 8, 8, 8, 3), 4)]}))
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_changed_width_batch_or_depth_compiles_only_its_own_program(tmp_path):
+    """Kernels and fast-math functions do not depend on shapes (they are compiled once per
+    argument type and kept in Numba's cache), so a variant of a program compiles its own
+    generated function and nothing else, even in a process whose caches started empty."""
+    env = dict(os.environ, FUNCTRANS_CACHE_DIR=str(tmp_path / "functrans"), NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    done = subprocess.run([sys.executable, "-c", VARIANTS], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    compiled = json.loads(done.stdout.strip().splitlines()[-1])
+    programs = lambda modules: [m for m in modules if m.startswith("ft_")]
+    assert len(programs(compiled["first"])) == 1 and "functrans.backend.kernels_linalg" in compiled["first"]
+    for variant in ("wider", "larger batch", "deeper"):
+        assert len(compiled[variant]) == 1 and programs(compiled[variant]) == compiled[variant], (variant, compiled[variant])
