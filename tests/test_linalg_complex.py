@@ -304,3 +304,90 @@ def test_complex_decomposition_gradients_agree_with_jax():
 def test_complete_qr_of_a_tall_complex_matrix_has_no_derivative_as_in_jax():
     with pytest.raises(NotImplementedError, match="tall complex"):
         ft.jvp(lambda x: L.qr(x, "complete"), (random_complex((3, 2)),), (random_complex((3, 2)),))
+
+
+# --------------------------------------------------------------------------- eig
+
+
+def _general(dtype, shape=(3, 3), seed=20):
+    a = random_complex(shape, seed)
+    return (a if np.issubdtype(dtype, np.complexfloating) else a.real).astype(dtype)
+
+
+ALL = [np.float32, np.float64, np.complex64, np.complex128]
+
+
+@pytest.mark.parametrize("dtype", ALL)
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (0, 2, 2), (1, 0, 0)])
+def test_eig_matches_numpy_and_scipy_eagerly_and_under_jit(dtype, shape):
+    a = _general(dtype, shape)
+    w, v = L.eig(a)
+    complex_dtype = np.result_type(dtype, np.complex64)
+    assert w.dtype == v.dtype == complex_dtype and L.eigvals(a).dtype == complex_dtype
+    rtol = tol(complex_dtype) * 10
+    np.testing.assert_allclose(a @ v, v * w[..., None, :], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=-2), 1, rtol=rtol)
+    for index in np.ndindex(*shape[:-2]):
+        want_w, want_vl, want_vr = sl.eig(a[index], left=True)
+        got_w, got_vl, got_vr = lax.linalg.eig(a[index])
+        np.testing.assert_allclose(got_w, want_w, rtol=rtol, atol=rtol)  # geev's order
+        np.testing.assert_allclose(got_vl, want_vl, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(got_vr, want_vr, rtol=rtol, atol=rtol)
+    assert_jit_matches_eager_and_repeats(lambda x: tuple(lax.linalg.eig(x)), a, rtol=rtol)
+    assert_jit_matches_eager_and_repeats(L.eigvals, a, rtol=rtol)
+
+
+def test_eig_of_a_real_matrix_with_complex_eigenvalues_under_jit():
+    a = np.array([[0.0, 1.0], [-2.0, -3.0 + 3.0]])
+    w, v = ft.jit(L.eig)(a)
+    np.testing.assert_allclose(w, np.linalg.eigvals(a), rtol=1e-12)
+    np.testing.assert_allclose(v, np.linalg.eig(a)[1], rtol=1e-12)
+    assert np.iscomplexobj(w) and abs(w.imag).max() > 1
+
+
+EIG_LOSSES = {
+    "eigvals": L.eigvals,
+    "right": lambda x: tuple(lax.linalg.eig(x, compute_left_eigenvectors=False, enable_eigvec_derivs=True)),
+    "left": lambda x: tuple(lax.linalg.eig(x, compute_right_eigenvectors=False, enable_eigvec_derivs=True)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("name", sorted(EIG_LOSSES))
+def test_eig_derivatives(name, dtype):
+    check_grads(EIG_LOSSES[name], (_general(dtype, seed=21),), order=1, modes=("fwd", "rev"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("name", sorted(EIG_LOSSES))
+def test_eig_derivatives_order_2(name, dtype):
+    check_grads(EIG_LOSSES[name], (_general(dtype, seed=22),), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("name", sorted(EIG_LOSSES))
+def test_eig_vmap_matches_a_loop(name):
+    assert_vmap_matches_loop(EIG_LOSSES[name], _general(np.complex128, (3, 3, 3), seed=23))
+
+
+def test_eigenvector_derivatives_need_jaxs_opt_in():
+    with pytest.raises(NotImplementedError, match="enable_eigvec_derivs"):
+        ft.grad(lambda x: fnp.sum(fnp.abs(L.eig(x)[1]) ** 2))(_general(np.float64))
+    with pytest.raises(ValueError, match="eig.*square"):
+        L.eig(np.ones((2, 3)))
+    with pytest.raises(TypeError):
+        lax.linalg.eig(np.ones((2, 2), np.int32))
+
+
+def test_eig_gradients_agree_with_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    for a in (_general(np.float64, seed=24), _general(np.complex128, seed=24)):
+        ours = ft.grad(lambda x: fnp.sum(fnp.abs(L.eigvals(x)) ** 3))(a)
+        theirs = jax.grad(lambda x: jnp.sum(jnp.abs(jnp.linalg.eigvals(x)) ** 3))(a)
+        np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-9, atol=1e-12)
+        loss = lambda lib, x: lib.sum(lib.abs(x[1]) ** 3) + lib.sum(lib.real(x[2]))
+        ours = ft.grad(lambda x: loss(fnp, lax.linalg.eig(x, enable_eigvec_derivs=True)))(a)
+        theirs = jax.grad(lambda x: loss(jnp, jax.lax.linalg.eig(x, enable_eigvec_derivs=True)))(a)
+        np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-8, atol=1e-10)

@@ -312,3 +312,72 @@ def pivots_to_permutation(pivots, out):
         for i in range(pivots.shape[1]):
             j = min(max(pivots[b, i], 0), out.shape[1] - 1)  # out-of-range pivots clamp, as gathers do
             out[b, i], out[b, j] = out[b, j], out[b, i]
+
+
+# LAPACK's ?geev through Numba's own entries (numba/_lapack.c, symbols of every process, so
+# the kernel stays in the disk cache); arrays as addresses, as for gemm above. Numba's
+# np.linalg.eig refuses real matrices with complex eigenvalues, hence the direct call.
+_RGEEV = types.ExternalFunction("numba_ez_rgeev", types.intc(types.char, types.char, types.char, *[types.intp] * 9))
+_CGEEV = types.ExternalFunction("numba_ez_cgeev", types.intc(types.char, types.char, types.char, *[types.intp] * 8))
+
+
+def _geev(work, w, vl, vr):
+    """?geev of the column-major matrix ``work`` (its C-order buffer holds the transpose),
+    eigenvalues into ``w`` and (transposed) eigenvectors into ``vl``, ``vr`` as LAPACK leaves
+    them; returns LAPACK's info. Compiled code only."""
+    raise NotImplementedError("functrans.backend.kernels_linalg._geev is for compiled code")
+
+
+@overload(_geev)
+def _typed_geev(work, w, vl, vr):
+    kind = ord({"float32": "s", "float64": "d", "complex64": "c", "complex128": "z"}[str(work.dtype)])
+    if isinstance(work.dtype, types.Complex):
+        def impl(work, w, vl, vr):
+            n = work.shape[0]
+            return _CGEEV(kind, ord("V"), ord("V"), n, work.ctypes.data, n, w.ctypes.data, vl.ctypes.data, n, vr.ctypes.data, n)
+        return impl
+
+    def real_impl(work, w, vl, vr):
+        # Real ?geev returns a complex pair's vectors as the real and imaginary parts of the
+        # first in two columns: unpacked here into complex vectors.
+        n = work.shape[0]
+        wr, wi = np.empty(n, work.dtype), np.empty(n, work.dtype)
+        real_vl, real_vr = np.empty((n, n), work.dtype), np.empty((n, n), work.dtype)
+        info = _RGEEV(kind, ord("V"), ord("V"), n, work.ctypes.data, n, wr.ctypes.data, wi.ctypes.data,
+                      real_vl.ctypes.data, n, real_vr.ctypes.data, n)
+        for real, out in ((real_vl, vl), (real_vr, vr)):
+            j = 0
+            while j < n:
+                if wi[j] == 0 or j == n - 1:
+                    out[j, :] = real[j, :]
+                    j += 1
+                    continue
+                for i in range(n):
+                    out[j, i] = complex(real[j, i], real[j + 1, i])
+                    out[j + 1, i] = complex(real[j, i], -real[j + 1, i])
+                j += 2
+        for j in range(n):
+            w[j] = complex(wr[j], wi[j])
+        return info
+    return real_impl
+
+
+@kernel
+def eig(a, w, vl, vr):
+    """Eigenvalues ``w`` and left and right eigenvectors ``vl``, ``vr`` (columns; unit norm,
+    largest component real, as LAPACK's ?geev) of a stack; ``vl`` or ``vr`` of size 0 is not
+    wanted. A matrix LAPACK fails on gives NaNs, as JAX."""
+    n = a.shape[1]
+    work = np.empty((n, n), a.dtype)
+    left, right = np.empty((n, n), w.dtype), np.empty((n, n), w.dtype)
+    for b in range(a.shape[0]):
+        work[:, :] = a[b].T
+        info = _geev(work, w[b], left, right) if n else 0
+        if info != 0:
+            w[b] = np.nan
+            left[:, :] = np.nan
+            right[:, :] = np.nan
+        if vl.size:
+            vl[b] = left.T
+        if vr.size:
+            vr[b] = right.T

@@ -4,6 +4,8 @@ from __future__ import annotations
 __all__ = [
     "cholesky",
     "cholesky_p",
+    "eig",
+    "eig_p",
     "eigh",
     "eigh_p",
     "lu",
@@ -668,7 +670,7 @@ def _inverse_differences(w: Any, shape: tuple, combine: Any, dtype: Any) -> Any:
     of real ``w``, in ``dtype`` (the complex one of the matrices it scales)."""
     eye = _shape.broadcast_in_dim(_eye_like(_shape.full(shape[-2:], 0, core.get_aval(w).dtype)), shape, (len(shape) - 2, len(shape) - 1))
     f = _ew.sub(_ew.div(1.0, _ew.add(eye, combine(_along_columns(w, shape), _along_rows(w, shape)))), eye)
-    return _ew.convert_element_type(f, dtype) if dtypes.is_complex(dtype) else f
+    return f if core.get_aval(f).dtype == dtype else _ew.convert_element_type(f, dtype)
 
 
 def _as_dtype_of(x: Any, like: Any) -> Any:
@@ -947,6 +949,112 @@ def _qr(em, eqn, args, outs):
     for out in eqn.out_binders:
         em.allocate(out)
     em.emit(f"kernels_linalg.qr({args[0]}.reshape({_stack_view(eqn.inputs[0].aval)!r}), {outs[0]}.reshape({q!r}), {outs[1]}.reshape({r!r}))")
+
+
+# --------------------------------------------------------------------------- eig
+
+eig_p = Primitive("eig", multiple_results=True)
+
+
+def _scipy_eig(a: np.ndarray, left: bool, right: bool) -> tuple:
+    import scipy.linalg  # only for left eigenvectors, which NumPy does not compute
+
+    return scipy.linalg.eig(a, left=left, right=right, check_finite=False)
+
+
+@eig_p.def_impl
+def _eig_impl(a, *, compute_left_eigenvectors, compute_right_eigenvectors, enable_eigvec_derivs):
+    dtype = dtypes.complex_dtype(a.dtype)
+    if not compute_left_eigenvectors:
+        w, vr = np.linalg.eig(a)
+        return [w.astype(dtype)] + ([vr.astype(dtype)] if compute_right_eigenvectors else [])
+    w, vl, vr = (np.empty(a.shape[:-1], dtype), np.empty(a.shape, dtype), np.empty(a.shape, dtype))
+    for index in np.ndindex(*a.shape[:-2]):
+        w[index], vl[index], vr[index] = _scipy_eig(a[index], True, True)
+    return [w, vl] + ([vr] if compute_right_eigenvectors else [])
+
+
+@eig_p.def_abstract_eval
+def _eig_abstract_eval(a, *, compute_left_eigenvectors, compute_right_eigenvectors, enable_eigvec_derivs):
+    _check_square("eig", a)
+    dtype = dtypes.complex_dtype(a.dtype)
+    vectors = [ShapedArray(a.shape, dtype)] * (compute_left_eigenvectors + compute_right_eigenvectors)
+    return [ShapedArray(a.shape[:-1], dtype)] + vectors
+
+
+def eig(x: Any, *, compute_left_eigenvectors: bool = True, compute_right_eigenvectors: bool = True,
+        enable_eigvec_derivs: bool = False, implementation: Any = None, use_magma: bool | None = None) -> list:
+    """Eigenvalues ``w`` of general square matrices and, if asked, their left and right
+    eigenvectors (columns of unit norm whose largest component is real, as LAPACK's geev):
+    ``[w, vl, vr]``, all complex (also for real ``x``). ``vl[:, j]^H x = w[j] vl[:, j]^H`` and
+    ``x vr[:, j] = w[j] vr[:, j]``. Eigenvalues are differentiable; eigenvectors only with
+    ``enable_eigvec_derivs`` (distinct eigenvalues assumed), as JAX. ``implementation`` and
+    ``use_magma`` are accepted for JAX's signature (LAPACK is always used).
+
+    >>> eig(np.array([[0.0, 1.0], [-1.0, 0.0]]), compute_left_eigenvectors=False)[0]
+    array([0.+1.j, 0.-1.j])
+    """
+    return eig_p.bind(x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
+                      compute_right_eigenvectors=bool(compute_right_eigenvectors),
+                      enable_eigvec_derivs=bool(enable_eigvec_derivs))
+
+
+def _eigenvector_jvp(w: Any, v: Any, da: Any) -> Any:
+    # Nondegenerate perturbation theory: dv_j = u_j + c_j v_j, U = V (F * V^-1 dA V), with the
+    # free c_j fixed by geev's normalisation (unit norm, largest component real), as JAX:
+    # c_j = -Re(v_j^H u_j) - i Im(u_kj) / v_kj, k = argmax_i |v_ij|.
+    factors, _, permutation = lu_p.bind(v)
+    projected = lu_solve(factors, permutation, _matmul(da, v))
+    shape = core.get_aval(v).shape
+    u = _matmul(v, _ew.mul(_inverse_differences(w, shape, _ew.sub, core.get_aval(v).dtype), projected))
+    rows = _along_rows(_shape.broadcasted_iota(dtypes.int32, shape[:-1], len(shape) - 2), shape)
+    largest = _reduction.argmax(_ew.abs(v), len(shape) - 2, dtypes.int32)
+    mask = _ew.convert_element_type(_ew.eq(rows, _along_columns(largest, shape)), core.get_aval(v).dtype)
+    column_sum = lambda x: _reduction.reduce_sum(x, (len(shape) - 2,))
+    c = _ew.complex(_ew.neg(_ew.real(column_sum(_ew.mul(_ew.conj(v), u)))),
+                    _ew.neg(_ew.div(_ew.imag(column_sum(_ew.mul(mask, u))), _ew.real(column_sum(_ew.mul(mask, v))))))
+    return _ew.add(u, _ew.mul(v, _along_columns(c, shape)))
+
+
+def _eig_jvp(primals, tangents, *, compute_left_eigenvectors, compute_right_eigenvectors, enable_eigvec_derivs):
+    (a,), (da,) = primals, tangents
+    vectors = compute_left_eigenvectors or compute_right_eigenvectors
+    if vectors and not enable_eigvec_derivs:
+        raise NotImplementedError("eig: derivatives of eigenvectors are only valid for distinct eigenvalues and "
+                                  "eigenvectors without ties for their largest component, which cannot be checked: "
+                                  "pass enable_eigvec_derivs=True to opt in (as in JAX)")
+    outs = eig_p.bind(a, compute_left_eigenvectors=compute_left_eigenvectors, compute_right_eigenvectors=True,
+                      enable_eigvec_derivs=enable_eigvec_derivs)
+    w, vr = outs[0], outs[-1]
+    results = outs if compute_right_eigenvectors else outs[:-1]
+    if type(da) is Zero:
+        return results, _zero_tangents(results)
+    da = _as_dtype_of(da, vr)
+    # dw = diag(V^-1 dA V).
+    factors, _, permutation = lu_p.bind(vr)
+    tangents_out = [_diagonal(lu_solve(factors, permutation, _matmul(da, vr)))]
+    if compute_left_eigenvectors:
+        tangents_out.append(_eigenvector_jvp(_ew.conj(w), outs[1], _H(da)))
+    if compute_right_eigenvectors:
+        tangents_out.append(_eigenvector_jvp(w, vr, da))
+    return results, tangents_out
+
+
+jvp_rules[eig_p] = _eig_jvp
+_matrix_batcher(eig_p)
+
+
+@def_statement(eig_p, fresh=True)
+def _eig(em, eqn, args, outs):
+    view = _stack_view(eqn.inputs[0].aval)
+    for out in eqn.out_binders:
+        em.allocate(out)
+    dtype = f"np.{eqn.out_binders[0].aval.dtype.name}"
+    vectors = iter(f"{out}.reshape({view!r})" for out in outs[1:])
+    # An eigenvector output not asked for is an empty array (the kernel computes and drops it).
+    vl = next(vectors) if eqn.params["compute_left_eigenvectors"] else f"np.empty((0, 0, 0), {dtype})"
+    vr = next(vectors) if eqn.params["compute_right_eigenvectors"] else f"np.empty((0, 0, 0), {dtype})"
+    em.emit(f"kernels_linalg.eig({args[0]}.reshape({view!r}), {outs[0]}.reshape({view[:2]!r}), {vl}, {vr})")
 
 
 # --------------------------------------------------------------------------- tridiagonal_solve

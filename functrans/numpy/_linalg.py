@@ -309,34 +309,25 @@ def eigvalsh(a: ArrayLike, UPLO: str | None = "L", *, symmetrize_input: bool = T
     return eigh(a, UPLO, symmetrize_input).eigenvalues
 
 
-def _eager_only(a: ArrayLike, name: str) -> None:
-    if isinstance(a, core.Tracer):
-        raise NotImplementedError(f"{name} returns complex arrays, which functrans cannot trace: call it outside "
-                                  "transformations, or use eigh for symmetric matrices")
-
-
 def eig(a: ArrayLike) -> EigResult:
-    """Eigenvalues and right eigenvectors of general square matrices, as complex NumPy arrays.
-    Only outside transformations (functrans has no complex dtypes): traced, it raises
-    ``NotImplementedError``.
+    """Eigenvalues and right eigenvectors (columns of unit norm, largest component real) of
+    general square matrices, complex also for real ``a``, as JAX. Eigenvalues are
+    differentiable; eigenvectors are not (``lax.linalg.eig`` with ``enable_eigvec_derivs`` opts in).
 
     >>> eig(np.array([[0.0, 1.0], [-1.0, 0.0]])).eigenvalues
     array([0.+1.j, 0.-1.j])
     """
-    _eager_only(a, "eig")
-    a = _square_stack(a, "eig")
-    w, v = np.linalg.eig(a)
-    complex_dtype = np.result_type(a.dtype, np.complex64)
-    return EigResult(w.astype(complex_dtype), v.astype(complex_dtype))
+    w, v = lax.linalg.eig(_square_stack(a, "eig"), compute_left_eigenvectors=False)
+    return EigResult(w, v)
 
 
 def eigvals(a: ArrayLike) -> Any:
-    """The eigenvalues of general square matrices, as a complex NumPy array (see ``eig``).
+    """The eigenvalues of general square matrices, complex (see ``eig``); differentiable.
 
     >>> eigvals(np.array([[2.0, 0.0], [0.0, 3.0]]))
     array([2.+0.j, 3.+0.j])
     """
-    return eig(a).eigenvalues
+    return lax.linalg.eig(_square_stack(a, "eigvals"), compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]
 
 
 # --------------------------------------------------------------------------- QR and SVD
