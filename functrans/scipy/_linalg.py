@@ -95,12 +95,14 @@ def _unless_vector(x: Any, is_vector: bool) -> Any:
 
 
 _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
+_CONJUGATE = {2, "C"}  # the conjugate transpose (the transpose of real matrices)
 
 
 def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bool = False, unit_diagonal: bool = False,
                      overwrite_b: bool = False, debug: Any = None, check_finite: bool = True) -> Any:
     """Solve ``op(a) @ x = b`` for triangular ``a`` (only its ``lower`` or upper triangle is
-    read; ``op`` is the transpose for ``trans`` 1/'T' or 2/'C'). ``b`` is ``(..., n)`` or ``(..., n, k)``.
+    read; ``op`` is the transpose for ``trans`` 1/'T', the conjugate transpose for 2/'C').
+    ``b`` is ``(..., n)`` or ``(..., n, k)``.
 
     >>> solve_triangular(np.array([[2.0, 0.0], [1.0, 1.0]]), np.array([2.0, 3.0]), lower=True)
     array([1., 2.])
@@ -108,21 +110,23 @@ def solve_triangular(a: ArrayLike, b: ArrayLike, trans: int | str = 0, lower: bo
     if trans not in _TRANS:
         raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
     a, columns, is_vector = _as_columns(_square(a, "solve_triangular"), b, "solve_triangular")
-    x = lax.linalg.triangular_solve(a, columns, left_side=True, lower=lower, transpose_a=_TRANS[trans], unit_diagonal=unit_diagonal)
+    x = lax.linalg.triangular_solve(a, columns, left_side=True, lower=lower, transpose_a=_TRANS[trans],
+                                    conjugate_a=trans in _CONJUGATE, unit_diagonal=unit_diagonal)
     return _unless_vector(x, is_vector)
 
 
 def cholesky(a: ArrayLike, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
-    """The Cholesky factor of symmetric positive-definite matrices: upper ``U`` with
-    ``a = U.T @ U`` (SciPy's default), or lower ``L`` with ``a = L @ L.T``. Only that triangle is read.
+    """The Cholesky factor of symmetric (complex: Hermitian) positive-definite matrices: upper
+    ``U`` with ``a = U^H @ U`` (SciPy's default), or lower ``L`` with ``a = L @ L^H``. Only that
+    triangle is read.
 
     >>> cholesky(np.array([[4.0, 2.0], [2.0, 5.0]]))
     array([[2., 1.],
            [0., 2.]])
     """
     a = _square(a, "cholesky")
-    factor = lax.linalg.cholesky(a if lower else _mT(a), symmetrize_input=False)
-    return factor if lower else _mT(factor)
+    factor = lax.linalg.cholesky(a if lower else lax._linalg._H(a), symmetrize_input=False)
+    return factor if lower else lax._linalg._H(factor)
 
 
 def cho_factor(a: ArrayLike, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> tuple[Any, bool]:
@@ -144,9 +148,9 @@ def cho_solve(c_and_lower: tuple[ArrayLike, bool], b: ArrayLike, overwrite_b: bo
     """
     c, lower = c_and_lower
     c, columns, is_vector = _as_columns(_square(c, "cho_solve"), b, "cho_solve")
-    # a = L L^T: solve L y = b, then L^T x = y (with L = c, or c^T when c is upper).
-    y = lax.linalg.triangular_solve(c, columns, left_side=True, lower=lower, transpose_a=not lower)
-    x = lax.linalg.triangular_solve(c, y, left_side=True, lower=lower, transpose_a=lower)
+    # a = L L^H: solve L y = b, then L^H x = y (with L = c, or c^H when c is upper).
+    y = lax.linalg.triangular_solve(c, columns, left_side=True, lower=lower, transpose_a=not lower, conjugate_a=not lower)
+    x = lax.linalg.triangular_solve(c, y, left_side=True, lower=lower, transpose_a=lower, conjugate_a=lower)
     return _unless_vector(x, is_vector)
 
 
@@ -192,7 +196,7 @@ def lu_factor(a: ArrayLike, overwrite_a: bool = False, check_finite: bool = True
 
 def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int = 0, overwrite_b: bool = False,
              check_finite: bool = True) -> Any:
-    """Solve ``a @ x = b`` (``trans`` 0), ``a.T @ x = b`` (1 or 2) from ``lu_factor(a)``.
+    """Solve ``a @ x = b`` (``trans`` 0), ``a.T @ x = b`` (1) or ``a^H @ x = b`` (2) from ``lu_factor(a)``.
 
     >>> lu_solve(lu_factor(np.array([[1.0, 2.0], [3.0, 4.0]])), np.array([5.0, 11.0]))
     array([1., 2.])
@@ -206,9 +210,10 @@ def lu_solve(lu_and_piv: tuple[ArrayLike, ArrayLike], b: ArrayLike, trans: int =
     if trans == 0:
         x = lax._linalg.lu_solve(factors, permutation, columns)
     else:
-        # a^T = U^T L^T P: solve U^T z = b, then L^T y = z, and x = P^T y.
-        z = lax.linalg.triangular_solve(factors, columns, left_side=True, lower=False, transpose_a=True)
-        y = lax.linalg.triangular_solve(factors, z, left_side=True, lower=True, transpose_a=True, unit_diagonal=True)
+        # a^T = U^T L^T P: solve U^T z = b, then L^T y = z, and x = P^T y (conjugated for trans 2).
+        z = lax.linalg.triangular_solve(factors, columns, left_side=True, lower=False, transpose_a=True, conjugate_a=trans == 2)
+        y = lax.linalg.triangular_solve(factors, z, left_side=True, lower=True, transpose_a=True, unit_diagonal=True,
+                                        conjugate_a=trans == 2)
         x = lax._linalg._permute_rows(y, argsort(permutation, axis=-1).astype(np.int32))
     return _unless_vector(x, is_vector)
 
