@@ -20,7 +20,7 @@ from ._products import matmul
 from ._reductions import cumprod, cumsum, sum
 from ._shape import concatenate, ravel
 from ._sorting import searchsorted
-from ._ufuncs import absolute, add, clip, divide, equal, logical_and, mod, multiply, not_equal, subtract, where
+from ._ufuncs import absolute, add, clip, divide, equal, imag, isnan, logical_and, mod, multiply, not_equal, real, subtract, where
 from ..lax.sort import argsort as lax_argsort
 
 
@@ -207,9 +207,22 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | str | N
     for name, value in (("left", left), ("right", right)):
         if isinstance(value, str) and value != "extrapolate":
             raise ValueError(f"interp: {name} must be a value, None or 'extrapolate', got {value!r}")
+    if period is not None and (left is not None or right is not None):
+        raise ValueError("interp: left and right have no meaning with a period")
+    values = [v for v in (left, right) if v is not None and not isinstance(v, str)]
+    if builtins.any(np.iscomplexobj(v) if not hasattr(v, "dtype") else v.dtype.kind == "c" for v in [fp, *values]):
+        # As NumPy: the real and imaginary parts apart, so a NaN or infinite part of one
+        # value stays in its part (complex products would spread it to both).
+        def part(f: Any) -> Any:
+            left_, right_ = (v if v is None or isinstance(v, str) else f(v) for v in (left, right))
+            return _interp_real(x, xp, f(fp), left_, right_, period)
+        return lax.complex(part(real), part(imag))
+    return _interp_real(x, xp, fp, left, right, period)
+
+
+def _interp_real(x: Any, xp: Any, fp: Any, left: Any, right: Any, period: Any) -> Any:
+    """``interp`` of a real ``fp``, its arguments checked."""
     if period is not None:
-        if left is not None or right is not None:
-            raise ValueError("interp: left and right have no meaning with a period")
         period = absolute(asarray(period))
         x = mod(x, period)
         xp = mod(xp, period)
@@ -225,20 +238,23 @@ def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | str | N
     dx = subtract(x1, x0)
     slope = divide(subtract(f1, f0), where(equal(dx, 0), 1.0, dx))
     out = add(f0, multiply(slope, subtract(x, x0)))
+    # As NumPy: at a node, the node's value even when a NaN neighbour makes the slope NaN.
+    for node, value in ((x0, f0), (x1, f1)):
+        out = where(logical_and(isnan(out), equal(x, node)), value, out)
     if period is not None:
         return out
-    if left != "extrapolate":
+    if not isinstance(left, str):
         out = where(x < xp[0], fp[0] if left is None else left, out)
-    if right != "extrapolate":
+    if not isinstance(right, str):
         out = where(x > xp[-1], fp[-1] if right is None else right, out)
     return out
 
 
 def _single_point(x: Any, xp: Any, fp: Any, left: Any, right: Any) -> Any:
     out = broadcast_to(fp[0], x.shape)
-    if left is not None and left != "extrapolate":
+    if left is not None and not isinstance(left, str):
         out = where(x < xp[0], left, out)
-    if right is not None and right != "extrapolate":
+    if right is not None and not isinstance(right, str):
         out = where(x > xp[0], right, out)
     return out
 
