@@ -125,7 +125,7 @@ class Emitter:
     @staticmethod
     def _arena_view(block: tuple[int, int], shape: tuple[int, ...], dtype: np.dtype) -> str:
         offset, nbytes = block
-        return f"ws[{offset}:{offset + nbytes}].view(np.{np.dtype(dtype).name}).reshape({shape!r})"
+        return f"kernels.arena_view(ws, {offset}, {offset + nbytes}, np.{np.dtype(dtype).name}, {shape!r})"
 
     @contextlib.contextmanager
     def loop_scope(self) -> Iterator[None]:

@@ -160,6 +160,8 @@ from numba.core import cgutils
 from numba.core.errors import NumbaIRAssumptionWarning, TypingError
 from numba.extending import intrinsic, overload
 
+from .._kernel import inlined_by_llvm
+
 __all__ = [
     "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
     "exp_f64", "expm1_f64", "log_f64", "log1p_f64", "tanh_f64",
@@ -170,31 +172,12 @@ __all__ = [
     "SINCOS_ACCURATE_MAX", "SINCOS_MAX_ARG",
 ]
 
-def _inlined_by_llvm(dispatcher):
-    """Mark the functions each overload of ``dispatcher`` brings into its callers ``alwaysinline``.
-
-    Every call site must be inlined, or the loop around it does not vectorise: left to LLVM's
-    heuristics, a function called from two loops of one program was not inlined (an MLP step with
-    two tanh layers took 2.1 ms instead of 1.6). Numba's own ``inline="always"`` copies the body's
-    Numba IR into each caller and types it again there, which was 40% of a program's compile time;
-    LLVM's inliner copies the typed, optimised body instead. The mark is set on the module Numba
-    links into callers, before Numba saves it to the disk cache, so loaded overloads carry it too.
-    """
-    add_overload = dispatcher.add_overload
-
-    def add_marked_overload(cres):
-        for fn in cres.library._get_module_for_linking().functions:
-            # Not the Python-object wrappers, nor the rare huge-argument path kept out of loops.
-            if not (fn.is_declaration or fn.name.startswith(("cpython.", "cfunc.")) or _HUGE_SYMBOL in fn.name):
-                fn.add_function_attribute("alwaysinline")
-        add_overload(cres)
-
-    dispatcher.add_overload = add_marked_overload
-    return dispatcher
+_HUGE_SYMBOL = "functrans_fastmath_sincos_huge"  # the out-of-line huge-argument path of sin/cos (below)
 
 
 def _jit(py_func):
-    return _inlined_by_llvm(njit(cache=True, error_model="numpy")(py_func))
+    # Not the rare huge-argument path of sin/cos, kept out of loops.
+    return inlined_by_llvm(njit(cache=True, error_model="numpy")(py_func), keep_out=_HUGE_SYMBOL)
 
 
 # Numba's SSA checker flags the phi nodes of these inlined bodies with a pedantic
@@ -649,7 +632,6 @@ def _sincos_huge_f64(x, quadrant):
     return _sincos_reduced_f64(k, r, rl, quadrant)
 
 
-_HUGE_SYMBOL = "functrans_fastmath_sincos_huge"
 _huge_cfunc = cfunc(types.float64(types.float64, types.int64), cache=True, error_model="numpy")(
     lambda x, quadrant: _sincos_huge_f64(x, quadrant))
 llvm_binding.add_symbol(_HUGE_SYMBOL, _huge_cfunc.address)

@@ -14,9 +14,21 @@ import numba
 import numba.extending
 import numpy as np
 
-from .._kernel import OPTIONS, kernel
+from .._kernel import OPTIONS, inlined_by_llvm, kernel
 
 inline = numba.njit(inline="always", **OPTIONS)
+
+
+@inlined_by_llvm
+@kernel
+def arena_view(ws, start, stop, dtype, shape):
+    """Bytes ``start:stop`` of the scratch arena ``ws`` as an array of ``dtype`` and ``shape``.
+
+    One function compiled once per dtype and rank (and kept in Numba's cache), inlined by LLVM
+    where the constants propagate, instead of ``ws[a:b].view(dtype).reshape(shape)`` written
+    out: Numba types and lowers each of those anew, specialised on the literal shape (about
+    40 ms a statement, a fifth of a small MLP's compile)."""
+    return ws[start:stop].view(dtype).reshape(shape)
 
 
 def greater(a, b):
