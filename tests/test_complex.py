@@ -480,14 +480,6 @@ def test_norm_of_complex_arrays_is_real_eagerly_and_under_jit():
     np.testing.assert_allclose(ft.grad(fnp.linalg.norm)(a), np.conj(a) / np.linalg.norm(a), rtol=1e-12)  # grad's convention
 
 
-def test_linalg_decompositions_of_complex_matrices_raise_a_clear_type_error():
-    a = np.eye(2) * (1 + 1j)
-    for fn in (fnp.linalg.solve, fnp.linalg.inv, fnp.linalg.det, fnp.linalg.eigh, fnp.linalg.svd, fnp.linalg.qr,
-               fnp.linalg.cholesky):
-        with pytest.raises(TypeError, match="float32 or float64"):
-            fn(a, a) if fn is fnp.linalg.solve else fn(a)
-
-
 @SETTINGS
 @given(z=hnp.arrays(np.complex128, shapes, elements=parts(np.complex128, special=False, lo=-30, hi=30)))
 def test_wofz_matches_scipy(z):

@@ -1,11 +1,12 @@
 """Linear algebra primitives: ``cholesky``, ``triangular_solve``, ``lu``,
-``lu_pivots_to_permutation``, ``det``, ``eigh``, ``svd`` and ``qr``; and
+``lu_pivots_to_permutation``, ``det``, ``eig``, ``eigh``, ``svd`` and ``qr``; and
 ``tridiagonal_solve``, written with scans.
 
 Each acts on a stack of matrices: operands are ``(..., m, n)`` (and ``(..., n, k)``
 or ``(..., k, n)`` right-hand sides), the leading axes being a batch, so batching
-rules only have to move the vmapped axis among the leading ones. Only float32 and
-float64 are accepted (LAPACK's real types). The NumPy impls raise
+rules only have to move the vmapped axis among the leading ones. They take float32,
+float64, complex64 and complex128 (LAPACK's types; Hermitian where the real ones are
+symmetric, conjugate transposes in the derivatives, as JAX). The NumPy impls raise
 ``numpy.linalg.LinAlgError`` where NumPy/LAPACK would: ``cholesky`` of a matrix
 that is not positive definite, ``triangular_solve`` with a zero on a diagonal it reads.
 
