@@ -109,10 +109,10 @@ def test_sorts_of_complex_values_follow_numpys_order(name, dtype, data):
 
 
 @SETTINGS
-@given(z=vectors(np.complex128, nan=False))
-def test_sort_complex_of_nan_free_values_matches_numpy(z):
-    # Its NaN imaginary parts do not sort as NumPy's yet (it sorts by two real keys).
+@given(z=vectors(np.complex128))
+def test_sort_complex_matches_numpy_nan_parts_included(z):
     assert_bits(fnp.sort_complex(z), np.sort_complex(z))
+    assert_bits(ft.jit(fnp.sort_complex)(z), np.sort_complex(z))
 
 
 def test_lax_sort_of_complex_moves_the_other_operands_and_sorts_along_any_axis():

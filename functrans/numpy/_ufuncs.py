@@ -953,8 +953,8 @@ def angle(z: ArrayLike, deg: bool = False) -> Any:
 
 
 def sort_complex(a: ArrayLike) -> Any:
-    """``a`` sorted along its last axis by real part, then imaginary part, as a complex
-    array, as ``numpy.sort_complex``: a real ``a`` gives complex128 (complex64 for 8- and
+    """``a`` sorted along its last axis by real part, then imaginary part (NaN parts last,
+    in NumPy's order), as a complex array, as ``numpy.sort_complex``: a real ``a`` gives complex128 (complex64 for 8- and
     16-bit integers, as NumPy's; JAX's gives complex64 for float32).
 
     >>> sort_complex(np.array([1 + 2j, 1 - 1j, -3 + 0j]))
@@ -965,7 +965,7 @@ def sort_complex(a: ArrayLike) -> Any:
         raise np.exceptions.AxisError("sort_complex: axis -1 is out of bounds for array of dimension 0")
     small_int = a.dtype.kind in "iu" and a.dtype.itemsize <= 2
     z = lax.convert_element_type(a, a.dtype if a.dtype.kind == "c" else np.complex64 if small_int else np.complex128)
-    return lax.sort((lax.real(z), lax.imag(z), z), dimension=-1, num_keys=2)[2]
+    return lax.sort(z, dimension=-1)  # NumPy's complex order, NaN parts included
 
 
 # Below this magnitude i0 sums its power series, above it the asymptotic expansion; each
