@@ -1,5 +1,8 @@
 """The decorator of the Numba kernels that generated programs call (``backend.kernels``,
-``backend.kernels_linalg``, ``lax._special_kernels``): one compile per argument type."""
+``backend.kernels_linalg``, ``lax._special_kernels``): one compile per argument type, kept
+in Numba's disk cache. Also here: ``inlined_by_llvm``, which marks a compiled function for
+LLVM to inline at its call sites (Numba types it once instead of at every call), and
+plain error messages for Numba (its default scheme costs compile time, see below)."""
 from __future__ import annotations
 
 from typing import Any, Callable

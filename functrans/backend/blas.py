@@ -8,7 +8,8 @@ OpenBLAS (the one Numba calls by default); using NumPy's instead gives one threa
 rather than two spinning against each other, and it was the faster build here (NumPy 2.4's
 OpenBLAS 0.3.31 against SciPy 1.17's 0.3.30: a 64x128x128 float32 product in 25 us against
 32 us, an RNN step's products 15-35% faster). Without NumPy's bundled library (a NumPy
-linked to a system BLAS) the names bind to SciPy's ``cython_blas``.
+linked to a system BLAS) the names bind to SciPy's ``cython_blas``. LAPACK routines that
+Numba's ``np.linalg`` does not reach (``?gees`` ...) are bound the same way, by ``bind``.
 
 The names take Fortran's interface, every argument by address, with 64-bit integers:
 NumPy's library is ILP64; an LP64 one (SciPy's) reads the low half of each, which on a
@@ -30,18 +31,19 @@ import threading
 
 import numpy as np
 import scipy
-import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS, so threadpoolctl can see it)
+import scipy.linalg.cython_blas  # (loads SciPy's BLAS, so threadpoolctl can see it)
+import scipy.linalg.cython_lapack  # noqa: F401
 from llvmlite import binding as llvm
 from numba.extending import get_cython_function_address
 from threadpoolctl import ThreadpoolController
 
 from ..config import config
 
-GEMM_LETTERS = "sdcz"  # float32, float64, complex64, complex128
+LETTERS = "sdcz"  # float32, float64, complex64, complex128
 
 # NumPy's bundled OpenBLAS names its symbols ``scipy_sgemm_64_`` (scipy-openblas64 wheels);
 # older wheels used ``sgemm_64_``; a plain build, ``sgemm_``.
-_SYMBOL_FORMS = ("scipy_{}gemm_64_", "{}gemm_64_", "{}gemm_")
+_SYMBOL_FORMS = ("scipy_{}_64_", "{}_64_", "{}_")
 
 
 def _bundled(package: object, filepath: str) -> bool:
@@ -51,31 +53,44 @@ def _bundled(package: object, filepath: str) -> bool:
     return os.path.abspath(filepath).startswith((root + ".libs", root + os.sep))
 
 
-def _numpy_gemms(controller: ThreadpoolController) -> tuple[str, dict[str, int]] | None:
-    """The file of NumPy's bundled BLAS and the address of each ``?gemm`` in it, if it has all four."""
+def _numpy_library(controller: ThreadpoolController) -> tuple[str, ctypes.CDLL, str] | None:
+    """The file of NumPy's bundled BLAS, a handle on it and the form of its symbols' names."""
     for lib in controller.select(user_api="blas").lib_controllers:
         if not _bundled(np, lib.filepath):
             continue
         handle = ctypes.CDLL(lib.filepath)
         for form in _SYMBOL_FORMS:
-            try:
-                return lib.filepath, {t: ctypes.cast(getattr(handle, form.format(t)), ctypes.c_void_p).value for t in GEMM_LETTERS}
-            except AttributeError:
-                continue
+            if hasattr(handle, form.format("dgemm")):
+                return lib.filepath, handle, form
     return None
 
 
-def _bind_gemms() -> str | None:
-    """Bind ``functrans_?gemm`` to NumPy's BLAS, else SciPy's; the file of NumPy's, if bound to it."""
-    found = _numpy_gemms(ThreadpoolController()) if sys.byteorder == "little" else None
-    library, addresses = found if found else (None, {t: get_cython_function_address("scipy.linalg.cython_blas", f"{t}gemm")
-                                                      for t in GEMM_LETTERS})
-    for letter, address in addresses.items():
-        llvm.add_symbol(f"functrans_{letter}gemm", address)
-    return library
+_numpy_blas = _numpy_library(ThreadpoolController()) if sys.byteorder == "little" else None
 
 
-_gemm_library = _bind_gemms()
+def bind(routine: str, letters: str = LETTERS) -> None:
+    """Bind ``functrans_<letter><routine>`` for each letter (``functrans_dgees`` ...) to that
+    BLAS or LAPACK routine of NumPy's library, or of SciPy's ``cython_blas``/``cython_lapack``
+    where NumPy bundles none (or lacks it). Idempotent; call it before a kernel that uses the
+    names is compiled or loaded. Integer arguments are 64-bit (see above): an integer array
+    argument (``ipiv``) must be read as LP64's 32-bit where the fallback library is bound."""
+    for letter in letters:
+        name = f"{letter}{routine}"
+        address = None
+        if _numpy_blas:
+            address = ctypes.cast(getattr(_numpy_blas[1], _numpy_blas[2].format(name), None) or 0, ctypes.c_void_p).value
+        if not address:
+            module = "cython_blas" if hasattr(scipy.linalg.cython_blas, name) else "cython_lapack"
+            address = get_cython_function_address(f"scipy.linalg.{module}", name)
+        llvm.add_symbol(f"functrans_{name}", address)
+
+
+def _has_all(routine: str) -> bool:
+    return bool(_numpy_blas) and all(hasattr(_numpy_blas[1], _numpy_blas[2].format(f"{t}{routine}")) for t in LETTERS)
+
+
+_gemm_library = _numpy_blas[0] if _has_all("gemm") else None
+bind("gemm")
 _lock = threading.Lock()
 _applied: list = [None]  # the setting last applied
 _defaults: dict[str, int] = {}  # each pool's own thread count, before the first setting

@@ -23,7 +23,7 @@ from .kernels import inline
 # is an address, which is also how one matrix of a strided batch is named (data pointer
 # plus offset).
 _GEMMS = {t: types.ExternalFunction(f"functrans_{letter}gemm", types.void(*[types.intp] * 13))
-          for t, letter in zip((types.float32, types.float64, types.complex64, types.complex128), blas.GEMM_LETTERS)}
+          for t, letter in zip((types.float32, types.float64, types.complex64, types.complex128), blas.LETTERS)}
 
 
 def _gemm(a, *args):
