@@ -381,3 +381,78 @@ def eig(a, w, vl, vr):
             vl[b] = left.T
         if vr.size:
             vr[b] = right.T
+
+
+# LAPACK's ?gees (the Schur form) by the names backend.blas binds, as for gemm above: every
+# argument by address, integers 64-bit; the two trailing arguments are the lengths of the
+# character arguments jobvs and sort that Fortran passes by value (a routine that does not
+# read them ignores them).
+blas.bind("gees")
+_GEES = {t: types.ExternalFunction(f"functrans_{letter}gees", types.void(*[types.intp] * 17))
+         for t, letter in zip((types.float32, types.float64, types.complex64, types.complex128), blas.LETTERS)}
+
+
+def _gees(work, vectors, vs, workspace, lwork, status):
+    """?gees (sort 'N') of the column-major matrix ``work`` (its C-order buffer holds the
+    transpose): Schur form into ``work`` and, if ``vectors``, Schur vectors into ``vs``
+    (transposed; else ``vs`` is not read). ``workspace`` has ``lwork`` elements (``lwork`` -1: a size query, answered in
+    ``workspace[0]``); ``status`` holds 64-bit slots for sdim and info, zeroed here, since an
+    LP64 library writes their low halves only. Compiled code only."""
+    raise NotImplementedError("functrans.backend.kernels_linalg._gees is for compiled code")
+
+
+@overload(_gees)
+def _typed_gees(work, vectors, vs, workspace, lwork, status):
+    external = _GEES[work.dtype]
+    complex_matrix = isinstance(work.dtype, types.Complex)
+
+    def impl(work, vectors, vs, workspace, lwork, status):
+        n = work.shape[0]
+        # Real gees returns the eigenvalues as real and imaginary parts (2n), complex gees as
+        # n complex values and takes a real workspace of n: both fit in 2n elements.
+        eigenvalues = np.empty(2 * n, work.dtype)
+        bwork = np.empty(n, np.int64)  # not read with sort 'N'
+        status[:] = 0
+        jobvs = _address(np.uint8(ord("V") if vectors else ord("N")))
+        sort = _address(np.uint8(ord("N")))
+        n_, ld = _address(np.int64(n)), _address(np.int64(max(n, 1)))
+        ldvs = _address(np.int64(vs.shape[0]))
+        lwork_ = _address(np.int64(lwork))
+        sdim, info = status.ctypes.data, status.ctypes.data + 8
+        w = eigenvalues.ctypes.data
+        second = w + n * eigenvalues.itemsize
+        if complex_matrix:
+            external(jobvs, sort, 0, n_, work.ctypes.data, ld, sdim, w, vs.ctypes.data, ldvs,
+                     workspace.ctypes.data, lwork_, second, bwork.ctypes.data, info, 1, 1)
+        else:
+            external(jobvs, sort, 0, n_, work.ctypes.data, ld, sdim, w, second, vs.ctypes.data, ldvs,
+                     workspace.ctypes.data, lwork_, bwork.ctypes.data, info, 1, 1)
+    return impl
+
+
+@kernel
+def schur(a, t, z):
+    """Schur form ``t`` and, unless ``z`` is empty, Schur vectors ``z`` (``a = z t z^H``) of a
+    stack, by LAPACK's ?gees without sorting: ``t`` upper triangular for complex ``a``, quasi
+    upper triangular (2x2 blocks for complex pairs, in LAPACK's standard form) for real ``a``.
+    A matrix LAPACK fails on gives NaNs, as JAX."""
+    n = a.shape[1]
+    if n == 0:
+        return
+    vectors = z.size > 0
+    work = np.empty((n, n), a.dtype)
+    vs = np.empty((n, n) if vectors else (1, 1), a.dtype)
+    status = np.zeros(2, np.int64)
+    query = np.empty(1, a.dtype)
+    _gees(work, vectors, vs, query, -1, status)
+    lwork = max(int(query[0].real), 3 * n)  # LAPACK's optimal size, at least its minimum
+    workspace = np.empty(lwork, a.dtype)
+    for b in range(a.shape[0]):
+        work[:, :] = a[b].T
+        _gees(work, vectors, vs, workspace, lwork, status)
+        if status[1] != 0:
+            work[:, :] = np.nan
+            vs[:, :] = np.nan
+        t[b] = work.T
+        if vectors:
+            z[b] = vs.T

@@ -14,6 +14,8 @@ __all__ = [
     "lu_pivots_to_permutation_p",
     "qr",
     "qr_p",
+    "schur",
+    "schur_p",
     "svd",
     "svd_p",
     "triangular_solve",
@@ -1055,6 +1057,72 @@ def _eig(em, eqn, args, outs):
     vl = next(vectors) if eqn.params["compute_left_eigenvectors"] else f"np.empty((0, 0, 0), {dtype})"
     vr = next(vectors) if eqn.params["compute_right_eigenvectors"] else f"np.empty((0, 0, 0), {dtype})"
     em.emit(f"kernels_linalg.eig({args[0]}.reshape({view!r}), {outs[0]}.reshape({view[:2]!r}), {vl}, {vr})")
+
+
+# --------------------------------------------------------------------------- schur
+
+schur_p = Primitive("schur", multiple_results=True)
+
+
+@schur_p.def_impl
+def _schur_impl(a, *, compute_schur_vectors, sort_eig_vals, select_callable):
+    # SciPy's schur: the same ?gees, without sorting, that compiled code calls (same results
+    # to rounding; bit for bit where both libraries are the same build).
+    import scipy.linalg
+
+    t, z = np.empty_like(a), np.empty_like(a)
+    for index in np.ndindex(*a.shape[:-2]):
+        try:
+            t[index], z[index] = scipy.linalg.schur(a[index], check_finite=False) if a.shape[-1] else (a[index], a[index])
+        except np.linalg.LinAlgError:  # gees did not converge (info > 0): NaNs, as JAX
+            t[index] = z[index] = np.nan
+    return [t, z] if compute_schur_vectors else [t]
+
+
+@schur_p.def_abstract_eval
+def _schur_abstract_eval(a, *, compute_schur_vectors, sort_eig_vals, select_callable):
+    _check_square("schur", a)
+    if sort_eig_vals:
+        raise NotImplementedError("schur: sort_eig_vals=True (the sort feature of LAPACK's gees) is not implemented, as in JAX")
+    return [ShapedArray(a.shape, a.dtype)] * (2 if compute_schur_vectors else 1)
+
+
+def schur(x: Any, *, compute_schur_vectors: bool = True, sort_eig_vals: bool = False,
+          select_callable: Any = None) -> Any:
+    """The Schur decomposition ``x = q @ u @ q^H`` of square matrices ``(..., n, n)``, by
+    LAPACK's gees: ``u`` upper triangular for complex ``x``, quasi upper triangular (2x2
+    blocks for pairs of complex eigenvalues) for real ``x``, and ``q`` unitary. Returns
+    ``(u, q)``, or ``u`` alone without ``compute_schur_vectors``. A matrix gees does not
+    converge on gives NaNs. Not differentiable (nor in JAX). ``sort_eig_vals=True`` raises
+    NotImplementedError as JAX's CPU lowering; ``select_callable`` is unused, as in JAX.
+
+    >>> u, q = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    >>> u
+    array([[1., 2.],
+           [0., 3.]])
+    """
+    outs = schur_p.bind(x, compute_schur_vectors=bool(compute_schur_vectors), sort_eig_vals=bool(sort_eig_vals),
+                        select_callable=select_callable)
+    return tuple(outs) if compute_schur_vectors else outs[0]
+
+
+def _schur_jvp(primals, tangents, **params):
+    raise NotImplementedError("schur: the Schur decomposition is not differentiable (JAX has no rule either): "
+                              "its factors are not unique and do not vary smoothly with the matrix")
+
+
+jvp_rules[schur_p] = _schur_jvp
+_matrix_batcher(schur_p)
+
+
+@def_statement(schur_p, fresh=True)
+def _schur(em, eqn, args, outs):
+    view = _stack_view(eqn.inputs[0].aval)
+    for out in eqn.out_binders:
+        em.allocate(out)
+    # Without vectors the kernel gets an empty z (gees's jobvs 'N').
+    z = f"{outs[1]}.reshape({view!r})" if eqn.params["compute_schur_vectors"] else f"np.empty((0, 0, 0), np.{eqn.inputs[0].aval.dtype.name})"
+    em.emit(f"kernels_linalg.schur({args[0]}.reshape({view!r}), {outs[0]}.reshape({view!r}), {z})")
 
 
 # --------------------------------------------------------------------------- tridiagonal_solve
