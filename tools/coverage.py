@@ -30,6 +30,7 @@ MODULES = {
     "jax.nn": "functrans.nn",
     "jax.random": "functrans.random",
     "jax.lax": "functrans.lax",
+    "jax.lax.linalg": "functrans.lax.linalg",
     "jax.tree_util": "functrans.tree_util",
 }
 

@@ -1,6 +1,11 @@
 """Linear algebra primitives: ``cholesky``, ``triangular_solve``, ``lu``,
-``lu_pivots_to_permutation``, ``det``, ``eig``, ``eigh``, ``svd`` and ``qr``; and
-``tridiagonal_solve``, written with scans.
+``lu_pivots_to_permutation``, ``det``, ``eig``, ``eigh``, ``svd`` and ``qr``; and, written with
+lax operations (so they trace, vmap, jit and differentiate by composition): ``tridiagonal_solve``
+(scans); the Householder forms ``householder_product``, ``ormqr``, ``hessenberg`` and
+``tridiagonal`` (LAPACK's ?orgqr, ?ormqr, ?gehrd and ?sytrd/?hetrd layouts and signs, one
+``fori_loop`` over the reflectors); ``cholesky_update``, ``symmetric_product`` and ``qdwh``
+(JAX's polar decomposition); and JAX's enums ``EigImplementation``, ``EighImplementation`` and
+``SvdAlgorithm`` (accepted, LAPACK being always used). See ``_householder.py``.
 
 Each acts on a stack of matrices: operands are ``(..., m, n)`` (and ``(..., n, k)``
 or ``(..., k, n)`` right-hand sides), the leading axes being a batch, so batching
@@ -17,5 +22,9 @@ singular values assumed). Under ``jit`` each primitive calls a kernel of
 derivative of the determinant is its cofactor matrix, which exists at singular
 matrices, where the derivative of the LU factors does not.
 """
+from ._householder import *  # noqa: F403
+from ._householder import __all__ as _householder_names
 from ._linalg import *  # noqa: F403
-from ._linalg import __all__
+from ._linalg import __all__ as _linalg_names
+
+__all__ = sorted(_linalg_names + _householder_names)

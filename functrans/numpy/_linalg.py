@@ -47,7 +47,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from .. import core, dtypes, lax
+from .. import dtypes, lax
 from ..custom_derivatives import custom_jvp
 from ._base import (
     ArrayLike, asarray, broadcast_shapes, broadcast_to, canonical_axes, canonical_axis, promote, promote_to_inexact,
@@ -335,8 +335,10 @@ def eigvals(a: ArrayLike) -> Any:
 
 def qr(a: ArrayLike, mode: str = "reduced") -> Any:
     """QR decomposition ``a = Q @ R``: ``mode`` "reduced" (``Q`` ``(..., m, k)``, ``k = min(m, n)``),
-    "complete" (``Q`` square), "r" (``R`` alone) or "raw" (LAPACK's Householder form
-    ``(h, tau)``; only outside transformations).
+    "complete" (``Q`` square), "r" (``R`` alone) or "raw": LAPACK's Householder form ``(h, tau)``
+    as NumPy returns it, ``h`` ``(..., n, m)`` the transpose of ?geqrf's matrix (``R`` in its
+    lower triangle, the reflectors' vectors above) and ``tau`` ``(..., k)``; traceable, as JAX's
+    (``lax.linalg.ormqr(h.mT, tau, c)`` applies ``Q``).
 
     >>> np.round(qr(np.array([[3.0, 1.0], [4.0, 2.0]]), mode="r"), 6)
     array([[-5. , -2.2],
@@ -346,9 +348,8 @@ def qr(a: ArrayLike, mode: str = "reduced") -> Any:
         raise ValueError(f"qr: unsupported mode {mode!r}; use 'reduced', 'complete', 'r' or 'raw'")
     a = _matrices(a, "qr")
     if mode == "raw":
-        if isinstance(a, core.Tracer):
-            raise NotImplementedError("qr(mode='raw') works only outside transformations; use 'reduced' or 'complete'")
-        return QRResult(*np.linalg.qr(a, mode="raw"))
+        h, tau = lax._householder.geqrf(a)
+        return QRResult(swapaxes(h, -1, -2), tau)
     q, r = lax.linalg.qr(a, full_matrices=mode == "complete")
     return r if mode == "r" else QRResult(q, r)
 
