@@ -502,8 +502,8 @@ def run_unfused(f, *args):
 
     closed = passes.optimize(ft.make_jaxpr(f)(*args))
     generated = codegen.generate(closed.jaxpr, fuse=False)
-    fn, path = compiler._load(generated.source, generated.parallel)
-    program = compiler.Compiled(closed, fn, generated.source, path, generated.hoisted, generated.arena_size)
+    program = compiler.Compiled(closed, compiler._load(generated.source, generated.parallel), generated.source,
+                                generated.hoisted, generated.arena_size)
     return program(compiler.prepare_args(args, closed.in_avals))
 
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BINARY_SUFFIXES = (".whl", ".so", ".pyd", ".dll", ".tar.gz", ".zip", ".egg", ".pyc", ".nbc", ".nbi", ".png")
+BINARY_SUFFIXES = (".whl", ".so", ".pyd", ".dll", ".tar.gz", ".zip", ".egg", ".pyc", ".nbc", ".nbi", ".ftx", ".png")
 
 
 def tracked_files() -> list[str]:

@@ -1,6 +1,7 @@
-"""jit's disk cache of Numba machine code: trusted, verified, self-healing and bounded.
+"""jit's disk cache of compiled programs: trusted, verified, self-healing and bounded.
 
-Numba's cache files are pickles, so loading one runs whatever it says: the cache must be as
+Each file is one program's machine code for one argument signature (an image of
+``backend.native``, a pickle): loading one runs whatever it says, so the cache must be as
 trusted as the user's own code. Hence:
 
 * A cache directory is used only if it is owned by the user and not writable by group or
@@ -20,20 +21,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import stat
-import sys
 import threading
 import time
+import uuid
 import warnings
 from typing import Any
 
-from numba.core.caching import CompileResultCacheImpl, FunctionCache, IndexDataCacheFile
+from numba.core.caching import NullCache
 
 from ..config import config
 from ..errors import CacheWarning
 
-_MAGIC = b"functrans-numba-cache 1\n"
+_MAGIC = b"functrans-program-cache 2\n"
 _DIGEST_LEN = 32  # hex characters of a program digest in file names and headers
 _PREFIX = "ft_"
 
@@ -111,111 +111,81 @@ def _open_verified(path: str, digest: str) -> bytes:
     return blob[head + 32:]
 
 
-class _SealedFile(IndexDataCacheFile):
-    """Numba's index and data files, each sealed with its program's digest and SHA-256."""
-
-    def __init__(self, directory: str, filename_base: str, digest: str):
-        super().__init__(directory, filename_base, digest)
-        self._digest = digest
-
-    def _load_index(self) -> dict:
-        try:
-            payload = _open_verified(self._index_path, self._digest)
-        except FileNotFoundError:
-            return {}
-        version, stamp, overloads = pickle.loads(payload)
-        return overloads if (version, stamp) == (self._version, self._source_stamp) else {}
-
-    def _save_index(self, overloads: dict) -> None:
-        self._write(self._index_path, pickle.dumps((self._version, self._source_stamp, overloads), protocol=-1))
-
-    def _load_data(self, name: str) -> Any:
-        return pickle.loads(_open_verified(self._data_path(name), self._digest))
-
-    def _save_data(self, name: str, data: Any) -> None:
-        self._write(self._data_path(name), self._dump(data))
-
-    def _write(self, path: str, payload: bytes) -> None:
-        with self._open_for_write(path) as f:
-            f.write(_seal(self._digest, payload))
-        _note_write(os.path.dirname(path), len(payload))
-
-    def paths(self) -> list[str]:
-        base = self._index_name[: -len(".nbi")]
-        directory = self._cache_path
+def _write_atomically(path: str, blob: bytes) -> None:
+    """Write ``blob`` to ``path`` through a temporary file renamed into place, so a reader sees
+    the old file or the whole new one (private mode: the directory's files are trusted code)."""
+    temporary = f"{path}.tmp.{uuid.uuid4().hex[:16]}"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(temporary, path)
+    except BaseException:
         with contextlib.suppress(OSError):
-            return [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(base)]
-        return []
+            os.unlink(temporary)
+        raise
 
 
-class _Locator:
-    """Where Numba keeps one program's files: the cache directory itself."""
+class ProgramCache(NullCache):
+    """The machine code of one generated program on disk: a sealed image (``backend.native``)
+    per argument signature, ``ft_<digest>.<signature hash>.ftx``.
 
-    def __init__(self, directory: str, digest: str):
+    Set as the program's Numba dispatcher's cache, it saves each overload Numba compiles
+    (``save_overload``); it gives Numba nothing to load (``load_overload``): images are loaded
+    by ``load``, before any dispatcher exists. A bad image is deleted with one warning, and
+    the program compiles; a failed write warns once and leaves the program compiled in memory."""
+
+    def __init__(self, directory: str, digest: str):  # noqa: D107
         self._directory, self._digest = directory, digest
+        self._enabled = True
 
-    def ensure_cache_path(self) -> None:
-        os.makedirs(self._directory, mode=0o700, exist_ok=True)
-
-    def get_cache_path(self) -> str:
+    @property
+    def cache_path(self) -> str:
         return self._directory
 
-    def get_source_stamp(self) -> str:
-        return self._digest
+    def path(self, signature: tuple) -> str:
+        key = hashlib.sha256(repr(tuple(signature)).encode()).hexdigest()[:16]
+        return os.path.join(self._directory, f"{_PREFIX}{self._digest}.{key}.ftx")
 
-    def get_disambiguator(self) -> str:
-        return ""
-
-
-class _Impl(CompileResultCacheImpl):
-    def __init__(self, py_func: Any, locator: _Locator, filename_base: str):  # noqa: D107 -- no file to locate
-        self._lineno = py_func.__code__.co_firstlineno
-        self._locator = locator
-        self._filename_base = filename_base
-
-
-class VerifiedCache(FunctionCache):
-    """Numba's per-function cache for one generated program, with sealed files; loading a bad
-    entry deletes it (one warning) and returns nothing, so Numba compiles; saving that fails
-    warns once and leaves the program compiled in memory."""
-
-    def __init__(self, py_func: Any, directory: str, digest: str):  # noqa: D107 -- replaces Numba's file lookup
-        self._name = repr(py_func)
-        self._py_func = py_func
-        base = f"{_PREFIX}{digest}.py{sys.version_info[0]}{sys.version_info[1]}{getattr(sys, 'abiflags', '')}"
-        self._impl = _Impl(py_func, _Locator(directory, digest), base)
-        self._cache_path = directory
-        self._cache_file = _SealedFile(directory, base, digest)
-        self._digest = digest
-        self.enable()
-
-    def load_overload(self, sig: Any, target_context: Any) -> Any:
+    def load(self, signature: tuple) -> bytes | None:
+        """The saved image of this program for ``signature``, if there is a sound one."""
+        path = self.path(signature)
         try:
-            data = super().load_overload(sig, target_context)
-        except Exception as e:  # noqa: BLE001 -- any failure to read or rebuild means: discard and compile
-            self._discard(e)
+            payload = _open_verified(path, self._digest)
+        except FileNotFoundError:
             return None
-        if data is not None:
-            with contextlib.suppress(OSError):
-                os.utime(self._cache_file._index_path)  # the LRU clock
-        return data
+        except (OSError, _Damaged) as e:
+            self._discard(path, e)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # the LRU clock
+        return payload
 
-    def save_overload(self, sig: Any, data: Any) -> None:
+    def discard(self, signature: tuple, error: Exception) -> None:
+        """Delete the image for ``signature``, which could not be loaded, with one warning."""
+        self._discard(self.path(signature), error)
+
+    def save_overload(self, sig: Any, cres: Any) -> None:
+        from .native import image  # (native imports Numba's runtime, which this module's users need not)
+
+        payload = image(cres) if self._enabled else None
+        if payload is None:
+            return
         try:
-            super().save_overload(sig, data)
+            _write_atomically(self.path(cres.signature.args), _seal(self._digest, payload))
         except OSError as e:
-            self.disable()
-            _warn_once(("write", self._cache_path), f"functrans: cannot write to config.cache_dir={self._cache_path!r} ({e}); "
+            self._enabled = False
+            _warn_once(("write", self._directory), f"functrans: cannot write to config.cache_dir={self._directory!r} ({e}); "
                        "programs compile in memory and are not cached on disk")
         else:
-            evict_if_needed(self._cache_path, keep=self._digest)
+            _note_write(self._directory, len(payload))
+            evict_if_needed(self._directory, keep=self._digest)
 
-    def _discard(self, error: Exception) -> None:
-        for path in self._cache_file.paths():
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+    def _discard(self, path: str, error: Exception) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         _warn_once(("entry", self._digest), f"functrans: discarded a damaged disk-cache entry of program {self._digest} "
-                   f"in config.cache_dir={self._cache_path!r} ({type(error).__name__}: {error}); compiling it again")
+                   f"in config.cache_dir={self._directory!r} ({type(error).__name__}: {error}); compiling it again")
 
 
 # --------------------------------------------------------------------------- size limit, info, clearing

@@ -2,8 +2,9 @@
 
 Each program's source is compiled from memory as module ``ft_<sha256>`` (in ``sys.modules``
 while a ``Compiled`` uses it, for Numba's pickling); its machine code is kept in
-``config.cache_dir`` by ``cache.VerifiedCache`` (trusted directories only, every file sealed
-with its digest), so a new process loads it instead of compiling.
+``config.cache_dir`` by ``cache.ProgramCache`` (trusted directories only, every file sealed
+with its digest), so a new process loads it (``native``: without Numba's compiler, about
+10 ms) instead of compiling.
 
 Threads: a program is generated and loaded once however many threads ask (a lock per
 program, so others are not blocked). fork: the child gets Numba idle and fresh locks and
@@ -44,8 +45,8 @@ from ..config import config
 from ..errors import CompilationError, CompilationWarning, NaNError
 from ..ir import ClosedJaxpr, Jaxpr, eval_jaxpr
 from ..version import __version__
-from . import blas
-from .cache import VerifiedCache, usable_dir
+from . import blas, native
+from .cache import ProgramCache, usable_dir
 from .codegen import generate
 from .passes import optimize
 
@@ -55,30 +56,38 @@ _HEADER = "import math\nimport numpy as np\nimport numba\nfrom functrans.backend
 
 
 class Compiled:
-    """A compiled program: the Numba function, its constants and its source."""
+    """A compiled program: its machine code (see Program), its constants and its source."""
 
-    def __init__(self, closed: ClosedJaxpr, fn: Any, source: str, path: str | None, hoisted: list, arena_size: int,
-                 parallel: bool = False):
+    def __init__(self, closed: ClosedJaxpr, program: "Program", source: str, hoisted: list, arena_size: int):
         self.closed = closed
-        self.fn = fn
+        self.program = program
         self.source = source
-        self.text = program_text(source, parallel)  # as compiled, decorator included
-        self.path = path
+        self.text = program.text  # as compiled, decorator included
+        self.path = program.cache.cache_path if program.cache is not None else None
         self.workspace = Workspace(arena_size) if arena_size else None
         # np.ascontiguousarray would turn a 0-d constant into a 1-d array.
         self.consts = list(hoisted) + [np.asarray(c, order="C") for c in closed.consts]
         self.out_avals = closed.out_avals
-        self.checked = False
+        self._entry: Any = None  # the machine code, once a first call ran it
         self.failed = False
         self.epoch = config._codegen_epoch
-        weakref.finalize(self, _release, fn.py_func.__module__, id(fn))
+        weakref.finalize(self, _release, program.name, id(program))
+
+    @property
+    def fn(self) -> Any:
+        """The program's Numba dispatcher (made on first use)."""
+        return self.program.dispatcher
+
+    def cache_stats(self) -> dict[str, int]:
+        """How this program's machine code was got: loaded from disk (hits) or compiled (misses)."""
+        return self.program.stats()
 
     def __call__(self, args: Sequence[np.ndarray]) -> list:
         outs = self.new_outputs()
-        if not self.checked:
+        if self._entry is None:
             self._first_call(args, outs)
         else:
-            call(self.fn, self.workspace, self.consts, args, outs)
+            call(self._entry, self.workspace, self.consts, args, outs)
         return outs
 
     def new_outputs(self) -> list[np.ndarray]:
@@ -90,19 +99,18 @@ class Compiled:
         return types if self.workspace is None else (_WORKSPACE_TYPE, *types)
 
     def entry_point(self, args: Sequence[np.ndarray]) -> Any:
-        """The compiled code for exactly these argument types (after the constants), callable without Numba's
-        type dispatch (the caller guarantees the types), or None if not compiled."""
-        overload = self.fn.overloads.get(self.signature(args))
-        return overload.entry_point if overload is not None else None
+        """The machine code for exactly these argument types (after the constants), callable without Numba's
+        type dispatch (the caller guarantees the types), or None if neither compiled nor on disk."""
+        return self.program.entry(self.signature(args))
 
     def ready(self, args: Sequence[np.ndarray]) -> bool:
-        """Whether to call now: True once Numba has machine code (compiled or loaded from disk) for
+        """Whether to call now: True once there is machine code (compiled, or loaded from disk) for
         these argument types; otherwise the compile is queued and this returns False (as it does,
         after one warning, when that compile failed: the program then always runs eagerly)."""
-        if self.checked:
+        if self._entry is not None:
             return True
         signature = self.signature(args)
-        if signature in self.fn.overloads:
+        if self.program.entry(signature) is not None:
             return True
         error = _compile_in_background(self.fn, signature)
         if error is not None and not self.failed:
@@ -112,11 +120,13 @@ class Compiled:
         return False
 
     def _first_call(self, args: Sequence[np.ndarray], outs: list[np.ndarray]) -> None:
+        entry = self.entry_point(args)
         try:
-            call(self.fn, self.workspace, self.consts, args, outs)
+            call(entry or self.fn, self.workspace, self.consts, args, outs)  # the dispatcher compiles
         except numba.core.errors.NumbaError as e:
             raise CompilationError(_explain(e, self.source)) from None
-        self.checked = True
+        # Later calls skip Numba's type dispatch: prepare_args gives every call these types.
+        self._entry = entry or self.entry_point(args)
 
 
 _WORKSPACE_TYPE = numba.typeof(np.empty(0, np.uint8))
@@ -215,9 +225,65 @@ class _KeyedLocks:
                     del self._locks[key]
 
 
-# Loaded programs by module name, with how many Compiled objects use each: the last one to go
-# removes the module from sys.modules, so clear_cache() and garbage collection release them.
-_programs: dict[str, list] = {}  # name -> [dispatcher, users]
+class Program:
+    """One generated program: its module text and digest, its machine code on disk (one image
+    per argument signature, see cache.ProgramCache and native), and the Numba dispatcher that
+    compiles it. The dispatcher is made only for a signature that is neither loaded nor on
+    disk, so a process that finds its programs on disk never builds Numba's compiler state."""
+
+    def __init__(self, name: str, text: str, digest: str, cache: ProgramCache | None):  # noqa: D107
+        self.name, self.text, self.digest, self.cache = name, text, digest, cache
+        self._dispatcher: Any = None
+        self._loaded: dict[tuple, Any] = {}  # signature -> entry point loaded from disk
+        self._not_on_disk: set[tuple] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def dispatcher(self) -> Any:
+        if self._dispatcher is None:
+            with self._lock:
+                if self._dispatcher is None:
+                    self._dispatcher = _new_dispatcher(self.name, self.text, self.cache)
+        return self._dispatcher
+
+    def entry(self, signature: tuple) -> Any:
+        """The machine code for ``signature``: compiled or loaded before, or loaded now from
+        disk; None if there is none yet."""
+        entry = self._loaded.get(signature)
+        if entry is not None:
+            return entry
+        if self._dispatcher is not None:
+            overload = self._dispatcher.overloads.get(signature)
+            if overload is not None:
+                return overload.entry_point
+        if self.cache is None or signature in self._not_on_disk:
+            return None
+        with self._lock:
+            entry = self._loaded.get(signature) or self._load(signature)
+        return entry
+
+    def _load(self, signature: tuple) -> Any:
+        payload = self.cache.load(signature)
+        entry = None
+        if payload is not None:
+            try:
+                entry = native.load(payload, self.name)
+            except Exception as e:  # noqa: BLE001 -- a sealed image that does not load: discard it and compile
+                self.cache.discard(signature, e)
+        if entry is None:
+            self._not_on_disk.add(signature)
+        else:
+            self._loaded[signature] = entry
+        return entry
+
+    def stats(self) -> dict[str, int]:
+        compiles = sum(self._dispatcher.stats.cache_misses.values()) if self._dispatcher is not None else 0
+        return {"hits": len(self._loaded), "misses": compiles}
+
+
+# Programs by module name, with how many Compiled objects use each: the last one to go removes
+# it (and its module, if it was made) so clear_cache() and garbage collection release them.
+_programs: dict[str, list] = {}  # name -> [Program, users]
 _registry_lock = threading.RLock()  # re-entered when a finalizer runs while this thread holds it
 _load_locks = _KeyedLocks()
 _compile_locks = _KeyedLocks()
@@ -229,9 +295,9 @@ def program_text(source: str, parallel: bool) -> str:
     return _HEADER + f"@numba.njit({options})\n" + source
 
 
-def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
-    """The Numba dispatcher of a generated program, and the cache directory its machine code
-    is kept in (None: compiled in memory). The caller owns one use of it (see _release)."""
+def _load(source: str, parallel: bool) -> Program:
+    """The program of this generated source (one per text in the process). The caller owns one
+    use of it (see _release)."""
     text = program_text(source, parallel)
     digest = hashlib.sha256((_version_tag() + "\n" + text).encode()).hexdigest()[:32]
     name = f"ft_{digest}"
@@ -241,17 +307,17 @@ def _load(source: str, parallel: bool) -> tuple[Any, str | None]:
             if entry is not None:
                 entry[1] += 1
         if entry is None:
-            entry = [_new_program(name, text, digest), 1]
+            cache_dir = config.cache_dir
+            cache = ProgramCache(cache_dir, digest) if cache_dir and usable_dir(cache_dir) else None
+            entry = [Program(name, text, digest, cache), 1]
             with _registry_lock:
                 _programs[name] = entry
-    fn = entry[0]
-    return fn, fn._cache.cache_path if isinstance(fn._cache, VerifiedCache) else None
+    return entry[0]
 
 
-def _new_program(name: str, text: str, digest: str) -> Any:
+def _new_dispatcher(name: str, text: str, cache: ProgramCache | None) -> Any:
     # The source is compiled from memory, never read back from disk; Numba finds functions it
-    # pickles by module name, so the module is in sys.modules while it is used (from before it runs:
-    # other threads find programs in _programs, filled only once this returns).
+    # pickles by module name, so the module is in sys.modules while the program is used.
     filename = f"<functrans {name}>"
     module = types.ModuleType(name)
     module.__file__ = filename
@@ -260,12 +326,11 @@ def _new_program(name: str, text: str, digest: str) -> Any:
     try:
         exec(compile(text, filename, "exec"), module.__dict__)
     except BaseException:
-        _forget_program(name)
+        sys.modules.pop(name, None)
         raise
     fn = module.program
-    cache_dir = config.cache_dir
-    if cache_dir and usable_dir(cache_dir):
-        fn._cache = VerifiedCache(fn.py_func, cache_dir, digest)
+    if cache is not None:
+        fn._cache = cache  # saves each compiled signature's image
     return fn
 
 
@@ -275,11 +340,11 @@ def _forget_program(name: str) -> None:
     linecache.cache.pop(f"<functrans {name}>", None)
 
 
-def _release(name: str, fn_id: int) -> None:
-    """One user of program ``name`` (dispatcher ``fn_id``) is gone; with the last, it is dropped."""
+def _release(name: str, program_id: int) -> None:
+    """One user of program ``name`` (``program_id``) is gone; with the last, it is dropped."""
     with _registry_lock:
         entry = _programs.get(name)
-        if entry is None or id(entry[0]) != fn_id:
+        if entry is None or id(entry[0]) != program_id:
             return  # already replaced (see _after_fork_in_child)
         entry[1] -= 1
         if entry[1] > 0:
@@ -309,9 +374,9 @@ def compile_jaxpr(closed: ClosedJaxpr, arg_names: Sequence[str] | None = None) -
             check_compilable(closed)
             optimized = optimize(closed)
             generated = generate(optimized.jaxpr, arg_names=arg_names)
-            fn, path = _load(generated.source, generated.parallel)
-            compiled = _compiled[closed] = Compiled(optimized, fn, generated.source, path, generated.hoisted,
-                                                    generated.arena_size, generated.parallel)
+            program = _load(generated.source, generated.parallel)
+            compiled = _compiled[closed] = Compiled(optimized, program, generated.source, generated.hoisted,
+                                                    generated.arena_size)
     return compiled
 
 
@@ -347,10 +412,10 @@ def _avals(jaxpr: Jaxpr) -> Iterator[tuple[str, Any]]:
 
 
 def prepare_args(args: Sequence[Any], avals: Sequence[Any]) -> list:
-    """Arguments as C-contiguous arrays of the traced dtypes (one Numba signature per type)."""
+    """Arguments as aligned C-contiguous arrays of the traced dtypes (one Numba signature per type)."""
     out = []
     for x, aval in zip(args, avals):
-        if type(x) is not np.ndarray or x.dtype != aval.dtype or not x.flags.c_contiguous:
+        if type(x) is not np.ndarray or x.dtype != aval.dtype or not (x.flags.c_contiguous and x.flags.aligned):
             x = np.asarray(x, dtype=aval.dtype, order="C")  # ascontiguousarray would make a 0-d argument 1-d
         out.append(x)
     return out
@@ -531,10 +596,10 @@ def _after_fork_in_child() -> None:
         _release_numba_state_of_the_compile_thread()
         abandoned = {id(fn) for fn in (job.fn() for job in _running) if fn is not None}
         for closed, compiled in list(_compiled.items()):
-            if id(compiled.fn) in abandoned:
+            if id(compiled.program._dispatcher) in abandoned:
                 del _compiled[closed]
         for name, entry in list(_programs.items()):
-            if id(entry[0]) in abandoned:
+            if id(entry[0]._dispatcher) in abandoned:
                 _forget_program(name)
     _worker = None
     _queue_lock = threading.Lock()

@@ -1,0 +1,183 @@
+"""A compiled program's machine code, saved as it is and loaded back without Numba's compiler.
+
+A new process that loads a program through Numba's own cache first builds Numba's typing and
+target contexts (their registries of every NumPy function Numba supports), which took about
+0.25 s of a 0.3 s warm first call. The program needs none of it: its machine code is one
+object file, linked with every kernel it calls, whose few remaining references name C
+functions that Numba's helper libraries export (NRT allocation, LAPACK entries, math),
+BLAS names of ours (``backend.blas``) and rocket-fft's pocketfft. So the cache keeps that
+object file (``image``) and ``load`` links it in an LLVM engine of its own (about 10 ms for
+an MLP's training step) and wraps its CPython entry the way Numba does (``_dynfunc``), the
+same calling convention Numba's dispatcher uses: same code, same results, bit for bit.
+
+``load`` gives None, and the caller compiles with Numba, for an image of another machine
+(CPU name and features differ), or one naming a symbol nothing in this process provides.
+
+This leans on Numba's internals (its object-code serialisation, ``_dynfunc``, the helper
+tables); tests/test_native_images.py exercises each of them.
+"""
+from __future__ import annotations
+
+import builtins
+import ctypes
+import importlib
+import os
+import pickle
+import re
+import struct
+import sys
+import threading
+import types
+from typing import Any, Callable
+
+import llvmlite.binding as llvm
+from numba import _dynfunc, _helperlib
+from numba.core import config as numba_config
+from numba.core import intrinsics
+from numba.core.codegen import get_host_cpu_features
+from numba.core.environment import Environment
+from numba.core.runtime import _nrt_python
+
+_FORMAT = 1  # the layout of an image; bumped when it changes
+
+
+def machine() -> tuple[str, str, str]:
+    """What machine code is valid for: target triple, CPU name and features, as Numba compiles."""
+    cpu = numba_config.CPU_NAME or llvm.get_host_cpu_name()
+    features = numba_config.CPU_FEATURES if numba_config.CPU_FEATURES is not None else get_host_cpu_features()
+    return llvm.get_process_triple(), cpu, features
+
+
+def image(cres: Any) -> bytes | None:
+    """The saved form of a program Numba just compiled (its ``CompileResult``), or None when
+    it has no object code to give (a library loaded from elsewhere)."""
+    obj = getattr(cres.library, "_compiled_object", None)
+    if obj is None or not _is_elf(obj):
+        return None
+    fndesc = cres.fndesc
+    try:
+        consts = pickle.dumps(list(cres.environment.consts), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 -- a constant that does not pickle: this program is not saved
+        return None
+    return pickle.dumps({"format": _FORMAT, "machine": machine(), "object": obj, "undefined": undefined_symbols(obj),
+                         "wrapper": fndesc.llvm_cpython_wrapper_name, "env": fndesc.env_name,
+                         "name": fndesc.qualname.split(".")[-1], "consts": consts}, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_lock = threading.Lock()
+_engines: list = []  # every engine loaded, alive as long as the process (their code cannot be unloaded)
+
+
+def load(payload: bytes, module_name: str) -> Callable | None:
+    """The callable entry of a saved program (positional arrays, as Numba's entry point), or
+    None if it cannot run here."""
+    saved = pickle.loads(payload)
+    if saved.get("format") != _FORMAT or tuple(saved["machine"]) != machine():
+        return None
+    if not _resolve(saved["undefined"]):
+        return None
+    with _lock:
+        _install_numba_helpers()
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), _target_machine())
+        engine.add_object_file(llvm.ObjectFileRef.from_data(saved["object"]))
+        engine.finalize_object()
+        _engines.append(engine)
+    module = sys.modules.get(module_name) or types.ModuleType(module_name)
+    env = Environment(module.__dict__)
+    env.consts[:] = pickle.loads(saved["consts"])
+    entry = _dynfunc.make_function(module, saved["name"], f"compiled program {module_name}",
+                                   engine.get_function_address(saved["wrapper"]), env, (engine,))
+    # The code finds its environment through this global, as Numba sets it (codegen.set_env).
+    (ctypes.c_void_p * 1).from_address(engine.get_global_value_address(saved["env"]))[0] = id(env)
+    return entry
+
+
+# --------------------------------------------------------------------------- symbols
+
+# Names that modules of this process bind when imported (a provider imported only when needed):
+# BLAS/LAPACK names of ours; the fast-math functions' out-of-line path; rocket-fft's pocketfft.
+_BLAS_NAME = re.compile(r"functrans_([sdcz])(\w+)")
+_PROVIDERS = ("functrans.backend.fastmath", "rocket_fft._native")
+
+
+def _resolve(names: list[str]) -> bool:
+    """Whether every symbol the object needs has an address here, importing providers if needed."""
+    with _lock:
+        _install_numba_helpers()
+    missing = [n for n in names if not llvm.address_of_symbol(n)]
+    if missing:
+        from . import blas
+
+        for name in missing:
+            match = _BLAS_NAME.fullmatch(name)
+            if match:
+                blas.bind(match.group(2), match.group(1))
+        for provider in _PROVIDERS:
+            missing = [n for n in missing if not llvm.address_of_symbol(n)]
+            if not missing:
+                break
+            importlib.import_module(provider)
+    return all(llvm.address_of_symbol(n) for n in missing)
+
+
+_installed = [False]
+
+
+def _install_numba_helpers() -> None:
+    """The symbols Numba's target context would install: its C helpers, the NRT's, the math
+    functions it binds to CPython's C library, None and the built-in exceptions."""
+    if _installed[0]:
+        return
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    llvm.add_symbol("_Py_NoneStruct", id(None))
+    for helpers in (_helperlib.c_helpers, _dynfunc.c_helpers):
+        for name, address in helpers.items():
+            llvm.add_symbol("numba_" + name, address)
+    for name, address in _nrt_python.c_helpers.items():
+        llvm.add_symbol(name if name.startswith("_") else "NRT_" + name, address)
+    for name in intrinsics.INTR_MATH:
+        llvm.add_symbol(name, _helperlib.c_helpers[name])
+    for obj in vars(builtins).values():
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            llvm.add_symbol(f"PyExc_{obj.__name__}", id(obj))
+    _installed[0] = True
+
+
+def _target_machine() -> Any:
+    triple, cpu, features = machine()
+    return llvm.Target.from_triple(triple).create_target_machine(cpu=cpu, features=features, jit=True)
+
+
+# --------------------------------------------------------------------------- ELF
+
+
+def _is_elf(obj: bytes) -> bool:
+    # 64-bit little-endian ELF (Linux): the only format whose symbol table is read here.
+    return obj[:6] == b"\x7fELF\x02\x01"
+
+
+def undefined_symbols(obj: bytes) -> list[str]:
+    """The names an ELF64 object file references but does not define."""
+    shoff, = struct.unpack_from("<Q", obj, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", obj, shoff + i * shentsize) for i in range(shnum)]
+    names = []
+    for _, kind, _, _, offset, size, link, _, _, entsize in sections:
+        if kind != 2:  # SHT_SYMTAB
+            continue
+        strtab = sections[link][4]
+        for start in range(offset + entsize, offset + size, entsize):  # entry 0 is the null symbol
+            name_at, info, _, section = struct.unpack_from("<IBBH", obj, start)
+            if section == 0 and name_at:  # SHN_UNDEF
+                end = obj.index(b"\0", strtab + name_at)
+                names.append(obj[strtab + name_at:end].decode())
+    return names
+
+
+def _renew_lock_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_lock_in_child)
