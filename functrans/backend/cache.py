@@ -32,6 +32,7 @@ from numba.core.caching import NullCache
 
 from ..config import config
 from ..errors import CacheWarning
+from .native import image
 
 _MAGIC = b"functrans-program-cache 2\n"
 _DIGEST_LEN = 32  # hex characters of a program digest in file names and headers
@@ -166,8 +167,6 @@ class ProgramCache(NullCache):
         self._discard(self.path(signature), error)
 
     def save_overload(self, sig: Any, cres: Any) -> None:
-        from .native import image  # (native imports Numba's runtime, which this module's users need not)
-
         payload = image(cres) if self._enabled else None
         if payload is None:
             return

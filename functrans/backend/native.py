@@ -38,6 +38,8 @@ from numba.core.codegen import get_host_cpu_features
 from numba.core.environment import Environment
 from numba.core.runtime import _nrt_python
 
+from . import blas
+
 _FORMAT = 1  # the layout of an image; bumped when it changes
 
 
@@ -106,8 +108,6 @@ def _resolve(names: list[str]) -> bool:
         _install_numba_helpers()
     missing = [n for n in names if not llvm.address_of_symbol(n)]
     if missing:
-        from . import blas
-
         for name in missing:
             match = _BLAS_NAME.fullmatch(name)
             if match:

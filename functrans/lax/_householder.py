@@ -616,6 +616,8 @@ def _qdwh_schedule(eps: float, max_iterations: int) -> tuple[list, list]:
 
 def qdwh(x: Any, *, is_hermitian: bool = False, max_iterations: int | None = None, eps: float | None = None,
          dynamic_shape: tuple[int, int] | None = None) -> tuple[Any, Any, Any, Any]:
+    # Long: the argument checks, the two Halley phases (QR-based, then Cholesky-based) and the
+    # final polish are one algorithm over shared state; split, each piece would take eight arguments.
     """The polar decomposition ``x = u h`` of a full-rank matrix ``(M, N)``, ``M >= N``, by the
     QR-based dynamically weighted Halley iteration (Nakatsukasa, Bai and Gygi 2010), as JAX's:
     ``(u, h, num_iters, is_converged)``, ``u`` with orthonormal columns, ``h`` Hermitian positive
