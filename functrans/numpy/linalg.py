@@ -2,9 +2,9 @@
 factorisations of ``functrans.lax.linalg`` (LU, Cholesky, QR, SVD, symmetric eigh).
 
 Matrix functions act on stacks ``(..., m, n)``; integer and bool inputs become float64,
-float32 stays float32. Differences from JAX: there are no complex dtypes, so ``eig`` and
-``eigvals`` work only outside transformations (returning NumPy's complex arrays) and
-raise ``NotImplementedError`` under tracing; ``qr(mode="raw")`` likewise.
+float32 stays float32, complex64 and complex128 keep their type. ``eig`` and ``eigvals``
+return complex arrays, eagerly and compiled; ``qr(mode="raw")`` gives NumPy's Householder
+form and traces.
 
 Singular matrices: ``solve`` and ``inv`` raise ``numpy.linalg.LinAlgError`` (a zero
 pivot), as NumPy; ``det`` gives 0 with the cofactor matrix as its gradient; ``slogdet``
