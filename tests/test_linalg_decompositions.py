@@ -110,6 +110,33 @@ def test_qr_raw_mode_is_numpys_eagerly_and_compiled():
             np.testing.assert_allclose(g, e, atol=1e-12)
 
 
+def test_lax_svd_returns_u_s_vh_as_jax_and_its_algorithm_choices_are_jaxs_on_a_cpu():
+    a = np.random.default_rng(3).standard_normal((2, 4, 3))
+    reduced = lambda x: lax.linalg.svd(x, full_matrices=False)
+    for svd in (reduced, ft.jit(reduced)):
+        u, s, vh = svd(a)
+        assert (u.shape, s.shape, vh.shape) == ((2, 4, 3), (2, 3), (2, 3, 3))
+        np.testing.assert_allclose((u * s[..., None, :]) @ vh, a, atol=1e-12)
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-12)
+    linalg = lax.linalg
+    for choice in (None, linalg.SvdAlgorithm.DEFAULT, linalg.SvdAlgorithm.QR, linalg.SvdAlgorithm.DIVIDE_AND_CONQUER):
+        np.testing.assert_allclose(linalg.svd(a, algorithm=choice, compute_uv=False), s, rtol=1e-12)
+    np.testing.assert_allclose(linalg.svd(a, compute_uv=False, subset_by_index=(0, 3)), s, rtol=1e-12)
+    for choice in (linalg.SvdAlgorithm.JACOBI, linalg.SvdAlgorithm.POLAR, "gesvd"):
+        with pytest.raises(NotImplementedError, match="svd: algorithm"):
+            linalg.svd(a, algorithm=choice)
+    with pytest.raises(NotImplementedError, match="subset_by_index"):
+        linalg.svd(a, subset_by_index=(0, 2))
+    square = a[0, :3] + a[0, :3].T
+    assert linalg.eigh(square, implementation=linalg.EighImplementation.QR)[1].shape == (3,)
+    for choice in (linalg.EighImplementation.JACOBI, linalg.EighImplementation.QDWH):
+        with pytest.raises(NotImplementedError, match="eigh: implementation"):
+            linalg.eigh(square, implementation=choice)
+    assert linalg.eig(square, implementation=linalg.EigImplementation.LAPACK)[0].shape == (3,)
+    with pytest.raises(ValueError, match="LAPACK"):
+        linalg.eig(square, implementation=linalg.EigImplementation.MAGMA)
+
+
 def test_svd_of_symmetric_matrices_through_eigh():
     a = np.array([[2.0, 1.0, 0.0], [1.0, -3.0, 0.5], [0.0, 0.5, 1.0]])
     u, s, vh = L.svd(a, hermitian=True)

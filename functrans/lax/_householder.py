@@ -24,9 +24,6 @@ algorithm, ``cholesky_update`` a sweep of Givens rotations, ``symmetric_product`
 from __future__ import annotations
 
 __all__ = [
-    "EigImplementation",
-    "EighImplementation",
-    "SvdAlgorithm",
     "cholesky_update",
     "hessenberg",
     "householder_product",
@@ -36,7 +33,6 @@ __all__ = [
     "tridiagonal",
 ]
 
-import enum
 import operator
 from typing import Any
 
@@ -55,32 +51,6 @@ from ._linalg import (
 from .control_flow import fori_loop, while_loop
 from .dot import dot_general
 from .floating import signbit
-
-
-class EigImplementation(enum.Enum):
-    """Which library ``eig`` calls, as JAX's enum; functrans always uses LAPACK."""
-
-    CUSOLVER = "cusolver"
-    MAGMA = "magma"
-    LAPACK = "lapack"
-
-
-class EighImplementation(enum.Enum):
-    """The algorithm of ``eigh``, as JAX's enum; functrans always uses LAPACK's (QR-based) one."""
-
-    QR = "qr"
-    JACOBI = "jacobi"
-    QDWH = "qdwh"
-
-
-class SvdAlgorithm(enum.Enum):
-    """The algorithm of ``svd``, as JAX's enum; functrans always uses LAPACK's gesdd."""
-
-    DEFAULT = "default"
-    QR = "QR"
-    JACOBI = "Jacobi"
-    POLAR = "polar"
-    DIVIDE_AND_CONQUER = "divide_and_conquer"
 
 
 # --------------------------------------------------------------------------- helpers on stacks of vectors and matrices

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 __all__ = [
+    "EigImplementation",
+    "EighImplementation",
+    "SvdAlgorithm",
     "cholesky",
     "cholesky_p",
     "eig",
@@ -23,6 +26,7 @@ __all__ = [
     "tridiagonal_solve",
 ]
 
+import enum
 import math
 from typing import Any
 
@@ -43,7 +47,42 @@ from .dot import dot_general
 
 _LAPACK_DTYPES = (dtypes.float32, dtypes.float64, dtypes.complex64, dtypes.complex128)
 
+
+class EigImplementation(enum.Enum):
+    """Which library ``eig`` calls, as JAX's enum; on a CPU only ``LAPACK`` (or ``None``)."""
+
+    CUSOLVER = "cusolver"
+    MAGMA = "magma"
+    LAPACK = "lapack"
+
+
+class EighImplementation(enum.Enum):
+    """The algorithm of ``eigh``, as JAX's enum; on a CPU only ``QR`` (LAPACK's syevd) or ``None``."""
+
+    QR = "qr"
+    JACOBI = "jacobi"
+    QDWH = "qdwh"
+
+
+class SvdAlgorithm(enum.Enum):
+    """The algorithm of ``svd``, as JAX's enum; on a CPU ``DEFAULT``, ``QR`` and ``DIVIDE_AND_CONQUER``
+    (all LAPACK's gesdd here; JAX's ``QR`` is gesvd, equal to rounding) or ``None``."""
+
+    DEFAULT = "default"
+    QR = "QR"
+    JACOBI = "Jacobi"
+    POLAR = "polar"
+    DIVIDE_AND_CONQUER = "divide_and_conquer"
+
+
 # --------------------------------------------------------------------------- checks shared by the primitives
+
+
+def _check_algorithm(name: str, argument: str, value: Any, kind: type, available: tuple) -> None:
+    """JAX's rule for the algorithm enums on a CPU: ``None`` or one LAPACK implements."""
+    if value is not None and value not in available:
+        offered = ", ".join(f"{kind.__name__}.{v.name}" for v in available)
+        raise NotImplementedError(f"{name}: {argument}={value!r} is not available on a CPU; use None or {offered}")
 
 
 def _check_dtype(name: str, *avals: ShapedArray) -> None:
@@ -715,13 +754,15 @@ def eigh(x: Any, *, lower: bool = True, symmetrize_input: bool = True, sort_eige
     is of ``(x + x^H) / 2``, else of the Hermitian matrix whose ``lower`` (or upper) triangle is
     ``x``'s. Eigenvalues are always sorted (LAPACK's order); ``subset_by_index=(lo, hi)``
     keeps eigenpairs ``lo`` to ``hi - 1``. Derivatives assume distinct eigenvalues.
-    ``implementation`` is accepted for JAX's signature (LAPACK's syevd is always used).
+    ``implementation`` is ``None`` or ``EighImplementation.QR`` (LAPACK's syevd); JAX's Jacobi and
+    QDWH ones, which it has on GPUs and TPUs only, raise ``NotImplementedError``.
 
     >>> v, w = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     >>> w
     array([1., 3.])
     """
     _check_square("eigh", core.get_aval(x))  # before symmetrize, whose error would not name eigh
+    _check_algorithm("eigh", "implementation", implementation, EighImplementation, (EighImplementation.QR,))
     if symmetrize_input:
         x = symmetrize(x)
     elif not lower:
@@ -786,20 +827,28 @@ def _svd_abstract_eval(a, *, full_matrices, compute_uv):
 
 def svd(x: Any, *, full_matrices: bool = True, compute_uv: bool = True,
         subset_by_index: tuple[int, int] | None = None, algorithm: Any = None) -> Any:
-    """Singular value decomposition ``x = u @ diag(s) @ vt``, ``s`` descending (real, also for
-    complex ``x``): ``(s, u, vt)``,
-    or ``s`` alone if not ``compute_uv``. ``u`` is ``(..., m, m)`` and ``vt`` ``(..., n, n)``
-    if ``full_matrices``, else ``(..., m, k)`` and ``(..., k, n)``, ``k = min(m, n)``.
-    Derivatives assume distinct nonzero singular values (and ``full_matrices=False`` for
-    non-square ``x``, as JAX). ``algorithm`` is accepted for JAX's signature (LAPACK's gesdd is used).
+    """Singular value decomposition ``x = u @ diag(s) @ vh``, ``s`` descending (real, also for
+    complex ``x``): ``(u, s, vh)`` as JAX's, or ``s`` alone if not ``compute_uv``. ``u`` is
+    ``(..., m, m)`` and ``vh`` ``(..., n, n)`` if ``full_matrices``, else ``(..., m, k)`` and
+    ``(..., k, n)``, ``k = min(m, n)``. Derivatives assume distinct nonzero singular values (and
+    ``full_matrices=False`` for non-square ``x``, as JAX). ``algorithm`` is ``None`` or an
+    ``SvdAlgorithm`` of LAPACK's (gesdd is used); Jacobi and polar raise ``NotImplementedError``,
+    as JAX's on a CPU. ``subset_by_index`` may only name all the values, ``(0, k)``, as there.
 
     >>> np.round(svd(np.array([[3.0, 0.0], [0.0, -4.0]]), compute_uv=False), 6)
     array([4., 3.])
     """
-    if subset_by_index is not None:
-        raise NotImplementedError("svd: subset_by_index is not supported; slice the full result")
+    _check_algorithm("svd", "algorithm", algorithm, SvdAlgorithm,
+                     (SvdAlgorithm.DEFAULT, SvdAlgorithm.QR, SvdAlgorithm.DIVIDE_AND_CONQUER))
+    shape = core.get_aval(x).shape
+    if subset_by_index is not None and tuple(subset_by_index) != (0, min(shape[-2:], default=0)):
+        raise NotImplementedError(f"svd: subset_by_index={subset_by_index} is not supported (nor on JAX's CPU); "
+                                  "slice the full result")
     outs = svd_p.bind(x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
-    return tuple(outs) if compute_uv else outs[0]
+    if not compute_uv:
+        return outs[0]
+    s, u, vh = outs
+    return u, s, vh
 
 
 def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
@@ -990,12 +1039,15 @@ def eig(x: Any, *, compute_left_eigenvectors: bool = True, compute_right_eigenve
     eigenvectors (columns of unit norm whose largest component is real, as LAPACK's geev):
     ``[w, vl, vr]``, all complex (also for real ``x``). ``vl[:, j]^H x = w[j] vl[:, j]^H`` and
     ``x vr[:, j] = w[j] vr[:, j]``. Eigenvalues are differentiable; eigenvectors only with
-    ``enable_eigvec_derivs`` (distinct eigenvalues assumed), as JAX. ``implementation`` and
-    ``use_magma`` are accepted for JAX's signature (LAPACK is always used).
+    ``enable_eigvec_derivs`` (distinct eigenvalues assumed), as JAX. ``implementation`` is ``None``
+    or ``EigImplementation.LAPACK`` (others raise ``ValueError``, as JAX's on a CPU); ``use_magma``,
+    a GPU choice, is ignored.
 
     >>> eig(np.array([[0.0, 1.0], [-1.0, 0.0]]), compute_left_eigenvectors=False)[0]
     array([0.+1.j, 0.-1.j])
     """
+    if implementation is not None and implementation != EigImplementation.LAPACK:
+        raise ValueError(f"eig: implementation={implementation!r}; only EigImplementation.LAPACK is available on a CPU")
     return eig_p.bind(x, compute_left_eigenvectors=bool(compute_left_eigenvectors),
                       compute_right_eigenvectors=bool(compute_right_eigenvectors),
                       enable_eigvec_derivs=bool(enable_eigvec_derivs))

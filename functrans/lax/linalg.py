@@ -5,7 +5,7 @@ lax operations (so they trace, vmap, jit and differentiate by composition): ``tr
 ``tridiagonal`` (LAPACK's ?orgqr, ?ormqr, ?gehrd and ?sytrd/?hetrd layouts and signs, one
 ``fori_loop`` over the reflectors); ``cholesky_update``, ``symmetric_product`` and ``qdwh``
 (JAX's polar decomposition); and JAX's enums ``EigImplementation``, ``EighImplementation`` and
-``SvdAlgorithm`` (accepted, LAPACK being always used). See ``_householder.py``.
+``SvdAlgorithm`` (those LAPACK implements; the others raise as on JAX's CPU). See ``_householder.py``.
 
 Each acts on a stack of matrices: operands are ``(..., m, n)`` (and ``(..., n, k)``
 or ``(..., k, n)`` right-hand sides), the leading axes being a batch, so batching

@@ -386,7 +386,7 @@ def svd(a: ArrayLike, full_matrices: bool = True, compute_uv: bool = True, hermi
         return _hermitian_svd(a, compute_uv)
     if not compute_uv:
         return lax.linalg.svd(a, compute_uv=False)
-    s, u, vh = lax.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = lax.linalg.svd(a, full_matrices=full_matrices)
     return SVDResult(u, s, vh)
 
 

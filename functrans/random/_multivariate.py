@@ -20,7 +20,7 @@ def _covariance_factor(cov: Array, method: str) -> Array:
     if method == "eigh":
         vectors, values = lax.linalg.eigh(cov)
         return vectors * fnp.sqrt(values[..., None, :])
-    values, vectors, _ = lax.linalg.svd(cov, full_matrices=False)
+    vectors, values, _ = lax.linalg.svd(cov, full_matrices=False)
     return vectors * fnp.sqrt(values[..., None, :])
 
 
