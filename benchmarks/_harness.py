@@ -188,7 +188,7 @@ def import_functrans():
     import functrans
     import functrans.numpy  # noqa: F401
     limit_threads()
-    # functrans's compiled code calls SciPy's BLAS, whose threads it sets at its first compile.
+    # functrans's compiled code calls NumPy's bundled OpenBLAS, whose threads it sets at its first compile.
     functrans.config.blas_threads = THREADS
     if not BACKGROUND_COMPILE:
         functrans.config.background_compile = False
