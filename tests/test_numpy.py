@@ -306,11 +306,14 @@ def test_arrays_built_from_python_scalars_are_strongly_typed_as_numpy():
     check(lambda a, b: fnp.concatenate([a, b]), lambda a, b: np.concatenate([a, b]), np.ones(2, np.int32), np.array([3]))
 
 
-@pytest.mark.xfail(strict=True, reason="lax binary ops make a Python-scalar operand strongly typed, so a traced "
-                                       "Python scalar loses its weak type in `x + 2.0` (reported)")
 def test_weak_type_survives_arithmetic_with_python_scalars():
     y = np.ones(2, np.float32)
     check(lambda x, y: (x + 2.0) * y, lambda x, y: (x + 2.0) * y, 1.0, y)
+    check(lambda x, y: (2 * x - 1) / y, lambda x, y: (2 * x - 1) / y, 3.0, y)
+    check(lambda n, y: (n + 1) * y, lambda n, y: (n + 1) * y, 2, y.astype(np.int16))
+    for fn, arg in [(lambda x: x + 2.0, 1.0), (lambda x: 2 * x, 1.0), (lambda n: n * 2, 3), (lambda n: n / 2, 3)]:
+        assert ft.make_jaxpr(fn)(arg).out_avals[0].weak_type
+    assert not ft.make_jaxpr(lambda x: x + np.float64(2.0))(1.0).out_avals[0].weak_type
 
 
 # --------------------------------------------------------------------------- reductions

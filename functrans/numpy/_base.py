@@ -97,7 +97,7 @@ def result_dtype(*args: ArrayLike) -> tuple[np.dtype, bool]:
 def promote(*args: ArrayLike) -> list:
     """The arguments converted to the dtype they promote to."""
     dtype, weak = result_dtype(*args)
-    return [convert(a, dtype, weak) for a in args]
+    return _converted(args, dtype, weak)
 
 
 def promote_to_inexact(*args: ArrayLike) -> list:
@@ -105,7 +105,20 @@ def promote_to_inexact(*args: ArrayLike) -> list:
     dtype, weak = result_dtype(*args)
     if not dtypes.is_inexact(dtype):
         dtype = dtypes.float64
+    return _converted(args, dtype, weak)
+
+
+def _converted(args: Sequence[ArrayLike], dtype: np.dtype, weak: bool) -> list:
+    # A weak result mixing tracers and Python scalars raises the scalars, as Python values of
+    # its kind, into the tracers' trace: weakly typed literals there, so `traced_float * 2.0`
+    # stays weak (NumPy's array of the scalar would be strong).
+    if weak and any(isinstance(a, Tracer) for a in args):
+        trace, python_type = core.find_top_trace(args), _PYTHON_TYPE_OF_KIND[dtype.kind]
+        return [trace.full_raise(python_type(a)) if type(a) in core._PY_SCALARS else convert(a, dtype, weak) for a in args]
     return [convert(a, dtype, weak) for a in args]
+
+
+_PYTHON_TYPE_OF_KIND = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
 
 
 def shape_of(x: ArrayLike) -> tuple[int, ...]:
