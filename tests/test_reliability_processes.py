@@ -144,6 +144,8 @@ POOL = """
     import multiprocessing
 
     def task(i):
+        import faulthandler
+        faulthandler.dump_traceback_later(170, exit=True)  # a hang shows where it waits
         return child_work()
 
     with multiprocessing.get_context("fork").Pool(2) as pool:

@@ -275,3 +275,12 @@ def clear_disk_cache(directory: str | None = None) -> int:
                 os.unlink(path)
                 removed += 1
     return removed
+
+
+def _renew_locks_in_child() -> None:
+    # A thread of the parent (the background compiler, writing an entry) may have held one.
+    global _warned_lock, _written_lock
+    _warned_lock, _written_lock = threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_locks_in_child)
