@@ -84,11 +84,40 @@ def test_polyfit_and_polyval_gradients_by_finite_differences():
     check_grads(lambda z: fnp.poly(z), (np.array([0.3, -1.0, 2.0]),), order=2, modes=("fwd", "rev"))
 
 
-def test_roots_equal_numpy_and_need_concrete_coefficients():
+def test_roots_equal_numpy_and_need_concrete_coefficients_to_strip_zeros():
     for p in [[1.0, -6.0, 11.0, -6.0], [0.0, 2.0, 0.0, 1.0, 0.0, 0.0], [3.0], [0.0, 0.0]]:
         np.testing.assert_allclose(np.sort_complex(fnp.roots(np.array(p))), np.sort_complex(np.roots(p)), atol=1e-10)
-    with pytest.raises(ConcretizationError):
+    with pytest.raises(ConcretizationError, match="strip_zeros=False"):
         ft.jit(fnp.roots)(np.array([1.0, -1.0]))
+
+
+@pytest.mark.parametrize("p, leading", [([1.0, -6.0, 11.0, -6.0], 0), ([0.0, 0.0, 2.0, 0.0, 1.0], 2),
+                                        ([0.0, 1.0, -2.0], 1), ([0.0, 0.0, 0.0], 3), ([2.0, 0.0, 0.0], 0),
+                                        ([5.0], 0), ([1.0, 2.0, 3.0, 4.0, 5.0], 0)])
+def test_roots_without_stripping_trace_and_give_a_nan_per_leading_zero(p, leading):
+    p = np.array(p)
+    unstripped = lambda q: fnp.roots(q, strip_zeros=False)  # noqa: E731
+    got = unstripped(p)
+    assert got.dtype == np.complex128 and got.shape == (max(len(p) - 1, 0),)
+    np.testing.assert_array_equal(ft.jit(unstripped)(p), got)
+    finite = got[: len(got) - min(leading, len(got))]
+    assert np.isnan(got[len(finite):]).all() and not np.isnan(finite).any()
+    if len(p) > leading:
+        np.testing.assert_allclose(np.sort_complex(finite), np.sort_complex(np.roots(p)), atol=1e-10)
+    np.testing.assert_allclose(ft.vmap(unstripped)(np.stack([p, 2 * p])), np.stack([got, got]), atol=1e-12)
+
+
+def test_grad_of_distinct_real_roots_against_finite_differences():
+    check_grads(lambda p: fnp.real(fnp.roots(p, strip_zeros=False)), (np.array([1.0, -6.0, 11.0, -6.0]),),
+                order=1, modes=("fwd", "rev"))
+
+
+def test_poly_of_a_square_matrix_is_its_characteristic_polynomial():
+    m = np.array([[2.0, 1.0, 5.0], [3.0, 4.0, 7.0], [1.0, 3.0, 5.0]])
+    got = fnp.poly(m)
+    assert got.dtype == np.complex128  # from the eigenvalues, as JAX's
+    np.testing.assert_allclose(got, np.poly(m), atol=1e-10)
+    np.testing.assert_allclose(ft.jit(fnp.poly)(m), got, atol=1e-12)
 
 
 def test_trim_zeros_equals_numpy():

@@ -12,11 +12,12 @@ import numpy as np
 
 from .. import core, lax
 from ._base import ArrayLike, asarray, canonical_axes, convert, promote, promote_to_inexact
+from ._reductions import all, argmin, sum
+from ._sorting import argsort
 from ._calculus import convolve
 from ._products import matmul, outer
-from ._reductions import sum
-from ._shape import atleast_1d, concatenate, stack, transpose, zeros
-from ._ufuncs import add, divide, multiply, sqrt, subtract
+from ._shape import arange, atleast_1d, concatenate, eye, roll, stack, transpose, zeros
+from ._ufuncs import add, divide, equal, multiply, negative, sqrt, subtract, where
 from .linalg import eigvals, inv, lstsq
 
 
@@ -28,15 +29,15 @@ def _coefficients(name: str, p: ArrayLike) -> Any:
 
 
 def poly(seq_of_zeros: ArrayLike) -> Any:
-    """The coefficients of the monic polynomial with the given roots.
+    """The coefficients of the monic polynomial with the given roots; of a non-empty square
+    matrix, its characteristic polynomial (from its eigenvalues, so complex, as JAX's).
 
     >>> poly(np.array([1.0, 2.0]))
     array([ 1., -3.,  2.])
     """
     z = atleast_1d(asarray(seq_of_zeros))
     if z.ndim == 2 and z.shape[0] == z.shape[1] and z.shape[0] > 0:
-        raise NotImplementedError("poly: the characteristic polynomial of a matrix needs eigenvalues, "
-                                  "which functrans.numpy.linalg does not have yet")
+        z = eigvals(z)
     if z.ndim != 1:
         raise ValueError(f"poly: input must be 1-d or a square 2-d array, got shape {z.shape}")
     (z,) = promote_to_inexact(z)
@@ -247,14 +248,21 @@ def polyfit(x: ArrayLike, y: ArrayLike, deg: int, rcond: float | None = None, fu
 
 def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Any:
     """The roots of a polynomial (a complex array): the eigenvalues of its companion matrix.
-    Leading zeros are dropped (``strip_zeros``) and each trailing zero gives a zero root.
-    Only outside transformations, like ``linalg.eig`` (functrans has no complex dtypes).
+    With ``strip_zeros`` leading zeros are dropped, which needs concrete coefficients (the
+    number of roots depends on them), and each trailing zero gives an exact zero root, as
+    NumPy. With ``strip_zeros=False`` it traces (jit, vmap, grad), as JAX's: always
+    ``len(p) - 1`` roots, one NaN per leading zero, placed last.
 
     >>> roots(np.array([1.0, -3.0, 2.0]))
     array([2.+0.j, 1.+0.j])
+    >>> roots(np.array([0.0, 1.0, -2.0]), strip_zeros=False)
+    array([ 2. +0.j, nan+nanj])
     """
     p = _coefficients("roots", p)
-    value = np.asarray(core.concrete_or_error(p, "roots (complex results cannot be traced)"))
+    if not strip_zeros:
+        return _roots_of_all_coefficients(p)
+    value = np.asarray(core.concrete_or_error(p, "roots with strip_zeros=True (the number of roots depends on "
+                                                 "the coefficients); pass strip_zeros=False under transformations"))
     nonzero = np.flatnonzero(value)
     if nonzero.size == 0:
         return np.zeros(0, np.result_type(value.dtype, np.complex64))
@@ -270,6 +278,23 @@ def roots(p: ArrayLike, *, strip_zeros: bool = True) -> Any:
     companion[0, :] = -value[1:] / value[0]
     found = eigvals(companion) if n > 1 else np.asarray([companion[0, 0]], complex_dtype)
     return np.concatenate([np.asarray(found, complex_dtype), np.zeros(trailing, complex_dtype)])
+
+
+def _roots_of_all_coefficients(p: Any) -> Any:
+    (p,) = promote_to_inexact(p)
+    n = p.shape[0]
+    complex_dtype = np.result_type(p.dtype, np.complex64)
+    if n < 2:
+        return zeros(0, complex_dtype)
+    is_zero = equal(p, 0)
+    leading = where(all(is_zero), n, argmin(is_zero))
+    # Leading zeros rolled to the end become zero roots; an all-zero p is replaced by ones so that
+    # the companion matrix stays finite (all its roots are NaN below).
+    p = roll(where(leading == n, 1.0, p), -leading)
+    companion = concatenate([lax.expand_dims(negative(divide(p[1:], p[0])), (0,)), eye(n - 2, n - 1, dtype=p.dtype)])
+    found = eigvals(companion)
+    found = found[argsort(equal(found, 0), stable=True)]  # the rolled-in zero roots last
+    return where(arange(n - 1) < n - 1 - leading, found, complex(np.nan, np.nan))
 
 
 def trim_zeros(filt: ArrayLike, trim: str = "fb", axis: int | Sequence[int] | None = None) -> Any:
