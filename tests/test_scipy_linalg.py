@@ -162,21 +162,6 @@ def test_lu_pivots_to_permutation_composes_the_swaps():
         lax.linalg.lu_pivots_to_permutation(pivots.astype(float), 5)
 
 
-def test_schur_and_sqrtm_are_scipys_outside_transformations_only():
-    a = np.array([[1.0, 2.0, 0.5], [-1.0, 0.5, 1.0], [0.3, 0.2, 2.0]])
-    t, z = fsl.schur(a)
-    np.testing.assert_allclose(z @ t @ z.T, a, atol=1e-12)
-    np.testing.assert_allclose(t, sl.schur(a)[0])
-    np.testing.assert_allclose(fsl.schur(a, "complex")[0], sl.schur(a, "complex")[0])
-    root = fsl.sqrtm(a)
-    np.testing.assert_allclose(root @ root, a, atol=1e-10)
-    for fn in [fsl.schur, fsl.sqrtm]:
-        with pytest.raises(NotImplementedError, match="outside transformations"):
-            ft.jit(fn)(a)
-    with pytest.raises(ValueError, match="output"):
-        fsl.schur(a, "imaginary")
-
-
 def test_hankel_circulant_hilbert_match_scipy():
     np.testing.assert_array_equal(fsl.hankel([1, 2, 3], [9, 4, 5, 6]), sl.hankel([1, 2, 3], [9, 4, 5, 6]))
     np.testing.assert_array_equal(fsl.hankel([1.0, 2.0, 3.0]), sl.hankel([1.0, 2.0, 3.0]))
@@ -187,16 +172,40 @@ def test_hankel_circulant_hilbert_match_scipy():
         fsl.hankel(1.0)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (5, 5), (2, 4, 4)])
-def test_hessenberg_matches_scipy(shape):
-    a = np.random.default_rng(8).standard_normal(shape)
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("shape", [(1, 1), (2, 2), (3, 3), (5, 5), (2, 4, 4)])
+def test_hessenberg_matches_scipy(shape, dtype):
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if dtype == np.complex128 else 0)
     h, q = fsl.hessenberg(a, calc_q=True)
-    np.testing.assert_allclose(q @ h @ np.swapaxes(q, -1, -2), a, atol=1e-12)
+    assert h.dtype == q.dtype == dtype
+    np.testing.assert_allclose(q @ h @ np.swapaxes(q, -1, -2).conj(), a, atol=1e-12)
+    if shape == (2, 2) and dtype == np.complex128:
+        # SciPy returns a 2 by 2 matrix as it is; LAPACK's gehrd (and JAX) still make the subdiagonal real.
+        np.testing.assert_allclose(np.diag(q), [1.0, q[1, 1]], atol=1e-15)
+        assert h[1, 0].imag == 0 and abs(h[1, 0].real) == pytest.approx(abs(a[1, 0]))
+        return
     for index in np.ndindex(*shape[:-2]):
         expected_h, expected_q = sl.hessenberg(a[index], calc_q=True)
-        np.testing.assert_allclose(h[index], expected_h, atol=1e-12)
+        np.testing.assert_allclose(h[index], expected_h, atol=1e-12)  # LAPACK's signs, too
         np.testing.assert_allclose(q[index], expected_q, atol=1e-12)
-    check_grads(fsl.hessenberg, (a,), order=1, modes=("fwd", "rev"))
+    np.testing.assert_array_equal(fsl.hessenberg(a), h)
+    if dtype == np.float64:
+        check_grads(fsl.hessenberg, (a,), order=1, modes=("fwd", "rev"))
+
+
+def test_hessenberg_vmaps_as_a_loop_keeps_float32_and_takes_empty_matrices():
+    stack = np.random.default_rng(17).standard_normal((3, 4, 4))
+    h, q = ft.vmap(lambda x: fsl.hessenberg(x, calc_q=True), in_axes=1, out_axes=1)(np.swapaxes(stack, 0, 1))
+    for i, x in enumerate(stack):
+        expected_h, expected_q = sl.hessenberg(x, calc_q=True)
+        np.testing.assert_allclose(h[:, i], expected_h, atol=1e-12)
+        np.testing.assert_allclose(q[:, i], expected_q, atol=1e-12)
+    h32, q32 = fsl.hessenberg(stack.astype(np.float32), calc_q=True)
+    assert h32.dtype == q32.dtype == np.float32
+    np.testing.assert_allclose(h32, fsl.hessenberg(stack), atol=1e-5)
+    h0, q0 = fsl.hessenberg(np.zeros((2, 0, 0)), calc_q=True)
+    assert h0.shape == q0.shape == (2, 0, 0)
 
 
 def test_expm_frechet_matches_scipy():
@@ -219,6 +228,104 @@ def test_batched_factorizations_and_solves():
         np.testing.assert_allclose(fsl.solve_triangular(a, b, lower=True)[i], sl.solve_triangular(a[i], b[i], lower=True), rtol=1e-10)
         np.testing.assert_allclose(fsl.expm(a)[i], sl.expm(a[i]), rtol=1e-10)
     np.testing.assert_allclose(fsl.solve_triangular(a, b[:, :, 0], lower=True)[1], sl.solve_triangular(a[1], b[1, :, 0], lower=True))
+
+
+# --------------------------------------------------------------------------- schur and sqrtm (traceable)
+
+
+def _schur_cases():
+    rng = np.random.default_rng(12)
+    real = rng.standard_normal((2, 4, 4))
+    return real, real + 1j * rng.standard_normal((2, 4, 4))
+
+
+@pytest.mark.parametrize("output", ["real", "complex"])
+def test_schur_matches_scipy_on_batches_and_reconstructs(output):
+    for a in _schur_cases():
+        t, z = fsl.schur(a, output)
+        complex_out = output == "complex" or a.dtype.kind == "c"
+        assert t.dtype == z.dtype == (np.complex128 if complex_out else np.float64)
+        for index in np.ndindex(*a.shape[:-2]):
+            expected_t, expected_z = sl.schur(a[index], output)
+            np.testing.assert_allclose(t[index], expected_t, atol=1e-12)
+            np.testing.assert_allclose(z[index], expected_z, atol=1e-12)
+        np.testing.assert_allclose(z @ t @ np.swapaxes(z, -1, -2).conj(), a, atol=1e-12)
+        if complex_out:
+            np.testing.assert_array_equal(np.tril(t, -1), 0)
+
+
+def test_schur_keeps_float32_and_complex64():
+    a = np.random.default_rng(13).standard_normal((3, 3)).astype(np.float32)
+    assert fsl.schur(a)[0].dtype == np.float32
+    t, z = fsl.schur(a, output="complex")
+    assert t.dtype == z.dtype == np.complex64
+    np.testing.assert_allclose(z @ t @ z.conj().T, a, atol=1e-5)
+    assert fsl.schur(np.array([[1, 2], [3, 4]]))[0].dtype == np.float64  # integers become float64
+
+
+def _principal_root_cases():
+    rng = np.random.default_rng(14)
+    q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    return {
+        "general": rng.standard_normal((4, 4)) + 3 * np.eye(4),
+        "negative eigenvalues": q @ np.diag([-1.0, -4.0, 9.0]) @ q.T,  # complex root of a real matrix
+        "complex pair": np.array([[1.0, -2.0, 0.5], [2.0, 1.0, 0.0], [0.3, 0.1, 2.0]]),
+        "complex input": rng.standard_normal((3, 3)) + 1j * rng.standard_normal((3, 3)),
+    }
+
+
+@pytest.mark.parametrize("case", list(_principal_root_cases()))
+def test_sqrtm_squares_back_and_matches_scipy(case):
+    a = _principal_root_cases()[case]
+    root = fsl.sqrtm(a)
+    assert root.dtype == np.complex128
+    np.testing.assert_allclose(root @ root, a, atol=1e-10)
+    if case == "negative eigenvalues":
+        # No principal root: the sign of each imaginary root follows the rounding of the Schur form
+        # (as JAX; SciPy may pick the other), but the eigenvalues of the root are i, 2i and 3.
+        eigenvalues = np.linalg.eigvals(root)
+        np.testing.assert_allclose(np.sort(np.abs(eigenvalues)), [1.0, 2.0, 3.0], atol=1e-10)
+        np.testing.assert_allclose(np.sort(np.abs(eigenvalues.real)), [0.0, 0.0, 3.0], atol=1e-10)
+    else:
+        np.testing.assert_allclose(root, sl.sqrtm(a), atol=1e-10)
+
+
+def test_sqrtm_of_negative_diagonal_is_imaginary_and_of_zero_is_zero():
+    np.testing.assert_allclose(fsl.sqrtm(np.diag([-1.0, -4.0, 9.0])), np.diag([1j, 2j, 3.0]), atol=1e-15)
+    np.testing.assert_array_equal(fsl.sqrtm(np.zeros((3, 3))), np.zeros((3, 3)))  # 0 / 0 is taken as 0, as JAX
+    np.testing.assert_allclose(fsl.sqrtm(np.array([[4.0]])), [[2.0]])
+
+
+def test_sqrtm_batches_and_vmaps_as_a_loop_and_keeps_complex64():
+    stack = np.random.default_rng(15).standard_normal((3, 4, 4)) + 2 * np.eye(4)  # principal roots exist
+    expected = np.stack([sl.sqrtm(x) for x in stack])
+    np.testing.assert_allclose(fsl.sqrtm(stack), expected, atol=1e-10)
+    np.testing.assert_allclose(ft.vmap(fsl.sqrtm)(stack), expected, atol=1e-10)
+    np.testing.assert_allclose(ft.vmap(fsl.sqrtm, in_axes=2, out_axes=2)(np.moveaxis(stack, 0, 2)), np.moveaxis(expected, 0, 2), atol=1e-10)
+    root = fsl.sqrtm(stack.astype(np.float32))
+    assert root.dtype == np.complex64
+    np.testing.assert_allclose(root @ root, stack, atol=1e-4)
+
+
+def test_schur_and_sqrtm_are_not_differentiable():
+    a = np.array([[2.0, 1.0], [0.5, 3.0]])
+    for fn in [lambda x: fsl.schur(x)[0].sum(), lambda x: ft.numpy.real(fsl.sqrtm(x)).sum()]:
+        for derivative in [ft.grad(fn), lambda x: ft.jvp(fn, (x,), (x,))]:
+            with pytest.raises(NotImplementedError, match="schur: the Schur decomposition is not differentiable"):
+                derivative(a)
+
+
+def _schur_program(a):
+    return fsl.schur(a), fsl.schur(a, "complex"), fsl.sqrtm(a), fsl.hessenberg(a, calc_q=True)
+
+
+@pytest.mark.slow  # compiles a program (about ten seconds)
+def test_schur_sqrtm_and_hessenberg_jit_match_eager():
+    a = np.random.default_rng(16).standard_normal((2, 3, 3))
+    got, expected = ft.jit(_schur_program)(a), _schur_program(a)
+    for g, e in zip(ft.tree_util.tree_leaves(got), ft.tree_util.tree_leaves(expected)):
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- derivatives, vmap, jit
@@ -292,6 +399,12 @@ def test_jit_matches_eager():
     (lambda: fsl.polar(np.eye(2), "up"), ValueError, "side"),
     (lambda: fsl.block_diag(np.ones((1, 1, 1))), ValueError, "at most 2"),
     (lambda: fsl.lu_solve(fsl.lu_factor(np.eye(2)), np.ones(2), trans=5), ValueError, "trans"),
+    (lambda: fsl.schur(np.eye(2), "imaginary"), ValueError, "schur: output must be 'real' or 'complex', got 'imaginary'"),
+    (lambda: fsl.schur(np.ones((2, 3))), np.linalg.LinAlgError, "schur: the last 2 dimensions of the array must be square"),
+    (lambda: fsl.schur(np.ones(3)), np.linalg.LinAlgError, "schur: 1-dimensional"),
+    (lambda: fsl.sqrtm(np.ones((3, 2))), np.linalg.LinAlgError, "sqrtm: the last 2 dimensions of the array must be square"),
+    (lambda: fsl.sqrtm(np.eye(2), blocksize=2), NotImplementedError, "Blocked version is not implemented yet"),
+    (lambda: fsl.hessenberg(np.ones((2, 3))), np.linalg.LinAlgError, "hessenberg: the last 2 dimensions"),
 ])
 def test_errors_name_the_function(fn, error, match):
     with pytest.raises(error, match=match):

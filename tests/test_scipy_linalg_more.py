@@ -240,43 +240,133 @@ def test_eigh_tridiagonal_hermitian_eigenvalues():
     np.testing.assert_allclose(hermitian, sl.eigh_tridiagonal(d, e, eigvals_only=True), rtol=1e-12)
 
 
-# --------------------------------------------------------------------------- rsf2csf and funm (outside transformations)
+# --------------------------------------------------------------------------- rsf2csf and funm (traceable)
+
+
+def _real_schur_forms(shape=(3, 4, 4), seed=2):
+    a = np.random.default_rng(seed).standard_normal(shape)
+    ts, zs = zip(*[sl.schur(x) for x in a.reshape((-1,) + shape[-2:])])
+    return a, np.stack(ts).reshape(shape), np.stack(zs).reshape(shape)
 
 
 def test_rsf2csf_matches_scipy_and_reconstructs():
-    rng = np.random.default_rng(2)
-    a = rng.standard_normal((3, 4, 4))
-    for ai in a:
-        t, z = sl.schur(ai)
-        got_t, got_z = fsl.rsf2csf(t, z)
-        expected_t, expected_z = sl.rsf2csf(t, z)
-        np.testing.assert_allclose(got_t, expected_t, atol=1e-12)
-        np.testing.assert_allclose(got_z @ got_t @ got_z.conj().T, ai, atol=1e-10)
-    ts, zs = zip(*[sl.schur(ai) for ai in a])
-    batched_t, _ = fsl.rsf2csf(np.stack(ts), np.stack(zs))
-    np.testing.assert_allclose(batched_t, np.stack([sl.rsf2csf(t, z)[0] for t, z in zip(ts, zs)]), atol=1e-12)
-    with pytest.raises(ValueError, match="'T' must be square"):
-        fsl.rsf2csf(np.ones((2, 3)), np.eye(2))
-    with pytest.raises(ValueError, match="must match"):
-        fsl.rsf2csf(np.eye(2), np.eye(3))
-    with pytest.raises(NotImplementedError):
-        ft.jit(fsl.rsf2csf)(np.eye(2), np.eye(2))
+    a, t, z = _real_schur_forms()
+    got_t, got_z = fsl.rsf2csf(t, z)
+    assert got_t.dtype == got_z.dtype == np.complex128
+    for i in range(a.shape[0]):
+        expected_t, expected_z = sl.rsf2csf(t[i], z[i])
+        np.testing.assert_allclose(got_t[i], expected_t, atol=1e-12)
+        np.testing.assert_allclose(got_z[i], expected_z, atol=1e-12)
+    np.testing.assert_array_equal(np.tril(got_t, -1), 0)
+    np.testing.assert_allclose(got_z @ got_t @ np.swapaxes(got_z, -1, -2).conj(), a, atol=1e-10)
+    # Batch axes broadcast: one Z for every T.
+    broadcast_t, broadcast_z = fsl.rsf2csf(np.stack([t[0], t[0]]), z[0])
+    np.testing.assert_allclose(broadcast_t[1], got_t[0], atol=1e-15)
+    assert broadcast_z.shape == (2, 4, 4)
 
 
-def test_funm_matches_scipy_and_expm():
+def test_rsf2csf_vmaps_as_a_loop_keeps_complex64_and_passes_1_by_1():
+    _, t, z = _real_schur_forms()
+    loop = [fsl.rsf2csf(ti, zi) for ti, zi in zip(t, z)]
+    for got, expected in zip(ft.vmap(fsl.rsf2csf, in_axes=(0, 2), out_axes=1)(t, np.moveaxis(z, 0, 2)), zip(*loop)):
+        np.testing.assert_allclose(np.moveaxis(got, 1, 0), np.stack(expected), atol=1e-15)
+    t32, z32 = fsl.rsf2csf(t.astype(np.float32), z.astype(np.float32))
+    assert t32.dtype == z32.dtype == np.complex64
+    np.testing.assert_allclose(t32, np.stack([x for x, _ in loop]), atol=1e-5)
+    one_t, one_z = fsl.rsf2csf(np.array([[2.0]], np.float32), np.array([[1.0]]))
+    assert one_t.dtype == one_z.dtype == np.complex128 and one_t[0, 0] == 2.0
+
+
+def test_rsf2csf_errors():
+    for t, z, message in [(np.ones((2, 3)), np.eye(2), "Input 'T' must be square."),
+                          (np.eye(2), np.ones(2), "Input 'Z' must be square."),
+                          (np.eye(2), np.eye(3), "Input array shapes must match: Z: (3, 3) vs. T: (2, 2)")]:
+        with pytest.raises(ValueError) as info:
+            fsl.rsf2csf(t, z)
+        assert str(info.value) == message
+
+
+def test_rsf2csf_derivatives_match_finite_differences():
+    # JAX differentiates rsf2csf through its operations; perturbations keep the zeros of the form
+    # (a perturbed zero subdiagonal entry would cross the threshold and start a rotation).
+    _, t, z = _real_schur_forms((4, 4), seed=3)
+    pattern = (t != 0).astype(float)
+    assert pattern[2, 1] == 1 and pattern[1, 0] == 0  # a 2 by 2 block to rotate
+
+    def parts(t, z):
+        ct, cz = fsl.rsf2csf(t * pattern, z)
+        return ct.real, ct.imag, cz.real, cz.imag
+
+    check_grads(parts, (t, z), order=1, modes=("fwd", "rev"))
+    # Without rotations (triangular T, equal eigenvalues) Z does not depend on T: zero, not NaN.
+    no_rotation = ft.grad(lambda t: fsl.rsf2csf(t, np.eye(3))[1].real.sum())(np.eye(3))
+    np.testing.assert_array_equal(no_rotation, np.zeros((3, 3)))
+
+
+def _funm_cases():
+    return {"real": np.array([[1.0, 2.0, 0.5], [3.0, 4.0, -1.0], [0.0, 1.0, 2.0]]),
+            "complex pair": np.array([[1.0, -2.0, 0.5], [2.0, 1.0, 0.0], [0.3, 0.1, 2.0]]),
+            "complex": np.array([[1.0 + 1j, 2.0, 0.0], [0.5j, -1.0, 1.0], [0.2, 0.0, 3.0 - 1j]])}
+
+
+@pytest.mark.parametrize("case", list(_funm_cases()))
+def test_funm_matches_scipy_expm_sinm_and_cosm(case):
     import functrans.numpy as jnp
 
-    a = np.array([[1.0, 2.0, 0.5], [3.0, 4.0, -1.0], [0.0, 1.0, 2.0]])
+    a = _funm_cases()[case]
     f = fsl.funm(a, lambda x: jnp.sin(x) + 2 * jnp.cos(x))
     assert f.dtype == np.complex128
     np.testing.assert_allclose(f, sl.funm(a, lambda x: np.sin(x) + 2 * np.cos(x)), rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(fsl.funm(a, jnp.exp), sl.expm(a), rtol=1e-9)
+    for func, reference in [(jnp.exp, sl.expm), (jnp.sin, sl.sinm), (jnp.cos, sl.cosm)]:
+        np.testing.assert_allclose(fsl.funm(a, func), reference(a), rtol=1e-9, atol=1e-10)
     f, err = fsl.funm(a, jnp.exp, disp=False)
-    assert 0 <= err < 1e-10
-    with pytest.raises(ValueError, match="square"):
-        fsl.funm(np.ones((2, 3)), jnp.exp)
-    with pytest.raises(NotImplementedError):
-        ft.jit(lambda a: fsl.funm(a, jnp.exp))(a)
+    expected_f, expected_err = sl.funm(a, np.exp, disp=False)
+    np.testing.assert_allclose(f, expected_f, rtol=1e-10)
+    assert err.dtype == np.float64
+    np.testing.assert_allclose(err, expected_err, rtol=1e-6)
+
+
+def test_funm_vmaps_as_a_loop_keeps_complex64_and_flags_infinities():
+    import functrans.numpy as jnp
+
+    stack = np.random.default_rng(4).standard_normal((3, 3, 3))
+    f, err = ft.vmap(lambda a: fsl.funm(a, jnp.exp, disp=False))(stack)
+    for i, a in enumerate(stack):
+        expected_f, expected_err = fsl.funm(a, jnp.exp, disp=False)
+        np.testing.assert_allclose(f[i], expected_f, atol=1e-14)
+        np.testing.assert_allclose(err[i], expected_err, rtol=1e-12)
+        np.testing.assert_allclose(f[i], sl.expm(a), rtol=1e-9)
+    f32, err32 = fsl.funm(stack[0].astype(np.float32), jnp.exp, disp=False)
+    assert f32.dtype == np.complex64 and err32.dtype == np.float32
+    np.testing.assert_allclose(f32, sl.expm(stack[0]), rtol=1e-4)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, err_inf = fsl.funm(np.diag([1.0, 2.0]), lambda x: 1 / (x - 1), disp=False)  # func has a pole at 1
+    assert err_inf == np.inf
+
+
+def test_funm_errors_and_is_not_differentiable():
+    import functrans.numpy as jnp
+
+    for bad in [np.ones((2, 3)), np.ones((2, 2, 2)), np.ones(3)]:
+        with pytest.raises(ValueError, match="expected square array_like input"):
+            fsl.funm(bad, jnp.exp)
+    with pytest.raises(NotImplementedError, match="schur: the Schur decomposition is not differentiable"):
+        ft.grad(lambda a: jnp.real(fsl.funm(a, jnp.exp)).sum())(np.eye(2))
+
+
+def _schur_functions_program(a, t, z):
+    import functrans.numpy as jnp
+
+    return fsl.rsf2csf(t, z), fsl.funm(a, jnp.exp, disp=False)
+
+
+@pytest.mark.slow  # compiles a program (tens of seconds)
+def test_rsf2csf_and_funm_jit_match_eager():
+    a, t, z = _real_schur_forms((4, 4), seed=6)
+    got, expected = ft.jit(_schur_functions_program)(a, t, z), _schur_functions_program(a, t, z)
+    for g, e in zip(ft.tree_util.tree_leaves(got), ft.tree_util.tree_leaves(expected)):
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-13)
 
 
 @pytest.mark.slow  # imports and runs JAX

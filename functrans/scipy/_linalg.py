@@ -50,17 +50,20 @@ from typing import Any
 
 import numpy as np
 
-from .. import core, lax
+from .. import lax
 from ..api import ShapeDtypeStruct, jvp
 from ..callbacks import pure_callback
 from ..numpy import _linalg as _np_linalg
 from ..numpy._base import ArrayLike, asarray, broadcast_shapes, broadcast_to, promote, promote_to_inexact
 from ..numpy._indexing import take
 from ..numpy._products import matmul
-from ..numpy._shape import concatenate, expand_dims, eye, flip, swapaxes, tril, triu, zeros
+from ..numpy._shape import concatenate, expand_dims, eye, flip, stack, swapaxes, tril, triu, zeros
 from ..numpy._sorting import argsort
-from ..numpy._ufuncs import abs as _abs, ceil, clip, divide, exp2, log2, maximum, multiply, where
-from ..numpy._reductions import max as _max, sum as _sum
+from ..numpy._ufuncs import (
+    abs as _abs, ceil, clip, conj, divide, equal, exp2, greater, greater_equal, imag, isfinite, less, less_equal, log2,
+    logical_and, maximum, minimum, multiply, not_equal, real, sqrt, where,
+)
+from ..numpy._reductions import all as _all, max as _max, min as _min, sum as _sum
 
 det = _np_linalg.det
 inv = _np_linalg.inv
@@ -301,26 +304,19 @@ def polar(a: ArrayLike, side: str = "right", *, method: str = "qdwh", eps: float
     return unitary, matmul(multiply(u_svd, expand_dims(s, -2)), _mT(u_svd))
 
 
-# --------------------------------------------------------------------------- Schur form (outside transformations)
+# --------------------------------------------------------------------------- Schur form and the matrix functions built on it
 
 
-def _concrete(a: ArrayLike, name: str, argument: str | None = None) -> np.ndarray:
-    """``a`` as a NumPy stack of square matrices; traced values are refused (no primitive yet).
-    With ``argument``, a non-square ``a`` raises JAX's ValueError naming it."""
-    if isinstance(a, core.Tracer):
-        raise NotImplementedError(f"{name} works only outside transformations (LAPACK's Schur form has no functrans "
-                                  "primitive); call it on concrete arrays")
-    if argument is not None:
-        a = np.asarray(a)
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-            raise ValueError(f"Input '{argument}' must be square." if name == "rsf2csf" else "expected square array_like input")
-        return a if a.dtype.kind in "fc" else a.astype(np.float64)
-    return np.asarray(_square(a, name))
+def _to_complex(x: Any) -> Any:
+    """``x`` in the complex type of its precision (complex64 for float32, as JAX)."""
+    return lax.convert_element_type(x, np.result_type(x.dtype, np.complex64))
 
 
 def schur(a: ArrayLike, output: str = "real") -> tuple[Any, Any]:
-    """The Schur decomposition ``a = z @ t @ z.T`` (``t`` quasi upper triangular if ``output`` is
-    'real', upper triangular and complex if 'complex'), by SciPy. Only outside transformations.
+    """The Schur decomposition ``a = z @ t @ z^H`` of square matrices ``(..., n, n)``: ``t`` quasi
+    upper triangular (2 by 2 blocks for pairs of complex eigenvalues) if ``output`` is 'real' and
+    ``a`` real, upper triangular and complex if 'complex' (``a`` is made complex first). Not
+    differentiable (nor in JAX).
 
     >>> t, z = schur(np.array([[1.0, 2.0], [0.0, 3.0]]))
     >>> np.round(t, 6)
@@ -329,31 +325,187 @@ def schur(a: ArrayLike, output: str = "real") -> tuple[Any, Any]:
     """
     if output not in ("real", "complex"):
         raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
-    a = _concrete(a, "schur")
-    if a.ndim != 2:
-        raise ValueError(f"schur: a must be one square matrix, got shape {a.shape}")
-    return _scipy_linalg().schur(a, output=output)
+    a = _square(a, "schur")
+    return lax.linalg.schur(_to_complex(a) if output == "complex" else a)
+
+
+def _loop_from_one(n: int, step: Any, init: Any) -> Any:
+    """``fori_loop(1, n, step, init)``; no loop at all for ``n < 2`` (its body, traced anyway,
+    could not slice the 2 by 2 blocks or superdiagonals it works on)."""
+    return lax.fori_loop(1, n, step, init) if n > 1 else init
+
+
+def _square_input(a: ArrayLike, argument: str) -> Any:
+    """``a`` as an inexact stack of square matrices; JAX's ValueError naming ``argument`` otherwise."""
+    (a,) = promote_to_inexact(asarray(a))
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"Input '{argument}' must be square.")
+    return a
+
+
+def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Any, Any]:
+    """The complex Schur form ``(T, Z)`` (``T`` upper triangular, both complex) from a real one of
+    ``schur``: each 2 by 2 block is made triangular by a Givens rotation, from the last to the first
+    (SciPy's algorithm). Leading axes are batch axes, broadcast. Differentiable through its
+    operations (as JAX's), but the ``schur`` that gives its input is not.
+
+    >>> t, z = rsf2csf(np.array([[0.0, -1.0], [1.0, 0.0]]), np.eye(2))
+    >>> np.round(np.diag(t), 6)
+    array([0.+1.j, 0.-1.j])
+    """
+    t, z = _square_input(T, "T"), _square_input(Z, "Z")
+    if t.shape[-1] != z.shape[-1]:
+        raise ValueError(f"Input array shapes must match: Z: {z.shape} vs. T: {t.shape}")
+    t, z = (_to_complex(x) for x in promote(t, z))
+    batch = broadcast_shapes(t.shape[:-2], z.shape[:-2])
+    t, z = broadcast_to(t, batch + t.shape[-2:]), broadcast_to(z, batch + z.shape[-2:])
+    n = t.shape[-1]
+    i, j = _square_grid(n)
+
+    def triangularize_block(k, tz):
+        t, z = tz
+        m = n - k  # the blocks from the last to the first: the rotations leave those below alone
+        g = _givens_of_block(t, m)
+        rows = lax.dynamic_slice_in_dim(t, m - 1, 2, axis=-2)
+        t = lax.dynamic_update_slice_in_dim(t, where(greater_equal(j, m - 1), matmul(g, rows), rows), m - 1, axis=-2)
+        columns = lax.dynamic_slice_in_dim(t, m - 1, 2, axis=-1)
+        rotated = matmul(columns, lax._linalg._H(g))
+        t = lax.dynamic_update_slice_in_dim(t, where(less_equal(i, m), rotated, columns), m - 1, axis=-1)
+        z_columns = lax.dynamic_slice_in_dim(z, m - 1, 2, axis=-1)
+        z = lax.dynamic_update_slice_in_dim(z, matmul(z_columns, lax._linalg._H(g)), m - 1, axis=-1)
+        return where(logical_and(equal(i, m), equal(j, m - 1)), 0.0, t), z
+
+    return _loop_from_one(n, triangularize_block, (t, z))
+
+
+def _givens_of_block(t: Any, m: Any) -> Any:
+    """The 2 by 2 unitary ``g`` (one per matrix of the stack) that makes ``g @ block @ g^H`` upper
+    triangular, ``block = t[m-1:m+1, m-1:m+1]``; the identity where the block's subdiagonal entry is
+    negligible (``eps (|t[m-1, m-1]| + |t[m, m]|)`` or less, as SciPy)."""
+    block = lax.dynamic_slice_in_dim(lax.dynamic_slice_in_dim(t, m - 1, 2, axis=-2), m - 1, 2, axis=-1)
+    a, b, c, d = block[..., 0, 0], block[..., 0, 1], block[..., 1, 0], block[..., 1, 1]
+    rotate = greater(_abs(c), np.finfo(t.dtype).eps * (_abs(a) + _abs(d)))
+    # mu is an eigenvalue of the block less d: of a complex pair the one with positive imaginary part
+    # (LAPACK's order, which SciPy's eigvals gives), which lands first on the diagonal.
+    # Where there is no rotation the square roots take 1: their derivatives at 0 would be infinite.
+    half = (a - d) / 2
+    root = sqrt(where(rotate, half * half + b * c, 1.0))
+    mu = half + where(less(imag(root), 0), -root, root)
+    r = sqrt(where(rotate, real(mu * conj(mu)) + real(c * conj(c)), 1.0))
+    cosine, sine = where(rotate, mu / r, 1.0), where(rotate, c / r, 0.0)
+    return stack([stack([conj(cosine), sine], axis=-1), stack([-sine, cosine], axis=-1)], axis=-2)
+
+
+# The recurrences of sqrtm and funm fill an upper triangular matrix one superdiagonal at a time:
+# entry (i, i + p) needs only entries nearer the diagonal, so a superdiagonal is one vector step.
+
+
+def _shift_left(x: Any, p: Any) -> Any:
+    """``x[..., k + p]`` at ``k`` along the last axis (zeros past the end), for a traced ``p >= 0``."""
+    n = x.shape[-1]
+    padded = lax.pad(x, np.zeros((), x.dtype), [(0, 0, 0)] * (x.ndim - 1) + [(0, n, 0)])
+    return lax.dynamic_slice_in_dim(padded, p, n, axis=-1)
+
+
+def _superdiagonal(x: Any, p: Any) -> Any:
+    """Superdiagonal ``p`` of a stack of matrices, ``x[..., i, i + p]`` at ``i`` (zeros past the end)."""
+    return _np_linalg.diagonal(_shift_left(x, p))
+
+
+def _product_superdiagonal(x: Any, y: Any, p: Any) -> Any:
+    """Superdiagonal ``p`` of ``x @ y``, ``sum_k x[i, k] y[k, i + p]`` at ``i``, in ``O(n^2)``."""
+    return _sum(multiply(x, _mT(_shift_left(y, p))), axis=-1)
+
+
+def _with_superdiagonal(x: Any, p: Any, values: Any) -> Any:
+    """``x`` with superdiagonal ``p`` replaced by ``values`` (``values[..., i]`` at ``(i, i + p)``)."""
+    i, j = _square_grid(x.shape[-1])
+    return where(equal(j - i, p), expand_dims(values, -1), x)
+
+
+def _diagonal_matrix(d: Any) -> Any:
+    return multiply(expand_dims(d, -1), eye(d.shape[-1], dtype=d.dtype))
+
+
+def _triangular_sqrt(t: Any) -> Any:
+    """The upper triangular ``u`` with ``u @ u = t`` (upper triangular, read only there) and the
+    principal roots on its diagonal, by Björck and Hammarling's recurrence."""
+    t = triu(t)
+    diagonal_roots = sqrt(_np_linalg.diagonal(t))
+
+    def fill(p, u):
+        # With superdiagonals 0..p-1 of u known, (u @ u)[i, i + p] sums exactly over i < k < i + p.
+        target, known = _superdiagonal(t, p), _product_superdiagonal(u, u, p)
+        denominator = diagonal_roots + _shift_left(diagonal_roots, p)
+        # Zero where nothing is left to divide (JAX's rule: 0 / 0 for the zero matrix's root).
+        solved = equal(target, known)
+        values = where(solved, 0.0, divide(target - known, where(solved, 1.0, denominator)))
+        return _with_superdiagonal(u, p, values)
+
+    return _loop_from_one(t.shape[-1], fill, _diagonal_matrix(diagonal_roots))
 
 
 def sqrtm(A: ArrayLike, blocksize: int = 1) -> Any:
-    """The principal matrix square root (complex when ``A`` has negative eigenvalues, as SciPy),
-    by SciPy's Schur method. Only outside transformations.
+    """The principal square root of square matrices ``(..., n, n)``, always complex (complex64
+    for float32, as JAX): ``z @ u @ z^H`` from the complex Schur form ``z @ t @ z^H`` and the
+    triangular root ``u`` of ``t`` (Björck and Hammarling's method). Not differentiable, as ``schur``.
 
     >>> np.round(sqrtm(np.array([[4.0, 0.0], [0.0, 9.0]])).real, 6)
     array([[2., 0.],
            [0., 3.]])
     """
-    a = _concrete(A, "sqrtm")
-    if a.ndim != 2:
-        raise ValueError(f"sqrtm: A must be one square matrix, got shape {a.shape}")
-    return np.asarray(_scipy_linalg().sqrtm(a))
+    if blocksize > 1:
+        raise NotImplementedError("Blocked version is not implemented yet.")
+    t, z = schur(_square(A, "sqrtm"), output="complex")
+    return matmul(matmul(z, _triangular_sqrt(t)), lax._linalg._H(z))
 
 
-def _scipy_linalg() -> Any:
-    # Imported on first use: scipy.linalg adds a tenth of a second to importing functrans.
-    import scipy.linalg
+def _parlett(f: Any, t: Any) -> tuple[Any, Any]:
+    """``f`` (diagonal: a function of ``t``'s diagonal) completed to the function of upper triangular
+    ``t`` by Parlett's recurrence (Golub and Van Loan's Algorithm 11.1.1), and the smallest
+    ``|t[j, j] - t[i, i]|`` it divided by (starting from ``|t[0, 0]|``, as SciPy)."""
+    t = triu(t)
+    eigenvalues = _np_linalg.diagonal(t)
+    n = t.shape[-1]
 
-    return scipy.linalg
+    def fill(p, carry):
+        f, smallest = carry
+        # With superdiagonals 0..p-1 of f known, (t @ f - f @ t)[i, i + p] is exactly the recurrence's
+        # t[i, j] (f[j, j] - f[i, i]) + sum over i < k < j of t[i, k] f[k, j] - f[i, k] t[k, j].
+        numerator = _product_superdiagonal(t, f, p) - _product_superdiagonal(f, t, p)
+        denominator = _shift_left(eigenvalues, p) - eigenvalues
+        distinct = not_equal(denominator, 0)
+        values = where(distinct, divide(numerator, where(distinct, denominator, 1.0)), numerator)
+        in_matrix = less(np.arange(n), n - p)
+        smallest = minimum(smallest, _min(where(in_matrix, _abs(denominator), np.inf), axis=-1))
+        return _with_superdiagonal(f, p, values), smallest
+
+    return _loop_from_one(n, fill, (f, _abs(t[..., 0, 0])))
+
+
+def funm(A: ArrayLike, func: Any, disp: bool = True) -> Any:
+    """The matrix function ``func(A)`` of one square matrix (``func`` maps an array of complex
+    eigenvalues elementwise), by the Schur-Parlett method (SciPy's): always complex, as JAX.
+    ``(F, err)`` unless ``disp``, ``err`` SciPy's estimate of the relative error (``inf`` where
+    ``F`` is not finite). Not differentiable, as ``schur``.
+
+    >>> np.round(funm(np.array([[1.0, 2.0], [0.0, 3.0]]), np.exp).real, 4)
+    array([[ 2.7183, 17.3673],
+           [ 0.    , 20.0855]])
+    """
+    (a,) = promote_to_inexact(asarray(A))
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError("expected square array_like input")
+    t, z = rsf2csf(*schur(a))
+    f, smallest = _parlett(_diagonal_matrix(lax.convert_element_type(asarray(func(_np_linalg.diagonal(t))), t.dtype)), t)
+    f = matmul(matmul(z, f), lax._linalg._H(z))
+    if disp:
+        return f
+    tol = np.finfo(t.dtype).eps
+    smallest = where(equal(smallest, 0), tol, smallest)
+    upper_norm = _max(_sum(_abs(triu(t, 1)), axis=-2), axis=-1)  # the 1-norm of t's strict upper triangle
+    estimate = minimum(1.0, maximum(tol, tol / smallest * upper_norm))
+    return f, where(_all(isfinite(f)), estimate, np.inf)
 
 
 # --------------------------------------------------------------------------- expm
@@ -515,8 +667,10 @@ def expm_frechet(A: ArrayLike, E: ArrayLike, *, method: str | None = None, compu
 
 
 def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False, check_finite: bool = True) -> Any:
-    """The upper Hessenberg form ``h = q.T @ a @ q`` (zeros below the first subdiagonal), by
-    Householder reflections as LAPACK's gehrd (same signs); ``(h, q)`` if ``calc_q``.
+    """The upper Hessenberg form ``h = q^H @ a @ q`` (zeros below the first subdiagonal) of square
+    matrices ``(..., n, n)``, by LAPACK's gehrd reflectors (``lax.linalg.hessenberg``: SciPy's
+    signs; SciPy leaves a complex 2 by 2 matrix as it is, where this, as JAX, makes its
+    subdiagonal real); ``(h, q)`` if ``calc_q``. Differentiable through the reflections.
 
     >>> h = hessenberg(np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 10.0]]))
     >>> np.round(h, 4)
@@ -524,23 +678,20 @@ def hessenberg(a: ArrayLike, *, calc_q: bool = False, overwrite_a: bool = False,
            [-8.0623, 14.8   ,  2.4   ],
            [ 0.    ,  0.4   ,  0.2   ]])
     """
-    h = _square(a, "hessenberg")
-    n = h.shape[-1]
-    q = broadcast_to(eye(n, dtype=h.dtype), h.shape)
-    position = np.arange(n)
-    for k in range(n - 2):
-        # Reflect column k below the subdiagonal onto beta e_(k+1), beta = -sign(x[k+1]) |x| (dlarfg).
-        x = where(position > k, h[..., :, k], 0.0)
-        head = x[..., k + 1 : k + 2]
-        beta = multiply(where(head >= 0, -1.0, 1.0), _np_linalg.norm(x, axis=-1, keepdims=True))
-        v = x - where(position == k + 1, beta, 0.0)
-        v_norm = _np_linalg.norm(v, axis=-1, keepdims=True)
-        v = where(v_norm > 0, divide(v, where(v_norm > 0, v_norm, 1.0)), 0.0)
-        h = h - 2.0 * v[..., :, None] * matmul(v[..., None, :], h)
-        h = h - 2.0 * matmul(h, v[..., :, None]) * v[..., None, :]
-        q = q - 2.0 * matmul(q, v[..., :, None]) * v[..., None, :]
-    h = where(position[:, None] > position[None, :] + 1, 0.0, h)
-    return (h, q) if calc_q else h
+    a = _square(a, "hessenberg")
+    n = a.shape[-1]
+    if n == 0:
+        return (a, a) if calc_q else a
+    packed, taus = lax.linalg.hessenberg(a)
+    h = triu(packed, -1)
+    if not calc_q:
+        return h
+    # The reflectors leave row and column 0 alone: q is 1 there, then their product.
+    product = lax.linalg.householder_product(packed[..., 1:, :-1], taus)
+    bordered = lax.pad(product, np.zeros((), a.dtype), [(0, 0, 0)] * (a.ndim - 2) + [(1, 0, 0), (1, 0, 0)])
+    corner = np.zeros((n, n), a.dtype)
+    corner[0, 0] = 1
+    return h, lax.add(bordered, broadcast_to(corner, a.shape))
 
 
 def _last_axis_vector(name: str, a: ArrayLike, inexact: bool) -> Any:
@@ -901,44 +1052,3 @@ def eigh_tridiagonal(d: ArrayLike, e: ArrayLike, *, eigvals_only: bool = False, 
         keep = slice(int(select_range[0]), int(select_range[1]) + 1)
         v, w = v[:, keep], w[keep]
     return w if eigvals_only else (w, v)
-
-
-# --------------------------------------------------------------------------- complex Schur form and matrix functions (outside transformations)
-
-
-def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Any, Any]:
-    """The complex Schur form ``(T, Z)`` (``T`` upper triangular) from the real one ``schur``
-    gives, by SciPy; leading axes are batch axes, broadcast. Only outside transformations.
-
-    >>> t, z = rsf2csf(np.array([[0.0, -1.0], [1.0, 0.0]]), np.eye(2))
-    >>> np.round(np.diag(t), 6)
-    array([0.+1.j, 0.-1.j])
-    """
-    t, z = _concrete(T, "rsf2csf", "T"), _concrete(Z, "rsf2csf", "Z")
-    if t.shape[-1] != z.shape[-1]:
-        raise ValueError(f"Input array shapes must match: Z: {z.shape} vs. T: {t.shape}")
-    batch = np.broadcast_shapes(t.shape[:-2], z.shape[:-2])
-    t, z = np.broadcast_to(t, batch + t.shape[-2:]), np.broadcast_to(z, batch + z.shape[-2:])
-    dtype = np.result_type(t.dtype, z.dtype, np.complex64)
-    out_t, out_z = np.empty(t.shape, dtype), np.empty(z.shape, dtype)
-    for index in np.ndindex(*batch):
-        out_t[index], out_z[index] = _scipy_linalg().rsf2csf(t[index], z[index], check_finite=False)
-    return out_t, out_z
-
-
-def funm(A: ArrayLike, func: Any, disp: bool = True) -> Any:
-    """The matrix function ``func(A)`` of one square matrix (``func`` maps an array of complex
-    eigenvalues elementwise), by the Schur-Parlett method (SciPy's), always complex as JAX;
-    ``(F, err)`` with SciPy's error estimate unless ``disp``. Only outside transformations.
-
-    >>> np.round(funm(np.array([[1.0, 2.0], [0.0, 3.0]]), np.exp).real, 4)
-    array([[ 2.7183, 17.3673],
-           [ 0.    , 20.0855]])
-    """
-    a = _concrete(A, "funm", "A")
-    if a.ndim != 2:
-        raise ValueError("expected square array_like input")
-    dtype = np.result_type(a.dtype, np.complex64)
-    f, err = _scipy_linalg().funm(a, lambda x: np.asarray(func(x)), disp=False)
-    f = np.asarray(f).astype(dtype)
-    return f if disp else (f, np.asarray(err, dtype=np.finfo(dtype).dtype))
