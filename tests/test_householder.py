@@ -445,3 +445,232 @@ def test_tridiagonal_errors():
         L.tridiagonal(np.ones(3))
     with pytest.raises(DTypeError, match="tridiagonal takes float32 or float64"):
         L.tridiagonal(np.eye(3, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------- cholesky_update
+
+
+def upper_cholesky_factor(rng, n, dtype):
+    a = rng.standard_normal((n, n))
+    return scipy.linalg.cholesky(a @ a.T + n * np.eye(n)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", REAL_DTYPES)
+@pytest.mark.parametrize("n", [4, 1])
+def test_cholesky_update_is_the_cholesky_factor_of_the_updated_matrix(dtype, n):
+    rng = np.random.default_rng(31)
+    r, w = upper_cholesky_factor(rng, n, dtype), rng.standard_normal(n).astype(dtype)
+    expected = scipy.linalg.cholesky(r.T @ r + np.outer(w, w))
+    assert_close(L.cholesky_update(r, w), expected.astype(dtype), dtype)
+
+
+def test_cholesky_update_matches_jax():
+    rng = np.random.default_rng(32)
+    r, w = upper_cholesky_factor(rng, 5, np.float64), rng.standard_normal(5)
+    assert_close(L.cholesky_update(r, w), np.asarray(jax_linalg().cholesky_update(r, w)), np.float64)
+
+
+def test_cholesky_update_of_an_empty_matrix():
+    assert L.cholesky_update(np.zeros((0, 0)), np.zeros(0)).shape == (0, 0)
+
+
+@pytest.mark.slow  # its first compile takes some 30 s (cached on disk after)
+def test_cholesky_update_jit_matches_eager():
+    rng = np.random.default_rng(33)
+    r, w = upper_cholesky_factor(rng, 4, np.float32), rng.standard_normal(4).astype(np.float32)
+    assert_close(ft.jit(L.cholesky_update)(r, w), L.cholesky_update(r, w), np.float32)
+
+
+def test_cholesky_update_vmap_matches_a_loop():
+    rng = np.random.default_rng(34)
+    r = np.stack([upper_cholesky_factor(rng, 3, np.float64) for _ in range(4)])
+    w = rng.standard_normal((4, 3))
+    assert_close(ft.vmap(L.cholesky_update)(r, w), loop_over_batch(L.cholesky_update, r, w), np.float64)
+
+
+def test_cholesky_update_derivatives_match_finite_differences():
+    rng = np.random.default_rng(35)
+    check_grads(L.cholesky_update, (upper_cholesky_factor(rng, 3, np.float64), rng.standard_normal(3)), order=2,
+                modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("r, w, error, message", [
+    (np.eye(2, dtype=complex), np.ones(2, complex), DTypeError, "not complex ones"),
+    (np.eye(2, dtype=np.int64), np.ones(2, np.int64), DTypeError, "takes float32 or float64"),
+    (np.eye(2), np.ones(2, np.float32), DTypeError, "equal dtypes"),
+    (np.ones((2, 2, 2)), np.ones((2, 2)), ShapeError, "no batch axes"),
+    (np.eye(2), np.ones(3), ShapeError, "a vector \\(n,\\) of its size"),
+    (np.ones((2, 3)), np.ones(2), ShapeError, "a square matrix"),
+])
+def test_cholesky_update_errors(r, w, error, message):
+    with pytest.raises(error, match=message):
+        L.cholesky_update(r, w)
+
+
+# --------------------------------------------------------------------------- symmetric_product
+
+
+def lower(x):
+    return np.tril(x)
+
+
+@pytest.mark.parametrize("dtype", REAL_DTYPES)
+@pytest.mark.parametrize("a_shape", [(3, 5), (4, 2), (1, 1), (3, 0), (0, 2), (2, 3, 4)])
+def test_symmetric_product_lower_triangle_is_alpha_a_at_plus_beta_c(dtype, a_shape):
+    rng = np.random.default_rng(36)
+    a = random_matrix(rng, a_shape, dtype)
+    c = hermitian(rng, a_shape[:-1] + a_shape[-2:-1], dtype)
+    out = L.symmetric_product(a, c, alpha=0.5, beta=-2.0)
+    assert out.shape == c.shape
+    assert_close(lower(out), lower(0.5 * a @ np.swapaxes(a, -1, -2) - 2.0 * c), dtype)
+
+
+def test_symmetric_product_defaults_are_alpha_one_and_beta_zero():
+    a = np.arange(6.0).reshape(2, 3)
+    assert_close(lower(L.symmetric_product(a, np.ones((2, 2)))), lower(a @ a.T), np.float64)
+
+
+def test_symmetric_product_symmetrize_output_mirrors_the_lower_triangle():
+    rng = np.random.default_rng(37)
+    a, c = rng.standard_normal((3, 2)), rng.standard_normal((3, 3))  # c not symmetric: the triangles differ
+    out = L.symmetric_product(a, c, alpha=1.0, beta=1.0, symmetrize_output=True)
+    expected = lower(a @ a.T + c)
+    assert_close(out, expected + np.tril(expected, -1).T, np.float64)
+
+
+@pytest.mark.parametrize("symmetrize_output", [False, True])
+def test_symmetric_product_matches_jax(symmetrize_output):
+    rng = np.random.default_rng(38)
+    a, c = random_matrix(rng, (2, 3, 4), np.float32), hermitian(rng, (2, 3, 3), np.float32)
+    kwargs = dict(alpha=2.0, beta=0.5, symmetrize_output=symmetrize_output)
+    expected = np.asarray(jax_linalg().symmetric_product(a, c, **kwargs))
+    out = L.symmetric_product(a, c, **kwargs)
+    # JAX promises the lower triangle only, the whole matrix with symmetrize_output.
+    assert_close(out if symmetrize_output else lower(out), expected if symmetrize_output else lower(expected), np.float32)
+
+
+def test_symmetric_product_jit_matches_eager():
+    rng = np.random.default_rng(39)
+    a, c = rng.standard_normal((2, 3, 4)), hermitian(rng, (2, 3, 3), np.float64)
+    f = lambda a, c: L.symmetric_product(a, c, alpha=3.0, beta=0.5, symmetrize_output=True)
+    assert_close(ft.jit(f)(a, c), f(a, c), np.float64)
+
+
+def test_symmetric_product_vmap_matches_a_loop():
+    rng = np.random.default_rng(40)
+    a, c = rng.standard_normal((4, 3, 2)), hermitian(rng, (4, 3, 3), np.float64)
+    f = lambda a, c: L.symmetric_product(a, c, beta=1.0)
+    assert_close(ft.vmap(f)(a, c), loop_over_batch(f, a, c), np.float64)
+
+
+def test_symmetric_product_derivatives_match_finite_differences():
+    rng = np.random.default_rng(41)
+    f = lambda a, c: L.symmetric_product(a, c, alpha=0.5, beta=2.0, symmetrize_output=True)
+    check_grads(f, (rng.standard_normal((3, 2)), hermitian(rng, (3, 3), np.float64)), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("a, c, error, message", [
+    (np.ones((2, 3), complex), np.eye(2, dtype=complex), DTypeError, "not complex ones"),
+    (np.ones((2, 3), np.int64), np.eye(2, dtype=np.int64), DTypeError, "takes float32 or float64"),
+    (np.ones((2, 3)), np.eye(2, dtype=np.float32), DTypeError, "equal dtypes"),
+    (np.ones((2, 3)), np.eye(3), ShapeError, "takes a \\(..., m, k\\) and c \\(..., m, m\\)"),
+    (np.ones((2, 2, 3)), np.eye(2), ShapeError, "share their leading"),
+    (np.ones(3), np.eye(3), ShapeError, "rank at least 2"),
+])
+def test_symmetric_product_errors(a, c, error, message):
+    with pytest.raises(error, match=message):
+        L.symmetric_product(a, c)
+
+
+# --------------------------------------------------------------------------- qdwh
+
+
+def assert_polar(u, h, x, dtype):
+    """``u h`` is SciPy's polar decomposition of ``x`` (``u`` orthonormal columns, ``h`` Hermitian
+    positive semi-definite)."""
+    expected_u, expected_h = scipy.linalg.polar(x)
+    assert_close(u, expected_u.astype(dtype), dtype)
+    assert_close(h, expected_h.astype(dtype), dtype)
+    np.testing.assert_array_equal(h, mH(h))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(4, 4), (6, 3), (1, 1)])
+def test_qdwh_is_scipys_polar_decomposition(dtype, shape):
+    x = random_matrix(np.random.default_rng(42), shape, dtype)
+    u, h, num_iters, is_converged = L.qdwh(x)
+    assert_polar(u, h, x, dtype)
+    assert bool(is_converged) and 0 < int(num_iters) <= 10
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_qdwh_matches_jax_with_its_iteration_count(dtype):
+    x = random_matrix(np.random.default_rng(43), (5, 3), dtype)
+    u, h, num_iters, is_converged = L.qdwh(x)
+    expected = jax_linalg().qdwh(x)
+    assert_all_close((u, h), expected[:2], dtype)
+    assert int(num_iters) == int(expected[2]) and bool(is_converged) == bool(expected[3])
+
+
+def test_qdwh_stopped_by_max_iterations_reports_it_has_not_converged():
+    x = np.diag([1.0, 1e-9])  # condition 1e9: the iteration needs more than two steps
+    _, _, num_iters, is_converged = L.qdwh(x, max_iterations=2)
+    assert int(num_iters) == 2 and not bool(is_converged)
+    expected = jax_linalg().qdwh(x, max_iterations=2)
+    assert int(expected[2]) == 2 and not bool(expected[3])
+
+
+def test_qdwh_with_a_looser_eps_takes_fewer_steps():
+    x = random_matrix(np.random.default_rng(44), (4, 4), np.float64)
+    loose, tight = L.qdwh(x, eps=1e-6)[2], L.qdwh(x)[2]
+    assert int(loose) < int(tight)
+    assert int(loose) == int(jax_linalg().qdwh(x, eps=1e-6)[2])
+
+
+def test_qdwh_with_a_dynamic_shape_decomposes_the_leading_block():
+    rng = np.random.default_rng(45)
+    padded = rng.standard_normal((6, 4))
+    u, h, _, is_converged = L.qdwh(padded, dynamic_shape=(5, 3))
+    assert bool(is_converged)
+    assert_polar(u[:5, :3], h[:3, :3], padded[:5, :3], np.float64)
+    np.testing.assert_array_equal(u[5:], 0)
+    np.testing.assert_array_equal(u[:, 3:], 0)
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 0)])
+def test_qdwh_of_an_empty_matrix_matches_jax(shape):
+    u, h, num_iters, is_converged = L.qdwh(np.zeros(shape))
+    expected = jax_linalg().qdwh(np.zeros(shape))
+    assert u.shape == shape and h.shape == (0, 0)
+    assert int(num_iters) == int(expected[2]) and bool(is_converged) == bool(expected[3])
+
+
+@pytest.mark.slow  # its first compile takes some 30 s (cached on disk after)
+def test_qdwh_jit_matches_eager():
+    x = random_matrix(np.random.default_rng(46), (5, 3), np.float64)
+    out, expected = ft.jit(L.qdwh)(x), L.qdwh(x)
+    assert_all_close(out[:2], expected[:2], np.float64)
+    assert int(out[2]) == int(expected[2]) and bool(out[3]) == bool(expected[3])
+
+
+def test_qdwh_vmap_matches_a_loop():
+    x = random_matrix(np.random.default_rng(47), (3, 4, 3), np.float64)
+    out, expected = ft.vmap(L.qdwh)(x), loop_over_batch(L.qdwh, x)
+    assert_all_close(out[:2], expected[:2], np.float64)
+    np.testing.assert_array_equal(out[2], expected[2])
+    np.testing.assert_array_equal(out[3], expected[3])
+
+
+def test_qdwh_derivatives_match_finite_differences():
+    x = well_conditioned(np.random.default_rng(48), (4, 3))
+    check_grads(lambda x: L.qdwh(x)[:2], (x,), order=2, modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("x, error, message", [
+    (np.ones((2, 3)), ShapeError, "must have M >= N"),  # a ValueError, as JAX's
+    (np.ones((2, 3, 3)), ShapeError, "qdwh takes a matrix \\(M, N\\)"),
+    (np.eye(3, dtype=np.int64), DTypeError, "qdwh takes float32 or float64"),
+])
+def test_qdwh_errors(x, error, message):
+    with pytest.raises(error, match=message):
+        L.qdwh(x)

@@ -48,7 +48,7 @@ from ._linalg import (
     _H, _check_dtype, _check_matrices, _check_square, _conj, _diagonal, _diagonal_matrix, _eye_like, _is_complex, _matmul, _mT,
     _reflect_lower, _triangle, cholesky, qr, symmetrize, triangular_solve,
 )
-from .control_flow import fori_loop, while_loop
+from .control_flow import fori_loop, scan, while_loop
 from .dot import dot_general
 from .floating import signbit
 
@@ -609,8 +609,6 @@ def qdwh(x: Any, *, is_hermitian: bool = False, max_iterations: int | None = Non
     rows, cols = aval.shape
     if rows < cols:
         raise ShapeError(f"qdwh: the input matrix of shape M x N must have M >= N, got {aval.str_short()}")
-    if cols == 0:
-        raise ShapeError(f"qdwh takes a non-empty matrix, got {aval.str_short()}")
     bool(is_hermitian)  # static, as in JAX: a traced value raises here
     max_iterations = 10 if max_iterations is None else operator.index(max_iterations)
     eps = float(np.finfo(aval.dtype).eps) if eps is None else float(eps)
@@ -621,7 +619,8 @@ def qdwh(x: Any, *, is_hermitian: bool = False, max_iterations: int | None = Non
         x = _masked(x, m, n)
 
     # alpha = 1 / sqrt(|x|_1 |x|_inf) bounds the largest singular value: u starts with norm <= 1.
-    magnitudes = _ew.abs(x)
+    # A zero row and column change no sum and give the maxima a value for an empty x (as JAX's norms).
+    magnitudes = _ew.abs(_shape.pad(x, _ew.convert_element_type(0, aval.dtype), [(0, 1, 0), (0, 1, 0)]))
     one_norm = _reduction.reduce_max(_reduction.reduce_sum(magnitudes, (0,)), (0,))
     inf_norm = _reduction.reduce_max(_reduction.reduce_sum(magnitudes, (1,)), (0,))
     zero = _ew.eq(one_norm, 0.0)
@@ -630,10 +629,10 @@ def qdwh(x: Any, *, is_hermitian: bool = False, max_iterations: int | None = Non
     u = _scale(_as_complex(alpha_inverse, x), x)
 
     qr_steps, cholesky_steps = _qdwh_schedule(eps, max_iterations)
-    table = lambda steps: [np.asarray(column, aval.dtype) for column in zip(*steps)]
+    # Each phase scans over its table of coefficients (one row per step).
+    table = lambda steps: tuple(np.asarray(column, aval.dtype) for column in zip(*steps))
     if qr_steps:
-        qr_table = table(qr_steps)
-        u = fori_loop(0, len(qr_steps), lambda i, u: _qdwh_qr_step(u, m, n, [_take(p, i) for p in qr_table]), u)
+        u = scan(lambda u, params: (_qdwh_qr_step(u, m, n, params), None), u, table(qr_steps))[0]
     tol_squared = (5.0 * eps) ** (2 / 3)
 
     def converging_step(u, params):
@@ -642,10 +641,8 @@ def qdwh(x: Any, *, is_hermitian: bool = False, max_iterations: int | None = Non
 
     not_converged = np.asarray(True)
     if cholesky_steps:
-        cholesky_table = table(cholesky_steps)
-        u, not_converged = fori_loop(
-            0, len(cholesky_steps), lambda i, s: converging_step(s[0], [_take(p, i) for p in cholesky_table]),
-            (u, not_converged))
+        u, not_converged = scan(lambda s, params: (converging_step(s[0], params), None), (u, not_converged),
+                                table(cholesky_steps))[0]
     # The bound has converged (a, b, c -> 3, 1, 3: Halley's iteration); iterate until u has too.
     done = len(qr_steps) + len(cholesky_steps)
     halley = [np.asarray(p, aval.dtype) for p in (3.0 - 1.0 / 3.0, 3.0, 1.0 / 3.0)]
