@@ -224,7 +224,8 @@ ORMQR_SIDES = [(True, False), (True, True), (False, False), (False, True)]
 def lapack_ormqr(a, taus, c, left, transpose):
     dtype = a.dtype.type
     trans = ("C" if is_complex(dtype) else "T") if transpose else "N"
-    out, _, info = lapack_routine("ormqr", "unmqr", dtype)("L" if left else "R", trans, a, taus, c, lwork=max(1, 64 * max(c.shape)))
+    routine = lapack_routine("ormqr", "unmqr", dtype)
+    out, _, info = routine("L" if left else "R", trans, a, taus, c, lwork=max(1, 64 * max(c.shape)))
     assert info == 0
     return out
 
@@ -510,7 +511,7 @@ def test_cholesky_update_errors(r, w, error, message):
 # --------------------------------------------------------------------------- symmetric_product
 
 
-def lower(x):
+def lower_triangle(x):
     return np.tril(x)
 
 
@@ -522,19 +523,19 @@ def test_symmetric_product_lower_triangle_is_alpha_a_at_plus_beta_c(dtype, a_sha
     c = hermitian(rng, a_shape[:-1] + a_shape[-2:-1], dtype)
     out = L.symmetric_product(a, c, alpha=0.5, beta=-2.0)
     assert out.shape == c.shape
-    assert_close(lower(out), lower(0.5 * a @ np.swapaxes(a, -1, -2) - 2.0 * c), dtype)
+    assert_close(lower_triangle(out), lower_triangle(0.5 * a @ np.swapaxes(a, -1, -2) - 2.0 * c), dtype)
 
 
 def test_symmetric_product_defaults_are_alpha_one_and_beta_zero():
     a = np.arange(6.0).reshape(2, 3)
-    assert_close(lower(L.symmetric_product(a, np.ones((2, 2)))), lower(a @ a.T), np.float64)
+    assert_close(lower_triangle(L.symmetric_product(a, np.ones((2, 2)))), lower_triangle(a @ a.T), np.float64)
 
 
 def test_symmetric_product_symmetrize_output_mirrors_the_lower_triangle():
     rng = np.random.default_rng(37)
     a, c = rng.standard_normal((3, 2)), rng.standard_normal((3, 3))  # c not symmetric: the triangles differ
     out = L.symmetric_product(a, c, alpha=1.0, beta=1.0, symmetrize_output=True)
-    expected = lower(a @ a.T + c)
+    expected = lower_triangle(a @ a.T + c)
     assert_close(out, expected + np.tril(expected, -1).T, np.float64)
 
 
@@ -546,7 +547,8 @@ def test_symmetric_product_matches_jax(symmetrize_output):
     expected = np.asarray(jax_linalg().symmetric_product(a, c, **kwargs))
     out = L.symmetric_product(a, c, **kwargs)
     # JAX promises the lower triangle only, the whole matrix with symmetrize_output.
-    assert_close(out if symmetrize_output else lower(out), expected if symmetrize_output else lower(expected), np.float32)
+    promised = (lambda x: x) if symmetrize_output else lower_triangle
+    assert_close(promised(out), promised(expected), np.float32)
 
 
 def test_symmetric_product_jit_matches_eager():
