@@ -399,3 +399,10 @@ def test_new_functions_match_jax():
             np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-10, atol=1e-12)
     f = fsl.funm(np.array([[1.0, 2.0], [0.5, 3.0]]), np.exp)
     np.testing.assert_allclose(f, np.asarray(jsl.funm(np.array([[1.0, 2.0], [0.5, 3.0]]), jax.numpy.exp)), rtol=1e-10)
+    square = rng.standard_normal((4, 4))
+    for ours, theirs in [(fsl.schur(square, "complex"), jsl.schur(square, "complex")), (fsl.rsf2csf(*fsl.schur(square)), jsl.rsf2csf(*jsl.schur(square))),
+                         (fsl.sqrtm(square), jsl.sqrtm(square)), (fsl.funm(square, np.sin, disp=False), jsl.funm(square, jax.numpy.sin, disp=False)),
+                         (fsl.hessenberg(square, calc_q=True), jsl.hessenberg(square, calc_q=True))]:
+        for got, expected in zip(ft.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(theirs)):
+            assert got.dtype == expected.dtype
+            np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-9, atol=1e-12)

@@ -366,13 +366,14 @@ def rsf2csf(T: ArrayLike, Z: ArrayLike, check_finite: bool = True) -> tuple[Any,
         t, z = tz
         m = n - k  # the blocks from the last to the first: the rotations leave those below alone
         g = _givens_of_block(t, m)
+        g_h = lax._linalg._H(g)
+        # Rows m-1, m from column m-1 on, then columns m-1, m down to row m (the rest are zeros).
         rows = lax.dynamic_slice_in_dim(t, m - 1, 2, axis=-2)
         t = lax.dynamic_update_slice_in_dim(t, where(greater_equal(j, m - 1), matmul(g, rows), rows), m - 1, axis=-2)
         columns = lax.dynamic_slice_in_dim(t, m - 1, 2, axis=-1)
-        rotated = matmul(columns, lax._linalg._H(g))
-        t = lax.dynamic_update_slice_in_dim(t, where(less_equal(i, m), rotated, columns), m - 1, axis=-1)
+        t = lax.dynamic_update_slice_in_dim(t, where(less_equal(i, m), matmul(columns, g_h), columns), m - 1, axis=-1)
         z_columns = lax.dynamic_slice_in_dim(z, m - 1, 2, axis=-1)
-        z = lax.dynamic_update_slice_in_dim(z, matmul(z_columns, lax._linalg._H(g)), m - 1, axis=-1)
+        z = lax.dynamic_update_slice_in_dim(z, matmul(z_columns, g_h), m - 1, axis=-1)
         return where(logical_and(equal(i, m), equal(j, m - 1)), 0.0, t), z
 
     return _loop_from_one(n, triangularize_block, (t, z))
