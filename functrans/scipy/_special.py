@@ -854,7 +854,8 @@ def _hyp2f1_parameter_derivatives(a: Any, b: Any, c: Any, x: Any) -> tuple:
 
 @_hyp2f1.defjvp
 def _hyp2f1_jvp(primals, tangents):
-    a, b, c, x = primals
+    # Promoted again: a weak Python scalar argument reaches the rule as the float itself.
+    a, b, c, x = _args(*primals)
     ta, tb, tc, tx = tangents
     da, db, dc = _hyp2f1_parameter_derivatives(a, b, c, x)
     dx = a * b / c * _hyp2f1(a + 1.0, b + 1.0, c + 1.0, x)
