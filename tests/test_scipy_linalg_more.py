@@ -148,6 +148,13 @@ def test_solve_sylvester_grads_vmap_jit_and_singular():
     singular = fsl.solve_sylvester(np.diag([1.0, 2.0]), np.array([[-1.0]]), np.ones((2, 1)))
     assert np.isnan(singular).all()
     assert np.isnan(ft.jit(fsl.solve_sylvester)(np.diag([1.0, 2.0]), np.array([[-1.0]]), np.ones((2, 1)))).all()
+    # The singularity test is compiled code (traced eigvals), not a call back into Python; batched,
+    # only the singular member is nan.
+    assert "callback" not in str(ft.make_jaxpr(fsl.solve_sylvester)(a, b, c))
+    bs = np.stack([np.array([[-1.0]]), np.array([[1.0]])])
+    batched = ft.jit(ft.vmap(fsl.solve_sylvester, (None, 0, None)))(np.diag([1.0, 2.0]), bs, np.ones((2, 1)))
+    assert np.isnan(batched[0]).all()
+    np.testing.assert_allclose(batched[1], [[0.5], [1 / 3]], rtol=1e-12)
     with pytest.raises(ValueError, match="Incompatible shapes"):
         fsl.solve_sylvester(a, b, c.T)
     with pytest.raises(ValueError, match="method"):
