@@ -44,6 +44,13 @@ def test_equations_that_compute_nothing_produce_no_code():
     assert len(equations) == 1 and " add " in equations[0], equations
 
 
+def test_a_product_reads_its_transposed_operands_in_place():
+    a, b = np.ones((6, 5)), np.ones((5, 4))
+    text = source(lambda a, b: b.T @ a.T + 0.0 * (a.T @ a.T.T)[0, 0], a, b)
+    # Both products are gemm calls on the arguments' buffers: no loop copies a transpose.
+    assert text.count("strided_matmul(") == 2 and " transpose[" not in text, text
+
+
 def test_reused_scratch_names_the_dead_value_it_replaces():
     x = np.ones((64, 64))
 

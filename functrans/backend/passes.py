@@ -238,10 +238,40 @@ def sink_transposes(jaxpr: Jaxpr) -> Jaxpr:
         jaxpr = Jaxpr(jaxpr.constvars, jaxpr.invars, eqns, jaxpr.outvars)
 
 
+def read_transposed_operands(jaxpr: Jaxpr) -> Jaxpr:
+    """``dot_general(transpose(x), y)`` reads ``x`` itself, its contracting and batch dimensions
+    renumbered, where that keeps the order of the free dimensions (so of the result): gemm
+    reads a transposed matrix in place, as NumPy's ``x.T @ y`` does, instead of a copy, and
+    with the same flags gets NumPy's bits."""
+    transposes = {e.out_binders[0]: e for e in jaxpr.eqns if e.primitive is transpose_p}
+
+    def rule(eqn: Eqn) -> Replace | None:
+        if eqn.primitive is not dot_general_p:
+            return None
+        (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+        inputs, dims = list(eqn.inputs), [(lc, lb), (rc, rb)]
+        for i, x in enumerate(eqn.inputs):
+            source, perm = x, tuple(range(x.aval.ndim))
+            while isinstance(source, Var) and source in transposes:  # through transposes of transposes
+                transpose = transposes[source]
+                source, perm = transpose.inputs[0], tuple(transpose.params["permutation"][d] for d in perm)
+            contracting, batch = dims[i]
+            free = [perm[d] for d in range(len(perm)) if d not in contracting and d not in batch]
+            if source is not x and free == sorted(free):
+                inputs[i] = source
+                dims[i] = (tuple(perm[d] for d in contracting), tuple(perm[d] for d in batch))
+        if inputs == list(eqn.inputs):
+            return None
+        params = dict(eqn.params, dimension_numbers=((dims[0][0], dims[1][0]), (dims[0][1], dims[1][1])))
+        return Replace([Eqn(eqn.primitive, inputs, params, eqn.out_binders)], eqn.out_binders)
+
+    return rewrite(jaxpr, rule)
+
+
 # The passes, in order. Later passes rely on earlier ones: constant folding sees the
 # literals CSE shared, and the transpose rewrites see simplified producers.
 PIPELINE: tuple[Callable[[Jaxpr], Jaxpr], ...] = (
-    inline_calls, cse, simplify, fold_constants, transpose_products, sink_transposes,
+    inline_calls, cse, simplify, fold_constants, transpose_products, sink_transposes, read_transposed_operands,
 )
 
 
