@@ -46,10 +46,12 @@ def greater_equal(a, b):
 
 def _ordering(strict: bool):
     def overload(a, b):
+        # Bitwise, not short-circuit, operators: one basic block, which Numba inlines without
+        # the out-of-scope phi variables that `or`/`and` leave (a NumbaIRAssumptionWarning).
         if isinstance(a, numba.types.Complex):
             if strict:
-                return lambda a, b: a.real > b.real or (a.real == b.real and a.imag > b.imag)
-            return lambda a, b: a.real > b.real or (a.real == b.real and a.imag >= b.imag)
+                return lambda a, b: (a.real > b.real) | ((a.real == b.real) & (a.imag > b.imag))
+            return lambda a, b: (a.real > b.real) | ((a.real == b.real) & (a.imag >= b.imag))
         return (lambda a, b: a > b) if strict else (lambda a, b: a >= b)
 
     return overload
