@@ -9,6 +9,8 @@ import numpy as np
 import functrans as ft
 import functrans.numpy as fnp
 from functrans import lax
+from functrans.backend.passes import optimize
+from functrans.lax.shape import transpose_p
 
 
 EQUATION_COMMENT = r"# (\w+:\w+\[.*)"
@@ -42,6 +44,10 @@ def test_equations_that_compute_nothing_produce_no_code():
 
     equations = re.findall(EQUATION_COMMENT, source(f, x))
     assert len(equations) == 1 and " add " in equations[0], equations
+    # Transposes compose: two that undo each other are none, three are one.
+    transposes = lambda f: [e.primitive for e in optimize(ft.make_jaxpr(f)(x)).jaxpr.eqns].count(transpose_p)
+    assert transposes(lambda a: lax.transpose(a.T.T, (0, 1)).T.T + 1.0) == 0
+    assert transposes(lambda a: a.T.T.T * 2.0) == 1
 
 
 def test_a_product_reads_its_transposed_operands_in_place():

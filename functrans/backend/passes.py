@@ -115,8 +115,11 @@ def simplify(jaxpr: Jaxpr) -> Jaxpr:
     """Drop equations that compute nothing: multiplications by ones and ``x ** 1`` (left
     behind by jvp seeds and the transposes of sums), ``stop_gradient`` (its work was done
     by differentiation), and shape changes and conversions to the type the value already has.
-    They cost neither time nor compilation, and the generated code shows no line for them."""
+    They cost neither time nor compilation, and the generated code shows no line for them.
+    A transpose of a transpose becomes one transpose of the first one's operand (none, if
+    the two undo each other)."""
     ones: set[Var] = set()
+    transposes: dict[Var, Eqn] = {}
 
     def is_one(x: Any) -> bool:
         return x in ones or (isinstance(x, Literal) and x.val == 1)
@@ -133,11 +136,25 @@ def simplify(jaxpr: Jaxpr) -> Jaxpr:
             return alias(inputs[0])
         identity = prim is stop_gradient_p or (prim in (reshape_p, squeeze_p, convert_element_type_p, broadcast_in_dim_p)
                                                and _same_type(inputs[0], out))
-        if prim is transpose_p and eqn.params["permutation"] == tuple(range(out.aval.ndim)):
-            identity = True
+        if prim is transpose_p:
+            return _composed_transpose(eqn, transposes)
         return alias(inputs[0]) if identity and isinstance(inputs[0], Var) else None
 
     return rewrite(jaxpr, rule)
+
+
+def _composed_transpose(eqn: Eqn, transposes: dict[Var, Eqn]) -> Replace:
+    """The transpose ``eqn`` as one transpose of a value no transpose computed (``transposes``:
+    the ones seen so far, by result, already composed), dropped if it permutes nothing."""
+    x, perm = eqn.inputs[0], eqn.params["permutation"]
+    if x in transposes:
+        inner = transposes[x]
+        x, perm = inner.inputs[0], tuple(inner.params["permutation"][d] for d in perm)
+    if perm == tuple(range(len(perm))) and isinstance(x, Var):
+        return alias(x)
+    eqn = Eqn(eqn.primitive, [x], dict(eqn.params, permutation=perm), eqn.out_binders)
+    transposes[eqn.out_binders[0]] = eqn
+    return Replace([eqn], eqn.out_binders)
 
 
 def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
@@ -250,15 +267,14 @@ def read_transposed_operands(jaxpr: Jaxpr) -> Jaxpr:
             return None
         (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
         inputs, dims = list(eqn.inputs), [(lc, lb), (rc, rb)]
-        for i, x in enumerate(eqn.inputs):
-            source, perm = x, tuple(range(x.aval.ndim))
-            while isinstance(source, Var) and source in transposes:  # through transposes of transposes
-                transpose = transposes[source]
-                source, perm = transpose.inputs[0], tuple(transpose.params["permutation"][d] for d in perm)
-            contracting, batch = dims[i]
+        for i, x in enumerate(eqn.inputs):  # (simplify made each transpose's operand a non-transpose)
+            transpose = transposes.get(x) if isinstance(x, Var) else None
+            if transpose is None:
+                continue
+            perm, (contracting, batch) = transpose.params["permutation"], dims[i]
             free = [perm[d] for d in range(len(perm)) if d not in contracting and d not in batch]
-            if source is not x and free == sorted(free):
-                inputs[i] = source
+            if free == sorted(free):
+                inputs[i] = transpose.inputs[0]
                 dims[i] = (tuple(perm[d] for d in contracting), tuple(perm[d] for d in batch))
         if inputs == list(eqn.inputs):
             return None
