@@ -6,7 +6,7 @@ Compiled code calls back at run time: each callback equation lowers to a Numba
 ``objmode`` block calling ``invoke(ident, inputs, outputs)``, which finds the Python
 function by the number ``ident`` (the registry holds each callback while the jaxprs that
 use it exist) and writes its results into the output buffers the program allocated
-(arrays are passed as pointers and strides, see ``emit_invoke``).
+(arrays are passed as pointers and strides, see ``Emitter.call_python``).
 The number is an argument of the compiled program, so programs that differ only in their
 callbacks share one compiled program, cached on disk like any other; entering and leaving
 object mode costs a few microseconds per call.
@@ -27,10 +27,10 @@ import numba
 import numpy as np
 
 from . import core, lax
+from .backend.emitter import described_array
 from .autodiff import Zero, jvp_rules, tangent_aval, transpose_rules
 from .batching import batching_rules, moveaxis
 from .core import Primitive, ShapedArray
-from .ir import Literal
 from .lowering import def_statement
 from .tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
 
@@ -63,66 +63,27 @@ class Callback:
 _registry: "weakref.WeakValueDictionary[int, Callback]" = weakref.WeakValueDictionary()
 
 
-class _Memory:
-    """Array memory described by NumPy's array interface (a pointer, strides, dtype and shape)."""
-
-    __slots__ = ("__array_interface__",)
-
-    def __init__(self, interface: dict):
-        self.__array_interface__ = interface
-
-
-def _array(entry: Any) -> np.ndarray:
-    """The array an entry of ``invoke``'s arguments describes: a literal's array, or a view of
-    compiled code's memory from ``(pointer, strides, dtype, shape)``."""
-    if isinstance(entry, np.ndarray):
-        return entry
-    pointer, strides, typestr, shape = entry
-    if 0 in shape:
-        return np.empty(shape, typestr)
-    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))
-
-
 def invoke(ident: int, inputs: tuple, outputs: tuple) -> None:
     """Run callback ``ident`` on copies of ``inputs`` (compiled code reuses their memory) and
     write its results into ``outputs``: what the compiled code's object-mode block calls."""
-    results = _registry[ident](*[np.array(_array(x)) for x in inputs])
-    buffers = [_array(x) for x in outputs]
+    results = _registry[ident](*[np.array(described_array(*x)) for x in inputs])
+    buffers = [described_array(*x) for x in outputs]
     check_results(results, buffers)
     for out, result in zip(buffers, results):
         out[...] = result
 
 
 def emit_invoke(em: Any, eqn: Any, args: list[str], outs: list[str]) -> None:
-    """The object-mode block calling ``invoke`` for a callback equation, after allocating its results.
-
-    Arrays cross into object mode as pointers and strides, not as arrays: Numba 0.68 fails to
-    compile ("Instruction does not dominate all uses") a function with two object-mode blocks
-    taking arrays when one is in a loop or a branch. A test after the block keeps them alive
-    until then (Numba frees a value after its last use)."""
+    """The object-mode block calling ``invoke`` for a callback equation, after allocating its results."""
     for var in eqn.out_binders:
         em.allocate(var)
-
-    def entry(x: Any, name: str) -> str:
-        if isinstance(x, Literal):
-            return name  # the literal's array expression, evaluated in object mode
-        pointer, strides = em.fresh("cb_ptr"), em.fresh("cb_strides")
-        em.emit(f"{pointer} = {name}.ctypes.data")
-        em.emit(f"{strides} = {name}.strides")
-        return f"({pointer}, {strides}, {x.aval.dtype.str!r}, {x.aval.shape!r})"
-
     n = eqn.params.get("num_args", len(args))  # a debug callback's token is not the callback's
-    ins = "".join(entry(x, a) + ", " for x, a in zip(eqn.inputs[:n], args[:n]))
-    results = "".join(entry(v, o) + ", " for v, o in zip(eqn.out_binders, outs))
     # The number is an argument, not part of the source: programs differing only in their
     # callbacks share one compiled (and cached) program.
     ident = em.fresh("cb_ident")
     em.emit(f"{ident} = {em.hoist(np.int64(eqn.params['callback'].ident))}[()]")
-    em.emit("with numba.objmode():")
-    em.emit(f"__import__('functrans.callbacks').callbacks.invoke({ident}, ({ins}), ({results}))", 2)
-    alive = [a for x, a in zip(eqn.inputs[:n], args[:n]) if not isinstance(x, Literal)] + list(outs)
-    em.emit(f"if {' or '.join(f'{a}.size < 0' for a in alive)}:  # keeps the arrays alive until here")
-    em.emit('raise RuntimeError("unreachable")', 2)
+    em.call_python("functrans.callbacks.invoke", [ident], list(zip(eqn.inputs[:n], args[:n])),
+                   list(zip(eqn.out_binders, outs)))
 
 
 # --------------------------------------------------------------------------- pure_callback

@@ -159,17 +159,3 @@ def allgather(x: np.ndarray, where: str, groups: tuple[tuple[int, ...], ...] | N
     out = np.empty((comm.Get_size(),) + x.shape, x.dtype)
     comm.Allgather(x, out)
     return out
-
-
-class _Memory:
-    __slots__ = ("__array_interface__",)
-
-    def __init__(self, interface: dict):
-        self.__array_interface__ = interface
-
-
-def buffer(pointer: int, strides: tuple, typestr: str, shape: tuple) -> np.ndarray:
-    """A view of compiled code's array memory (what its object-mode blocks pass to MPI)."""
-    if 0 in shape:
-        return np.empty(shape, typestr)
-    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))

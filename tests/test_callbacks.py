@@ -11,6 +11,7 @@ from hypothesis.extra import numpy as hnp
 import functrans as ft
 import functrans.numpy as fnp
 from functrans.test_util import check_grads
+from tests.test_reliability_support import run_python
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*Code running in object mode")
 
@@ -75,6 +76,23 @@ def test_pytrees_keyword_arguments_several_results_and_literals():
         assert n == 3 and n.dtype == np.int32
     constant = ft.jit(lambda: ft.pure_callback(lambda v: v + 1.0, ft.ShapeDtypeStruct((), np.float64), 2.0))
     assert constant() == 3.0
+
+
+@pytest.mark.slow
+def test_a_program_loaded_from_the_disk_cache_calls_back_with_literal_arguments(tmp_path):
+    # Object mode in a program loaded from disk sees none of the generated module's names.
+    code = """
+        import json
+        import numpy as np
+        import functrans as ft
+        f = ft.jit(lambda a: ft.pure_callback(lambda a, s: a * s, ft.ShapeDtypeStruct((3,), np.float64), a, 2.0))
+        out = f(np.arange(3.0))
+        print(json.dumps({"out": out.tolist(), "hits": f.lower(np.arange(3.0)).compiled.cache_stats()["hits"]}))
+    """
+    first, _, _ = run_python(code, FUNCTRANS_CACHE_DIR=str(tmp_path))
+    second, _, _ = run_python(code, FUNCTRANS_CACHE_DIR=str(tmp_path))
+    assert first == {"out": [0.0, 2.0, 4.0], "hits": 0}
+    assert second == {"out": [0.0, 2.0, 4.0], "hits": 1}
 
 
 def test_wrong_results_raise_like_jax():

@@ -15,6 +15,23 @@ from .fusion import consumers_of
 from .memory import Arena
 
 
+class _Memory:
+    """Array memory described by NumPy's array interface."""
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, interface: dict):
+        self.__array_interface__ = interface
+
+
+def described_array(pointer: int, strides: tuple, typestr: str, shape: tuple) -> np.ndarray:
+    """A view of compiled code's array memory from the description an object-mode call passes
+    (see ``Emitter.call_python``)."""
+    if 0 in shape:
+        return np.empty(shape, typestr)
+    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))
+
+
 class Emitter:
     def __init__(self, jaxpr: Jaxpr, func_name: str, fuse: bool = True, arg_names: Sequence[str] | None = None):
         self.jaxpr = jaxpr
@@ -200,6 +217,37 @@ class Emitter:
     def emit_copy(self, dst: str, src: str, shape: tuple[int, ...], depth: int = 1) -> None:
         for line in self.copy_lines(dst, src, shape):
             self.emit(line, depth)
+
+    def call_python(self, function: str, leading: Sequence[str], inputs: Sequence[tuple[Any, str]],
+                    outputs: Sequence[tuple[Var, str]]) -> None:
+        """Emit an object-mode call of the Python ``function`` (a dotted name) with the
+        ``leading`` source arguments, then a tuple describing each input atom and a tuple for
+        each output buffer, given as ``(atom, name)``; ``described_array`` turns a description back
+        into an array.
+
+        Arrays cross into object mode as ``(pointer, strides, dtype, shape)``, not as arrays:
+        Numba 0.68 fails to compile ("Instruction does not dominate all uses") a function with
+        two object-mode blocks taking arrays when one is in a loop or a branch. Literals are
+        hoisted to arguments, because object mode in a program loaded from the disk cache
+        sees none of the generated module's globals. A test after the block keeps the arrays
+        alive until then (Numba frees a value after its last use)."""
+        def entry(x: Any, name: str) -> str:
+            if isinstance(x, Literal):
+                name = self.hoist(x.val)
+            pointer, strides = self.fresh("py_ptr"), self.fresh("py_strides")
+            self.emit(f"{pointer} = {name}.ctypes.data")
+            self.emit(f"{strides} = {name}.strides")
+            return f"({pointer}, {strides}, {x.aval.dtype.str!r}, {x.aval.shape!r})"
+
+        ins = "".join(entry(x, name) + ", " for x, name in inputs)
+        outs = "".join(entry(x, name) + ", " for x, name in outputs)
+        module, _, attribute = function.rpartition(".")
+        callee = f"__import__({module!r})." + ".".join(module.split(".")[1:] + [attribute])
+        self.emit("with numba.objmode():")
+        self.emit(f"{callee}({''.join(a + ', ' for a in leading)}({ins}), ({outs}))", 2)
+        alive = [name for x, name in inputs if not isinstance(x, Literal)] + [name for _, name in outputs]
+        self.emit(f"if {' or '.join(f'{a}.size < 0' for a in alive)}:  # keeps the arrays alive until here")
+        self.emit('raise RuntimeError("unreachable")', 2)
 
     def hoist(self, value: Any) -> str:
         self.hoisted.append(np.asarray(value, order="C"))

@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import core, distributed
+from ..backend.emitter import described_array
 from ..autodiff import Zero, defzero, deftranspose, instantiate_zeros, jvp_rules
 from ..batching import (
     AxisGroups, BatchTracer, axis_frame, base_axis_name, batching_rules, bdim_at_front, bind_collective, collective_primitives,
@@ -254,16 +255,16 @@ def _process_impl(prim: core.Primitive) -> None:
 def run_lowered(name: str, params: dict, inputs: tuple, outputs: tuple) -> None:
     """What compiled code's object-mode block for a collective calls: its impl on views of the
     program's buffers (no copy through Python objects), written into its result's buffer."""
-    prim, out = _by_name[name], distributed.buffer(*outputs[0])
+    prim, out = _by_name[name], described_array(*outputs[0])
     axis_name = params["axis_name"]
     if prim in _REDUCERS and out.flags.c_contiguous:  # straight into the program's buffer
         groups = axis_name.groups if isinstance(axis_name, AxisGroups) else None
-        distributed.allreduce(distributed.buffer(*inputs[0]), _REDUCERS[prim][1], name, out=out, groups=groups)
+        distributed.allreduce(described_array(*inputs[0]), _REDUCERS[prim][1], name, out=out, groups=groups)
         return
     # A collective reaching compiled code is over the processes (vmap's are rewritten before), and
     # the program may run outside pmap's binding of the axis (jit of a pmapped function).
     with extend_axis_env(base_axis_name(axis_name), distributed.process_count(), None):
-        out[...] = prim.impl(*[distributed.buffer(*x) for x in inputs], **params)[0]
+        out[...] = prim.impl(*[described_array(*x) for x in inputs], **params)[0]
 
 
 # Numba says once per compile that object mode holds the GIL despite nogil=True: expected here.
@@ -281,21 +282,9 @@ def _emit_collective(em, eqn, args, outs):
     # Under pmap the axis is the MPI job: the program calls MPI around its buffers.
     for var in eqn.out_binders:
         em.allocate(var)
-
-    def entry(var, name):
-        pointer, strides = em.fresh("mpi_ptr"), em.fresh("mpi_strides")
-        em.emit(f"{pointer} = {name}.ctypes.data")
-        em.emit(f"{strides} = {name}.strides")
-        return f"({pointer}, {strides}, {var.aval.dtype.str!r}, {var.aval.shape!r})"
-
-    ins = "".join(entry(v, a) + ", " for v, a in zip(eqn.inputs, args))
-    result = entry(eqn.out_binders[0], outs[0])
     params = "{" + ", ".join(f"{k!r}: {_source(v)}" for k, v in eqn.params.items()) + "}"
-    em.emit("with numba.objmode():")
-    em.emit(f"__import__('functrans.lax.parallel').lax.parallel.run_lowered({eqn.primitive.name!r}, {params}, ({ins}), ({result},))", 2)
-    alive = list(args) + list(outs)
-    em.emit(f"if {' or '.join(f'{a}.size < 0' for a in alive)}:  # keeps the arrays alive until here")
-    em.emit('raise RuntimeError("unreachable")', 2)
+    em.call_python("functrans.lax.parallel.run_lowered", [repr(eqn.primitive.name), params],
+                   list(zip(eqn.inputs, args)), [(eqn.out_binders[0], outs[0])])
 
 
 _by_name = {prim.name: prim for prim in collective_primitives}
