@@ -797,11 +797,15 @@ def stop_gradient(x: Any) -> Any:
 
 def _shift(op: str) -> ScalarRule:
     # Shifting by the bit width or more (or by a negative amount) gives 0, as in NumPy; the
-    # machine instruction would take the amount modulo the width instead.
+    # machine instruction would take the amount modulo the width instead. Without a branch:
+    # a conditional expression is a basic block of its own for Numba, and threefry's 40
+    # rotations per hash made Numba's SSA pass take seconds.
     def rule(args, eqn):
         dtype = out_dtype(eqn)
         bits = 8 * dtype.itemsize
-        return cast(f"(({args[0]} {op} {args[1]}) if 0 <= {args[1]} < {bits} else np.{dtype.name}(0))", dtype)
+        x, k = args
+        in_range = f"({k} < {bits})" if dtype.kind == "u" else f"(({k} >= 0) & ({k} < {bits}))"
+        return cast(f"(({x} {op} ({k} & np.{dtype.name}({bits - 1}))) * {in_range})", dtype)
 
     return rule
 

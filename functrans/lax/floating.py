@@ -73,11 +73,12 @@ array([ 2.22044605e-16, -1.11022302e-16])
 
 
 def _shift_right_arithmetic_rule(args: list[str], eqn: Any) -> str:
-    # As NumPy: a shift by the bit width or more (or a negative one) leaves only the sign.
+    # As NumPy: a shift by the bit width or more (or a negative one) leaves only the sign, as a
+    # shift by width - 1 does: the amount, read unsigned, is clamped to it (no branch; see _shift).
     dtype = eqn.out_binders[0].aval.dtype
     x, k = args
     bits = 8 * dtype.itemsize
-    return lowering.cast(f"(({x} >> {k}) if 0 <= {k} < {bits} else (np.{dtype.name}(-1) if {x} < 0 else np.{dtype.name}(0)))", dtype)
+    return lowering.cast(f"({x} >> np.int64(min(np.uint64({k}), np.uint64({bits - 1}))))", dtype)
 
 
 def _shift_right_arithmetic_impl(x: np.ndarray, k: np.ndarray) -> np.ndarray:
