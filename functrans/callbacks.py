@@ -27,11 +27,10 @@ import numba
 import numpy as np
 
 from . import core, lax
-from .backend.emitter import described_array
 from .autodiff import Zero, jvp_rules, tangent_aval, transpose_rules
 from .batching import batching_rules, moveaxis
 from .core import Primitive, ShapedArray
-from .lowering import def_statement
+from .lowering import def_statement, described_array
 from .tree_util import PyTreeDef, tree_flatten, tree_map, tree_structure, tree_unflatten
 
 log = logging.getLogger("functrans.callbacks")

@@ -188,6 +188,23 @@ def is_view(prim: Primitive) -> bool:
 # --------------------------------------------------------------------------- helpers for statement rules
 
 
+class _Memory:
+    """Array memory described by NumPy's array interface."""
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, interface: dict):
+        self.__array_interface__ = interface
+
+
+def described_array(pointer: int, strides: tuple, typestr: str, shape: tuple) -> np.ndarray:
+    """A view of compiled code's array memory from the description an object-mode call passes
+    (see ``backend.emitter.Emitter.call_python``)."""
+    if 0 in shape:
+        return np.empty(shape, typestr)
+    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))
+
+
 def index_list(parts: list[str]) -> str:
     """The subscript for index expressions ``parts`` (``()`` for a 0-d array)."""
     return ", ".join(parts) if parts else "()"

@@ -15,23 +15,6 @@ from .fusion import consumers_of
 from .memory import Arena
 
 
-class _Memory:
-    """Array memory described by NumPy's array interface."""
-
-    __slots__ = ("__array_interface__",)
-
-    def __init__(self, interface: dict):
-        self.__array_interface__ = interface
-
-
-def described_array(pointer: int, strides: tuple, typestr: str, shape: tuple) -> np.ndarray:
-    """A view of compiled code's array memory from the description an object-mode call passes
-    (see ``Emitter.call_python``)."""
-    if 0 in shape:
-        return np.empty(shape, typestr)
-    return np.asarray(_Memory({"data": (pointer, False), "strides": strides, "typestr": typestr, "shape": shape, "version": 3}))
-
-
 class Emitter:
     def __init__(self, jaxpr: Jaxpr, func_name: str, fuse: bool = True, arg_names: Sequence[str] | None = None):
         self.jaxpr = jaxpr
@@ -222,8 +205,8 @@ class Emitter:
                     outputs: Sequence[tuple[Var, str]]) -> None:
         """Emit an object-mode call of the Python ``function`` (a dotted name) with the
         ``leading`` source arguments, then a tuple describing each input atom and a tuple for
-        each output buffer, given as ``(atom, name)``; ``described_array`` turns a description back
-        into an array.
+        each output buffer, given as ``(atom, name)``; ``lowering.described_array`` turns a
+        description back into an array.
 
         Arrays cross into object mode as ``(pointer, strides, dtype, shape)``, not as arrays:
         Numba 0.68 fails to compile ("Instruction does not dominate all uses") a function with

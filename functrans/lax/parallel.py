@@ -16,14 +16,13 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import core, distributed
-from ..backend.emitter import described_array
 from ..autodiff import Zero, defzero, deftranspose, instantiate_zeros, jvp_rules
 from ..batching import (
     AxisGroups, BatchTracer, axis_frame, base_axis_name, batching_rules, bdim_at_front, bind_collective, collective_primitives,
     extend_axis_env,
 )
 from ..core import ShapedArray
-from ..lowering import def_statement
+from ..lowering import def_statement, described_array
 from ..tree_util import tree_map
 from . import elementwise as _ew
 from . import reduction as _red
