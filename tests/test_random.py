@@ -44,6 +44,42 @@ def test_threefry_under_jit_wraps_uint32_arithmetic_like_numpy():
     assert int(jitted[0][0]) == 0xC4923A9C
 
 
+def test_the_cipher_primitive_batches_keys_and_counters_each_way_like_a_loop():
+    from functrans.lax.rng import threefry2x32
+
+    rng = np.random.default_rng(0)
+    k0, k1 = (rng.integers(0, 2**32, 3, dtype=np.uint32) for _ in range(2))
+    x0, x1 = (rng.integers(0, 2**32, (3, 5), dtype=np.uint32) for _ in range(2))
+    loop = [np.stack(w) for w in zip(*[threefry2x32(k0[b], k1[b], x0[b], x1[b]) for b in range(3)])]
+    batched = ft.vmap(threefry2x32)(k0, k1, x0, x1)
+    shared_counters = ft.vmap(threefry2x32, in_axes=(0, 0, None, None))(k0, k1, x0[0], x1[0])
+    shared_key = ft.jit(ft.vmap(threefry2x32, in_axes=(None, None, 1, 1), out_axes=1))(k0[0], k1[0], x0, x1)
+    per_pair_keys = ft.jit(threefry2x32)(np.broadcast_to(k0[:, None], (3, 5)), np.broadcast_to(k1[:, None], (3, 5)), x0, x1)
+    for b in range(3):
+        np.testing.assert_array_equal(shared_counters[0][b], threefry2x32(k0[b], k1[b], x0[0], x1[0])[0])
+        np.testing.assert_array_equal(shared_key[1][:, b], threefry2x32(k0[0], k1[0], x0[:, b], x1[:, b])[1])
+    for got in (batched, ft.jit(ft.vmap(threefry2x32))(k0, k1, x0, x1), per_pair_keys):
+        np.testing.assert_array_equal(got[0], loop[0])
+        np.testing.assert_array_equal(got[1], loop[1])
+
+
+def test_compiled_random_numbers_call_one_cipher_kernel_and_bad_operands_raise():
+    from functrans.lax.rng import threefry2x32
+
+    sample = lambda key: random.normal(random.split(key)[1], (64,))
+    assert [e.primitive.name for e in ft.make_jaxpr(sample)(KEY).eqns].count("threefry2x32") == 2
+    source = ft.jit(sample).lower(KEY).as_text()
+    assert source.count("kernels.threefry2x32(") == 2 and "<<" not in source
+    # No derivative flows through the integers, but a function of the samples differentiates.
+    assert ft.grad(lambda mu: (mu + random.normal(KEY, (3,))).sum())(1.0) == 3.0
+    with pytest.raises(TypeError, match="uint32"):
+        threefry2x32(np.uint32(0), np.uint32(0), np.zeros(2, np.int32), np.zeros(2, np.int32))
+    with pytest.raises(TypeError, match="shape"):
+        threefry2x32(np.zeros(3, np.uint32), np.zeros(3, np.uint32), np.zeros(2, np.uint32), np.zeros(2, np.uint32))
+    with pytest.raises(TypeError, match="shape"):
+        threefry2x32(np.uint32(0), np.uint32(0), np.zeros(2, np.uint32), np.zeros(3, np.uint32))
+
+
 def test_key_holds_the_high_and_low_words_of_the_seed():
     np.testing.assert_array_equal(random.PRNGKey(42), _u32(0, 42))
     np.testing.assert_array_equal(random.PRNGKey(2**40 + 5), _u32(256, 5))

@@ -182,9 +182,10 @@ def _explain(error: Exception, source: str) -> str:
 
 
 # Source files whose code compiled programs contain: the backend's, and the kernels the header
-# imports from elsewhere (the special functions' kernels live with their primitives in lax).
+# imports from elsewhere (the special functions' kernels live with their primitives in lax, as
+# does the Threefry cipher that the eager path shares with backend.kernels).
 _COMPILED_SOURCES = (*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parents[1] / "lax" / "_special_kernels.py",
-                     Path(__file__).parents[1] / "_kernel.py")
+                     Path(__file__).parents[1] / "lax" / "_threefry.py", Path(__file__).parents[1] / "_kernel.py")
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """Precompiled kernels that generated programs call for the primitives that are not
-elementwise: gathers, scatters, cumulative and arg reductions, batched products.
+elementwise: gathers, scatters, cumulative and arg reductions, batched products, and the
+Threefry cipher of random keys.
 
 They are compiled once per argument type and kept in Numba's disk cache, so a
 program that uses them does not pay for compiling them again. Each works on a
@@ -15,6 +16,7 @@ import numba.extending
 import numpy as np
 
 from .._kernel import OPTIONS, inlined_by_llvm, kernel
+from ..lax._threefry import threefry2x32_rounds
 
 inline = numba.njit(inline="always", **OPTIONS)
 
@@ -232,3 +234,18 @@ def matmul_loops(lhs, rhs, out):
                 a = lhs[b, i, p]
                 for j in range(n):
                     out[b, i, j] += a * rhs[b, p, j]
+
+
+_threefry_pair = numba.njit(**OPTIONS)(threefry2x32_rounds)
+
+
+@kernel
+def threefry2x32(k0, k1, x0, x1, out0, out1):
+    """Threefry-2x32 of each counter pair ``(x0[i], x1[i])`` into ``(out0[i], out1[i])``, under the
+    key ``(k0[0], k1[0])`` or, for keys as long as the counters, ``(k0[i], k1[i])``: 1-D views.
+    One kernel for every random program: unrolled into the program, the cipher's 200
+    operations per use took Numba seconds to type and lower."""
+    one_key = k0.size == 1
+    for i in range(x0.size):
+        j = 0 if one_key else i
+        out0[i], out1[i] = _threefry_pair(k0[j], k1[j], x0[i], x1[i])

@@ -11,9 +11,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import core, dtypes, lax
+from .. import dtypes, lax
 from .. import numpy as fnp
 from ..core import Tracer
+from ..lax.rng import threefry2x32
 
 Array = Any
 Shape = Sequence[int]
@@ -22,34 +23,17 @@ IMPL_NAME = "threefry2x32"
 
 # --------------------------------------------------------------------------- Threefry-2x32
 
-# Rotation distances of the two alternating groups of four rounds (Salmon et al., SC'11).
-_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
-_KEY_SCHEDULE_PARITY = 0x1BD11BDA
 _UINT64 = np.dtype(np.uint64)
-
-
-def _rotate_left(v: Array, distance: int) -> Array:
-    return lax.bitwise_or(lax.shift_left(v, distance), lax.shift_right_logical(v, 32 - distance))
 
 
 def threefry_2x32(key: Array, x0: Array, x1: Array) -> tuple[Array, Array]:
     """Threefry-2x32 (20 rounds) of the counter pairs ``(x0, x1)`` (equal-shaped uint32 arrays)
-    under ``key``. uint32 arithmetic wraps modulo 2**32, which the cipher relies on.
+    under ``key``.
 
     >>> [hex(int(w[0])) for w in threefry_2x32(np.zeros(2, np.uint32), np.zeros(1, np.uint32), np.zeros(1, np.uint32))]
     ['0x6b200159', '0x99ba4efe']
     """
-    shape = core.get_aval(x0).shape
-    k0, k1 = fnp.broadcast_to(key[0], shape), fnp.broadcast_to(key[1], shape)
-    schedule = (k0, k1, lax.bitwise_xor(lax.bitwise_xor(k0, k1), _KEY_SCHEDULE_PARITY))
-    x0, x1 = lax.add(x0, schedule[0]), lax.add(x1, schedule[1])
-    for injection in range(1, 6):
-        for distance in _ROTATIONS[(injection - 1) % 2]:
-            x0 = lax.add(x0, x1)
-            x1 = lax.bitwise_xor(x0, _rotate_left(x1, distance))
-        x0 = lax.add(x0, schedule[injection % 3])
-        x1 = lax.add(lax.add(x1, schedule[(injection + 1) % 3]), injection)
-    return x0, x1
+    return threefry2x32(key[0], key[1], x0, x1)
 
 
 def random_words(key: Array, count: int) -> Array:
