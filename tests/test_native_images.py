@@ -39,6 +39,7 @@ PROGRAMS = """
         out[name] = {"values": [v.tobytes().hex() for v in values], "hits": stats["hits"], "misses": stats["misses"]}
     import sys
     out["dispatchers_made"] = sum(name.startswith("ft_") for name in sys.modules)
+    out["fastmath_imported"] = "functrans.backend.fastmath" in sys.modules
     print(json.dumps(out))
 """
 
@@ -47,11 +48,14 @@ PROGRAMS = """
 def test_a_new_process_loads_each_program_and_computes_the_same_bits(tmp_path):
     cold, _, _ = run_python(PROGRAMS, timeout=600, FUNCTRANS_CACHE_DIR=str(tmp_path), FUNCTRANS_BACKGROUND_COMPILE="0")
     warm, _, _ = run_python(PROGRAMS, timeout=600, FUNCTRANS_CACHE_DIR=str(tmp_path), FUNCTRANS_BACKGROUND_COMPILE="0")
-    names = [n for n in cold if n != "dispatchers_made"]
+    names = [n for n in cold if n not in ("dispatchers_made", "fastmath_imported")]
     assert [(cold[n]["hits"], cold[n]["misses"]) for n in names] == [(0, 1)] * len(names)
     assert [(warm[n]["hits"], warm[n]["misses"]) for n in names] == [(1, 0)] * len(names)
     assert all(cold[n]["values"] == warm[n]["values"] for n in names)
     assert cold["dispatchers_made"] == len(names) and warm["dispatchers_made"] == 0  # Numba compiled nothing
+    # The out-of-line sin/cos path came in sin_cos_huge's image: importing its module would have
+    # built Numba's target context to load it (0.4 s).
+    assert cold["fastmath_imported"] and not warm["fastmath_imported"]
 
 
 def _image_of(f, *args) -> bytes:
@@ -118,3 +122,25 @@ def test_undefined_symbols_reads_an_elf_symbol_table():
     names = native.undefined_symbols(overload.library._compiled_object)
     assert "functrans_dgemm" in names and "PyArg_UnpackTuple" in names
     assert overload.fndesc.llvm_cpython_wrapper_name not in names  # defined in the object, not needed from outside
+
+
+def _twice(x):
+    return 2.0 * x
+
+
+def test_a_provided_c_function_is_linked_from_its_file_and_a_damaged_file_is_compiled_again(tmp_path, monkeypatch):
+    import ctypes
+    import llvmlite.binding as llvm
+    import numba
+    from numba import types
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    call = lambda: ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(llvm.address_of_symbol("functrans_test_twice"))(1.5)
+    native.provide("functrans_test_twice", types.float64(types.float64), _twice)
+    [saved] = list(tmp_path.rglob("functrans_test_twice-*.o"))
+    assert call() == 3.0 and native._provided["functrans_test_twice"][0] in saved.read_bytes()
+    native.provide("functrans_test_twice", types.float64(types.float64), _twice)  # linked from the file
+    assert call() == 3.0
+    saved.write_bytes(saved.read_bytes()[:-100])  # truncated: its seal no longer matches
+    native.provide("functrans_test_twice", types.float64(types.float64), _twice)
+    assert call() == 3.0 and native._provided["functrans_test_twice"][0] in saved.read_bytes()

@@ -169,7 +169,7 @@ def test_a_full_disk_warns_once_naming_cache_dir_and_the_program_still_runs(tmp_
     def full(self, path):
         raise OSError(errno.ENOSPC, "No space left on device", path)
 
-    monkeypatch.setattr(cache, "_write_atomically", full)
+    monkeypatch.setattr(cache, "write_atomically", full)
     with ft.config.option(cache_dir=str(tmp_path)), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         f = ft.jit(lambda x: fnp.cos(x) * 1.625 - 0.375)

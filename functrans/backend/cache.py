@@ -24,7 +24,6 @@ import os
 import stat
 import threading
 import time
-import uuid
 import warnings
 from typing import Any
 
@@ -32,7 +31,7 @@ from numba.core.caching import NullCache
 
 from ..config import config
 from ..errors import CacheWarning
-from .native import image
+from .native import image, write_atomically
 
 _MAGIC = b"functrans-program-cache 2\n"
 _DIGEST_LEN = 32  # hex characters of a program digest in file names and headers
@@ -112,21 +111,6 @@ def _open_verified(path: str, digest: str) -> bytes:
     return blob[head + 32:]
 
 
-def _write_atomically(path: str, blob: bytes) -> None:
-    """Write ``blob`` to ``path`` through a temporary file renamed into place, so a reader sees
-    the old file or the whole new one (private mode: the directory's files are trusted code)."""
-    temporary = f"{path}.tmp.{uuid.uuid4().hex[:16]}"
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 class ProgramCache(NullCache):
     """The machine code of one generated program on disk: a sealed image (``backend.native``)
     per argument signature, ``ft_<digest>.<signature hash>.ftx``.
@@ -171,7 +155,7 @@ class ProgramCache(NullCache):
         if payload is None:
             return
         try:
-            _write_atomically(self.path(cres.signature.args), _seal(self._digest, payload))
+            write_atomically(self.path(cres.signature.args), _seal(self._digest, payload))
         except OSError as e:
             self._enabled = False
             _warn_once(("write", self._directory), f"functrans: cannot write to config.cache_dir={self._directory!r} ({e}); "

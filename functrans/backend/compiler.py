@@ -519,6 +519,11 @@ def _compile_in_background(fn: Any, signature: tuple) -> Exception | None:
 def _start_worker() -> None:
     global _worker
     if _worker is None:
+        # Numba imports its registries (and extensions' modules) when its contexts first
+        # refresh. Here, not in the worker: a process forked while the worker was importing
+        # would give its child a module lock that no thread of the child ever releases.
+        numba.core.registry.cpu_target.typing_context.refresh()
+        numba.core.registry.cpu_target.target_context.refresh()
         _worker = threading.Thread(target=_work, name="functrans-compile", daemon=True)
         _worker.start()
         atexit.register(_finish_at_exit)
@@ -614,15 +619,16 @@ def _after_fork_in_child() -> None:
 
 def _release_numba_state_of_the_compile_thread() -> None:
     for obj in gc.get_objects():
+        kind = type(obj)  # not isinstance, which dereferences a weak proxy (and raises if it is dead)
         # Numba counts each function's compiles in flight (its test for a recursive call): one the
         # compile thread was inside (loading fastmath's tanh_f64 from its cache, say) would read as
         # recursive forever, failing every later compile that calls it.
-        if isinstance(obj, numba.core.dispatcher.Dispatcher) and obj._compiling_counter:
+        if issubclass(kind, numba.core.dispatcher.Dispatcher) and obj._compiling_counter:
             obj._compiling_counter = numba.core.dispatcher.CompilingCounter()
         # Python 3.11's functools.cached_property computes a value under one RLock per property
         # (Numba's control-flow graphs use them): one the compile thread held would hang every
         # later compile here (numba.core.utils.threadsafe_cached_property keeps its own, _lock).
-        elif isinstance(obj, functools.cached_property):
+        elif issubclass(kind, functools.cached_property):
             for name in ("lock", "_lock"):
                 if hasattr(obj, name):
                     setattr(obj, name, threading.RLock())

@@ -153,14 +153,14 @@ import math
 import warnings
 
 import numpy as np
-import llvmlite.binding as llvm_binding
 from llvmlite import ir
-from numba import cfunc, njit, types
+from numba import njit, types
 from numba.core import cgutils
 from numba.core.errors import NumbaIRAssumptionWarning, TypingError
 from numba.extending import intrinsic, overload
 
 from .._kernel import inlined_by_llvm
+from . import native
 
 __all__ = [
     "exp", "expm1", "log", "log1p", "tanh", "logistic", "sin", "cos",
@@ -531,8 +531,8 @@ def _sincos_reduced_f64(k, r, rl, quadrant):
 
 # ---------------------------------------------------------------------------
 # sin/cos for |x| >= 2**20: an exact reduction, out of line.  One plain
-# function (compiled once, in this module's Numba cache) is registered as a C
-# symbol; the loops call it through ``_huge``, declared free of side effects and
+# function (compiled once, its object code kept beside this module's Numba cache:
+# ``native.provide``) is registered as a C symbol; the loops call it through ``_huge``, declared free of side effects and
 # with a vector variant, so that LLVM still vectorises a loop that calls it under
 # ``if abs(x) >= 2**20``: it runs the call for the lanes that need it only.
 # ---------------------------------------------------------------------------
@@ -632,12 +632,7 @@ def _sincos_huge_f64(x, quadrant):
     return _sincos_reduced_f64(k, r, rl, quadrant)
 
 
-_huge_cfunc = cfunc(types.float64(types.float64, types.int64), cache=True, error_model="numpy")(
-    lambda x, quadrant: _sincos_huge_f64(x, quadrant))
-llvm_binding.add_symbol(_HUGE_SYMBOL, _huge_cfunc.address)
-# LLVM vectorises a call only if it has a vector variant; given one at a width it never
-# picks, it keeps the scalar call and runs it per lane, under the lane's condition.
-# The variant is still a correct masked version (a loop over the lanes), should it be picked.
+native.provide(_HUGE_SYMBOL, types.float64(types.float64, types.int64), lambda x, quadrant: _sincos_huge_f64(x, quadrant))
 # LLVM vectorises a loop with a call only if the call has a vector variant. Given one
 # at a width it never picks for a loop of doubles or floats (64 lanes), it keeps the
 # scalar call and makes it per lane, under that lane's condition. Should it pick 64
