@@ -6,7 +6,7 @@ Measured: the median wall time of ``step(params, x, y) -> (loss, new_params)`` w
 inputs, after checking every implementation against the NumPy row (the loss, the new
 parameters and the gradients they imply, as in W1); then the first-call latency in a fresh
 process (``W7 cold``: an empty cache directory; ``W7 warm``: the directory a cold run filled),
-measured as W5 measures W1.
+measured by ``first_call.py``.
 
 Rows:
   numpy        im2col (sliding_window_view) + matmul forward, backward by hand (col2im by
@@ -14,26 +14,16 @@ Rows:
   functrans    ft.jit(value_and_grad) + tree_map SGD, written with lax.conv_general_dilated
                and lax.reduce_window (NHWC / HWIO)
   jax          the same program with jax.lax
-
-``first_call_cases`` (also used by W8) runs each row's builder in a child process.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import json
-import os
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 
 import numpy as np
 
 import _harness as H
+import first_call
 
 BATCH, SIDE, K, C1, C2, CLASSES, LR = 128, 28, 5, 32, 64, 10, 0.01
 LAYOUT = ("NHWC", "HWIO", "NHWC")
@@ -177,84 +167,6 @@ def check_view(out):
 BUILDERS = {"numpy": build_numpy, "functrans": build_functrans, "jax": build_jax}
 
 
-# ---------------------------------------------------------------------------
-# first-call latency in fresh processes (W5's method, for any workload module)
-# ---------------------------------------------------------------------------
-
-def child_main(module_name: str, impl: str) -> None:
-    """In a fresh process: import the library, build and call ``impl``'s step once, check it
-    against the module's NumPy step; print the timings as one JSON line."""
-    H.BACKGROUND_COMPILE = True  # functrans's defaults, as users get them
-    try:
-        t0 = time.perf_counter()
-        {"functrans": H.import_functrans, "jax": lambda: H.import_jax(x64=False)}.get(impl, lambda: None)()
-        t1 = time.perf_counter()
-        mod = importlib.import_module(module_name)
-        data = mod.make_data()
-        t2 = time.perf_counter()
-        out = mod.BUILDERS[impl](*data)()
-        res = {"import_s": t1 - t0, "first_s": time.perf_counter() - t2}
-        view = getattr(mod, "check_view", lambda o: o)
-        H.check_close(view(H.to_numpy_tree(out)), view(H.to_numpy_tree(mod.numpy_step(*data))), *H.TOL["float32"])
-    except Exception as e:  # noqa: BLE001 -- reported to the parent
-        res = {"error": H._one_line(e)}
-    print("FIRST-CALL " + json.dumps(res), flush=True)
-
-
-def _spawn(script: str, impl: str, cache_dir: str) -> dict:
-    env = H.env_for_threads(dict(os.environ))
-    env["NUMBA_CACHE_DIR"] = os.path.join(cache_dir, "numba")
-    env["FUNCTRANS_CACHE_DIR"] = os.path.join(cache_dir, "functrans")
-    env.pop("JAX_COMPILATION_CACHE_DIR", None)
-    cmd = [sys.executable, script, "--child", impl, "--threads", str(H.THREADS)]
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    wall = time.perf_counter() - t0
-    for line in p.stdout.splitlines():
-        if line.startswith("FIRST-CALL "):
-            return dict(json.loads(line[len("FIRST-CALL "):]), process_s=wall)
-    return {"error": f"child exited {p.returncode}: {(p.stderr.strip().splitlines() or ['(no output)'])[-1]}"}
-
-
-def first_call_cases(script: str, key: str, title: str, impls=("functrans", "jax")) -> list[H.Case]:
-    """``key cold`` and ``key warm`` cases: each row's first call in ``--runs`` fresh processes of
-    ``script`` with an empty cache directory, then as many reusing the last one's."""
-    runs = H.ARGS.runs or 1
-    cold = H.Case(f"{key} cold", f"first call of {title}, fresh process, empty cache dir", dtype="float32")
-    warm = H.Case(f"{key} warm", f"first call of {title}, fresh process, cache dir of a cold run", dtype="float32")
-    tmp_root = tempfile.mkdtemp(prefix=f"functrans-{key.lower()}-")
-    try:
-        for impl in impls:
-            if not H.wants(impl):
-                continue
-            dirs = [tempfile.mkdtemp(prefix=f"{impl}-", dir=tmp_root) for _ in range(runs)]
-            measured = {"cold": [_spawn(script, impl, d) for d in dirs],
-                        "warm": [_spawn(script, impl, dirs[-1]) for _ in range(runs)]}
-            for kind, case in (("cold", cold), ("warm", warm)):
-                rs = measured[kind]
-                errors = [r["error"] for r in rs if "error" in r]
-                if errors:
-                    case.add_measured(impl, [], note=errors[0], status="n/a" if impl == "functrans" else "FAILED")
-                    continue
-                note = (f"import {statistics.median(r['import_s'] for r in rs):.2f} s, "
-                        f"process {statistics.median(r['process_s'] for r in rs):.2f} s")
-                if impl == "jax" and kind == "warm":
-                    note += "; no persistent cache by default: compiles again"
-                case.add_measured(impl, [r["first_s"] * 1e9 for r in rs], note=note)
-    finally:
-        shutil.rmtree(tmp_root, ignore_errors=True)
-    return [cold, warm]
-
-
-def parse(description: str):
-    """The harness's flags plus ``--runs`` (fresh processes per first-call row) and the child's ``--child``."""
-    parser = H.make_parser(description)
-    parser.add_argument("--runs", type=int, default=0, help="fresh processes per first-call row and cold/warm (default 1)")
-    parser.add_argument("--no-first-call", action="store_true", help="step times only")
-    parser.add_argument("--child", default="", help=argparse.SUPPRESS)
-    return H.setup(description, parser=parser)
-
-
 def run() -> list[H.Case]:
     params, x, y = make_data()
     case = H.Case("W7", "LeNet-style CNN step (conv5x5x32, pool, conv5x5x64, pool, dense 10; value_and_grad + SGD), "
@@ -264,12 +176,9 @@ def run() -> list[H.Case]:
     case.add("jax", lambda: build_jax(params, x, y))
     if H.ARGS.no_first_call:
         return [case]
-    return [case] + first_call_cases(os.path.abspath(__file__), "W7", "W7's step")
+    return [case] + first_call.first_call_cases("W7")
 
 
 if __name__ == "__main__":
-    args = parse(__doc__.splitlines()[0])
-    if args.child:
-        child_main("w7_cnn", args.child)
-        sys.exit(0)
+    first_call.parse(__doc__.splitlines()[0], step_times=True)
     sys.exit(H.finish(run()))

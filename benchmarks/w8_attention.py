@@ -4,7 +4,7 @@ length 128, head size 64, float32 (JAX's (batch, length, heads, head size) layou
 W8 fwd: ``jit(dot_product_attention)(q, k, v)``. W8 grad: ``jit(value_and_grad(loss,
 argnums=(0, 1, 2)))`` with ``loss = sum(attention(q, k, v) * g)`` for a fixed cotangent ``g``:
 the loss and the gradients with respect to q, k and v. Then the first-call latency of W8 grad
-in a fresh process with an empty and a warm cache directory (W5's method, ``w7_cnn.first_call_cases``).
+in a fresh process with an empty and a warm cache directory (``first_call.py``).
 
 Rows:
   numpy        batched matmuls and a stable softmax, the backward pass by hand
@@ -14,13 +14,12 @@ Rows:
 
 from __future__ import annotations
 
-import os
 import sys
 
 import numpy as np
 
 import _harness as H
-import w7_cnn
+import first_call
 
 BATCH, LENGTH, HEADS, HEAD_SIZE = 32, 128, 4, 64
 
@@ -120,12 +119,9 @@ def run() -> list[H.Case]:
     grad.add("jax", lambda: build_jax(*data))
     if H.ARGS.no_first_call:
         return [forward, grad]
-    return [forward, grad] + w7_cnn.first_call_cases(os.path.abspath(__file__), "W8", "W8 grad")
+    return [forward, grad] + first_call.first_call_cases("W8")
 
 
 if __name__ == "__main__":
-    args = w7_cnn.parse(__doc__.splitlines()[0])
-    if args.child:
-        w7_cnn.child_main("w8_attention", args.child)
-        sys.exit(0)
+    first_call.parse(__doc__.splitlines()[0], step_times=True)
     sys.exit(H.finish(run()))
