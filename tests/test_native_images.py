@@ -137,7 +137,7 @@ def test_a_provided_c_function_is_linked_from_its_file_and_a_damaged_file_is_com
     monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
     call = lambda: ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_double)(llvm.address_of_symbol("functrans_test_twice"))(1.5)
     native.provide("functrans_test_twice", types.float64(types.float64), _twice)
-    [saved] = list(tmp_path.rglob("functrans_test_twice-*.o"))
+    [saved] = list(tmp_path.rglob("functrans_test_twice-*.ftx"))
     assert call() == 3.0 and native._provided["functrans_test_twice"][0] in saved.read_bytes()
     native.provide("functrans_test_twice", types.float64(types.float64), _twice)  # linked from the file
     assert call() == 3.0

@@ -31,9 +31,9 @@ from numba.core.caching import NullCache
 
 from ..config import config
 from ..errors import CacheWarning
-from .native import image, write_atomically
+from .native import image
+from .sealed import Damaged, open_verified, seal, write_atomically
 
-_MAGIC = b"functrans-program-cache 2\n"
 _DIGEST_LEN = 32  # hex characters of a program digest in file names and headers
 _PREFIX = "ft_"
 
@@ -48,10 +48,6 @@ def _warn_once(key: Any, message: str) -> None:
             return
         _warned.add(key)
     warnings.warn(message, CacheWarning, stacklevel=3)
-
-
-class _Damaged(Exception):
-    """A cache file whose header or digest does not match its content."""
 
 
 # --------------------------------------------------------------------------- the directory
@@ -88,29 +84,6 @@ def _distrust(info: os.stat_result) -> str:
     return ""
 
 
-# --------------------------------------------------------------------------- verified files
-
-
-def _seal(digest: str, payload: bytes) -> bytes:
-    return _MAGIC + digest.encode() + hashlib.sha256(payload).digest() + payload
-
-
-def _open_verified(path: str, digest: str) -> bytes:
-    """The payload of a sealed file, after checking owner, header and SHA-256 (nothing is unpickled before)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
-            raise _Damaged(f"{path} is not a regular file owned by this user")
-        blob = f.read()
-    head = len(_MAGIC) + _DIGEST_LEN
-    if not blob.startswith(_MAGIC) or blob[len(_MAGIC):head] != digest.encode():
-        raise _Damaged(f"{path} does not belong to program {digest}")
-    if hashlib.sha256(blob[head + 32:]).digest() != blob[head:head + 32]:
-        raise _Damaged(f"{path} is truncated or altered (its SHA-256 does not match)")
-    return blob[head + 32:]
-
-
 class ProgramCache(NullCache):
     """The machine code of one generated program on disk: a sealed image (``backend.native``)
     per argument signature, ``ft_<digest>.<signature hash>.ftx``.
@@ -136,10 +109,10 @@ class ProgramCache(NullCache):
         """The saved image of this program for ``signature``, if there is a sound one."""
         path = self.path(signature)
         try:
-            payload = _open_verified(path, self._digest)
+            payload = open_verified(path, self._digest)
         except FileNotFoundError:
             return None
-        except (OSError, _Damaged) as e:
+        except (OSError, Damaged) as e:
             self._discard(path, e)
             return None
         with contextlib.suppress(OSError):
@@ -155,7 +128,7 @@ class ProgramCache(NullCache):
         if payload is None:
             return
         try:
-            write_atomically(self.path(cres.signature.args), _seal(self._digest, payload))
+            write_atomically(self.path(cres.signature.args), seal(self._digest, payload))
         except OSError as e:
             self._enabled = False
             _warn_once(("write", self._directory), f"functrans: cannot write to config.cache_dir={self._directory!r} ({e}); "

@@ -531,9 +531,10 @@ def _sincos_reduced_f64(k, r, rl, quadrant):
 
 # ---------------------------------------------------------------------------
 # sin/cos for |x| >= 2**20: an exact reduction, out of line.  One plain
-# function (compiled once, its object code kept beside this module's Numba cache:
-# ``native.provide``) is registered as a C symbol; the loops call it through ``_huge``, declared free of side effects and
-# with a vector variant, so that LLVM still vectorises a loop that calls it under
+# function (compiled once, its object code kept beside this module's Numba
+# cache: ``native.provide``) is registered as a C symbol; the loops call it
+# through ``_huge``, declared free of side effects and with a vector variant,
+# so that LLVM still vectorises a loop that calls it under
 # ``if abs(x) >= 2**20``: it runs the call for the lanes that need it only.
 # ---------------------------------------------------------------------------
 

@@ -36,7 +36,6 @@ import struct
 import sys
 import threading
 import types
-import uuid
 from typing import Any, Callable
 
 import llvmlite.binding as llvm
@@ -50,6 +49,7 @@ from numba.core.environment import Environment
 from numba.core.runtime import _nrt_python
 
 from . import blas
+from .sealed import Damaged, open_verified, seal, write_atomically
 
 _FORMAT = 2  # the layout of an image; bumped when it changes
 
@@ -122,44 +122,31 @@ def provide(name: str, signature: Any, py_func: Callable) -> None:
     """Bind ``name`` to ``py_func`` compiled as a C function of ``signature`` (Numba's ``cfunc``),
     and carry its object code in the image of every program that calls it.
 
-    The object code is kept in a file of its own beside Numba's cache of the defining module
-    (keyed by that module's source, the machine and Numba's version, sealed with its SHA-256),
-    which later processes link without Numba's compiler or target context; a missing or
-    damaged file is compiled again."""
+    The object code is kept in a sealed file of its own (``backend.sealed``) beside Numba's
+    cache of the defining module, keyed by that module's source, the machine and Numba's
+    version, which later processes link without Numba's compiler or target context; a
+    missing or damaged file is compiled again."""
     with open(py_func.__code__.co_filename, "rb") as f:
         source = f.read()
-    key = hashlib.sha256(source + repr((machine(), numba.__version__)).encode()).hexdigest()[:24]
-    path = os.path.join(FunctionCache(py_func)._cache_path, f"{name}-{key}.o")
+    key = hashlib.sha256(source + repr((machine(), numba.__version__)).encode()).hexdigest()[:32]
+    path = os.path.join(FunctionCache(py_func)._cache_path, f"{name}-{key}.ftx")
     try:
-        with open(path, "rb") as f:
-            digest, symbol, obj = f.read().split(b"\0", 2)
-        if hashlib.sha256(obj).hexdigest().encode() != digest or not _is_elf(obj):
-            raise ValueError("damaged")
+        symbol, obj = open_verified(path, key).split(b"\0", 1)
         symbol = symbol.decode()
-    except (OSError, ValueError):
+    except (OSError, Damaged, ValueError):
         function = numba.cfunc(signature, error_model="numpy")(py_func)
         library = function._library
         obj, symbol = library._codegen._tm.emit_object(library._final_module), function.native_name
         with contextlib.suppress(OSError):
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            write_atomically(path, b"\0".join([hashlib.sha256(obj).hexdigest().encode(), symbol.encode(), obj]))
-    llvm.add_symbol(name, _link(obj).get_function_address(symbol))
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            write_atomically(path, seal(key, symbol.encode() + b"\0" + obj))
+    _bind(name, obj, symbol)
     _provided[name] = (obj, symbol)
 
 
-def write_atomically(path: str, blob: bytes) -> None:
-    """Write ``blob`` to ``path`` through a temporary file renamed into place, so a reader sees
-    the old file or the whole new one (private mode: files of machine code are trusted code)."""
-    temporary = f"{path}.tmp.{uuid.uuid4().hex[:16]}"
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+def _bind(name: str, obj: bytes, symbol: str) -> None:
+    """Give ``name`` the address of the function ``symbol`` of the object code ``obj``, linked here."""
+    llvm.add_symbol(name, _link(obj).get_function_address(symbol))
 
 
 # Names that modules of this process bind when imported (a provider imported only when needed):
@@ -178,8 +165,7 @@ def _resolve(names: list[str], provided: dict[str, tuple[bytes, str]]) -> bool:
     missing = [n for n in names if not llvm.address_of_symbol(n)]
     for name in missing:
         if name in provided:
-            obj, symbol = provided[name]
-            llvm.add_symbol(name, _link(obj).get_function_address(symbol))
+            _bind(name, *provided[name])
     missing = [n for n in missing if not llvm.address_of_symbol(n)]
     if missing:
         for name in missing:
